@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Sieve",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sieve", targets: ["sieve"]),
+        .library(name: "SieveCore", targets: ["SieveCore"]),
+        .library(name: "SieveIO", targets: ["SieveIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries. zstd and zlib headers import into Swift directly.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // Stages, from the bottom up.
+        .target(name: "SieveCore"),
+        .target(name: "SieveIO", dependencies: ["SieveCore", "CZstd", "CZlib"]),
+
+        // The command-line program: parses, wires, prints.
+        .executableTarget(name: "sieve", dependencies: [
+            "SieveCore", "SieveIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Benchmarks that need our code in-process (the rest are scripts under Benchmarks/).
+        .executableTarget(name: "sieve-bench-runner", dependencies: ["SieveCore", "SieveIO"],
+                          path: "Benchmarks/runner"),
+
+        .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveIO", "CZstd"],
+                path: "Tests/SieveTestSupport"),
+        .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"]),
+        .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveTestSupport", "CZstd", "CZlib"]),
+        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,46 @@
+/// Produces work in input order. Called from a single reader thread, so it may keep
+/// state; the expensive part of turning bytes into documents belongs in
+/// `SourceBatch.decode`, which runs on the worker threads.
+public protocol BatchSource {
+    /// The next item, or nil when the input is exhausted. Throwing fails the run, so
+    /// problems with one input are recorded in a `.unitEnd` item's stats instead.
+    mutating func next() throws -> SourceItem?
+}
+
+/// One item of a source's stream.
+public enum SourceItem: Sendable {
+    /// Records to turn into documents and run through the stages.
+    case batch(SourceBatch)
+    /// The end of a work unit (the input for one output file), with what the reader
+    /// found while reading it: truncated streams, unreadable files.
+    case unitEnd(unit: Int, stats: RunStats)
+}
+
+/// A batch of raw records from one work unit.
+public struct SourceBatch: Sendable {
+    /// The work unit the records belong to.
+    public var unit: Int
+    /// Input bytes consumed to produce it (compressed size for compressed inputs),
+    /// for progress by bytes.
+    public var inputBytes: Int
+    /// Parses the records; runs on a worker thread. Records failures in the stats.
+    public var decode: @Sendable (inout RunStats) -> [Document]
+
+    public init(unit: Int, inputBytes: Int, decode: @escaping @Sendable (inout RunStats) -> [Document]) {
+        self.unit = unit
+        self.inputBytes = inputBytes
+        self.decode = decode
+    }
+}
+
+/// Receives the processed documents. `encode` runs on worker threads, concurrently,
+/// and must not touch shared state; `write` and `endUnit` run on one writer thread,
+/// in input order.
+public protocol BatchSink: AnyObject {
+    /// Serializes one batch (for example to a compressed frame).
+    func encode(_ documents: [Document], unit: Int) -> [UInt8]
+    /// Appends an encoded batch to the unit's output.
+    func write(_ encoded: [UInt8], unit: Int) throws
+    /// Completes the unit's output; `stats` are the unit's own, every stage included.
+    func endUnit(_ unit: Int, stats: RunStats) throws
+}

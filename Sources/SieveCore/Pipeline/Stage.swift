@@ -1,0 +1,33 @@
+/// One step of the pipeline: takes a batch of documents, returns the ones it keeps
+/// (possibly changed). A stage never knows which executor runs it or on how many
+/// threads; `process` is called concurrently on different batches.
+public protocol Stage: Sendable {
+    /// The stage's name, the first half of every drop reason it records.
+    var name: String { get }
+
+    /// Processes one batch. Every document not returned must be passed to
+    /// `context.drop(_:rule:)`, so that nothing disappears without a reason.
+    func process(_ documents: [Document], context: inout StageContext) -> [Document]
+}
+
+/// What a stage may record while processing a batch.
+public struct StageContext {
+    /// The stage's name.
+    public let stage: String
+    var stats: StageStats
+
+    init(stage: String) {
+        self.stage = stage
+        self.stats = StageStats(name: stage)
+    }
+
+    /// Records that `document` is dropped by `rule` (the reason becomes `stage:rule`).
+    public mutating func drop(_ document: Document, rule: String) {
+        stats.drops["\(stage):\(rule)", default: 0] += 1
+    }
+
+    /// Records that a kept document was repaired by `rule`.
+    public mutating func repaired(rule: String) {
+        stats.repairs["\(stage):\(rule)", default: 0] += 1
+    }
+}

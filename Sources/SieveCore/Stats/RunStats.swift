@@ -1,0 +1,130 @@
+/// Counts for one stage: what came in, what went out, and why the rest was dropped.
+public struct StageStats: Sendable, Codable, Equatable {
+    public var name: String
+    public var documentsIn = 0
+    public var bytesIn = 0
+    public var documentsOut = 0
+    public var bytesOut = 0
+    /// Dropped documents by reason, `stage:rule`.
+    public var drops: [String: Int] = [:]
+    /// Documents kept but changed to make them valid, by reason (`read:invalid_utf8`).
+    public var repairs: [String: Int] = [:]
+    /// Problems with whole inputs rather than documents (an unreadable file, a corrupt
+    /// stream), by reason.
+    public var errors: [String: Int] = [:]
+    /// Wall-clock seconds spent in the stage, summed over worker threads.
+    public var seconds = 0.0
+
+    public init(name: String) { self.name = name }
+
+    enum CodingKeys: String, CodingKey {
+        case name, documentsIn = "documents_in", bytesIn = "bytes_in", documentsOut = "documents_out"
+        case bytesOut = "bytes_out", drops, repairs, errors, seconds
+    }
+
+    mutating func merge(_ other: StageStats) {
+        documentsIn += other.documentsIn
+        bytesIn += other.bytesIn
+        documentsOut += other.documentsOut
+        bytesOut += other.bytesOut
+        drops.merge(other.drops, uniquingKeysWith: +)
+        repairs.merge(other.repairs, uniquingKeysWith: +)
+        errors.merge(other.errors, uniquingKeysWith: +)
+        seconds += other.seconds
+    }
+}
+
+/// Something that went wrong with one input or record, kept as an example in the report.
+public struct Incident: Sendable, Codable, Equatable {
+    /// `stage:rule`, the same key the drop counts use.
+    public var reason: String
+    /// `path:line`, `path@offset` or a path.
+    public var location: String
+    public var message: String
+
+    public init(reason: String, location: String, message: String) {
+        self.reason = reason
+        self.location = location
+        self.message = message
+    }
+}
+
+/// Statistics of a run or of a part of one (a batch, an input): per-stage counts in
+/// pipeline order, and example incidents. Parts merge into the whole in input order,
+/// so the totals do not depend on the thread count.
+public struct RunStats: Sendable, Codable, Equatable {
+    /// How many incidents of each reason are kept as examples.
+    public static let examplesPerReason = 20
+
+    public private(set) var stages: [StageStats] = []
+    public private(set) var incidents: [Incident] = []
+
+    public init() {}
+
+    /// Read or change the stats of one stage, creating them on first use.
+    public subscript(stage name: String) -> StageStats {
+        get { stages.first { $0.name == name } ?? StageStats(name: name) }
+        set {
+            if let i = stages.firstIndex(where: { $0.name == name }) {
+                stages[i] = newValue
+            } else {
+                stages.append(newValue)
+            }
+        }
+    }
+
+    /// Records a dropped record that never became a document (a malformed line, an
+    /// unreadable file): counted under its stage and kept as an example.
+    public mutating func recordFailure(stage: String, rule: String, location: String, message: String) {
+        let reason = "\(stage):\(rule)"
+        self[stage: stage].drops[reason, default: 0] += 1
+        addIncident(Incident(reason: reason, location: location, message: message))
+    }
+
+    /// Records a problem with a whole input (the documents it affects are counted
+    /// separately) and keeps an example.
+    public mutating func recordError(stage: String, rule: String, location: String, message: String) {
+        let reason = "\(stage):\(rule)"
+        self[stage: stage].errors[reason, default: 0] += 1
+        addIncident(Incident(reason: reason, location: location, message: message))
+    }
+
+    /// Records a repair (the document is kept) and keeps an example.
+    public mutating func recordRepair(stage: String, rule: String, location: String, message: String) {
+        let reason = "\(stage):\(rule)"
+        self[stage: stage].repairs[reason, default: 0] += 1
+        addIncident(Incident(reason: reason, location: location, message: message))
+    }
+
+    public mutating func addIncident(_ incident: Incident) {
+        let seen = incidents.lazy.filter { $0.reason == incident.reason }.count
+        if seen < Self.examplesPerReason { incidents.append(incident) }
+    }
+
+    /// Adds `other` (the next part in input order) to these stats.
+    public mutating func merge(_ other: RunStats) {
+        for stage in other.stages {
+            if let i = stages.firstIndex(where: { $0.name == stage.name }) {
+                stages[i].merge(stage)
+            } else {
+                stages.append(stage)
+            }
+        }
+        for incident in other.incidents { addIncident(incident) }
+    }
+
+    /// Drop counts of all stages together, by reason.
+    public var drops: [String: Int] {
+        stages.reduce(into: [:]) { $0.merge($1.drops, uniquingKeysWith: +) }
+    }
+
+    /// Input error counts of all stages together, by reason.
+    public var errors: [String: Int] {
+        stages.reduce(into: [:]) { $0.merge($1.errors, uniquingKeysWith: +) }
+    }
+
+    /// Repair counts of all stages together, by reason.
+    public var repairs: [String: Int] {
+        stages.reduce(into: [:]) { $0.merge($1.repairs, uniquingKeysWith: +) }
+    }
+}

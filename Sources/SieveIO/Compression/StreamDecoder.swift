@@ -1,0 +1,64 @@
+/// A compressed stream that could not be decoded.
+public struct CompressionError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Push-style decompression with bounded output: memory stays flat however well the
+/// input compresses.
+protocol StreamDecoder: AnyObject {
+    /// Decodes from `input[position...]` into `output`, advancing `position`; returns the
+    /// number of bytes written. Returns 0 only when it needs more input.
+    func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
+                into output: UnsafeMutableRawBufferPointer) throws -> Int
+    /// True when the stream so far ends at a frame or member boundary, so that ending
+    /// here is not a truncation.
+    var atCleanEnd: Bool { get }
+}
+
+/// Plain bytes.
+final class IdentityDecoder: StreamDecoder {
+    let atCleanEnd = true
+
+    func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
+                into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(input.count - position, output.count)
+        if n > 0 {
+            output.baseAddress!.copyMemory(from: input.baseAddress! + position, byteCount: n)
+        }
+        position += n
+        return n
+    }
+}
+
+/// How an input file is compressed, from its name.
+public enum Compression: String, Sendable, Codable {
+    case none, zstd, gzip
+
+    /// `.zst` and `.zstd` are zstd, `.gz` is gzip, anything else is plain.
+    public init(path: String) {
+        if path.hasSuffix(".zst") || path.hasSuffix(".zstd") {
+            self = .zstd
+        } else if path.hasSuffix(".gz") {
+            self = .gzip
+        } else {
+            self = .none
+        }
+    }
+
+    func makeDecoder() -> StreamDecoder {
+        switch self {
+        case .none: return IdentityDecoder()
+        case .zstd: return ZstdDecoder()
+        case .gzip: return GzipDecoder()
+        }
+    }
+
+    /// The file name without the compression extension.
+    static func strip(_ name: String) -> String {
+        for ext in [".zst", ".zstd", ".gz"] where name.hasSuffix(ext) {
+            return String(name.dropLast(ext.count))
+        }
+        return name
+    }
+}

@@ -1,0 +1,78 @@
+import CZstd
+
+/// One-shot zstd compression, and the frame layout of zstd files.
+public enum Zstd {
+    /// Compresses `input` into one frame whose header records the content size, which
+    /// makes multi-frame outputs splittable at frame boundaries.
+    public static func compressFrame(_ input: UnsafeRawBufferPointer, level: Int32 = 3) -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let n = out.withUnsafeMutableBytes { dst in
+            ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
+        }
+        precondition(ZSTD_isError(n) == 0, "zstd compression into a bound-sized buffer cannot fail")
+        out.removeLast(bound - n)
+        return out
+    }
+
+    /// A frame of a zstd file.
+    struct Frame {
+        var offset: Int
+        var compressedSize: Int
+        /// Decompressed size from the frame header; nil when the header does not say.
+        var contentSize: Int?
+    }
+
+    /// The frames of a complete zstd file (skippable frames count as empty), or nil when
+    /// the bytes are not a well-formed sequence of frames. Reads only frame and block
+    /// headers, not the compressed data.
+    static func frames(of data: UnsafeRawBufferPointer) -> [Frame]? {
+        var frames: [Frame] = []
+        var offset = 0
+        while offset < data.count {
+            let rest = UnsafeRawBufferPointer(rebasing: data[offset...])
+            let size = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
+            guard ZSTD_isError(size) == 0, size > 0 else { return nil }
+            var contentSize: Int? = 0
+            if rest.count >= 4, rest.loadUnaligned(as: UInt32.self) & 0xFFFF_FFF0 != 0x184D_2A50 {
+                let content = ZSTD_getFrameContentSize(rest.baseAddress, rest.count)
+                contentSize = content >= UInt64.max - 1 ? nil : Int(content)
+            }
+            frames.append(Frame(offset: offset, compressedSize: size, contentSize: contentSize))
+            offset += size
+        }
+        return frames
+    }
+}
+
+/// Streaming zstd decompression; frames follow one another.
+final class ZstdDecoder: StreamDecoder {
+    private let stream: OpaquePointer
+    private(set) var atCleanEnd = true
+
+    init() {
+        stream = ZSTD_createDStream()
+        ZSTD_initDStream(stream)
+    }
+
+    deinit { ZSTD_freeDStream(stream) }
+
+    func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
+                into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: position)
+        var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        // Loop until the output is full or the input is used up and nothing is left buffered.
+        while outBuffer.pos < outBuffer.size {
+            let before = (inBuffer.pos, outBuffer.pos)
+            let result = ZSTD_decompressStream(stream, &outBuffer, &inBuffer)
+            if ZSTD_isError(result) != 0 {
+                position = inBuffer.pos
+                throw CompressionError(message: "zstd: " + String(cString: ZSTD_getErrorName(result)))
+            }
+            atCleanEnd = result == 0
+            if (inBuffer.pos, outBuffer.pos) == before { break }
+        }
+        position = inBuffer.pos
+        return outBuffer.pos
+    }
+}

@@ -1,0 +1,13 @@
+/// How records are read and batched.
+public struct ReadOptions: Sendable, Equatable {
+    public var fields = FieldNames()
+    /// A record larger than this is skipped with `read:document_too_large`, without
+    /// being held in memory.
+    public var maxDocumentBytes = 64 << 20
+    /// A batch is handed to the workers once it holds this many record bytes...
+    public var batchBytes = 4 << 20
+    /// ...or this many records.
+    public var batchDocuments = 20_000
+
+    public init() {}
+}

@@ -1,0 +1,82 @@
+import SieveCore
+
+/// Raw records read from one file, in one contiguous buffer. Built on the reader
+/// thread, decoded into documents on a worker thread.
+final class RecordBatch: @unchecked Sendable {
+    struct Record {
+        var start: Int
+        var length: Int
+        /// Offset of the record in the decompressed file.
+        var offset: Int
+        /// 1-based line number, 0 when unknown (a segment that starts mid-file).
+        var line: Int
+    }
+
+    let file: InputFile
+    let format: RecordFormat
+    private(set) var bytes: [UInt8] = []
+    private(set) var records: [Record] = []
+
+    init(file: InputFile, capacity: Int) {
+        self.file = file
+        self.format = file.recordFormat
+        bytes.reserveCapacity(capacity)
+    }
+
+    var isEmpty: Bool { records.isEmpty }
+    var byteCount: Int { bytes.count }
+    var count: Int { records.count }
+
+    func append(_ record: UnsafeBufferPointer<UInt8>, offset: Int, line: Int) {
+        records.append(Record(start: bytes.count, length: record.count, offset: offset, line: line))
+        bytes.append(contentsOf: record)
+    }
+
+    static func location(_ file: InputFile, offset: Int, line: Int) -> String {
+        line > 0 ? "\(file.path):\(line)" : "\(file.path)@\(offset)"
+    }
+
+    /// Parses the records; failures and repairs go to `stats` under the `read` stage.
+    func decode(fields: FieldNames, stats: inout RunStats) -> [Document] {
+        var documents: [Document] = []
+        documents.reserveCapacity(records.count)
+        stats[stage: "read"].documentsIn += records.count
+        stats[stage: "read"].bytesIn += bytes.count
+        let relative = file.relativePath
+        bytes.withUnsafeBufferPointer { all in
+            for record in records {
+                let raw = UnsafeBufferPointer(rebasing: all[record.start..<record.start + record.length])
+                var repaired = false
+                switch format {
+                case .text:
+                    var text = String(validating: raw, as: UTF8.self)
+                    if text == nil {
+                        repaired = true
+                        text = String(decoding: raw, as: UTF8.self)
+                    }
+                    documents.append(Document(id: relative, text: text!, source: relative))
+                case .jsonl:
+                    do throws(DocumentCodec.Failure) {
+                        documents.append(try DocumentCodec.decode(
+                            raw, fields: fields, defaultID: "\(relative)@\(record.offset)",
+                            defaultSource: relative, repairedUTF8: &repaired))
+                    } catch {
+                        let (rule, message) = switch error {
+                        case .malformed(let message): ("malformed_json", message)
+                        case .missingText(let message): ("missing_text", message)
+                        }
+                        stats.recordFailure(stage: "read", rule: rule,
+                                            location: Self.location(file, offset: record.offset, line: record.line),
+                                            message: message)
+                    }
+                }
+                if repaired {
+                    stats.recordRepair(stage: "read", rule: "invalid_utf8",
+                                       location: Self.location(file, offset: record.offset, line: record.line),
+                                       message: "invalid UTF-8 replaced with U+FFFD")
+                }
+            }
+        }
+        return documents
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import SieveCore
+import SieveIO
+
+struct CatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cat",
+        abstract: "Read documents and write them to one file: convert, recompress, merge.",
+        discussion: """
+            Reads .jsonl, .jsonl.zst, .jsonl.gz and .txt files (directories recursively, \
+            `-` for standard input) with the same error handling as a pipeline run: bad \
+            records are skipped with a reason and counted, and good ones are never lost.
+            """)
+
+    @Argument(help: "Input files or directories, or - for standard input.")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Output file; the extension picks compression (.zst, .gz). - for stdout.")
+    var output: String
+
+    @Option(name: .customLong("text-field"), help: "JSON field holding the text.")
+    var textField = "text"
+
+    @Option(name: .customLong("id-field"), help: "JSON field holding the id.")
+    var idField = "id"
+
+    @Option(name: .customLong("max-document-bytes"), help: "Skip records larger than this.")
+    var maxDocumentBytes = 64 << 20
+
+    @Option(help: "Only files matching these globs (repeatable).")
+    var include: [String] = []
+
+    @Option(help: "Skip files matching these globs (repeatable).")
+    var exclude: [String] = []
+
+    @OptionGroup var processing: ProcessingOptions
+
+    func run() throws {
+        let started = Date()
+        let threads = processing.resolvedThreads()
+        let discovery = CorpusDiscovery(include: include.isEmpty ? CorpusDiscovery.defaultInclude : include,
+                                        exclude: exclude)
+        var files: [InputFile] = []
+        var stats = RunStats()
+        for input in inputs {
+            if input == "-" {
+                files.append(InputFile(path: "-", relativePath: "stdin", size: 0))
+            } else {
+                let found = discovery.discover([input])
+                files += found.files
+                stats.merge(found.stats)
+            }
+        }
+        var options = ReadOptions()
+        options.fields = FieldNames(text: textField, id: idField)
+        options.maxDocumentBytes = maxDocumentBytes
+        let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)
+        let sink = try SingleFileSink(path: output)
+        let totalBytes = files.reduce(0) { $0 + $1.size }
+        let runner = Runner(stages: [], threads: threads,
+                            progress: processing.noProgress ? nil : Progress(totalBytes: totalBytes))
+        stats.merge(try runner.run(source: CorpusSource(units: plan.units, options: options), sink: sink))
+        try sink.finish()
+        let report = RunReport(command: CommandLine.arguments.joined(separator: " "), startedAt: started,
+                               seconds: Date().timeIntervalSince(started), threads: threads,
+                               inputFiles: files.count, inputBytes: totalBytes, units: plan.units.count,
+                               outputs: [output], stats: stats)
+        try processing.printSummary(report)
+    }
+}

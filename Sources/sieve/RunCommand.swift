@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import SieveCore
+import SieveIO
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline from a TOML configuration (see docs/pipeline.md).",
+        discussion: """
+            Rerunning the same command after an interruption finishes the job: work units \
+            already written are skipped, and the outputs are byte-identical to an \
+            uninterrupted run.
+            """)
+
+    @Argument(help: "The pipeline configuration.")
+    var pipeline: String
+
+    @Option(name: .customLong("input"), help: "Input file or directory, instead of the config's (repeatable).")
+    var inputs: [String] = []
+
+    @Option(name: .customLong("output"), help: "Output directory, instead of the config's.")
+    var output: String?
+
+    @Option(name: .customLong("task-index"), help: "This task's index, from 0.")
+    var taskIndex = 0
+
+    @Option(name: .customLong("task-count"), help: "Number of tasks the work is split into.")
+    var taskCount = 1
+
+    @OptionGroup var processing: ProcessingOptions
+
+    func validate() throws {
+        guard taskCount >= 1 else { throw ValidationError("--task-count must be at least 1") }
+        guard (0..<taskCount).contains(taskIndex) else {
+            throw ValidationError("--task-index must be in 0..<\(taskCount)")
+        }
+        if let threads = processing.threads, threads < 0 { throw ValidationError("--threads must not be negative") }
+    }
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: pipeline) else {
+            throw CommandError(description: "cannot read \(pipeline)", isUsage: true)
+        }
+        let base = (pipeline as NSString).deletingLastPathComponent
+        var config: PipelineConfig
+        do {
+            config = try PipelineConfig(toml: String(decoding: data, as: UTF8.self), baseDirectory: base)
+        } catch {
+            throw CommandError(description: "\(pipeline): \(error)", isUsage: true)
+        }
+        if !inputs.isEmpty { config.inputPaths = inputs }
+        if let output { config.outputDirectory = output }
+        let stages = try StageFactory.stages(config.stages)
+
+        var job = PipelineRun(config: config, stages: stages, threads: processing.resolvedThreads(configured: config.threads))
+        job.taskIndex = taskIndex
+        job.taskCount = taskCount
+        job.showProgress = !processing.noProgress
+        job.command = CommandLine.arguments.joined(separator: " ")
+        let report = try job.run()
+        try processing.printSummary(report)
+    }
+}

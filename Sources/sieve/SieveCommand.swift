@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import SieveCore
+
+@main
+struct SieveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sieve",
+        abstract: "Turn raw corpora into training-ready documents and tokens.",
+        version: Sieve.version,
+        subcommands: [RunCommand.self, CatCommand.self])
+
+    /// Exit codes: 0 success, 1 run failed, 2 usage error.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help and --version
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if code == .validationFailure || error is CommandError && (error as! CommandError).isUsage {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+            FileHandle.standardError.write(Data("sieve: error: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+}
+
+/// An error that ends the command with a message.
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    /// Usage errors exit with 2, others with 1.
+    var isUsage = false
+}
+
+/// Options every document-processing command shares.
+struct ProcessingOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: one per core). Output does not depend on it.")
+    var threads: Int?
+
+    @Flag(help: "Print the summary as JSON on stdout instead of a table on stderr.")
+    var json = false
+
+    @Flag(name: .customLong("no-progress"), help: "Do not show progress on stderr.")
+    var noProgress = false
+
+    func resolvedThreads(configured: Int = 0) -> Int {
+        let n = threads ?? configured
+        return n > 0 ? n : ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    func printSummary(_ report: RunReport) throws {
+        if json {
+            FileHandle.standardOutput.write(try report.json())
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } else {
+            FileHandle.standardError.write(Data(report.table().utf8))
+        }
+    }
+}
