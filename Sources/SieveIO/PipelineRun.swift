@@ -77,7 +77,7 @@ public struct PipelineRun {
     /// resumed run never mixes outputs of different settings.
     func fingerprint(units: [WorkUnit]) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var text = String(decoding: try encoder.encode(units), as: UTF8.self)
         text += "|\(config.textField)|\(config.idField)|\(config.maxDocumentBytes)|\(config.batchBytes)"
         text += "|\(config.compression)|\(taskIndex)/\(taskCount)"

@@ -7,6 +7,7 @@ final class GzipDecoder: StreamDecoder {
     private(set) var atCleanEnd = true
     /// Set between members: the next byte starts a new member (or the stream ends).
     private var betweenMembers = true
+    private(set) var failure: CompressionError?
 
     init() {
         // 15 + 32: a window of 2^15 bytes, gzip or zlib header detected automatically.
@@ -17,8 +18,9 @@ final class GzipDecoder: StreamDecoder {
     deinit { inflateEnd(&stream) }
 
     func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
-                into output: UnsafeMutableRawBufferPointer) throws -> Int {
+                into output: UnsafeMutableRawBufferPointer) -> Int {
         var written = 0
+        guard failure == nil else { return 0 }
         while written < output.count && position < input.count {
             if betweenMembers {
                 betweenMembers = false
@@ -43,7 +45,8 @@ final class GzipDecoder: StreamDecoder {
                 return written
             default:
                 let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
-                throw CompressionError(message: "gzip: \(message)")
+                failure = CompressionError(message: "gzip: \(message)")
+                return written
             }
         }
         return written

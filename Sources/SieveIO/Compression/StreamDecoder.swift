@@ -8,9 +8,11 @@ public struct CompressionError: Error, CustomStringConvertible {
 /// input compresses.
 protocol StreamDecoder: AnyObject {
     /// Decodes from `input[position...]` into `output`, advancing `position`; returns the
-    /// number of bytes written. Returns 0 only when it needs more input.
+    /// number of bytes written. Returns 0 when it needs more input or has failed.
     func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
-                into output: UnsafeMutableRawBufferPointer) throws -> Int
+                into output: UnsafeMutableRawBufferPointer) -> Int
+    /// Set once the stream turned out to be corrupt; the bytes returned before it are good.
+    var failure: CompressionError? { get }
     /// True when the stream so far ends at a frame or member boundary, so that ending
     /// here is not a truncation.
     var atCleanEnd: Bool { get }
@@ -19,9 +21,10 @@ protocol StreamDecoder: AnyObject {
 /// Plain bytes.
 final class IdentityDecoder: StreamDecoder {
     let atCleanEnd = true
+    let failure: CompressionError? = nil
 
     func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
-                into output: UnsafeMutableRawBufferPointer) throws -> Int {
+                into output: UnsafeMutableRawBufferPointer) -> Int {
         let n = min(input.count - position, output.count)
         if n > 0 {
             output.baseAddress!.copyMemory(from: input.baseAddress! + position, byteCount: n)

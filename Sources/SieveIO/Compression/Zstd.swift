@@ -49,6 +49,7 @@ public enum Zstd {
 final class ZstdDecoder: StreamDecoder {
     private let stream: OpaquePointer
     private(set) var atCleanEnd = true
+    private(set) var failure: CompressionError?
 
     init() {
         stream = ZSTD_createDStream()
@@ -58,7 +59,8 @@ final class ZstdDecoder: StreamDecoder {
     deinit { ZSTD_freeDStream(stream) }
 
     func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
-                into output: UnsafeMutableRawBufferPointer) throws -> Int {
+                into output: UnsafeMutableRawBufferPointer) -> Int {
+        guard failure == nil else { return 0 }
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: position)
         var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
         // Loop until the output is full or the input is used up and nothing is left buffered.
@@ -66,11 +68,12 @@ final class ZstdDecoder: StreamDecoder {
             let before = (inBuffer.pos, outBuffer.pos)
             let result = ZSTD_decompressStream(stream, &outBuffer, &inBuffer)
             if ZSTD_isError(result) != 0 {
-                position = inBuffer.pos
-                throw CompressionError(message: "zstd: " + String(cString: ZSTD_getErrorName(result)))
+                failure = CompressionError(message: "zstd: " + String(cString: ZSTD_getErrorName(result)))
+                break
             }
-            atCleanEnd = result == 0
+            // A call without progress only asks for more input; it says nothing new about frames.
             if (inBuffer.pos, outBuffer.pos) == before { break }
+            atCleanEnd = result == 0
         }
         position = inBuffer.pos
         return outBuffer.pos

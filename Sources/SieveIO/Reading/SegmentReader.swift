@@ -95,7 +95,7 @@ final class SegmentReader {
                 offset += n
                 var position = 0
                 let input = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                while let produced = try? decoder.decode(input, position: &position, into: decoded), produced > 0 {
+                while case let produced = decoder.decode(input, position: &position, into: decoded), produced > 0 {
                     last = decoded[produced - 1]
                 }
             }
@@ -138,16 +138,16 @@ final class SegmentReader {
         rawPosition = 0
         let input = UnsafeRawBufferPointer(rebasing: raw[0..<rawCount])
         while !finished {
-            let produced: Int
-            do {
-                produced = try decoder!.decode(input, position: &rawPosition, into: decoded)
-            } catch {
-                corrupt("\(error)")
+            let produced = decoder!.decode(input, position: &rawPosition, into: decoded)
+            if produced > 0 {
+                window.append(contentsOf: UnsafeRawBufferPointer(rebasing: decoded[0..<produced]))
+                cut(batch: &batch, emit: emit)
+            }
+            if let failure = decoder!.failure {
+                corrupt(failure.message)
                 return false
             }
             if produced == 0 { break }
-            window.append(contentsOf: UnsafeRawBufferPointer(rebasing: decoded[0..<produced]))
-            cut(batch: &batch, emit: emit)
         }
         return !finished
     }
