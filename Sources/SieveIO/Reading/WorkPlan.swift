@@ -55,12 +55,12 @@ public struct WorkPlan: Sendable, Equatable, Codable {
     public var unitBytes: Int
 
     /// - Parameters:
-    ///   - splitBytes: the largest unit wanted; units shrink so that `taskCount` tasks
-    ///     get at least one each when the input allows.
+    ///   - splitBytes: the largest unit wanted; units shrink to a task's share of the
+    ///     input (but not below 1 MiB) so that every task gets work when the input allows.
     public init(files: [InputFile], splitBytes: Int, taskCount: Int) {
         let total = files.reduce(0) { $0 + $1.size }
         let perTask = (total + taskCount - 1) / max(1, taskCount)
-        unitBytes = max(1 << 20, min(splitBytes, perTask))
+        unitBytes = max(1, min(splitBytes, max(1 << 20, perTask)))
         var units: [WorkUnit] = []
         var current: [Segment] = []
         var currentBytes = 0
