@@ -1,0 +1,146 @@
+import Foundation
+import XCTest
+import SieveTestSupport
+
+/// The `sieve` program as users run it.
+final class CommandTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    override func setUpWithError() throws { dir = try TemporaryDirectory() }
+    override func tearDown() { dir.remove() }
+
+    /// A corpus of several formats, and a config with small work units.
+    func makeCorpus(records: Int = 3000, splitBytes: Int = 200_000) throws -> String {
+        let a = Fixtures.jsonl(Fixtures.records(records, seed: 1, prefix: "a"))
+        try dir.write("corpus/a.jsonl", a)
+        try dir.write("corpus/sub/b.jsonl.zst", Fixtures.zstdFrames(Fixtures.jsonl(Fixtures.records(records, seed: 2, prefix: "b")),
+                                                                    chunkBytes: 50_000))
+        try dir.write("corpus/sub/c.txt", "plain text document\n")
+        try dir.write("corpus/bad.jsonl", "{\"text\":\"ok\"}\n{broken\n")
+        return try dir.write("pipeline.toml", """
+            [input]
+            paths = ["corpus"]
+            split_bytes = \(splitBytes)
+            [output]
+            dir = "out"
+            [run]
+            batch_bytes = 65536
+            """)
+    }
+
+    /// Output documents of a run directory, decompressed and concatenated in unit order.
+    func documents(_ out: String) throws -> [UInt8] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: out + "/documents").filter { !$0.hasPrefix(".") }.sorted()
+        return try names.flatMap { try Fixtures.contents(out + "/documents/" + $0) }
+    }
+
+    /// Raw output files by name.
+    func outputFiles(_ out: String) throws -> [String: Data] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: out + "/documents") else { return [:] }
+        return try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: URL(fileURLWithPath: out + "/documents/" + $0))) })
+    }
+
+    func testRunIsByteIdenticalForOneAndTwoThreadsAndFromAnyDirectory() throws {
+        let config = try makeCorpus()
+        let one = try Command.run(Command.sieve, ["run", config, "--threads", "1", "--output", dir.file("t1"), "--no-progress"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        // From another working directory: paths in the config resolve against its folder.
+        let two = try Command.run(Command.sieve, ["run", "pipeline.toml", "--threads", "2", "--no-progress", "--json"], cwd: dir.path)
+        XCTAssertEqual(two.status, 0, two.stderr)
+        let files = try outputFiles(dir.file("t1"))
+        XCTAssertGreaterThan(files.count, 3)
+        XCTAssertEqual(try outputFiles(dir.file("out")), files)
+        let docs = try Fixtures.objects(try documents(dir.file("out")))
+        XCTAssertEqual(docs.count, 6002)
+        let report = try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as! [String: Any]
+        let stages = (report["stats"] as! [String: Any])["stages"] as! [[String: Any]]
+        XCTAssertEqual(stages.first?["documents_out"] as? Int, 6002)
+        XCTAssertEqual((stages.first?["drops"] as? [String: Int]), ["read:malformed_json": 1])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("out/report.json")))
+    }
+
+    func testKilledRunResumesToTheSameBytes() throws {
+        let config = try makeCorpus(records: 12000, splitBytes: 150_000)
+        let reference = try Command.run(Command.sieve, ["run", config, "--output", dir.file("ref"), "--no-progress"])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let expected = try outputFiles(dir.file("ref"))
+        XCTAssertGreaterThan(expected.count, 10)
+
+        // Kill at several moments: as soon as 1, 4 and 9 units are done, and right away.
+        for (attempt, unitsBeforeKill) in [0, 1, 4, 9].enumerated() {
+            let out = dir.file("killed\(attempt)")
+            let log = out + "/.sieve/resume.jsonl"
+            let process = try Command.start(Command.sieve, ["run", config, "--output", out, "--threads", "2", "--no-progress"])
+            let deadline = Date().addingTimeInterval(60)
+            while process.isRunning && Date() < deadline {
+                let lines = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count ?? 0
+                if lines - 1 >= unitsBeforeKill { break }
+                usleep(2000)
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run ended before the kill")
+            // No finished-looking file is half written: every visible output is complete.
+            for (name, data) in try outputFiles(out) where !name.hasPrefix(".") {
+                XCTAssertEqual(data, expected[name], "\(name) after a kill")
+            }
+            let resumed = try Command.run(Command.sieve, ["run", config, "--output", out, "--no-progress", "--json"])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertEqual(try outputFiles(out).filter { !$0.key.hasPrefix(".") }, expected, "killed after \(unitsBeforeKill) units")
+            let report = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as! [String: Any]
+            let stages = (report["stats"] as! [String: Any])["stages"] as! [[String: Any]]
+            XCTAssertEqual(stages.first?["documents_out"] as? Int, 24002, "totals include the units of the killed run")
+        }
+    }
+
+    func testTasksTogetherProcessEveryDocumentOnce() throws {
+        let config = try makeCorpus(records: 4000, splitBytes: 100_000)
+        let single = try Command.run(Command.sieve, ["run", config, "--output", dir.file("one"), "--no-progress"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        for task in 0..<3 {
+            let r = try Command.run(Command.sieve, ["run", config, "--output", dir.file("three"), "--task-index", "\(task)",
+                                                    "--task-count", "3", "--no-progress"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("three/report-task-\(task)-of-3.json")))
+        }
+        XCTAssertEqual(try documents(dir.file("three")), try documents(dir.file("one")))
+    }
+
+    func testCatConvertsBetweenFormatsAndReadsStandardInput() throws {
+        let lines = Fixtures.records(500)
+        let input = try dir.write("in.jsonl", Fixtures.jsonl(lines))
+        for ext in ["jsonl.zst", "jsonl.gz", "jsonl"] {
+            let r = try Command.run(Command.sieve, ["cat", input, "-o", dir.file("out.\(ext)"), "--no-progress"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let plain = try Fixtures.contents(dir.file("out.jsonl"))
+        XCTAssertEqual(try Fixtures.contents(dir.file("out.jsonl.zst")), plain)
+        XCTAssertEqual(try Fixtures.contents(dir.file("out.jsonl.gz")), plain)
+        // Reading our own output again gives the same bytes.
+        let again = try Command.run(Command.sieve, ["cat", dir.file("out.jsonl.zst"), "-o", "-", "--no-progress"])
+        XCTAssertEqual(Array(again.stdout.utf8), plain)
+        let piped = try Command.run(Command.sieve, ["cat", "-", "-o", "-", "--no-progress"],
+                                    stdin: Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("out.jsonl.gz")))))
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        let ids = try Fixtures.objects(Array(piped.stdout.utf8)).map { $0["id"] as! String }
+        XCTAssertEqual(ids, (0..<500).map { "doc-\($0)" })
+    }
+
+    func testExitCodes() throws {
+        XCTAssertEqual(try Command.run(Command.sieve, ["--help"]).status, 0)
+        XCTAssertEqual(try Command.run(Command.sieve, ["run"]).status, 2)
+        XCTAssertEqual(try Command.run(Command.sieve, ["cat", "x", "-o", "y", "--threads", "many"]).status, 2)
+        let badConfig = try dir.write("bad.toml", "[input]\npaths = [\"c\"]\n[output]\ndir = \"o\"\n[[stage]]\ntype = \"nope\"\n")
+        let bad = try Command.run(Command.sieve, ["run", badConfig])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("unknown stage type \"nope\""), bad.stderr)
+        let broken = try dir.write("broken.toml", "[input\n")
+        let brokenRun = try Command.run(Command.sieve, ["run", broken])
+        XCTAssertEqual(brokenRun.status, 2)
+        XCTAssertTrue(brokenRun.stderr.contains("line 1"), brokenRun.stderr)
+        // An unwritable output fails the run (exit 1), not a usage error.
+        try dir.write("c/a.jsonl", "{\"text\":\"x\"}\n")
+        try dir.write("blocker", "a file where a directory should be")
+        let ok = try dir.write("ok.toml", "[input]\npaths = [\"c\"]\n[output]\ndir = \"blocker/out\"\n")
+        XCTAssertEqual(try Command.run(Command.sieve, ["run", ok, "--no-progress"]).status, 1)
+    }
+}
