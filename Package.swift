@@ -18,6 +18,8 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // glibc's malloc tuning (mallopt), which the Glibc module does not export.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Stages, from the bottom up.
         .target(name: "SieveCore"),
@@ -25,7 +27,7 @@ let package = Package(
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO",
+            "SieveCore", "SieveIO", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -125,6 +125,26 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(ids, (0..<500).map { "doc-\($0)" })
     }
 
+    func testHugeSingleLineIsSkippedInBoundedMemory() throws {
+        // A 400 MB record between two good ones, read with the default 64 MiB limit.
+        let path = dir.file("huge.jsonl")
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.write(Data("{\"id\":\"before\",\"text\":\"a\"}\n{\"id\":\"huge\",\"text\":\"".utf8))
+        let block = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<400 { handle.write(block) }
+        handle.write(Data("\"}\n{\"id\":\"after\",\"text\":\"b\"}\n".utf8))
+        try handle.close()
+        let r = try Command.run("/usr/bin/time", ["-f", "%M", Command.sieve, "cat", path, "-o", dir.file("out.jsonl"),
+                                                  "--no-progress", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let ids = try Fixtures.objects(try Fixtures.contents(dir.file("out.jsonl"))).map { $0["id"] as! String }
+        XCTAssertEqual(ids, ["before", "after"])
+        XCTAssertTrue(r.stdout.contains("\"read:document_too_large\" : 1"), r.stdout)
+        let peakKiB = Int(r.stderr.split(separator: "\n").last!.trimmingCharacters(in: .whitespaces))!
+        XCTAssertLessThan(peakKiB, 200 * 1024, "peak RSS while skipping a 400 MB record")
+    }
+
     func testExitCodes() throws {
         XCTAssertEqual(try Command.run(Command.sieve, ["--help"]).status, 0)
         XCTAssertEqual(try Command.run(Command.sieve, ["run"]).status, 2)

@@ -204,15 +204,20 @@ final class Permits: @unchecked Sendable {
     }
 }
 
-/// An unbounded FIFO (its size is bounded by the runner's permits) that workers block on.
+/// A FIFO that workers block on; its length is bounded by the runner's permits.
 final class WorkQueue<T>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [T] = []
+    /// Popped slots are cleared at once: a batch must not outlive its processing.
+    private var items: [T?] = []
     private var head = 0
     private var closed = false
 
     func push(_ item: T) {
         condition.withLock {
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            }
             items.append(item)
             condition.signal()
         }
@@ -223,9 +228,9 @@ final class WorkQueue<T>: @unchecked Sendable {
         condition.withLock {
             while head == items.count && !closed { condition.wait() }
             guard head < items.count else { return nil }
-            let item = items[head]
+            let item = items[head].take()
             head += 1
-            if head > 1024 && head * 2 > items.count {
+            if head >= 1024 {
                 items.removeFirst(head)
                 head = 0
             }

@@ -6,13 +6,10 @@ public enum Zstd {
     /// makes multi-frame outputs splittable at frame boundaries.
     public static func compressFrame(_ input: UnsafeRawBufferPointer, level: Int32 = 3) -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = out.withUnsafeMutableBytes { dst in
-            ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
+        return [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
+            count = ZSTD_compress(dst.baseAddress, bound, input.baseAddress, input.count, level)
+            precondition(ZSTD_isError(count) == 0, "zstd compression into a bound-sized buffer cannot fail")
         }
-        precondition(ZSTD_isError(n) == 0, "zstd compression into a bound-sized buffer cannot fail")
-        out.removeLast(bound - n)
-        return out
     }
 
     /// A frame of a zstd file.

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the system packages, builds Sieve in release mode and runs the main job on
+# the bundled sample corpus. Output: examples/out/ (documents, report.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q $(grep -v '^#' scripts/apt-packages.txt)
+swift build -c release --product sieve
+.build/release/sieve run examples/pipeline.toml "$@"
