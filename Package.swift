@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "sieve", targets: ["sieve"]),
         .library(name: "SieveCore", targets: ["SieveCore"]),
         .library(name: "SieveIO", targets: ["SieveIO"]),
+        .library(name: "SieveTokenizer", targets: ["SieveTokenizer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,16 +19,21 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // ICU behind a C shim whose header exposes only plain C types (Foundation on
+        // Linux carries its own ICU headers, which clash with the system's).
+        .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
         // glibc's malloc tuning (mallopt), which the Glibc module does not export.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Stages, from the bottom up.
         .target(name: "SieveCore"),
         .target(name: "SieveIO", dependencies: ["SieveCore", "CZstd", "CZlib"]),
+        .target(name: "SieveText", dependencies: ["CICUShim"]),
+        .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "CMalloc",
+            "SieveCore", "SieveIO", "SieveTokenizer", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -39,6 +45,7 @@ let package = Package(
                 path: "Tests/SieveTestSupport"),
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"]),
         .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveTestSupport", "CZstd", "CZlib"]),
+        .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

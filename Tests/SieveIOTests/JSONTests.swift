@@ -73,20 +73,4 @@ final class JSONTests: XCTestCase {
         let (back, _) = try decode(Array(line.dropLast()))
         XCTAssertEqual(back, doc)
     }
-
-    func testQuoteScanFindsEveryPosition() {
-        // The eight-bytes-at-a-time scan must agree with a plain loop at every offset.
-        for length in 0..<40 {
-            for position in 0...length {
-                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
-                if position < length { bytes[position] = position % 2 == 0 ? 0x22 : 0x5C }
-                bytes.withUnsafeBufferPointer {
-                    XCTAssertEqual(JSONParser.findQuoteOrBackslash($0, from: 0), position)
-                }
-            }
-        }
-        // High bytes (UTF-8) next to a match must not confuse it.
-        let bytes: [UInt8] = [0xE6, 0x9D, 0xB1, 0x22, 0xFF, 0xFF, 0xFF, 0xFF, 0x5C]
-        bytes.withUnsafeBufferPointer { XCTAssertEqual(JSONParser.findQuoteOrBackslash($0, from: 0), 3) }
-    }
 }

@@ -1,17 +1,15 @@
-import SieveCore
-
 /// Appends compact JSON to a byte buffer: no spaces, members in order, non-ASCII text
 /// as raw UTF-8, control characters escaped. The same value always gives the same bytes.
-struct JSONWriter {
-    var bytes: [UInt8] = []
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    mutating func raw(_ s: StaticString) {
+    public mutating func raw(_ s: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
-    mutating func value(_ value: JSONValue) {
+    public mutating func value(_ value: JSONValue) {
         switch value {
         case .null: raw("null")
         case .bool(let b): b ? raw("true") : raw("false")
@@ -29,7 +27,7 @@ struct JSONWriter {
         }
     }
 
-    mutating func object(_ members: [JSONMember]) {
+    public mutating func object(_ members: [JSONMember]) {
         bytes.append(UInt8(ascii: "{"))
         for (i, member) in members.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -40,7 +38,7 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
-    mutating func string(_ s: String) {
+    public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { string(utf8: $0) }
     }
@@ -48,7 +46,7 @@ struct JSONWriter {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Writes a quoted string, copying runs that need no escaping in one go.
-    mutating func string(utf8 u: UnsafeBufferPointer<UInt8>) {
+    public mutating func string(utf8 u: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
         var runStart = 0
         var i = 0

@@ -1,35 +1,38 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import SieveCore
 
 /// A JSON line that is not valid JSON, with the byte column where parsing stopped.
-struct JSONSyntaxError: Error, CustomStringConvertible {
-    var message: String
-    var column: Int
-    var description: String { "\(message) at column \(column + 1)" }
+public struct JSONSyntaxError: Error, CustomStringConvertible {
+    public var message: String
+    public var column: Int
+    public init(message: String, column: Int) {
+        self.message = message
+        self.column = column
+    }
+    public var description: String { "\(message) at column \(column + 1)" }
 }
 
 /// A strict JSON parser (RFC 8259) over the bytes of one line. Strings are checked for
 /// valid UTF-8: invalid bytes and lone surrogate escapes become U+FFFD and set
 /// `repairedUTF8`, so the record is kept and the repair counted. Raw control characters
 /// inside strings are accepted, since many real corpora contain raw tabs.
-struct JSONParser {
+public struct JSONParser {
     static let maxDepth = 512
 
     private let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var position = 0
+    public private(set) var position = 0
     /// Set when a string needed U+FFFD replacements.
-    private(set) var repairedUTF8 = false
+    public private(set) var repairedUTF8 = false
     private var scratch: [UInt8] = []
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     private func fail(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(message: message, column: position)
     }
 
-    mutating func skipWhitespace() {
+    public mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -38,10 +41,10 @@ struct JSONParser {
         }
     }
 
-    var atEnd: Bool { position == bytes.count }
+    public var atEnd: Bool { position == bytes.count }
 
     /// Parses a whole value and checks that only whitespace follows.
-    mutating func parseDocument() throws -> JSONValue {
+    public mutating func parseDocument() throws -> JSONValue {
         skipWhitespace()
         let value = try parseValue(depth: 0)
         skipWhitespace()
@@ -52,7 +55,7 @@ struct JSONParser {
     /// Parses `{`, then calls `member` for every key with the parser placed at its value;
     /// `member` must consume the value (with `parseValue`). Lets callers pick fields out
     /// without building the whole object.
-    mutating func parseObject(_ member: (inout JSONParser, String) throws -> Void) throws {
+    public mutating func parseObject(_ member: (inout JSONParser, String) throws -> Void) throws {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
             throw fail("expected a JSON object")
@@ -86,7 +89,7 @@ struct JSONParser {
         }
     }
 
-    mutating func parseValue(depth: Int = 1) throws -> JSONValue {
+    public mutating func parseValue(depth: Int = 1) throws -> JSONValue {
         guard depth < Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth)") }
         guard position < bytes.count else { throw fail("unexpected end of line") }
         switch bytes[position] {
@@ -172,7 +175,7 @@ struct JSONParser {
     }
 
     /// A string starting at the opening quote.
-    mutating func parseString() throws -> String {
+    public mutating func parseString() throws -> String {
         position += 1
         let start = position
         // Fast path: find the closing quote; no escapes means the bytes are the string.
@@ -285,5 +288,15 @@ struct JSONParser {
         }
         while i < n, bytes[i] != 0x22, bytes[i] != 0x5C { i += 1 }
         return i
+    }
+}
+
+extension JSONValue {
+    /// Parses a complete JSON text.
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(buffer)
+            return try parser.parseDocument()
+        }
     }
 }

@@ -1,0 +1,13 @@
+// Sieve's window on ICU. Only plain C types cross this boundary: Foundation on Linux
+// carries its own ICU headers, and a Swift module that sees both fails to compile.
+#ifndef SIEVE_ICU_H
+#define SIEVE_ICU_H
+
+#include <stdint.h>
+
+/// Writes NFC(src) as UTF-8 into `dst` (capacity `capacity` bytes) and returns its length,
+/// or the length needed when it is larger than `capacity` (nothing useful is written
+/// then), or -1 on an ICU error. Invalid UTF-8 must be repaired before calling.
+int32_t sieve_nfc(const uint8_t *src, int32_t length, uint8_t *dst, int32_t capacity);
+
+#endif

@@ -1,0 +1,65 @@
+#include "sieve_icu.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+
+static const UNormalizer2 *nfc(void) {
+    static const UNormalizer2 *instance;
+    if (!instance) {
+        UErrorCode status = U_ZERO_ERROR;
+        instance = unorm2_getNFCInstance(&status);
+        if (U_FAILURE(status)) instance = NULL;
+    }
+    return instance;
+}
+
+/* UTF-8 -> UTF-16 into a malloc'ed buffer; *out_length receives the UTF-16 length. */
+static UChar *to_utf16(const uint8_t *src, int32_t length, int32_t *out_length) {
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t needed = 0;
+    u_strFromUTF8(NULL, 0, &needed, (const char *)src, length, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) return NULL;
+    UChar *buffer = malloc(sizeof(UChar) * (size_t)(needed + 1));
+    if (!buffer) return NULL;
+    status = U_ZERO_ERROR;
+    u_strFromUTF8(buffer, needed + 1, out_length, (const char *)src, length, &status);
+    if (U_FAILURE(status)) {
+        free(buffer);
+        return NULL;
+    }
+    return buffer;
+}
+
+int32_t sieve_nfc(const uint8_t *src, int32_t length, uint8_t *dst, int32_t capacity) {
+    const UNormalizer2 *n = nfc();
+    if (!n) return -1;
+    int32_t units = 0;
+    UChar *text = to_utf16(src, length, &units);
+    if (!text) return -1;
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t needed = unorm2_normalize(n, text, units, NULL, 0, &status);
+    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) {
+        free(text);
+        return -1;
+    }
+    UChar *normalized = malloc(sizeof(UChar) * (size_t)(needed + 1));
+    if (!normalized) {
+        free(text);
+        return -1;
+    }
+    status = U_ZERO_ERROR;
+    int32_t got = unorm2_normalize(n, text, units, normalized, needed + 1, &status);
+    free(text);
+    if (U_FAILURE(status)) {
+        free(normalized);
+        return -1;
+    }
+    int32_t bytes = 0;
+    status = U_ZERO_ERROR;
+    u_strToUTF8((char *)dst, capacity, &bytes, normalized, got, &status);
+    free(normalized);
+    if (status == U_BUFFER_OVERFLOW_ERROR || status == U_STRING_NOT_TERMINATED_WARNING) return bytes;
+    return U_FAILURE(status) ? -1 : bytes;
+}

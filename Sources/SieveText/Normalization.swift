@@ -1,0 +1,26 @@
+import CICUShim
+
+/// Unicode normalization (ICU).
+public enum Normalization {
+    /// NFC of UTF-8 `text` (which must be valid UTF-8), as UTF-8, or nil when the text is
+    /// NFC already. Text whose code points are all below U+0300 is NFC without asking ICU:
+    /// nothing there composes or decomposes.
+    public static func nfc(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        // UTF-8 lead bytes from 0xCC on start code points at or above U+0300.
+        guard text.contains(where: { $0 >= 0xCC }), text.count < Int(Int32.max / 4) else { return nil }
+        var capacity = text.count + text.count / 2 + 16
+        while true {
+            var out = [UInt8](repeating: 0, count: capacity)
+            let n = out.withUnsafeMutableBufferPointer { dst in
+                sieve_nfc(text.baseAddress, Int32(text.count), dst.baseAddress, Int32(capacity))
+            }
+            // ICU fails only on invalid input or memory exhaustion: keep the text.
+            if n < 0 { return nil }
+            if Int(n) <= capacity {
+                out.removeLast(capacity - Int(n))
+                return out.elementsEqual(text) ? nil : out
+            }
+            capacity = Int(n)
+        }
+    }
+}

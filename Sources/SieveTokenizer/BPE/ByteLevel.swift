@@ -1,0 +1,42 @@
+/// GPT-2's byte-level alphabet: every byte is shown as a printable character, so that
+/// vocabulary files can hold arbitrary bytes as text (`Ġ` for a space, `Ċ` for `\n`).
+enum ByteLevel {
+    /// The character standing for each byte (`bytes_to_unicode` in GPT-2's encoder.py).
+    static let characterOfByte: [Unicode.Scalar] = {
+        var printable = Array(0x21...0x7E) + Array(0xA1...0xAC) + Array(0xAE...0xFF)
+        var scalars = [UInt32](repeating: 0, count: 256)
+        for b in printable { scalars[b] = UInt32(b) }
+        var next: UInt32 = 256
+        for b in 0..<256 where !printable.contains(b) {
+            scalars[b] = next
+            next += 1
+            printable.append(b)
+        }
+        return scalars.map { Unicode.Scalar($0)! }
+    }()
+
+    /// The byte each alphabet character stands for.
+    static let byteOfCharacter: [UInt32: UInt8] = {
+        var map: [UInt32: UInt8] = [:]
+        for (b, s) in characterOfByte.enumerated() { map[s.value] = UInt8(b) }
+        return map
+    }()
+
+    /// The bytes a vocabulary string stands for, or nil if it uses characters outside the alphabet.
+    static func bytes(of token: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(token.unicodeScalars.count)
+        for s in token.unicodeScalars {
+            guard let b = byteOfCharacter[s.value] else { return nil }
+            out.append(b)
+        }
+        return out
+    }
+
+    /// The vocabulary string of some bytes.
+    static func string(of bytes: some Sequence<UInt8>) -> String {
+        var s = String.UnicodeScalarView()
+        for b in bytes { s.append(characterOfByte[Int(b)]) }
+        return String(s)
+    }
+}

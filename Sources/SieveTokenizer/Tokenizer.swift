@@ -1,0 +1,269 @@
+import Foundation
+import SieveCore
+import SieveText
+
+/// A `tokenizer.json` Sieve cannot use, with what is wrong.
+public struct TokenizerError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A byte-level BPE tokenizer as described by a Hugging Face `tokenizer.json`, giving the
+/// same ids as Hugging Face `tokenizers`: added tokens matched in the raw text, NFC, the
+/// regex pre-tokenizer, byte-level BPE. Immutable and shared between threads; per-thread
+/// state lives in an `EncodeSession`.
+public final class Tokenizer: Sendable {
+    public let addedTokens: [AddedToken]
+    public let normalizesNFC: Bool
+    public let preTokenizer: PreTokenizer?
+    /// Number of regular (non-added) tokens with bytes of their own.
+    public let regularCount: Int
+    /// One past the largest id, added tokens included.
+    public let vocabularySize: Int
+
+    let bpe: BytePairEncoder
+    let vocab: ByteStringTable<UInt32>
+    /// Added-token matchers for each `AddedTokenMatching`.
+    let matchers: [AddedTokenMatching: AddedTokenMatcher]
+    /// Bytes of every regular token: `tokenBytes[tokenOffsets[id]..<tokenOffsets[id + 1]]`.
+    let tokenBytes: [UInt8]
+    let tokenOffsets: [Int]
+    let addedByID: [UInt32: AddedToken]
+    /// True when every regular token BPE-encodes to itself (as in Qwen's and GPT-2's
+    /// vocabularies), so a piece found in the vocabulary is emitted without merging.
+    let piecesInVocabularyAreTokens: Bool
+
+    /// Loads a `tokenizer.json`.
+    public convenience init(contentsOfFile path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TokenizerError("cannot read \(path)")
+        }
+        do {
+            try self.init(json: Array(data))
+        } catch let error as TokenizerError {
+            throw TokenizerError("\(path): \(error.message)")
+        }
+    }
+
+    public convenience init(json: [UInt8]) throws {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(json)
+        } catch {
+            throw TokenizerError("not valid JSON: \(error)")
+        }
+        try self.init(TokenizerConfig(root))
+    }
+
+    init(_ config: TokenizerConfig) throws {
+        addedTokens = config.addedTokens
+        normalizesNFC = config.nfc
+        preTokenizer = config.preTokenizer
+        matchers = [.all: AddedTokenMatcher(config.addedTokens),
+                    .nonSpecial: AddedTokenMatcher(config.addedTokens.filter { !$0.special }),
+                    .none: AddedTokenMatcher([])]
+        addedByID = Dictionary(config.addedTokens.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // Regular tokens by id, as bytes.
+        let maxID = config.vocab.map(\.id).max() ?? 0
+        var byID = [[UInt8]?](repeating: nil, count: Int(maxID) + 1)
+        var table = ByteStringTable<UInt32>(capacity: config.vocab.count)
+        for (token, id) in config.vocab {
+            guard let bytes = ByteLevel.bytes(of: token) else {
+                throw TokenizerError("vocabulary token \(token.debugDescription) is not in the byte-level alphabet")
+            }
+            if byID[Int(id)] != nil { throw TokenizerError("id \(id) is given to two vocabulary tokens") }
+            byID[Int(id)] = bytes
+            bytes.withUnsafeBufferPointer { table.insert($0, id) }
+        }
+        vocab = table
+        var arena: [UInt8] = []
+        var offsets = [0]
+        for bytes in byID {
+            arena += bytes ?? []
+            offsets.append(arena.count)
+        }
+        tokenBytes = arena
+        tokenOffsets = offsets
+        regularCount = byID.count
+        vocabularySize = max(byID.count, Int(config.addedTokens.map(\.id).max().map { $0 + 1 } ?? 0))
+
+        var byteIDs = [UInt32](repeating: 0, count: 256)
+        for b in 0..<256 {
+            guard let id = [UInt8(b)].withUnsafeBufferPointer({ table.find($0) }) else {
+                throw TokenizerError("the vocabulary lacks the token for byte 0x\(String(b, radix: 16)) "
+                                     + "(\(ByteLevel.string(of: [UInt8(b)]).debugDescription)): not a byte-level BPE")
+            }
+            byteIDs[b] = id
+        }
+        var merges: [(UInt32, UInt32, UInt32)] = []
+        merges.reserveCapacity(config.merges.count)
+        for (n, (left, right)) in config.merges.enumerated() {
+            func id(_ token: String) throws -> UInt32 {
+                guard let bytes = ByteLevel.bytes(of: token), let id = bytes.withUnsafeBufferPointer({ table.find($0) }) else {
+                    throw TokenizerError("merge \(n + 1) (\(left) \(right)) names \(token.debugDescription), which is not in the vocabulary")
+                }
+                return id
+            }
+            let l = try id(left), r = try id(right), m = try id(left + right)
+            merges.append((l, r, m))
+        }
+        let bpe = BytePairEncoder(byteIDs: byteIDs, merges: MergeTable(merges.map { (left: $0.0, right: $0.1, merged: $0.2) }))
+        self.bpe = bpe
+
+        if config.ignoreMerges {
+            piecesInVocabularyAreTokens = true
+        } else {
+            // Check the shortcut once: every token must encode to itself.
+            var ok = true
+            var out: [UInt32] = []
+            for (id, bytes) in byID.enumerated() {
+                guard let bytes else { continue }
+                out.removeAll(keepingCapacity: true)
+                bytes.withUnsafeBufferPointer { bpe.encode($0, into: &out) }
+                if out.count != 1 || out[0] != UInt32(id) {
+                    ok = false
+                    break
+                }
+            }
+            piecesInVocabularyAreTokens = ok
+        }
+    }
+
+    /// The token ids of `text`.
+    public func encode(_ text: String, addedTokens: AddedTokenMatching = .all, session: EncodeSession? = nil) -> [UInt32] {
+        var out: [UInt32] = []
+        var text = text
+        let session = session ?? EncodeSession()
+        text.withUTF8 { encode(utf8: $0, into: &out, addedTokens: addedTokens, session: session) }
+        return out
+    }
+
+    /// Appends the ids of `text` (valid UTF-8) to `out`.
+    public func encode(utf8 text: UnsafeBufferPointer<UInt8>, into out: inout [UInt32],
+                       addedTokens: AddedTokenMatching = .all, session: EncodeSession) {
+        let matcher = matchers[addedTokens]!
+        if matcher.isEmpty {
+            encodeSegment(text, into: &out, session: session)
+            return
+        }
+        matcher.split(text, segment: { range in
+            encodeSegment(UnsafeBufferPointer(rebasing: text[range]), into: &out, session: session)
+        }, token: { out.append($0) })
+    }
+
+    private func encodeSegment(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], session: EncodeSession) {
+        if normalizesNFC, let normalized = Normalization.nfc(text) {
+            normalized.withUnsafeBufferPointer { encodeNormalized($0, into: &out, session: session) }
+        } else {
+            encodeNormalized(text, into: &out, session: session)
+        }
+    }
+
+    private func encodeNormalized(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], session: EncodeSession) {
+        guard let preTokenizer else {
+            encodePiece(text, into: &out, session: session)
+            return
+        }
+        preTokenizer.split(text) { range in
+            encodePiece(UnsafeBufferPointer(rebasing: text[range]), into: &out, session: session)
+        }
+    }
+
+    @inline(__always)
+    private func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], session: EncodeSession) {
+        if piecesInVocabularyAreTokens, let id = vocab.find(piece) {
+            out.append(id)
+            return
+        }
+        if piece.count > EncodeSession.maxCachedPieceBytes {
+            bpe.encode(piece, into: &out)
+            return
+        }
+        if session.lookup(piece, into: &out) { return }
+        let start = out.count
+        bpe.encode(piece, into: &out)
+        session.store(piece, out[start...])
+    }
+
+    /// The text of `ids`: token bytes concatenated and decoded as UTF-8, invalid sequences
+    /// replaced by U+FFFD (one per maximal invalid subpart, as Hugging Face does). Added
+    /// tokens give their content, or nothing when `skipSpecialTokens` and they are special;
+    /// unknown ids are dropped.
+    public func decode(_ ids: [UInt32], skipSpecialTokens: Bool = false) -> String {
+        String(decoding: decodeBytes(ids, skipSpecialTokens: skipSpecialTokens), as: UTF8.self)
+    }
+
+    /// The bytes of `ids`, before UTF-8 decoding.
+    public func decodeBytes(_ ids: [UInt32], skipSpecialTokens: Bool = false) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for id in ids {
+            if let added = addedByID[id] {
+                if !(skipSpecialTokens && added.special) { bytes += added.content.utf8 }
+            } else if Int(id) < regularCount {
+                bytes += tokenBytes[tokenOffsets[Int(id)]..<tokenOffsets[Int(id) + 1]]
+            }
+        }
+        return bytes
+    }
+
+    /// The id of an added token or regular token given as text, if it exists.
+    public func id(of token: String) -> UInt32? {
+        if let added = addedTokens.first(where: { $0.content == token }) { return added.id }
+        let bytes = Array(token.utf8)
+        return bytes.withUnsafeBufferPointer { vocab.find($0) }
+    }
+}
+
+/// Which added tokens are recognised in text.
+public enum AddedTokenMatching: String, Sendable, Hashable, CaseIterable {
+    /// All of them: Hugging Face's default (`<|endoftext|>` in a document becomes its id).
+    case all
+    /// Only `special: false` ones (`<think>`, fim tokens); special ones are encoded as
+    /// plain text (Hugging Face's `encode_special_tokens`, transformers' `split_special_tokens`).
+    case nonSpecial = "non-special"
+    /// None: all text is plain text, so documents cannot inject control tokens.
+    case none
+}
+
+/// Per-thread encoding state: a cache of recently encoded pieces. Not thread-safe; use
+/// one per thread (`EncodeSessionPool`).
+public final class EncodeSession {
+    static let maxCachedPieceBytes = 64
+    private static let maxEntries = 1 << 18
+
+    private var table = ByteStringTable<(start: Int, count: Int)>(capacity: 1 << 16)
+    private var ids: [UInt32] = []
+
+    public init() {}
+
+    func lookup(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) -> Bool {
+        guard let hit = table.find(piece) else { return false }
+        out += ids[hit.start..<hit.start + hit.count]
+        return true
+    }
+
+    func store(_ piece: UnsafeBufferPointer<UInt8>, _ encoded: ArraySlice<UInt32>) {
+        if table.count >= Self.maxEntries {
+            table.removeAll()
+            ids.removeAll(keepingCapacity: true)
+        }
+        table.insert(piece, (ids.count, encoded.count))
+        ids += encoded
+    }
+}
+
+/// Sessions for concurrent encoding: take one per batch, give it back after.
+public final class EncodeSessionPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [EncodeSession] = []
+
+    public init() {}
+
+    public func withSession<T>(_ body: (EncodeSession) throws -> T) rethrows -> T {
+        let session = lock.withLock { free.popLast() } ?? EncodeSession()
+        defer { lock.withLock { free.append(session) } }
+        return try body(session)
+    }
+}
