@@ -173,18 +173,23 @@ public final class Tokenizer: Sendable {
 
     @inline(__always)
     private func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], session: EncodeSession) {
-        if piecesInVocabularyAreTokens, let id = vocab.find(piece) {
-            out.append(id)
+        if piece.count == 1 {
+            out.append(bpe.byteIDs[Int(piece[0])])
             return
         }
         if piece.count > EncodeSession.maxCachedPieceBytes {
             bpe.encode(piece, into: &out)
             return
         }
-        if session.lookup(piece, into: &out) { return }
+        let hash = ByteStringTable<UInt32>.hash(piece)
+        if piecesInVocabularyAreTokens, let id = vocab.find(piece, hash: hash) {
+            out.append(id)
+            return
+        }
+        if session.lookup(piece, hash: hash, into: &out) { return }
         let start = out.count
         bpe.encode(piece, into: &out)
-        session.store(piece, out[start...])
+        session.store(piece, hash: hash, out[start...])
     }
 
     /// The text of `ids`: token bytes concatenated and decoded as UTF-8, invalid sequences
@@ -208,11 +213,11 @@ public final class Tokenizer: Sendable {
         return bytes
     }
 
-    /// The id of an added token or regular token given as text, if it exists.
+    /// The id of an added token (by its content) or a regular token (spelt as in
+    /// `vocab.json`, in the byte-level alphabet: `Ġthe`), if it exists.
     public func id(of token: String) -> UInt32? {
         if let added = addedTokens.first(where: { $0.content == token }) { return added.id }
-        let bytes = Array(token.utf8)
-        return bytes.withUnsafeBufferPointer { vocab.find($0) }
+        return ByteLevel.bytes(of: token)?.withUnsafeBufferPointer { vocab.find($0) }
     }
 }
 
@@ -238,18 +243,18 @@ public final class EncodeSession {
 
     public init() {}
 
-    func lookup(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) -> Bool {
-        guard let hit = table.find(piece) else { return false }
+    func lookup(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, into out: inout [UInt32]) -> Bool {
+        guard let hit = table.find(piece, hash: hash) else { return false }
         out += ids[hit.start..<hit.start + hit.count]
         return true
     }
 
-    func store(_ piece: UnsafeBufferPointer<UInt8>, _ encoded: ArraySlice<UInt32>) {
+    func store(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, _ encoded: ArraySlice<UInt32>) {
         if table.count >= Self.maxEntries {
             table.removeAll()
             ids.removeAll(keepingCapacity: true)
         }
-        table.insert(piece, (ids.count, encoded.count))
+        table.insert(piece, hash: hash, (ids.count, encoded.count))
         ids += encoded
     }
 }

@@ -15,20 +15,21 @@ enum ByteLevel {
         return scalars.map { Unicode.Scalar($0)! }
     }()
 
-    /// The byte each alphabet character stands for.
-    static let byteOfCharacter: [UInt32: UInt8] = {
-        var map: [UInt32: UInt8] = [:]
-        for (b, s) in characterOfByte.enumerated() { map[s.value] = UInt8(b) }
+    /// The byte each alphabet character stands for, by scalar value (all are below
+    /// U+0144); -1 for characters outside the alphabet.
+    static let byteOfCharacter: [Int16] = {
+        var map = [Int16](repeating: -1, count: 0x144)
+        for (b, s) in characterOfByte.enumerated() { map[Int(s.value)] = Int16(b) }
         return map
     }()
 
     /// The bytes a vocabulary string stands for, or nil if it uses characters outside the alphabet.
     static func bytes(of token: String) -> [UInt8]? {
         var out: [UInt8] = []
-        out.reserveCapacity(token.unicodeScalars.count)
+        out.reserveCapacity(token.utf8.count)
         for s in token.unicodeScalars {
-            guard let b = byteOfCharacter[s.value] else { return nil }
-            out.append(b)
+            guard s.value < 0x144, case let b = byteOfCharacter[Int(s.value)], b >= 0 else { return nil }
+            out.append(UInt8(b))
         }
         return out
     }

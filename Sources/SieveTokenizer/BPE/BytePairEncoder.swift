@@ -95,80 +95,107 @@ struct BytePairEncoder: Sendable {
     }
 
     /// Heap-driven merging over a linked list of symbols; entries are (packed rank, position)
-    /// and go stale when a neighbour changes, which the pop checks.
+    /// and go stale when a neighbour changes, which the pop checks. All working memory is
+    /// on the stack (or one temporary allocation for very long pieces).
     func heap(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
         let n = piece.count
-        var sym = piece.map { byteIDs[Int($0)] }
-        var next = Array(1...n)          // n: none
-        var prev = Array(-1..<(n - 1))   // -1: none
-        var alive = [Bool](repeating: true, count: n)
-        var heap = MinHeap()
-        for i in 0..<(n - 1) {
-            let m = merges.lookup(sym[i], sym[i + 1])
-            if m != MergeTable.none { heap.push(m, i) }
-        }
-        while let (m, i) = heap.pop() {
-            // Stale if the left symbol is gone or the pair is no longer the one recorded.
-            guard alive[i], next[i] < n, merges.lookup(sym[i], sym[next[i]]) == m else { continue }
-            let j = next[i]
-            sym[i] = UInt32(truncatingIfNeeded: m)
-            alive[j] = false
-            next[i] = next[j]
-            if next[j] < n { prev[next[j]] = i }
-            if prev[i] >= 0 {
-                let p = prev[i]
-                let pm = merges.lookup(sym[p], sym[i])
-                if pm != MergeTable.none { heap.push(pm, p) }
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { sym in
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * n) { links in
+        // Each merge pushes at most two entries.
+        withUnsafeTemporaryAllocation(of: HeapEntry.self, capacity: 3 * n) { storage in
+            let next = UnsafeMutableBufferPointer(rebasing: links[0..<n])
+            let prev = UnsafeMutableBufferPointer(rebasing: links[n..<(2 * n)])
+            for i in 0..<n {
+                sym[i] = byteIDs[Int(piece[i])]
+                next[i] = Int32(i + 1)
+                prev[i] = Int32(i - 1)
             }
-            if next[i] < n {
-                let nm = merges.lookup(sym[i], sym[next[i]])
-                if nm != MergeTable.none { heap.push(nm, i) }
+            var heap = MinHeap(storage: storage)
+            for i in 0..<(n - 1) {
+                let m = merges.lookup(sym[i], sym[i + 1])
+                if m != MergeTable.none { heap.push(HeapEntry(value: m, position: Int32(i))) }
+            }
+            while let top = heap.pop() {
+                let i = Int(top.position)
+                // Stale if the left symbol was merged away (its link points to itself) or the
+                // pair there is no longer the one recorded.
+                let j = Int(next[i])
+                guard j < n, next[i] != Int32(i), merges.lookup(sym[i], sym[j]) == top.value else { continue }
+                sym[i] = UInt32(truncatingIfNeeded: top.value)
+                let after = Int(next[j])
+                next[i] = Int32(after)
+                next[j] = Int32(j)                     // mark j dead
+                if after < n { prev[after] = Int32(i) }
+                let p = Int(prev[i])
+                if p >= 0 {
+                    let pm = merges.lookup(sym[p], sym[i])
+                    if pm != MergeTable.none { heap.push(HeapEntry(value: pm, position: Int32(p))) }
+                }
+                if after < n {
+                    let nm = merges.lookup(sym[i], sym[after])
+                    if nm != MergeTable.none { heap.push(HeapEntry(value: nm, position: Int32(i))) }
+                }
+            }
+            var i = 0
+            while i < n {
+                out.append(sym[i])
+                i = Int(next[i])
             }
         }
-        var i = 0
-        while i < n {
-            out.append(sym[i])
-            i = next[i]
+        }
         }
     }
 }
 
-/// A binary min-heap of (packed rank, position), ordered by rank, then position.
+/// A heap entry: packed rank and merged id, and the position of the pair's left symbol.
+struct HeapEntry {
+    var value: UInt64
+    var position: Int32
+
+    /// Lower rank first; among equal ranks, the leftmost pair.
+    @inline(__always)
+    static func < (a: HeapEntry, b: HeapEntry) -> Bool {
+        a.value >> 32 != b.value >> 32 ? a.value >> 32 < b.value >> 32 : a.position < b.position
+    }
+}
+
+/// A binary min-heap in caller-provided storage.
 struct MinHeap {
-    private var items: [(UInt64, Int)] = []
+    private let items: UnsafeMutableBufferPointer<HeapEntry>
+    private var count = 0
+
+    init(storage: UnsafeMutableBufferPointer<HeapEntry>) { items = storage }
 
     @inline(__always)
-    private static func less(_ a: (UInt64, Int), _ b: (UInt64, Int)) -> Bool {
-        a.0 >> 32 != b.0 >> 32 ? a.0 >> 32 < b.0 >> 32 : a.1 < b.1
-    }
-
-    mutating func push(_ value: UInt64, _ position: Int) {
-        items.append((value, position))
-        var c = items.count - 1
+    mutating func push(_ entry: HeapEntry) {
+        var c = count
+        count += 1
         while c > 0 {
             let p = (c - 1) / 2
-            guard Self.less(items[c], items[p]) else { break }
-            items.swapAt(c, p)
+            guard entry < items[p] else { break }
+            items[c] = items[p]
             c = p
         }
+        items[c] = entry
     }
 
-    mutating func pop() -> (UInt64, Int)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var p = 0
-            while true {
-                let l = 2 * p + 1, r = l + 1
-                var m = p
-                if l < items.count && Self.less(items[l], items[m]) { m = l }
-                if r < items.count && Self.less(items[r], items[m]) { m = r }
-                if m == p { break }
-                items.swapAt(p, m)
-                p = m
-            }
+    @inline(__always)
+    mutating func pop() -> HeapEntry? {
+        guard count > 0 else { return nil }
+        let top = items[0]
+        count -= 1
+        let last = items[count]
+        var p = 0
+        while true {
+            let l = 2 * p + 1
+            if l >= count { break }
+            var m = l
+            if l + 1 < count && items[l + 1] < items[l] { m = l + 1 }
+            guard items[m] < last else { break }
+            items[p] = items[m]
+            p = m
         }
+        if count > 0 { items[p] = last }
         return top
     }
 }

@@ -40,7 +40,12 @@ struct ByteStringTable<Value> {
     }
 
     func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Value? {
-        let h = Self.hash(bytes)
+        find(bytes, hash: Self.hash(bytes))
+    }
+
+    /// Lookup with the key's `hash(_:)` already computed (one hash serves several tables).
+    @inline(__always)
+    func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Value? {
         var slot = Int(truncatingIfNeeded: h) & mask
         return arena.withUnsafeBufferPointer { arena in
             while true {
@@ -58,8 +63,11 @@ struct ByteStringTable<Value> {
 
     /// Inserts; the key must not be present.
     mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Value) {
+        insert(bytes, hash: Self.hash(bytes), value)
+    }
+
+    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, _ value: Value) {
         if entries.count * 2 >= slots.count { grow() }
-        let h = Self.hash(bytes)
         entries.append((h, arena.count, bytes.count, value))
         arena.append(contentsOf: bytes)
         place(entries.count - 1, hash: h)

@@ -1,0 +1,77 @@
+import Foundation
+import XCTest
+import SieveCore
+@testable import SieveTokenizer
+
+final class TokenizerUnitTests: XCTestCase {
+    /// A small byte-level tokenizer.json: 256 byte tokens plus merges.
+    func json(merges: [String], extraVocab: [String] = [], preTokenizer: String? = nil, model: String = "BPE",
+              added: String = "[]") -> [UInt8] {
+        var vocab: [String: Int] = [:]
+        for b in 0..<256 { vocab[ByteLevel.string(of: [UInt8(b)])] = b }
+        for m in merges {
+            let token = m.replacingOccurrences(of: " ", with: "")
+            if vocab[token] == nil { vocab[token] = vocab.count }
+        }
+        for t in extraVocab where vocab[t] == nil { vocab[t] = vocab.count }
+        let pre = preTokenizer ?? #"{"type":"ByteLevel","add_prefix_space":false,"use_regex":true}"#
+        let object: [String: Any] = ["model": ["type": model, "vocab": vocab, "merges": merges], "added_tokens": []]
+        var text = String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        text.removeLast()
+        text += #","pre_tokenizer":\#(pre),"normalizer":null}"#
+        text = text.replacingOccurrences(of: #""added_tokens":[]"#, with: #""added_tokens":\#(added)"#)
+        return Array(text.utf8)
+    }
+
+    func testMalformedTokenizersAreRefusedWithTheReason() {
+        func message(_ bytes: [UInt8]) -> String {
+            do {
+                _ = try Tokenizer(json: bytes)
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertTrue(message(Array("{".utf8)).contains("not valid JSON"))
+        XCTAssertTrue(message(Array(#"{"vocab":{}}"#.utf8)).contains("no \"model\""))
+        XCTAssertTrue(message(json(merges: [], model: "WordPiece")).contains("WordPiece is not supported"))
+        XCTAssertTrue(message(json(merges: [], model: "Unigram")).contains("Unigram is not supported"))
+        XCTAssertTrue(message(json(merges: ["a b", "ab zz"])).contains("not in the vocabulary"))
+        XCTAssertTrue(message(json(merges: ["a b c"])).contains("is not two tokens"))
+        XCTAssertTrue(message(json(merges: [], preTokenizer: #"{"type":"Whitespace"}"#)).contains("Whitespace is not supported"))
+        let split = #"{"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":"\\s+"},"behavior":"Isolated","invert":false},{"type":"ByteLevel","add_prefix_space":false,"use_regex":false}]}"#
+        XCTAssertTrue(message(json(merges: [], preTokenizer: split)).contains("is not one Sieve implements"))
+        XCTAssertTrue(message(json(merges: [], added: #"[{"id":300,"content":"<x>","lstrip":true}]"#)).contains("lstrip"))
+        XCTAssertEqual(message(json(merges: ["a b"])), "accepted")
+    }
+
+    func testGPT2StyleEncodingAndEmptyText() throws {
+        let t = try Tokenizer(json: json(merges: ["Ġ t", "h e", "Ġt he", "Ġ a"]))
+        XCTAssertEqual(t.encode(""), [])
+        // " the a": pieces " the", " a" → "Ġthe", "Ġa"
+        let ids = t.encode(" the a")
+        XCTAssertEqual(ids.count, 2)
+        XCTAssertEqual(t.decode(ids), " the a")
+        XCTAssertEqual(ids, [t.id(of: "Ġthe")!, t.id(of: "Ġa")!])
+    }
+
+    /// The heap merge loop (for long pieces) must agree with the quadratic reference.
+    func testHeapMergeLoopAgreesWithTheScan() throws {
+        // Merges that overlap and chain: aa, aaa, ab, ba, aab, …
+        let merges = ["a a", "a b", "b a", "aa a", "aa b", "ab a", "b b", "aaa aa", "ba b", "aab aa", "bb a"]
+        let t = try Tokenizer(json: json(merges: merges))
+        var rng = SystemRandomNumberGenerator()
+        for length in [2, 3, 5, 17, 64, 97, 200, 1000] {
+            for _ in 0..<50 {
+                let bytes = (0..<length).map { _ in Bool.random(using: &rng) ? UInt8(ascii: "a") : UInt8(ascii: "b") }
+                var scan: [UInt32] = []
+                var heap: [UInt32] = []
+                bytes.withUnsafeBufferPointer {
+                    t.bpe.scan($0, into: &scan)
+                    t.bpe.heap($0, into: &heap)
+                }
+                XCTAssertEqual(heap, scan, String(decoding: bytes, as: UTF8.self))
+            }
+        }
+    }
+}
