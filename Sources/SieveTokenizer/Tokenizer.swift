@@ -23,7 +23,8 @@ public final class Tokenizer: Sendable {
     public let vocabularySize: Int
 
     let bpe: BytePairEncoder
-    let vocab: ByteStringTable<UInt32>
+    /// Token bytes → id.
+    let vocab: ByteStringTable
     /// Added-token matchers for each `AddedTokenMatching`.
     let matchers: [AddedTokenMatching: AddedTokenMatcher]
     /// Bytes of every regular token: `tokenBytes[tokenOffsets[id]..<tokenOffsets[id + 1]]`.
@@ -68,14 +69,14 @@ public final class Tokenizer: Sendable {
         // Regular tokens by id, as bytes.
         let maxID = config.vocab.map(\.id).max() ?? 0
         var byID = [[UInt8]?](repeating: nil, count: Int(maxID) + 1)
-        var table = ByteStringTable<UInt32>(capacity: config.vocab.count)
+        var table = ByteStringTable(capacity: config.vocab.count)
         for (token, id) in config.vocab {
             guard let bytes = ByteLevel.bytes(of: token) else {
                 throw TokenizerError("vocabulary token \(token.debugDescription) is not in the byte-level alphabet")
             }
             if byID[Int(id)] != nil { throw TokenizerError("id \(id) is given to two vocabulary tokens") }
             byID[Int(id)] = bytes
-            bytes.withUnsafeBufferPointer { table.insert($0, id) }
+            bytes.withUnsafeBufferPointer { table.insert($0, UInt64(id)) }
         }
         vocab = table
         var arena: [UInt8] = []
@@ -91,7 +92,7 @@ public final class Tokenizer: Sendable {
 
         var byteIDs = [UInt32](repeating: 0, count: 256)
         for b in 0..<256 {
-            guard let id = [UInt8(b)].withUnsafeBufferPointer({ table.find($0) }) else {
+            guard let id = table.id([UInt8(b)]) else {
                 throw TokenizerError("the vocabulary lacks the token for byte 0x\(String(b, radix: 16)) "
                                      + "(\(ByteLevel.string(of: [UInt8(b)]).debugDescription)): not a byte-level BPE")
             }
@@ -101,7 +102,7 @@ public final class Tokenizer: Sendable {
         merges.reserveCapacity(config.merges.count)
         for (n, (left, right)) in config.merges.enumerated() {
             func id(_ token: String) throws -> UInt32 {
-                guard let bytes = ByteLevel.bytes(of: token), let id = bytes.withUnsafeBufferPointer({ table.find($0) }) else {
+                guard let bytes = ByteLevel.bytes(of: token), let id = table.id(bytes) else {
                     throw TokenizerError("merge \(n + 1) (\(left) \(right)) names \(token.debugDescription), which is not in the vocabulary")
                 }
                 return id
@@ -181,9 +182,9 @@ public final class Tokenizer: Sendable {
             bpe.encode(piece, into: &out)
             return
         }
-        let hash = ByteStringTable<UInt32>.hash(piece)
+        let hash = ByteStringTable.hash(piece)
         if piecesInVocabularyAreTokens, let id = vocab.find(piece, hash: hash) {
-            out.append(id)
+            out.append(UInt32(truncatingIfNeeded: id))
             return
         }
         if session.lookup(piece, hash: hash, into: &out) { return }
@@ -217,7 +218,7 @@ public final class Tokenizer: Sendable {
     /// `vocab.json`, in the byte-level alphabet: `Ġthe`), if it exists.
     public func id(of token: String) -> UInt32? {
         if let added = addedTokens.first(where: { $0.content == token }) { return added.id }
-        return ByteLevel.bytes(of: token)?.withUnsafeBufferPointer { vocab.find($0) }
+        return ByteLevel.bytes(of: token).flatMap { vocab.id($0) }
     }
 }
 
@@ -238,14 +239,16 @@ public final class EncodeSession {
     static let maxCachedPieceBytes = 64
     private static let maxEntries = 1 << 18
 
-    private var table = ByteStringTable<(start: Int, count: Int)>(capacity: 1 << 16)
+    /// Piece bytes → `start << 32 | count` in `ids`.
+    private var table = ByteStringTable(capacity: 1 << 16)
     private var ids: [UInt32] = []
 
     public init() {}
 
     func lookup(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, into out: inout [UInt32]) -> Bool {
         guard let hit = table.find(piece, hash: hash) else { return false }
-        out += ids[hit.start..<hit.start + hit.count]
+        let start = Int(hit >> 32)
+        out += ids[start..<start + Int(hit & 0xFFFF_FFFF)]
         return true
     }
 
@@ -254,7 +257,7 @@ public final class EncodeSession {
             table.removeAll()
             ids.removeAll(keepingCapacity: true)
         }
-        table.insert(piece, hash: hash, (ids.count, encoded.count))
+        table.insert(piece, hash: hash, UInt64(ids.count) << 32 | UInt64(encoded.count))
         ids += encoded
     }
 }
@@ -270,5 +273,12 @@ public final class EncodeSessionPool: @unchecked Sendable {
         let session = lock.withLock { free.popLast() } ?? EncodeSession()
         defer { lock.withLock { free.append(session) } }
         return try body(session)
+    }
+}
+
+extension ByteStringTable {
+    /// The vocabulary id of a token's bytes.
+    func id(_ bytes: [UInt8]) -> UInt32? {
+        bytes.withUnsafeBufferPointer { find($0) }.map { UInt32(truncatingIfNeeded: $0) }
     }
 }

@@ -1,25 +1,36 @@
-/// A hash table from byte strings to values, with the strings stored in one arena: the
-/// vocabulary (bytes → id) and the per-thread cache of encoded pieces (bytes → ids) are
-/// looked up once per piece, so lookups must not allocate.
-struct ByteStringTable<Value> {
-    private var slots: [Int32]          // index into `entries`, -1 when empty
-    private var entries: [(hash: UInt64, start: Int, count: Int, value: Value)] = []
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An open-addressing hash table from byte strings to 64-bit values, for the vocabulary
+/// (bytes → id) and the per-thread cache of encoded pieces (bytes → ids). Both are looked
+/// up once per piece, so a lookup must not allocate and should touch one cache line: each
+/// slot holds the key's hash and first eight bytes, and keys of up to eight bytes (most
+/// pieces) are compared there; longer keys are compared in the arena.
+struct ByteStringTable {
+    private struct Slot {
+        var hash: UInt64 = 0
+        var head: UInt64 = 0
+        var start: UInt32 = 0
+        var length: UInt32 = .max     // .max: empty
+        var value: UInt64 = 0
+    }
+
+    private var slots: [Slot]
     private var arena: [UInt8] = []
     private var mask: Int
+    private(set) var count = 0
 
     init(capacity: Int) {
         var size = 16
-        while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
+        while size * 5 < capacity * 8 { size <<= 1 }   // load factor at most 5/8
+        slots = [Slot](repeating: Slot(), count: size)
         mask = size - 1
     }
 
-    var count: Int { entries.count }
-    var arenaBytes: Int { arena.count }
-
+    /// The hash of a key; computed once per piece and passed to every table.
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        // FNV-1a over 8-byte words, then a final mix.
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
         let raw = UnsafeRawBufferPointer(bytes)
         var i = 0
@@ -28,70 +39,85 @@ struct ByteStringTable<Value> {
             h ^= h >> 29
             i += 8
         }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < bytes.count {
-            tail |= UInt64(bytes[i]) << shift
-            shift += 8
-            i += 1
-        }
-        h = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
+        if i < bytes.count { h = (h ^ tail(bytes, from: i)) &* 0x100_0000_01b3 }
+        h = h &* 0x9E37_79B9_7F4A_7C15
         return h ^ (h >> 32)
     }
 
-    func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Value? {
-        find(bytes, hash: Self.hash(bytes))
+    /// Bytes from `i` to the end (fewer than eight), little-endian, zero-padded.
+    @inline(__always)
+    private static func tail(_ bytes: UnsafeBufferPointer<UInt8>, from i: Int) -> UInt64 {
+        var w: UInt64 = 0
+        var shift: UInt64 = 0
+        for k in i..<bytes.count {
+            w |= UInt64(bytes[k]) << shift
+            shift += 8
+        }
+        return w
     }
 
-    /// Lookup with the key's `hash(_:)` already computed (one hash serves several tables).
     @inline(__always)
-    func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Value? {
-        var slot = Int(truncatingIfNeeded: h) & mask
-        return arena.withUnsafeBufferPointer { arena in
+    private static func head(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        bytes.count >= 8 ? UnsafeRawBufferPointer(bytes).loadUnaligned(as: UInt64.self) : tail(bytes, from: 0)
+    }
+
+    func find(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? { find(bytes, hash: Self.hash(bytes)) }
+
+    @inline(__always)
+    func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt64? {
+        let n = UInt32(bytes.count)
+        let head = Self.head(bytes)
+        return slots.withUnsafeBufferPointer { slots in
+            var i = Int(truncatingIfNeeded: h) & mask
             while true {
-                let e = Int(slots[slot])
-                if e < 0 { return nil }
-                let entry = entries[e]
-                if entry.hash == h && entry.count == bytes.count
-                    && memcmp(arena.baseAddress! + entry.start, bytes.baseAddress!, bytes.count) == 0 {
-                    return entry.value
+                let s = slots[i]
+                if s.length == .max { return nil }
+                if s.hash == h && s.length == n && s.head == head
+                    && (n <= 8 || arena.withUnsafeBufferPointer {
+                        memcmp($0.baseAddress! + Int(s.start) + 8, bytes.baseAddress! + 8, Int(n) - 8) == 0
+                    }) {
+                    return s.value
                 }
-                slot = (slot + 1) & mask
+                i = (i + 1) & mask
             }
         }
     }
 
     /// Inserts; the key must not be present.
-    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Value) {
+    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, _ value: UInt64) {
+        if (count + 1) * 8 > slots.count * 5 { grow() }
+        var slot = Slot(hash: h, head: Self.head(bytes), start: UInt32(arena.count), length: UInt32(bytes.count), value: value)
+        if bytes.count > 8 {
+            arena.append(contentsOf: bytes)
+        } else {
+            slot.start = 0
+        }
+        place(slot)
+        count += 1
+    }
+
+    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, _ value: UInt64) {
         insert(bytes, hash: Self.hash(bytes), value)
     }
 
-    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, _ value: Value) {
-        if entries.count * 2 >= slots.count { grow() }
-        entries.append((h, arena.count, bytes.count, value))
-        arena.append(contentsOf: bytes)
-        place(entries.count - 1, hash: h)
-    }
-
-    private mutating func place(_ index: Int, hash: UInt64) {
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] >= 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(index)
+    private mutating func place(_ slot: Slot) {
+        var i = Int(truncatingIfNeeded: slot.hash) & mask
+        while slots[i].length != .max { i = (i + 1) & mask }
+        slots[i] = slot
     }
 
     private mutating func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let old = slots
+        slots = [Slot](repeating: Slot(), count: old.count * 2)
         mask = slots.count - 1
-        for (i, e) in entries.enumerated() { place(i, hash: e.hash) }
+        for s in old where s.length != .max { place(s) }
     }
 
     mutating func removeAll() {
-        for i in slots.indices { slots[i] = -1 }
-        entries.removeAll(keepingCapacity: true)
+        for i in slots.indices { slots[i].length = .max }
         arena.removeAll(keepingCapacity: true)
+        count = 0
     }
-}
 
-#if canImport(Glibc)
-import Glibc
-#endif
+    var arenaBytes: Int { arena.count }
+}
