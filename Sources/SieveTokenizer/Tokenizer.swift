@@ -70,7 +70,10 @@ public final class Tokenizer: Sendable {
         let maxID = config.vocab.map(\.id).max() ?? 0
         var byID = [[UInt8]?](repeating: nil, count: Int(maxID) + 1)
         var table = ByteStringTable(capacity: config.vocab.count)
-        for (token, id) in config.vocab {
+        // Added tokens that also appear in the vocabulary (as trainers write them) are
+        // matched, decoded and skipped as added tokens only, never produced by BPE.
+        let addedIDs = Set(config.addedTokens.map(\.id))
+        for (token, id) in config.vocab where !addedIDs.contains(id) {
             guard let bytes = ByteLevel.bytes(of: token) else {
                 throw TokenizerError("vocabulary token \(token.debugDescription) is not in the byte-level alphabet")
             }

@@ -22,6 +22,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("output"), help: "Output directory, instead of the config's.")
     var output: String?
 
+    @Option(help: "A tokenizer.json for the tokenize stage, instead of the config's.")
+    var tokenizer: String?
+
     @Option(name: .customLong("task-index"), help: "This task's index, from 0.")
     var taskIndex = 0
 
@@ -51,7 +54,19 @@ struct RunCommand: ParsableCommand {
         }
         if !inputs.isEmpty { config.inputPaths = inputs }
         if let output { config.outputDirectory = output }
-        let stages = try StageFactory.stages(config.stages)
+        if let tokenizer {
+            // Written into the stage's settings, so that the resume fingerprint sees it.
+            let absolute = tokenizer.hasPrefix("/") ? tokenizer : FileManager.default.currentDirectoryPath + "/" + tokenizer
+            var found = false
+            for i in config.stages.indices where config.stages[i]["type"] == .string("tokenize") {
+                config.stages[i]["tokenizer"] = .string(absolute)
+                found = true
+            }
+            guard found else {
+                throw CommandError(description: "--tokenizer given, but \(pipeline) has no tokenize stage", isUsage: true)
+            }
+        }
+        let stages = try StageFactory(baseDirectory: base).stages(config.stages)
 
         var job = PipelineRun(config: config, stages: stages, threads: processing.resolvedThreads(configured: config.threads))
         job.taskIndex = taskIndex

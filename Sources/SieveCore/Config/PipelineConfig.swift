@@ -80,7 +80,8 @@ public struct PipelineConfig: Sendable, Equatable {
         }
     }
 
-    static func resolve(_ path: String, against base: String) -> String {
+    /// `path` relative to `base` unless absolute (or `-`).
+    public static func resolve(_ path: String, against base: String) -> String {
         if path.hasPrefix("/") || path == "-" || base.isEmpty { return path }
         return base.hasSuffix("/") ? base + path : base + "/" + path
     }

@@ -69,6 +69,11 @@ final class AtomicFile {
     }
 }
 
+/// Writes a whole file under a temporary name and renames it into place.
+public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+    try AtomicFile.write(bytes, to: path)
+}
+
 /// Creates a directory and its parents.
 func makeDirectories(_ path: String) throws {
     var current = path.hasPrefix("/") ? "/" : ""

@@ -113,6 +113,41 @@ struct ByteStringTable {
         for s in old where s.length != .max { place(s) }
     }
 
+    /// Adds `delta` to the value of `bytes`, inserting it with value `delta` if absent.
+    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, _ delta: UInt64) {
+        let h = Self.hash(bytes)
+        let n = UInt32(bytes.count)
+        let head = Self.head(bytes)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slots[i].length != .max {
+            let s = slots[i]
+            if s.hash == h && s.length == n && s.head == head
+                && (n <= 8 || arena.withUnsafeBufferPointer {
+                    memcmp($0.baseAddress! + Int(s.start) + 8, bytes.baseAddress! + 8, Int(n) - 8) == 0
+                }) {
+                slots[i].value &+= delta
+                return
+            }
+            i = (i + 1) & mask
+        }
+        insert(bytes, hash: h, delta)
+    }
+
+    /// Calls `body` with every key and its value (in no particular order).
+    func forEach(_ body: (UnsafeBufferPointer<UInt8>, UInt64) -> Void) {
+        arena.withUnsafeBufferPointer { arena in
+            for s in slots where s.length != .max {
+                if s.length > 8 {
+                    body(UnsafeBufferPointer(rebasing: arena[Int(s.start)..<Int(s.start + s.length)]), s.value)
+                } else {
+                    withUnsafeBytes(of: s.head.littleEndian) { head in
+                        body(UnsafeBufferPointer(rebasing: head.bindMemory(to: UInt8.self)[0..<Int(s.length)]), s.value)
+                    }
+                }
+            }
+        }
+    }
+
     mutating func removeAll() {
         for i in slots.indices { slots[i].length = .max }
         arena.removeAll(keepingCapacity: true)
