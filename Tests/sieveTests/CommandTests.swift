@@ -164,3 +164,48 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(try Command.run(Command.sieve, ["run", ok, "--no-progress"]).status, 1)
     }
 }
+
+/// The README's main job and the tokenizer commands.
+final class ExamplePipelineTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../..").standardized.path
+
+    func testExamplePipelineCountsTokensOfEveryDocument() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let r = try Command.run(Command.sieve, ["run", Self.repository + "/examples/pipeline.toml", "--output", dir.path,
+                                                "--no-progress"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let docs = try Fixtures.objects(try Fixtures.contents(dir.file("documents/00000.jsonl.zst")))
+        XCTAssertEqual(docs.count, 517)
+        let counts = docs.map { ($0["metadata"] as! [String: Any])["token_count"] as! Int }
+        XCTAssertTrue(counts.allSatisfy { $0 > 0 })
+        // The first article, tokenized by `sieve encode` with the same vocabulary.
+        let text = docs[0]["text"] as! String
+        let encoded = try Command.run(Command.sieve, ["encode", "--tokenizer", Self.repository + "/examples/tokenizer.json",
+                                                      "--added-tokens", "none"],
+                                      stdin: Array(("{\"text\":" + Fixtures.jsonString(text) + "}\n").utf8))
+        let ids = try Fixtures.objects(Array(encoded.stdout.utf8))[0]["ids"] as! [Int]
+        XCTAssertEqual(counts[0], ids.count)
+    }
+
+    func testTrainThenEncodeRoundTrips() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let out = dir.file("tok.json")
+        let train = try Command.run(Command.sieve, ["bpe", "train", "--vocab-size", "600", "--special-tokens", "<|endoftext|>",
+                                                    "--out", out, Self.repository + "/examples/corpus/news", "--no-progress"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("vocabulary 600"), train.stderr)
+        let input = "{\"text\":\"Oil prices rise <|endoftext|> again\"}\n{\"text\":\"\"}\n"
+        let r = try Command.run(Command.sieve, ["encode", "--tokenizer", out], stdin: Array(input.utf8))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = try Fixtures.objects(Array(r.stdout.utf8)).map { $0["ids"] as! [Int] }
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[0].contains(0), "the special token is matched in text by default")
+        XCTAssertEqual(lines[1], [])
+        let bad = try Command.run(Command.sieve, ["encode", "--tokenizer", dir.file("missing.json")], stdin: [])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("cannot read"), bad.stderr)
+    }
+}
