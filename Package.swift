@@ -45,7 +45,8 @@ let package = Package(
                 path: "Tests/SieveTestSupport"),
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"]),
         .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveTestSupport", "CZstd", "CZlib"]),
-        .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"]),
+        .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

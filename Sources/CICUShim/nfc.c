@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/uset.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
@@ -62,4 +63,26 @@ int32_t sieve_nfc(const uint8_t *src, int32_t length, uint8_t *dst, int32_t capa
     free(normalized);
     if (status == U_BUFFER_OVERFLOW_ERROR || status == U_STRING_NOT_TERMINATED_WARNING) return bytes;
     return U_FAILURE(status) ? -1 : bytes;
+}
+
+void sieve_nfc_stable_table(uint8_t *table) {
+    memset(table, 1, 0x110000);
+    /* The code points that are not stable, as ranges: quick check No or Maybe, or a
+       non-zero combining class. */
+    static const UChar pattern[] = u"[[:NFC_QC=N:][:NFC_QC=M:][:^ccc=0:]]";
+    UErrorCode status = U_ZERO_ERROR;
+    USet *unstable = uset_openPattern(pattern, -1, &status);
+    if (U_FAILURE(status)) {
+        memset(table, 0, 0x110000);   /* unknown: send everything through the normalizer */
+        return;
+    }
+    int32_t items = uset_getItemCount(unstable);
+    for (int32_t i = 0; i < items; i++) {
+        UChar32 start, end;
+        status = U_ZERO_ERROR;
+        if (uset_getItem(unstable, i, &start, &end, NULL, 0, &status) == 0 && U_SUCCESS(status)) {
+            memset(table + start, 0, (size_t)(end - start + 1));
+        }
+    }
+    uset_close(unstable);
 }

@@ -2,12 +2,48 @@ import CICUShim
 
 /// Unicode normalization (ICU).
 public enum Normalization {
+    /// 1 for code points that NFC never changes whatever surrounds them (see the shim).
+    private static let stable: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 0x110000)
+        table.withUnsafeMutableBufferPointer { sieve_nfc_stable_table($0.baseAddress) }
+        return table
+    }()
+
+    /// True when every code point of `text` (valid UTF-8) is NFC-stable, so the text is
+    /// NFC: most text in most scripts, decided without calling ICU's normalizer.
+    static func isStable(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        stable.withUnsafeBufferPointer { stable in
+            var i = 0
+            let n = text.count
+            while i < n {
+                let b0 = UInt32(text[i])
+                let c: UInt32
+                if b0 < 0x80 {
+                    i += 1
+                    continue
+                } else if b0 < 0xE0 {
+                    c = (b0 & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F)
+                    i += 2
+                } else if b0 < 0xF0 {
+                    c = (b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F)
+                    i += 3
+                } else {
+                    c = (b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6
+                        | UInt32(text[i + 3] & 0x3F)
+                    i += 4
+                }
+                if stable[Int(c)] == 0 { return false }
+            }
+            return true
+        }
+    }
+
     /// NFC of UTF-8 `text` (which must be valid UTF-8), as UTF-8, or nil when the text is
     /// NFC already. Text whose code points are all below U+0300 is NFC without asking ICU:
     /// nothing there composes or decomposes.
     public static func nfc(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // UTF-8 lead bytes from 0xCC on start code points at or above U+0300.
-        guard text.contains(where: { $0 >= 0xCC }), text.count < Int(Int32.max / 4) else { return nil }
+        guard text.contains(where: { $0 >= 0xCC }), text.count < Int(Int32.max / 4), !isStable(text) else { return nil }
         var capacity = text.count + text.count / 2 + 16
         while true {
             var out = [UInt8](repeating: 0, count: capacity)

@@ -147,6 +147,7 @@ public final class Tokenizer: Sendable {
     /// Appends the ids of `text` (valid UTF-8) to `out`.
     public func encode(utf8 text: UnsafeBufferPointer<UInt8>, into out: inout [UInt32],
                        addedTokens: AddedTokenMatching = .all, session: EncodeSession) {
+        session.belong(to: self)
         let matcher = matchers[addedTokens]!
         if matcher.isEmpty {
             encodeSegment(text, into: &out, session: session)
@@ -237,7 +238,7 @@ public enum AddedTokenMatching: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Per-thread encoding state: a cache of recently encoded pieces. Not thread-safe; use
-/// one per thread (`EncodeSessionPool`).
+/// one per thread (`EncodeSessionPool`). Used with another tokenizer, it starts afresh.
 public final class EncodeSession {
     static let maxCachedPieceBytes = 64
     private static let maxEntries = 1 << 18
@@ -246,7 +247,21 @@ public final class EncodeSession {
     private var table = ByteStringTable(capacity: 1 << 16)
     private var ids: [UInt32] = []
 
+    /// The tokenizer the cache was filled by.
+    private var owner: ObjectIdentifier?
+
     public init() {}
+
+    /// Clears the cache when the session is used with another tokenizer.
+    @inline(__always)
+    func belong(to tokenizer: Tokenizer) {
+        let id = ObjectIdentifier(tokenizer)
+        if owner != id {
+            owner = id
+            table.removeAll()
+            ids.removeAll()
+        }
+    }
 
     func lookup(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, into out: inout [UInt32]) -> Bool {
         guard let hit = table.find(piece, hash: hash) else { return false }

@@ -10,4 +10,9 @@
 /// then), or -1 on an ICU error. Invalid UTF-8 must be repaired before calling.
 int32_t sieve_nfc(const uint8_t *src, int32_t length, uint8_t *dst, int32_t capacity);
 
+/// Fills `table` (0x110000 bytes, one per code point) with 1 where a code point can never
+/// change under NFC by itself or with its neighbours' help: NFC quick check Yes and
+/// canonical combining class 0. Text made only of such code points is NFC.
+void sieve_nfc_stable_table(uint8_t *table);
+
 #endif
