@@ -34,7 +34,7 @@ public struct PipelineRun {
     }
 
     public var format: OutputFormat {
-        OutputFormat(compression: Compression(rawValue: config.compression == "none" ? "none" : config.compression) ?? .zstd)
+        OutputFormat(compression: Compression(rawValue: config.compression) ?? .zstd)
     }
 
     var taskSuffix: String { taskCount == 1 ? "" : "-task-\(taskIndex)-of-\(taskCount)" }
