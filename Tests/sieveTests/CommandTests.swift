@@ -189,6 +189,26 @@ final class ExamplePipelineTests: XCTestCase {
         XCTAssertEqual(counts[0], ids.count)
     }
 
+    func testEncodeKeepsInputOrderWithAnyThreadCount() throws {
+        // Many small batches: records of the whole example corpus, ten times over.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let docs = dir.file("docs.jsonl")
+        XCTAssertEqual(try Command.run(Command.sieve, ["cat", Self.repository + "/examples/corpus", "-o", docs,
+                                                       "--no-progress"]).status, 0)
+        let input = Array(repeating: try Fixtures.contents(docs), count: 10).flatMap { $0 }
+        var outputs: [String] = []
+        for threads in ["1", "2", "3"] {
+            let r = try Command.run(Command.sieve, ["encode", "--tokenizer", Self.repository + "/examples/tokenizer.json",
+                                                    "--threads", threads], stdin: input)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            outputs.append(r.stdout)
+        }
+        XCTAssertEqual(outputs[0].split(separator: "\n").count, 5170)
+        XCTAssertEqual(outputs[1], outputs[0])
+        XCTAssertEqual(outputs[2], outputs[0])
+    }
+
     func testTrainThenEncodeRoundTrips() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
