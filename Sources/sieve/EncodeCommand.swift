@@ -72,15 +72,35 @@ final class IdsSink: BatchSink {
                 ids.removeAll(keepingCapacity: true)
                 var text = document.text
                 text.withUTF8 { tokenizer.encode(utf8: $0, into: &ids, addedTokens: matching, session: session) }
-                out += #"{"ids":["#.utf8
-                for (i, id) in ids.enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    appendDecimal(id, to: &out)
-                }
-                out += "]}\n".utf8
+                appendLine(ids, to: &out)
             }
             return out
         }
+    }
+
+    /// Appends `{"ids":[…]}` and a newline: at most 11 bytes per id, written in place.
+    private func appendLine(_ ids: [UInt32], to out: inout [UInt8]) {
+        let prefix: StaticString = #"{"ids":["#
+        let old = out.count
+        let capacity = prefix.utf8CodeUnitCount + 11 * ids.count + 3
+        out.append(contentsOf: repeatElement(0, count: capacity))
+        let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
+            var p = buffer.baseAddress! + old
+            p.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+            p += prefix.utf8CodeUnitCount
+            for (i, id) in ids.enumerated() {
+                if i > 0 {
+                    p.pointee = UInt8(ascii: ",")
+                    p += 1
+                }
+                p += writeDecimal(id, at: p)
+            }
+            p[0] = UInt8(ascii: "]")
+            p[1] = UInt8(ascii: "}")
+            p[2] = UInt8(ascii: "\n")
+            return p + 3 - (buffer.baseAddress! + old)
+        }
+        out.removeLast(capacity - written)
     }
 
     func write(_ encoded: [UInt8], unit: Int) throws {
@@ -100,21 +120,19 @@ final class IdsSink: BatchSink {
     func endUnit(_ unit: Int, stats: RunStats) throws {}
 }
 
+/// Writes `value` in decimal at `p`; returns the number of digits.
 @inline(__always)
-func appendDecimal(_ value: UInt32, to out: inout [UInt8]) {
-    if value < 10 {
-        out.append(UInt8(ascii: "0") + UInt8(value))
-        return
+private func writeDecimal(_ value: UInt32, at p: UnsafeMutablePointer<UInt8>) -> Int {
+    var digits = 1
+    var v = value
+    while v >= 10 {
+        v /= 10
+        digits += 1
     }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var n = value
-    var count = 0
-    withUnsafeMutableBytes(of: &digits) { d in
-        while n > 0 {
-            d[count] = UInt8(ascii: "0") + UInt8(n % 10)
-            n /= 10
-            count += 1
-        }
-        for i in stride(from: count - 1, through: 0, by: -1) { out.append(d[i]) }
+    v = value
+    for k in stride(from: digits - 1, through: 0, by: -1) {
+        p[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+        v /= 10
     }
+    return digits
 }
