@@ -14,25 +14,14 @@ public enum Normalization {
     static func isStable(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         stable.withUnsafeBufferPointer { stable in
             var i = 0
-            let n = text.count
-            while i < n {
-                let b0 = UInt32(text[i])
-                let c: UInt32
-                if b0 < 0x80 {
+            while i < text.count {
+                if text[i] < 0x80 {
                     i += 1
                     continue
-                } else if b0 < 0xE0 {
-                    c = (b0 & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F)
-                    i += 2
-                } else if b0 < 0xF0 {
-                    c = (b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F)
-                    i += 3
-                } else {
-                    c = (b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6
-                        | UInt32(text[i + 3] & 0x3F)
-                    i += 4
                 }
+                let (c, n) = UTF8Scalars.decode(text, at: i)
                 if stable[Int(c)] == 0 { return false }
+                i += n
             }
             return true
         }

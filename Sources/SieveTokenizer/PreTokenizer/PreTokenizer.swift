@@ -1,3 +1,5 @@
+import SieveText
+
 /// Splits text into pieces exactly as Hugging Face tokenizers' regex `Split` (behaviour
 /// `Isolated`) does for the patterns byte-level BPE vocabularies use, without a regex
 /// engine: one pass over UTF-8 bytes with a code point class table. Each alternative of
@@ -81,16 +83,7 @@ struct Scanner {
 
     /// The code point at byte `i` and its length in bytes.
     @inline(__always)
-    func decode(_ i: Int) -> (UInt32, Int) {
-        let b0 = UInt32(text[i])
-        if b0 < 0x80 { return (b0, 1) }
-        if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F), 2) }
-        if b0 < 0xF0 {
-            return ((b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F), 3)
-        }
-        return ((b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6
-                | UInt32(text[i + 3] & 0x3F), 4)
-    }
+    func decode(_ i: Int) -> (UInt32, Int) { UTF8Scalars.decode(text, at: i) }
 
     @inline(__always)
     func cls(_ i: Int) -> (CharClass, Int) {
