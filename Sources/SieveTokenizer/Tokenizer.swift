@@ -104,14 +104,13 @@ public final class Tokenizer: Sendable {
         var merges: [(UInt32, UInt32, UInt32)] = []
         merges.reserveCapacity(config.merges.count)
         for (n, (left, right)) in config.merges.enumerated() {
-            func id(_ token: String) throws -> UInt32 {
-                guard let bytes = ByteLevel.bytes(of: token), let id = table.id(bytes) else {
-                    throw TokenizerError("merge \(n + 1) (\(left) \(right)) names \(token.debugDescription), which is not in the vocabulary")
-                }
-                return id
+            func missing(_ token: String) -> TokenizerError {
+                TokenizerError("merge \(n + 1) (\(left) \(right)) names \(token.debugDescription), which is not in the vocabulary")
             }
-            let l = try id(left), r = try id(right), m = try id(left + right)
-            merges.append((l, r, m))
+            guard let l = ByteLevel.bytes(of: left), let lid = table.id(l) else { throw missing(left) }
+            guard let r = ByteLevel.bytes(of: right), let rid = table.id(r) else { throw missing(right) }
+            guard let mid = table.id(l + r) else { throw missing(left + right) }
+            merges.append((lid, rid, mid))
         }
         let bpe = BytePairEncoder(byteIDs: byteIDs, merges: MergeTable(merges.map { (left: $0.0, right: $0.1, merged: $0.2) }))
         self.bpe = bpe
@@ -119,19 +118,23 @@ public final class Tokenizer: Sendable {
         if config.ignoreMerges {
             piecesInVocabularyAreTokens = true
         } else {
-            // Check the shortcut once: every token must encode to itself.
-            var ok = true
-            var out: [UInt32] = []
-            for (id, bytes) in byID.enumerated() {
-                guard let bytes else { continue }
-                out.removeAll(keepingCapacity: true)
-                bytes.withUnsafeBufferPointer { bpe.encode($0, into: &out) }
-                if out.count != 1 || out[0] != UInt32(id) {
-                    ok = false
-                    break
+            // Check the shortcut once: every token must encode to itself. Chunks of the
+            // vocabulary in parallel: this is a third of the load time.
+            let chunks = 8
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var out: [UInt32] = []
+                for id in stride(from: chunk, to: byID.count, by: chunks) {
+                    guard let bytes = byID[id] else { continue }
+                    out.removeAll(keepingCapacity: true)
+                    bytes.withUnsafeBufferPointer { bpe.encode($0, into: &out) }
+                    if out.count != 1 || out[0] != UInt32(id) {
+                        failures.add()
+                        return
+                    }
                 }
             }
-            piecesInVocabularyAreTokens = ok
+            piecesInVocabularyAreTokens = failures.count == 0
         }
     }
 
@@ -224,6 +227,14 @@ public final class Tokenizer: Sendable {
         if let added = addedTokens.first(where: { $0.content == token }) { return added.id }
         return ByteLevel.bytes(of: token).flatMap { vocab.id($0) }
     }
+}
+
+/// A counter shared by the threads of a parallel check.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.withLock { n += 1 } }
+    var count: Int { lock.withLock { n } }
 }
 
 /// Which added tokens are recognised in text.

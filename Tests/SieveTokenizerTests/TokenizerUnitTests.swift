@@ -55,6 +55,17 @@ final class TokenizerUnitTests: XCTestCase {
         XCTAssertEqual(ids, [t.id(of: "Ġthe")!, t.id(of: "Ġa")!])
     }
 
+    /// A vocabulary token that no merge produces is not a shortcut: BPE decides, as in
+    /// Hugging Face with `ignore_merges: false`.
+    func testUnreachableVocabularyTokenIsNotUsedDirectly() throws {
+        let t = try Tokenizer(json: json(merges: ["a b"], extraVocab: ["cd"]))
+        XCTAssertFalse(t.piecesInVocabularyAreTokens)
+        XCTAssertEqual(t.encode("cd"), [t.id(of: "c")!, t.id(of: "d")!])
+        XCTAssertEqual(t.encode("ab"), [t.id(of: "ab")!])
+        let direct = try Tokenizer(json: json(merges: ["a b"]))
+        XCTAssertTrue(direct.piecesInVocabularyAreTokens)
+    }
+
     /// The heap merge loop (for long pieces) must agree with the quadratic reference.
     func testHeapMergeLoopAgreesWithTheScan() throws {
         // Merges that overlap and chain: aa, aaa, ab, ba, aab, …
