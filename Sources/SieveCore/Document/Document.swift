@@ -28,11 +28,6 @@ public struct Document: Sendable, Equatable {
         }
     }
 
-    /// The metadata entry with this key.
-    public func metadata(_ key: String) -> JSONValue? {
-        metadata.first { $0.key == key }?.value
-    }
-
     /// Text size in UTF-8 bytes: the unit of every byte count in the stats.
     public var byteCount: Int { text.utf8.count }
 }

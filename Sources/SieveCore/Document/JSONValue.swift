@@ -14,11 +14,6 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// A number from an integer.
     public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
 
-    /// A number from a double; non-finite values become `null` (JSON has no NaN).
-    public static func double(_ value: Double) -> JSONValue {
-        value.isFinite ? .number(String(value)) : .null
-    }
-
     /// The string, if this is one.
     public var stringValue: String? {
         if case .string(let s) = self { return s }

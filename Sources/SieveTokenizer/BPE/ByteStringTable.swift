@@ -153,6 +153,4 @@ struct ByteStringTable {
         arena.removeAll(keepingCapacity: true)
         count = 0
     }
-
-    var arenaBytes: Int { arena.count }
 }

@@ -40,9 +40,6 @@ public final class WordCounter: Stage, @unchecked Sendable {
         preTokenizer.split(text) { counts.add(UnsafeBufferPointer(rebasing: text[$0]), 1) }
     }
 
-    /// Number of distinct words so far.
-    public var distinctWords: Int { lock.withLock { total.count } }
-
     /// The words and their counts, sorted by bytes.
     public func words() -> [(bytes: [UInt8], count: Int)] {
         var words: [(bytes: [UInt8], count: Int)] = []
