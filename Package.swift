@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "SieveCore", targets: ["SieveCore"]),
         .library(name: "SieveIO", targets: ["SieveIO"]),
         .library(name: "SieveTokenizer", targets: ["SieveTokenizer"]),
+        .library(name: "SieveShards", targets: ["SieveShards"]),
+        .library(name: "SievePipeline", targets: ["SievePipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,6 +21,8 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
         // ICU behind a C shim whose header exposes only plain C types (Foundation on
         // Linux carries its own ICU headers, which clash with the system's).
         .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
@@ -30,10 +34,13 @@ let package = Package(
         .target(name: "SieveIO", dependencies: ["SieveCore", "CZstd", "CZlib"]),
         .target(name: "SieveText", dependencies: ["CICUShim"]),
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
+        .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
+        // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
+        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards"]),
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveTokenizer", "CMalloc",
+            "SieveCore", "SieveIO", "SieveTokenizer", "SieveShards", "SievePipeline", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -47,7 +54,8 @@ let package = Package(
         .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveTestSupport", "CZstd", "CZlib"]),
         .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveTestSupport"]),
+        .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
+        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SieveCore
 import SieveIO
+import SievePipeline
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -20,7 +20,7 @@ struct StageFactory {
     }
 
     private func tokenize(_ table: TOMLTable) throws -> any Stage {
-        try allow(table, ["type", "tokenizer", "added_tokens"], stage: "tokenize")
+        try allow(table, ["type", "tokenizer", "added_tokens", "end_of_text"], stage: "tokenize")
         let configured = try string(table, "tokenizer", stage: "tokenize")
         guard let path = configured.map({ PipelineConfig.resolve($0, against: baseDirectory) }) else {
             throw CommandError(description: "stage tokenize needs tokenizer = \"tokenizer.json\" (or sieve run --tokenizer)",
@@ -30,8 +30,10 @@ struct StageFactory {
         guard let matching = AddedTokenMatching(rawValue: added) else {
             throw CommandError(description: "stage tokenize: added_tokens must be all, non-special or none", isUsage: true)
         }
+        let endOfText = try string(table, "end_of_text", stage: "tokenize") ?? "<|endoftext|>"
         do {
-            return TokenizeStage(tokenizer: try Tokenizer(contentsOfFile: path), addedTokens: matching)
+            return try TokenizeStage(tokenizer: try Tokenizer(contentsOfFile: path), addedTokens: matching,
+                                     endOfText: endOfText)
         } catch {
             throw CommandError(description: "stage tokenize: \(error)", isUsage: true)
         }

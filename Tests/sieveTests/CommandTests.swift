@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SieveShards
 import SieveTestSupport
 
 /// The `sieve` program as users run it.
@@ -68,14 +69,8 @@ final class CommandTests: XCTestCase {
         // Kill at several moments: as soon as 1, 4 and 9 units are done, and right away.
         for (attempt, unitsBeforeKill) in [0, 1, 4, 9].enumerated() {
             let out = dir.file("killed\(attempt)")
-            let log = out + "/.sieve/resume.jsonl"
             let process = try Command.start(Command.sieve, ["run", config, "--output", out, "--threads", "2", "--no-progress"])
-            let deadline = Date().addingTimeInterval(60)
-            while process.isRunning && Date() < deadline {
-                let lines = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").count ?? 0
-                if lines - 1 >= unitsBeforeKill { break }
-                usleep(2000)
-            }
+            try waitForUnits(unitsBeforeKill, manifest: out + "/manifest.sqlite", process: process)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run ended before the kill")
@@ -89,6 +84,16 @@ final class CommandTests: XCTestCase {
             let report = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as! [String: Any]
             let stages = (report["stats"] as! [String: Any])["stages"] as! [[String: Any]]
             XCTAssertEqual(stages.first?["documents_out"] as? Int, 24002, "totals include the units of the killed run")
+        }
+    }
+
+    /// Waits until the manifest records `count` finished units (or the process ends).
+    func waitForUnits(_ count: Int, manifest: String, process: Process) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            let done = (try? Manifest(readingFrom: manifest).query("SELECT count(*) FROM units").rows[0][0].int) ?? 0
+            if done ?? 0 >= count { break }
+            usleep(2000)
         }
     }
 
@@ -170,23 +175,37 @@ final class ExamplePipelineTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../..").standardized.path
 
-    func testExamplePipelineCountsTokensOfEveryDocument() throws {
+    func testExamplePipelineEndsInShardsOfEveryDocument() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let r = try Command.run(Command.sieve, ["run", Self.repository + "/examples/pipeline.toml", "--output", dir.path,
                                                 "--no-progress"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let docs = try Fixtures.objects(try Fixtures.contents(dir.file("documents/00000.jsonl.zst")))
+        let manifest = try Manifest(readingFrom: dir.file("manifest.sqlite"))
+        XCTAssertEqual(try manifest.verify(), [])
+        let shards = try manifest.query("SELECT path FROM shards ORDER BY path").rows.compactMap { $0[0].string }
+        XCTAssertEqual(try manifest.query("SELECT sum(documents) FROM shards").rows, [[.int(517)]])
+        // The documents in input order, as `sieve cat` reads them.
+        let cat = try Command.run(Command.sieve, ["cat", Self.repository + "/examples/corpus", "-o", "-", "--no-progress"])
+        let docs = try Fixtures.objects(Array(cat.stdout.utf8))
         XCTAssertEqual(docs.count, 517)
-        let counts = docs.map { ($0["metadata"] as! [String: Any])["token_count"] as! Int }
-        XCTAssertTrue(counts.allSatisfy { $0 > 0 })
-        // The first article, tokenized by `sieve encode` with the same vocabulary.
-        let text = docs[0]["text"] as! String
+        var sidecar: [ShardDocument] = []
+        var sequences: [[Int32]] = []
+        for shard in shards {
+            let reader = try IndexedDatasetReader(prefix: dir.file(shard))
+            sequences += (0..<reader.sequenceCount).map(reader.sequence)
+            sidecar += try DocumentTable.read(path: dir.file(shard + ".docs"))
+        }
+        XCTAssertEqual(Set(sidecar.map(\.id)), Set(docs.map { $0["id"] as! String }))
+        XCTAssertEqual(sidecar.map(\.tokens), sequences.map(\.count))
+        XCTAssertTrue(sequences.allSatisfy { $0.last == 0 }, "every document ends with <|endoftext|> (id 0 in this vocabulary)")
+        // The first document's tokens are what `sieve encode` gives for its text.
+        let first = docs.first { $0["id"] as? String == sidecar[0].id }!
         let encoded = try Command.run(Command.sieve, ["encode", "--tokenizer", Self.repository + "/examples/tokenizer.json",
                                                       "--added-tokens", "none"],
-                                      stdin: Array(("{\"text\":" + Fixtures.jsonString(text) + "}\n").utf8))
+                                      stdin: Array(("{\"text\":" + Fixtures.jsonString(first["text"] as! String) + "}\n").utf8))
         let ids = try Fixtures.objects(Array(encoded.stdout.utf8))[0]["ids"] as! [Int]
-        XCTAssertEqual(counts[0], ids.count)
+        XCTAssertEqual(sequences[0].map(Int.init), ids + [0])
     }
 
     func testEncodeKeepsInputOrderWithAnyThreadCount() throws {

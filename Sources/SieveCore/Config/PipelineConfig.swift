@@ -11,13 +11,27 @@ public struct PipelineConfig: Sendable, Equatable {
     public var splitBytes = 256 << 20
     /// Output directory. Relative paths are relative to the config file.
     public var outputDirectory: String
-    /// `zstd`, `gzip` or `none`.
+    /// `zstd`, `gzip` or `none`, for document outputs.
     public var compression = "zstd"
+    /// `documents` (JSONL per work unit) or `shards` (Megatron shards + manifest);
+    /// by default shards when the pipeline has a tokenize stage.
+    public var outputKind: OutputKind?
+    /// Largest `.bin` of a shard, in bytes.
+    public var shardBytes = 1 << 30
     /// Worker threads; 0 means one per core.
     public var threads = 0
     public var batchBytes = 4 << 20
     /// The stages in order, each a table with a `type` key and its settings.
     public var stages: [TOMLTable] = []
+
+    public enum OutputKind: String, Sendable, Equatable {
+        case documents, shards
+    }
+
+    /// The output kind in effect.
+    public var resolvedOutputKind: OutputKind {
+        outputKind ?? (stages.contains { $0["type"] == .string("tokenize") } ? .shards : .documents)
+    }
 
     public init(inputPaths: [String], outputDirectory: String) {
         self.inputPaths = inputPaths
@@ -43,7 +57,7 @@ public struct PipelineConfig: Sendable, Equatable {
         let run = try Self.table(root, "run")
         try Self.allow(input, "input", ["paths", "include", "exclude", "text_field", "id_field",
                                         "max_document_bytes", "split_bytes"])
-        try Self.allow(output, "output", ["dir", "compression"])
+        try Self.allow(output, "output", ["dir", "compression", "kind", "shard_bytes"])
         try Self.allow(run, "run", ["threads", "batch_bytes"])
 
         guard let paths = try Self.strings(input, "input.paths"), !paths.isEmpty else {
@@ -64,6 +78,13 @@ public struct PipelineConfig: Sendable, Equatable {
         guard ["zstd", "gzip", "none"].contains(compression) else {
             throw Invalid(message: "output.compression must be zstd, gzip or none, not \(compression)")
         }
+        if let kind = try Self.string(output, "output.kind") {
+            guard let parsed = OutputKind(rawValue: kind) else {
+                throw Invalid(message: "output.kind must be documents or shards, not \(kind)")
+            }
+            outputKind = parsed
+        }
+        shardBytes = try Self.positive(output, "output.shard_bytes") ?? shardBytes
         threads = try Self.int(run, "run.threads") ?? threads
         batchBytes = try Self.positive(run, "run.batch_bytes") ?? batchBytes
         switch root["stage"] {

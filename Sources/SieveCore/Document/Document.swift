@@ -11,6 +11,9 @@ public struct Document: Sendable, Equatable {
     public var source: String
     /// Everything else, in order: the input's metadata, then what stages add.
     public var metadata: [JSONMember]
+    /// Token ids, end-of-text id included, once the `tokenize` stage has run; what
+    /// shards are made of. Not part of the JSONL form.
+    public var tokens: [UInt32]?
 
     public init(id: String, text: String, source: String, metadata: [JSONMember] = []) {
         self.id = id

@@ -23,7 +23,13 @@ public struct StageContext {
 
     /// Records that `document` is dropped by `rule` (the reason becomes `stage:rule`).
     public mutating func drop(_ document: Document, rule: String) {
-        stats.drops["\(stage):\(rule)", default: 0] += 1
+        let language: String
+        if case .string(let code)? = document.metadata.first(where: { $0.key == "language" })?.value {
+            language = code
+        } else {
+            language = "und"
+        }
+        stats.countDrop("\(stage):\(rule)", language: language)
     }
 
     /// Records that a kept document was repaired by `rule`.

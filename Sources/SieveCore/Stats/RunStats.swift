@@ -7,6 +7,9 @@ public struct StageStats: Sendable, Codable, Equatable {
     public var bytesOut = 0
     /// Dropped documents by reason, `stage:rule`.
     public var drops: [String: Int] = [:]
+    /// The same drops by reason, then by the document's `language` metadata (`und`
+    /// when it has none), for the manifest's rejection counts.
+    public var dropsByLanguage: [String: [String: Int]] = [:]
     /// Documents kept but changed to make them valid, by reason (`read:invalid_utf8`).
     public var repairs: [String: Int] = [:]
     /// Problems with whole inputs rather than documents (an unreadable file, a corrupt
@@ -19,7 +22,13 @@ public struct StageStats: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, documentsIn = "documents_in", bytesIn = "bytes_in", documentsOut = "documents_out"
-        case bytesOut = "bytes_out", drops, repairs, errors, seconds
+        case bytesOut = "bytes_out", drops, dropsByLanguage = "drops_by_language", repairs, errors, seconds
+    }
+
+    /// Counts a dropped document under its reason and language.
+    public mutating func countDrop(_ reason: String, language: String) {
+        drops[reason, default: 0] += 1
+        dropsByLanguage[reason, default: [:]][language, default: 0] += 1
     }
 
     mutating func merge(_ other: StageStats) {
@@ -28,6 +37,7 @@ public struct StageStats: Sendable, Codable, Equatable {
         documentsOut += other.documentsOut
         bytesOut += other.bytesOut
         drops.merge(other.drops, uniquingKeysWith: +)
+        dropsByLanguage.merge(other.dropsByLanguage) { $0.merging($1, uniquingKeysWith: +) }
         repairs.merge(other.repairs, uniquingKeysWith: +)
         errors.merge(other.errors, uniquingKeysWith: +)
         seconds += other.seconds
@@ -49,6 +59,22 @@ public struct Incident: Sendable, Codable, Equatable {
     }
 }
 
+/// What was read from one input file.
+public struct InputCounts: Sendable, Equatable {
+    public var documentsRead = 0
+    public var documentsFailed = 0
+    /// The first problem with the whole file (`read:truncated_stream: …`), if any.
+    public var error: String?
+
+    public init() {}
+
+    public mutating func merge(_ other: InputCounts) {
+        documentsRead += other.documentsRead
+        documentsFailed += other.documentsFailed
+        if error == nil { error = other.error }
+    }
+}
+
 /// Statistics of a run or of a part of one (a batch, an input): per-stage counts in
 /// pipeline order, and example incidents. Parts merge into the whole in input order,
 /// so the totals do not depend on the thread count.
@@ -58,6 +84,10 @@ public struct RunStats: Sendable, Codable, Equatable {
 
     public private(set) var stages: [StageStats] = []
     public private(set) var incidents: [Incident] = []
+    /// Per input file (by path), for the manifest's inputs table; not in reports.
+    public var inputs: [String: InputCounts] = [:]
+
+    enum CodingKeys: String, CodingKey { case stages, incidents }
 
     public init() {}
 
@@ -77,7 +107,7 @@ public struct RunStats: Sendable, Codable, Equatable {
     /// unreadable file): counted under its stage and kept as an example.
     public mutating func recordFailure(stage: String, rule: String, location: String, message: String) {
         let reason = "\(stage):\(rule)"
-        self[stage: stage].drops[reason, default: 0] += 1
+        self[stage: stage].countDrop(reason, language: "und")
         addIncident(Incident(reason: reason, location: location, message: message))
     }
 
@@ -86,6 +116,7 @@ public struct RunStats: Sendable, Codable, Equatable {
     public mutating func recordError(stage: String, rule: String, location: String, message: String) {
         let reason = "\(stage):\(rule)"
         self[stage: stage].errors[reason, default: 0] += 1
+        if inputs[location, default: InputCounts()].error == nil { inputs[location]!.error = "\(reason): \(message)" }
         addIncident(Incident(reason: reason, location: location, message: message))
     }
 
@@ -111,6 +142,7 @@ public struct RunStats: Sendable, Codable, Equatable {
             }
         }
         for incident in other.incidents { addIncident(incident) }
+        inputs.merge(other.inputs) { var a = $0; a.merge($1); return a }
     }
 
     /// Drop counts of all stages together, by reason.

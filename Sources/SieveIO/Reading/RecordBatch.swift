@@ -43,6 +43,11 @@ final class RecordBatch: @unchecked Sendable {
         stats[stage: "read"].documentsIn += records.count
         stats[stage: "read"].bytesIn += bytes.count
         let relative = file.relativePath
+        let failedBefore = stats[stage: "read"].drops.values.reduce(0, +)
+        defer {
+            stats.inputs[file.path, default: InputCounts()].documentsRead += records.count
+            stats.inputs[file.path]!.documentsFailed += stats[stage: "read"].drops.values.reduce(0, +) - failedBefore
+        }
         bytes.withUnsafeBufferPointer { all in
             for record in records {
                 let raw = UnsafeBufferPointer(rebasing: all[record.start..<record.start + record.length])

@@ -113,6 +113,8 @@ final class SegmentReader {
     private func drop(_ rule: String, offset: Int, bytes: Int, message: String) {
         stats[stage: "read"].documentsIn += 1
         stats[stage: "read"].bytesIn += bytes
+        stats.inputs[file.path, default: InputCounts()].documentsRead += 1
+        stats.inputs[file.path]!.documentsFailed += 1
         stats.recordFailure(stage: "read", rule: rule,
                             location: RecordBatch.location(file, offset: offset, line: line), message: message)
     }

@@ -6,21 +6,26 @@ import Glibc
 public struct FileError: Error, CustomStringConvertible {
     public var path: String
     public var message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
     public var description: String { "\(path): \(message)" }
 
-    static func errno(_ path: String) -> FileError {
+    public static func errno(_ path: String) -> FileError {
         FileError(path: path, message: String(cString: strerror(Glibc.errno)))
     }
 }
 
 /// A file written under a temporary name next to its final path and renamed into place
 /// when complete, so a reader never sees half a file and a killed run leaves none.
-final class AtomicFile {
-    let path: String
-    let temporaryPath: String
+public final class AtomicFile {
+    public let path: String
+    public let temporaryPath: String
     private var fd: Int32
 
-    init(path: String) throws {
+    public init(path: String) throws {
         self.path = path
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[...$0]) } ?? ""
@@ -37,19 +42,23 @@ final class AtomicFile {
         }
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try Self.writeAll(fd, $0, path: temporaryPath) }
     }
 
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try Self.writeAll(fd, bytes, path: temporaryPath)
+    }
+
     /// Flushes to disk and renames into place.
-    func commit() throws {
+    public func commit() throws {
         guard fsync(fd) == 0 else { throw FileError.errno(temporaryPath) }
         close(fd)
         fd = -1
         guard rename(temporaryPath, path) == 0 else { throw FileError.errno(path) }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -62,7 +71,7 @@ final class AtomicFile {
     }
 
     /// Writes a whole file atomically.
-    static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         let file = try AtomicFile(path: path)
         try file.write(bytes)
         try file.commit()
@@ -75,7 +84,7 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
 }
 
 /// Creates a directory and its parents.
-func makeDirectories(_ path: String) throws {
+public func makeDirectories(_ path: String) throws {
     var current = path.hasPrefix("/") ? "/" : ""
     for part in path.split(separator: "/") {
         current += part + "/"

@@ -37,30 +37,45 @@ public final class SingleFileSink: BatchSink {
 /// unit is complete; then tells `onUnitDone`, which records it for resuming.
 public final class UnitFilesSink: BatchSink {
     private let directory: String
-    private let format: OutputFormat
+    private let fileExtension: String
+    private let encoder: @Sendable ([Document]) -> [UInt8]
+    /// What an empty unit's file holds (an empty zstd frame, say), so it is valid.
+    private let empty: [UInt8]
     private let onUnitDone: (Int, RunStats) throws -> Void
     private var open: [Int: AtomicFile] = [:]
 
-    public init(directory: String, format: OutputFormat, onUnitDone: @escaping (Int, RunStats) throws -> Void) throws {
+    /// Documents as JSONL in `format`.
+    public convenience init(directory: String, format: OutputFormat,
+                            onUnitDone: @escaping (Int, RunStats) throws -> Void) throws {
+        try self.init(directory: directory, fileExtension: format.fileExtension, empty: format.encode([]),
+                      encode: { format.encode(DocumentCodec.encode($0)) }, onUnitDone: onUnitDone)
+    }
+
+    /// Documents in any per-batch encoding; `encode` runs on worker threads.
+    public init(directory: String, fileExtension: String, empty: [UInt8] = [],
+                encode: @escaping @Sendable ([Document]) -> [UInt8],
+                onUnitDone: @escaping (Int, RunStats) throws -> Void) throws {
         try makeDirectories(directory)
         self.directory = directory
-        self.format = format
+        self.fileExtension = fileExtension
+        self.encoder = encode
+        self.empty = empty
         self.onUnitDone = onUnitDone
     }
 
     /// The output file of a unit.
-    public static func path(directory: String, unit: Int, format: OutputFormat) -> String {
+    public static func path(directory: String, unit: Int, fileExtension: String) -> String {
         let number = String(unit)
-        return "\(directory)/\(String(repeating: "0", count: max(0, 5 - number.count)))\(number).\(format.fileExtension)"
+        return "\(directory)/\(String(repeating: "0", count: max(0, 5 - number.count)))\(number).\(fileExtension)"
     }
 
     public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
-        format.encode(DocumentCodec.encode(documents))
+        encoder(documents)
     }
 
     private func file(_ unit: Int) throws -> AtomicFile {
         if let file = open[unit] { return file }
-        let file = try AtomicFile(path: Self.path(directory: directory, unit: unit, format: format))
+        let file = try AtomicFile(path: Self.path(directory: directory, unit: unit, fileExtension: fileExtension))
         open[unit] = file
         return file
     }
@@ -71,7 +86,7 @@ public final class UnitFilesSink: BatchSink {
 
     public func endUnit(_ unit: Int, stats: RunStats) throws {
         let file = try file(unit)
-        if open[unit] != nil, try isEmpty(file) { try file.write(format.encode([])) }
+        if !empty.isEmpty, try isEmpty(file) { try file.write(empty) }
         try file.commit()
         open[unit] = nil
         try onUnitDone(unit, stats)

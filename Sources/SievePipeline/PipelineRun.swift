@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Foundation
+import SieveCore
+import SieveIO
+import SieveShards
+
+/// One task of a pipeline over a corpus: discovers the inputs, plans work units, takes
+/// this task's share, skips what an earlier run already finished (as its manifest
+/// records), streams the rest through the stages, and writes the outputs.
+///
+/// Output layout (see `docs/pipeline.md` and `docs/shards.md`):
+/// - `manifest.sqlite` (one task) or `manifest-task-I-of-N.sqlite`: runs, inputs, units,
+///   shards, statistics; what resuming reads;
+/// - documents: `documents/NNNNN.jsonl.zst`, one file per work unit;
+/// - shards: `shards/LANGUAGE/DOMAIN/TTTTT-KKKKK.{bin,idx,docs}`, assembled from the
+///   units' token parts (`.sieve/parts/NNNNN.part`) when all of the task's units are done;
+/// - `report.json` (one task) or `report-task-I-of-N.json`.
+public struct PipelineRun {
+    public var config: PipelineConfig
+    public var stages: [any Stage]
+    public var threads: Int
+    public var taskIndex = 0
+    public var taskCount = 1
+    public var showProgress = true
+    /// The command line, for the report and the manifest.
+    public var command = "sieve run"
+
+    public init(config: PipelineConfig, stages: [any Stage], threads: Int) {
+        self.config = config
+        self.stages = stages
+        self.threads = threads
+    }
+
+    public var readOptions: ReadOptions {
+        var options = ReadOptions()
+        options.fields = FieldNames(text: config.textField, id: config.idField)
+        options.maxDocumentBytes = config.maxDocumentBytes
+        options.batchBytes = config.batchBytes
+        return options
+    }
+
+    public var format: OutputFormat {
+        OutputFormat(compression: Compression(rawValue: config.compression) ?? .zstd)
+    }
+
+    var taskSuffix: String { taskCount == 1 ? "" : "-task-\(taskIndex)-of-\(taskCount)" }
+
+    /// The manifest this task writes.
+    public var manifestPath: String { "\(config.outputDirectory)/manifest\(taskSuffix).sqlite" }
+
+    public func run() throws -> RunReport {
+        let started = Date()
+        let kind = config.resolvedOutputKind
+        if kind == .shards && !stages.contains(where: { $0.name == "tokenize" }) {
+            throw SieveShardsError(message: "output.kind = \"shards\" needs a tokenize stage")
+        }
+        let discovery = CorpusDiscovery(include: config.include ?? CorpusDiscovery.defaultInclude,
+                                        exclude: config.exclude)
+        let (files, discoveryStats) = discovery.discover(config.inputPaths)
+        let plan = WorkPlan(files: files, splitBytes: config.splitBytes, taskCount: taskCount)
+        let mine = plan.units(task: taskIndex, of: taskCount)
+
+        let out = config.outputDirectory
+        try makeDirectories(out + "/.sieve")
+        let manifest = try Manifest(writingTo: manifestPath)
+        let runID = try manifest.beginRun(command: command, config: configJSON(), fingerprint: fingerprint(),
+                                          task: taskIndex, taskCount: taskCount, threads: threads)
+        do {
+            let report = try run(mine, kind: kind, manifest: manifest, runID: runID, started: started,
+                                 discoveryStats: discoveryStats)
+            try manifest.endRun(runID, error: nil)
+            try manifest.checkpoint()
+            return report
+        } catch {
+            try? manifest.endRun(runID, error: String(describing: error))
+            throw error
+        }
+    }
+
+    private func run(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, manifest: Manifest, runID: Int64,
+                     started: Date, discoveryStats: RunStats) throws -> RunReport {
+        let out = config.outputDirectory
+        // Inputs: hashed now, so that a later run can tell whether they changed.
+        var unitsOfFile: [String: [Int]] = [:]
+        var sizes: [String: Int] = [:]
+        for unit in mine {
+            for segment in unit.segments {
+                if unitsOfFile[segment.file.path]?.last != unit.index { unitsOfFile[segment.file.path, default: []].append(unit.index) }
+                sizes[segment.file.path] = segment.file.size
+            }
+        }
+        let paths = unitsOfFile.keys.sorted()
+        let unchanged = try manifest.recordInputs(Self.hash(paths, sizes: sizes), task: taskIndex)
+
+        // A unit is skipped when an earlier run finished it with the same plan, none of
+        // its inputs changed, and its output is still there.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func segmentsJSON(_ unit: WorkUnit) throws -> String { String(decoding: try encoder.encode(unit.segments), as: UTF8.self) }
+        let finished = try manifest.finishedUnits(task: taskIndex)
+        func reusable(_ unit: WorkUnit, requireOutput: Bool) throws -> Bool {
+            guard let done = finished[unit.index], done.segments == (try segmentsJSON(unit)) else { return false }
+            guard unit.segments.allSatisfy({ unchanged.contains($0.file.path) }) else { return false }
+            return !requireOutput || FileManager.default.fileExists(atPath: done.output)
+        }
+        // Shards: parts are deleted once assembled, so a finished task with unchanged
+        // inputs needs nothing; otherwise units whose part is gone are done again.
+        var alreadyComplete = false
+        if kind == .shards, try manifest.previousRunFinished(task: taskIndex, current: runID) {
+            alreadyComplete = try mine.allSatisfy { try reusable($0, requireOutput: false) }
+        }
+        let todo = alreadyComplete ? [] : try mine.filter { !(try reusable($0, requireOutput: true)) }
+        try manifest.forgetUnits(todo.map(\.index), task: taskIndex)
+
+        var unitStats: [Int: RunStats] = [:]
+        for unit in mine where !todo.contains(where: { $0.index == unit.index }) { unitStats[unit.index] = finished[unit.index]!.stats }
+        let unitsByIndex = Dictionary(uniqueKeysWithValues: mine.map { ($0.index, $0) })
+        var remaining = Dictionary(uniqueKeysWithValues: unitsOfFile.map { ($0.key, Set($0.value)) })
+        var counts: [String: InputCounts] = [:]
+        for (index, stats) in unitStats {
+            for (path, c) in stats.inputs { counts[path, default: InputCounts()].merge(c) }
+            for path in remaining.keys { remaining[path]!.remove(index) }
+        }
+
+        let outputDirectory = kind == .shards ? out + "/.sieve/parts" : out + "/documents"
+        let onUnitDone: (Int, RunStats) throws -> Void = { index, stats in
+            let unit = unitsByIndex[index]!
+            var done: [(path: String, counts: InputCounts)] = []
+            for path in Set(unit.segments.map(\.file.path)).sorted() {
+                counts[path, default: InputCounts()].merge(stats.inputs[path] ?? InputCounts())
+                remaining[path]!.remove(index)
+                if remaining[path]!.isEmpty { done.append((path, counts[path]!)) }
+            }
+            unitStats[index] = stats
+            let output = UnitFilesSink.path(directory: outputDirectory, unit: index,
+                                            fileExtension: kind == .shards ? "part" : format.fileExtension)
+            try manifest.unitDone(task: taskIndex, unit: index, segments: try segmentsJSON(unit), output: output,
+                                  stats: stats, inputsDone: done)
+        }
+        let sink = kind == .shards
+            ? try TokenPartSink.make(directory: outputDirectory, onUnitDone: onUnitDone)
+            : try UnitFilesSink(directory: outputDirectory, format: format, onUnitDone: onUnitDone)
+        let todoBytes = todo.reduce(0) { $0 + $1.bytes }
+        let runner = Runner(stages: stages, threads: threads, progress: showProgress ? Progress(totalBytes: todoBytes) : nil)
+        _ = try runner.run(source: CorpusSource(units: todo, options: readOptions), sink: sink)
+
+        // Totals in unit order, whether a unit was done now or by an earlier run.
+        var stats = discoveryStats
+        for unit in mine { stats.merge(unitStats[unit.index]!) }
+
+        var outputs: [String]
+        if kind == .shards {
+            if alreadyComplete {
+                outputs = try manifest.query("SELECT path FROM shards WHERE task_index = \(taskIndex) AND kind = 'documents' ORDER BY shard_id")
+                    .rows.compactMap { $0[0].string }
+                try manifest.recordOutputs(task: taskIndex, kind: "documents", shards: nil, stats: stats)
+            } else {
+                let parts = mine.map { UnitFilesSink.path(directory: outputDirectory, unit: $0.index, fileExtension: "part") }
+                let shards = try ShardAssembler(directory: out + "/shards", task: taskIndex, maxShardBytes: config.shardBytes)
+                    .assemble(parts: parts)
+                try manifest.recordOutputs(task: taskIndex, kind: "documents", shards: shards, stats: stats)
+                for part in parts { unlink(part) }
+                outputs = shards.map { manifest.stored($0.prefix) }
+            }
+        } else {
+            try manifest.recordOutputs(task: taskIndex, kind: "documents", shards: nil, stats: stats)
+            outputs = mine.map { UnitFilesSink.path(directory: "documents", unit: $0.index, fileExtension: format.fileExtension) }
+        }
+        let report = RunReport(
+            command: command, startedAt: started, seconds: Date().timeIntervalSince(started), threads: threads,
+            taskIndex: taskIndex, taskCount: taskCount, inputFiles: paths.count,
+            inputBytes: mine.reduce(0) { $0 + $1.bytes }, units: mine.count, unitsResumed: mine.count - todo.count,
+            outputs: outputs, stats: stats)
+        try writeFileAtomically(Array(try report.json()) + [0x0A], to: "\(out)/report\(taskSuffix).json")
+        return report
+    }
+
+    /// Size and XXH64 of each input, hashed in parallel.
+    static func hash(_ paths: [String], sizes: [String: Int]) throws -> [Manifest.Input] {
+        var results = [String?](repeating: nil, count: paths.count)
+        results.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+                base[i] = try? hashFile(paths[i])
+            }
+        }
+        // An unreadable input still gets a row; reading it records the error.
+        return paths.indices.map { Manifest.Input(path: paths[$0], size: sizes[paths[$0]] ?? 0, xxh64: results[$0] ?? "unreadable") }
+    }
+
+    static func hashFile(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError.errno(path) }
+        defer { close(fd) }
+        var hash = XXHash64()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError.errno(path)
+            }
+            if n == 0 { break }
+            hash.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return XXHash64.hex(hash.digest())
+    }
+
+    /// The configuration as JSON, for the manifest's runs table.
+    func configJSON() -> String {
+        var members: [JSONMember] = [
+            JSONMember("input_paths", .array(config.inputPaths.map(JSONValue.string))),
+            JSONMember("output_dir", .string(config.outputDirectory)),
+            JSONMember("output_kind", .string(config.resolvedOutputKind.rawValue)),
+        ]
+        members.append(JSONMember("settings", .string(fingerprintText())))
+        var writer = JSONWriter()
+        writer.value(.object(members))
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Every setting that changes output bytes (inputs are checked separately, by hash),
+    /// so that a resumed run never mixes outputs of different settings.
+    func fingerprintText() -> String {
+        var text = "\(config.textField)|\(config.idField)|\(config.maxDocumentBytes)|\(config.batchBytes)|\(config.splitBytes)"
+        text += "|\(config.compression)|\(config.resolvedOutputKind.rawValue)|\(config.shardBytes)|\(taskIndex)/\(taskCount)"
+        for stage in config.stages { text += "|\(stage)" }
+        return text
+    }
+
+    func fingerprint() -> String {
+        XXHash64.hex(Array(fingerprintText().utf8).withUnsafeBytes { XXHash64.hash($0) })
+    }
+}

@@ -1,0 +1,162 @@
+import SieveCore
+import SieveIO
+
+/// Per-document metadata kept beside a shard's tokens, for instance-level mixing.
+public struct ShardDocument: Sendable, Equatable {
+    public var id: String
+    public var source: String
+    /// Tokens in the shard, the end-of-text id included.
+    public var tokens: Int
+    /// NaN when the pipeline did not compute it.
+    public var languageScore: Float
+    public var quality: Float
+    public var domainScore: Float
+
+    public init(id: String, source: String, tokens: Int, languageScore: Float = .nan, quality: Float = .nan,
+                domainScore: Float = .nan) {
+        self.id = id
+        self.source = source
+        self.tokens = tokens
+        self.languageScore = languageScore
+        self.quality = quality
+        self.domainScore = domainScore
+    }
+}
+
+/// One written file of a shard, as the manifest records it.
+public struct ShardFile: Sendable, Equatable {
+    /// `.bin`, `.idx` or `.docs`.
+    public var suffix: String
+    public var bytes: Int
+    public var xxh64: String
+}
+
+/// The sidecar `.docs` file: a fixed-width record per document (in `.bin` order) and a
+/// string heap. Layout in `docs/shards.md`.
+public enum DocumentTable {
+    static let magic = Array("SIEVEDOC".utf8)
+    static let headerSize = 32
+    static let recordSize = 32
+
+    static func encode(_ documents: [ShardDocument]) -> [UInt8] {
+        var heap: [UInt8] = []
+        var out = magic
+        appendLE(&out, UInt32(1))
+        appendLE(&out, UInt32(recordSize))
+        appendLE(&out, UInt64(documents.count))
+        appendLE(&out, UInt64(headerSize + documents.count * recordSize))
+        for document in documents {
+            appendLE(&out, UInt64(heap.count))
+            heap.append(contentsOf: document.id.utf8)
+            heap.append(contentsOf: document.source.utf8)
+            appendLE(&out, UInt32(document.id.utf8.count))
+            appendLE(&out, UInt32(document.source.utf8.count))
+            appendLE(&out, UInt32(document.tokens))
+            appendLE(&out, document.languageScore.bitPattern)
+            appendLE(&out, document.quality.bitPattern)
+            appendLE(&out, document.domainScore.bitPattern)
+        }
+        return out + heap
+    }
+
+    /// Reads a `.docs` file.
+    public static func read(path: String) throws -> [ShardDocument] {
+        let file = try MappedFile(path: path)
+        let b = file.bytes
+        func fail(_ message: String) -> FileError { FileError(path: path, message: message) }
+        guard b.count >= headerSize, Array(b[0..<8]) == magic else { throw fail("not a Sieve document table") }
+        func u32(_ at: Int) -> Int { Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+        func u64(_ at: Int) -> Int { Int(UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))) }
+        func f32(_ at: Int) -> Float { Float(bitPattern: UInt32(u32(at))) }
+        guard u32(8) == 1, u32(12) == recordSize else { throw fail("unsupported version \(u32(8))") }
+        let count = u64(16), heap = u64(24)
+        guard count < 1 << 40, heap == headerSize + count * recordSize, heap <= b.count else { throw fail("truncated") }
+        return try (0..<count).map { i in
+            let r = headerSize + i * recordSize
+            let start = heap + u64(r), idLength = u32(r + 8), sourceLength = u32(r + 12)
+            guard start + idLength + sourceLength <= b.count else { throw fail("truncated string heap") }
+            return ShardDocument(
+                id: String(decoding: b[start..<start + idLength], as: UTF8.self),
+                source: String(decoding: b[start + idLength..<start + idLength + sourceLength], as: UTF8.self),
+                tokens: u32(r + 16), languageScore: f32(r + 20), quality: f32(r + 24), domainScore: f32(r + 28))
+        }
+    }
+}
+
+/// Writes one Megatron `IndexedDataset` pair, `PREFIX.bin` and `PREFIX.idx`, one
+/// sequence per `append`, one document per sequence. Both files are written under
+/// temporary names and renamed into place by `finish`, which returns their sizes and
+/// checksums.
+final class IndexedDatasetWriter {
+    let prefix: String
+    private let bin: AtomicFile
+    private var binHash = XXHash64()
+    private var buffer: [UInt8] = []
+    private(set) var binBytes = 0
+    private(set) var lengths: [Int32] = []
+
+    init(prefix: String) throws {
+        self.prefix = prefix
+        if let slash = prefix.lastIndex(of: "/") { try makeDirectories(String(prefix[..<slash])) }
+        bin = try AtomicFile(path: prefix + ".bin")
+        buffer.reserveCapacity(1 << 18)
+    }
+
+    /// Appends one sequence: int32 little-endian token ids.
+    func append(_ tokens: UnsafeRawBufferPointer) throws {
+        if buffer.count + tokens.count > 1 << 18 { try flush() }
+        if tokens.count > 1 << 18 {
+            binHash.update(tokens)
+            try bin.write(tokens)
+        } else {
+            buffer.append(contentsOf: tokens)
+        }
+        binBytes += tokens.count
+        lengths.append(Int32(tokens.count / 4))
+    }
+
+    private func flush() throws {
+        binHash.update(buffer)
+        try bin.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() throws -> [ShardFile] {
+        try flush()
+        try bin.commit()
+        let idx = IndexedDataset.index(sequenceLengths: lengths, documentIndices: (0...lengths.count).map(Int64.init))
+        try writeFileAtomically(idx, to: prefix + ".idx")
+        return [ShardFile(suffix: ".bin", bytes: binBytes, xxh64: XXHash64.hex(binHash.digest())),
+                ShardFile(suffix: ".idx", bytes: idx.count, xxh64: XXHash64.hex(idx.withUnsafeBytes { XXHash64.hash($0) }))]
+    }
+}
+
+/// Writes one shard: the `IndexedDataset` pair, one sequence per document, and the
+/// `.docs` sidecar, each renamed into place by `finish`.
+final class ShardWriter {
+    private let tokens: IndexedDatasetWriter
+    private(set) var documents: [ShardDocument] = []
+    private(set) var textBytes = 0
+
+    init(prefix: String) throws {
+        tokens = try IndexedDatasetWriter(prefix: prefix)
+    }
+
+    var prefix: String { tokens.prefix }
+    var binBytes: Int { tokens.binBytes }
+
+    /// Appends one document: its tokens, which end with the end-of-text id.
+    func append(_ document: ShardDocument, tokens bytes: UnsafeRawBufferPointer, textBytes: Int) throws {
+        precondition(bytes.count == document.tokens * 4)
+        try tokens.append(bytes)
+        documents.append(document)
+        self.textBytes += textBytes
+    }
+
+    func finish() throws -> [ShardFile] {
+        let docs = DocumentTable.encode(documents)
+        let files = try tokens.finish()
+        try writeFileAtomically(docs, to: prefix + ".docs")
+        return files + [ShardFile(suffix: ".docs", bytes: docs.count, xxh64: XXHash64.hex(docs.withUnsafeBytes { XXHash64.hash($0) }))]
+    }
+}

@@ -1,0 +1,128 @@
+/// The manifest schema. `migrations[v]` takes a database from schema version `v` to
+/// `v + 1` (`PRAGMA user_version`); a new version appends a migration and never edits
+/// an old one. `manifests/schema.sql` is the full current schema, printed by
+/// `sieve manifest schema` (a test keeps the two equal).
+enum ManifestSchema {
+    static var version: Int { migrations.count }
+
+    static let migrations: [String] = [
+        """
+        -- Sieve manifest, schema version 1.
+        -- One database per run (per task on a cluster; `sieve manifest merge` joins them).
+        -- Paths are relative to the directory that holds the manifest.
+
+        -- Every invocation that wrote to this manifest.
+        CREATE TABLE runs (
+            run_id        INTEGER PRIMARY KEY,
+            command       TEXT    NOT NULL,
+            config        TEXT    NOT NULL,  -- the pipeline configuration, as JSON
+            fingerprint   TEXT    NOT NULL,  -- inputs' plan and output-changing settings
+            code_version  TEXT    NOT NULL,
+            task_index    INTEGER NOT NULL,
+            task_count    INTEGER NOT NULL,
+            threads       INTEGER NOT NULL,
+            started_at    TEXT    NOT NULL,  -- ISO 8601, UTC
+            ended_at      TEXT,
+            status        TEXT    NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+            error         TEXT
+        );
+
+        -- Input files. A rerun skips the work of inputs that are done and unchanged.
+        CREATE TABLE inputs (
+            path              TEXT    NOT NULL,
+            task_index        INTEGER NOT NULL,
+            size              INTEGER NOT NULL,
+            content_xxh64     TEXT    NOT NULL,
+            status            TEXT    NOT NULL CHECK (status IN ('pending', 'done')),
+            documents_read    INTEGER NOT NULL DEFAULT 0,
+            documents_failed  INTEGER NOT NULL DEFAULT 0,
+            error             TEXT,
+            PRIMARY KEY (path, task_index)
+        );
+
+        -- Work units: a group of small inputs or a slice of a large one; the resume step.
+        CREATE TABLE units (
+            task_index  INTEGER NOT NULL,
+            unit        INTEGER NOT NULL,
+            segments    TEXT    NOT NULL,  -- the unit's plan, as JSON
+            status      TEXT    NOT NULL CHECK (status IN ('done')),
+            output      TEXT    NOT NULL,  -- its documents file or token part
+            stats       TEXT    NOT NULL,  -- its statistics, as JSON
+            PRIMARY KEY (task_index, unit)
+        );
+
+        -- Shards: Megatron .bin/.idx pairs with a .docs sidecar (docs/shards.md).
+        CREATE TABLE shards (
+            shard_id    INTEGER PRIMARY KEY,
+            path        TEXT    NOT NULL UNIQUE,  -- prefix: PATH.bin, PATH.idx, PATH.docs
+            kind        TEXT    NOT NULL CHECK (kind IN ('documents', 'packed')),
+            language    TEXT    NOT NULL,
+            domain      TEXT    NOT NULL,
+            task_index  INTEGER NOT NULL,
+            documents   INTEGER NOT NULL,
+            tokens      INTEGER NOT NULL,  -- end-of-text ids included
+            sequences   INTEGER NOT NULL,
+            seq_len     INTEGER,           -- packed shards only
+            bytes       INTEGER NOT NULL   -- all files of the shard together
+        );
+        CREATE INDEX shards_language_domain ON shards (language, domain);
+
+        -- Every file of every shard, with its size and checksum (XXH64, seed 0, hex).
+        CREATE TABLE shard_files (
+            shard_id  INTEGER NOT NULL REFERENCES shards (shard_id),
+            path      TEXT    NOT NULL UNIQUE,
+            bytes     INTEGER NOT NULL,
+            xxh64     TEXT    NOT NULL
+        );
+        CREATE INDEX shard_files_shard ON shard_files (shard_id);
+
+        CREATE TABLE shard_stats (
+            shard_id             INTEGER PRIMARY KEY REFERENCES shards (shard_id),
+            text_bytes           INTEGER NOT NULL,
+            min_document_tokens  INTEGER NOT NULL,
+            max_document_tokens  INTEGER NOT NULL,
+            mean_language_score  REAL,
+            mean_quality         REAL
+        );
+
+        -- Documents in and out of every stage, per task.
+        CREATE TABLE stages (
+            task_index     INTEGER NOT NULL,
+            position       INTEGER NOT NULL,
+            stage          TEXT    NOT NULL,
+            documents_in   INTEGER NOT NULL,
+            bytes_in       INTEGER NOT NULL,
+            documents_out  INTEGER NOT NULL,
+            bytes_out      INTEGER NOT NULL,
+            seconds        REAL    NOT NULL,
+            PRIMARY KEY (task_index, stage)
+        );
+
+        -- Dropped documents by stage, rule and language (`und` when not known yet).
+        CREATE TABLE rejections (
+            task_index  INTEGER NOT NULL,
+            stage       TEXT    NOT NULL,
+            rule        TEXT    NOT NULL,
+            language    TEXT    NOT NULL,
+            documents   INTEGER NOT NULL,
+            PRIMARY KEY (task_index, stage, rule, language)
+        );
+
+        -- The language registry the run used (languages/registry.tsv).
+        CREATE TABLE languages (
+            code          TEXT PRIMARY KEY,
+            name          TEXT NOT NULL,
+            family        TEXT NOT NULL,
+            script        TEXT NOT NULL,
+            segmentation  TEXT NOT NULL
+        );
+        """,
+    ]
+
+    /// The full current schema, as `manifests/schema.sql` holds it.
+    static var sql: String {
+        migrations.enumerated().map { i, migration in
+            "-- migration \(i) -> \(i + 1)\n\(migration)\n"
+        }.joined(separator: "\n") + "PRAGMA user_version = \(version);\n"
+    }
+}

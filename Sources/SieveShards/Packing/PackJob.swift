@@ -1,0 +1,123 @@
+import Foundation
+import SieveCore
+import SieveIO
+
+/// `sieve shards pack`: turns the document shards a manifest lists into fixed-length
+/// training sequences, per (language, domain), in a new output directory with its own
+/// manifest. Output shard `K` of a group is `OUT/shards/LANGUAGE/DOMAIN/packed-SEQLEN-KKKKK`:
+/// an `IndexedDataset` pair whose sequences all have `seqLen` tokens, and beside it the
+/// pair `…​.cu_seqlens` whose sequence `i` holds sequence `i`'s document boundaries.
+public struct PackJob {
+    public var manifestPath: String
+    public var outputDirectory: String
+    public var seqLen: Int
+    /// Documents with fewer tokens (end-of-text included) are left out: the long-context
+    /// stage's selection.
+    public var minDocumentTokens = 0
+    /// An SQL condition on the `shards` table choosing which shards to pack.
+    public var filter: String?
+    public var maxShardBytes = 1 << 30
+    public var command = "sieve shards pack"
+
+    public init(manifestPath: String, outputDirectory: String, seqLen: Int) {
+        self.manifestPath = manifestPath
+        self.outputDirectory = outputDirectory
+        self.seqLen = seqLen
+    }
+
+    /// What packing did.
+    public struct Summary: Sendable, Equatable {
+        public var shards: [ShardRecord] = []
+        public var sequences = 0
+        public var documents = 0
+        /// Documents left out for being shorter than `minDocumentTokens`.
+        public var documentsTooShort = 0
+        /// Tokens of each group's last, incomplete sequence, not emitted.
+        public var tailTokensDropped = 0
+    }
+
+    public func run() throws -> Summary {
+        let source = try Manifest(readingFrom: manifestPath)
+        let selected = try source.query("""
+            SELECT path, language, domain FROM shards WHERE kind = 'documents' AND (\(filter ?? "1"))
+            ORDER BY language, domain, task_index, path
+            """).rows
+        try makeDirectories(outputDirectory)
+        let manifest = try Manifest(writingTo: outputDirectory + "/manifest.sqlite")
+        let settings = "seq_len=\(seqLen) min_document_tokens=\(minDocumentTokens) where=\(filter ?? "") source=\(Paths.absolute(manifestPath))"
+        let run = try manifest.beginRun(command: command, config: settings,
+                                        fingerprint: XXHash64.hex(Array(settings.utf8).withUnsafeBytes { XXHash64.hash($0) }),
+                                        task: 0, taskCount: 1, threads: 1)
+        do {
+            var summary = Summary()
+            var groupStart = 0
+            while groupStart < selected.count {
+                let language = selected[groupStart][1].string ?? "und", domain = selected[groupStart][2].string ?? "unlabeled"
+                var groupEnd = groupStart
+                while groupEnd < selected.count, selected[groupEnd][1].string == language, selected[groupEnd][2].string == domain {
+                    groupEnd += 1
+                }
+                try pack(selected[groupStart..<groupEnd].compactMap { $0[0].string.map(source.resolved) },
+                         language: language, domain: domain, into: &summary)
+                groupStart = groupEnd
+            }
+            try manifest.recordOutputs(task: 0, kind: "packed", seqLen: seqLen, shards: summary.shards, stats: nil)
+            try manifest.endRun(run, error: nil)
+            try manifest.checkpoint()
+            return summary
+        } catch {
+            try? manifest.endRun(run, error: String(describing: error))
+            throw error
+        }
+    }
+
+    private func pack(_ shards: [String], language: String, domain: String, into summary: inout Summary) throws {
+        var packer = SequencePacker(seqLen: seqLen)
+        var k = 0
+        var tokens: IndexedDatasetWriter?
+        var bounds: IndexedDatasetWriter?
+        var documents = 0, minTokens = Int.max, maxTokens = 0
+        func close() throws {
+            guard let t = tokens, let b = bounds else { return }
+            let files = try t.finish() + b.finish().map { ShardFile(suffix: ".cu_seqlens" + $0.suffix, bytes: $0.bytes, xxh64: $0.xxh64) }
+            summary.shards.append(ShardRecord(prefix: t.prefix, language: language, domain: domain, documents: documents,
+                                              tokens: t.binBytes / 4, textBytes: 0, minDocumentTokens: minTokens == .max ? 0 : minTokens,
+                                              maxDocumentTokens: maxTokens, meanLanguageScore: nil, meanQuality: nil, files: files))
+            tokens = nil
+            bounds = nil
+            documents = 0
+            minTokens = .max
+            maxTokens = 0
+        }
+        for path in shards {
+            let reader = try IndexedDatasetReader(prefix: path)
+            for i in 0..<reader.sequenceCount {
+                let count = Int(reader.sequenceLengths[i])
+                guard count >= minDocumentTokens else {
+                    summary.documentsTooShort += 1
+                    continue
+                }
+                let start = Int(reader.sequencePointers[i])
+                // Counted in the shard where the document's first token lands.
+                documents += 1
+                summary.documents += 1
+                minTokens = min(minTokens, count)
+                maxTokens = max(maxTokens, count)
+                try packer.add(UnsafeRawBufferPointer(rebasing: reader.tokenBytes[start..<start + count * 4])) { t, b in
+                    if tokens == nil {
+                        let prefix = "\(outputDirectory)/shards/\(language)/\(domain)/packed-\(seqLen)-\(pad(k))"
+                        k += 1
+                        tokens = try IndexedDatasetWriter(prefix: prefix)
+                        bounds = try IndexedDatasetWriter(prefix: prefix + ".cu_seqlens")
+                    }
+                    try tokens!.append(t)
+                    try bounds!.append(b)
+                    summary.sequences += 1
+                    if tokens!.binBytes + seqLen * 4 > maxShardBytes { try close() }
+                }
+            }
+        }
+        summary.tailTokensDropped += packer.pendingTokens
+        try close()
+    }
+}

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import SieveShards
+
+struct ManifestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manifest",
+        abstract: "Query, verify and merge shard manifests (schema: manifests/schema.sql).",
+        subcommands: [Stats.self, Query.self, Verify.self, Merge.self, Schema.self])
+
+    /// How result tables are printed.
+    struct OutputOptions: ParsableArguments {
+        @Flag(help: "Print CSV.")
+        var csv = false
+
+        @Flag(help: "Print a JSON array of objects.")
+        var json = false
+
+        func print(_ table: ResultTable) {
+            let text = json ? table.json() : csv ? table.csv() : table.aligned()
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tokens, documents, shards and bytes, grouped.",
+            discussion: """
+                Example: sieve manifest stats out/manifest.sqlite --by language,domain \
+                --where "language = 'swh_Latn'"
+                """)
+
+        @Argument(help: "The manifest.")
+        var manifest: String
+
+        @Option(help: "Comma-separated columns to group by: \(Manifest.groupColumns.joined(separator: ", ")).")
+        var by = ""
+
+        @Option(name: .customLong("where"), help: "An SQL condition on the shards table.")
+        var filter: String?
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let columns = by.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            output.print(try Manifest(readingFrom: manifest).stats(by: columns, where: filter))
+        }
+    }
+
+    struct Query: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run read-only SQL on a manifest.",
+            discussion: "Writes, PRAGMA and ATTACH are refused.")
+
+        @Argument(help: "The manifest.")
+        var manifest: String
+
+        @Argument(help: "One SQL statement.")
+        var sql: String
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            output.print(try Manifest(readingFrom: manifest).query(sql))
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every shard file's size and checksum; exits 1 listing every problem.")
+
+        @Argument(help: "The manifest.")
+        var manifest: String
+
+        func run() throws {
+            let opened = try Manifest(readingFrom: manifest)
+            let problems = try opened.verify()
+            let files = try opened.query("SELECT count(*), coalesce(sum(bytes), 0) FROM shard_files").rows[0]
+            if problems.isEmpty {
+                print("ok: \(files[0]) files, \(files[1]) bytes match the manifest")
+                return
+            }
+            for problem in problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+            FileHandle.standardError.write(Data("\(problems.count) of \(files[0]) files missing or changed\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge task manifests into a new one; paths are rewritten relative to it.")
+
+        @Argument(help: "The merged manifest to create.")
+        var output: String
+
+        @Argument(help: "The manifests to merge.")
+        var inputs: [String]
+
+        func run() throws {
+            try Manifest.merge(into: output, from: inputs)
+        }
+    }
+
+    struct Schema: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the manifest schema (manifests/schema.sql).")
+
+        func run() {
+            FileHandle.standardOutput.write(Data(Manifest.schemaSQL.utf8))
+        }
+    }
+}
+
+struct ShardsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shards",
+        abstract: "Work on packed shards.",
+        subcommands: [Pack.self])
+
+    struct Pack: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pack document shards into fixed-length training sequences with document boundaries.",
+            discussion: """
+                Reads the document shards MANIFEST lists (optionally only those matching \
+                --where), and writes per (language, domain) Megatron pairs of SEQ-LEN-token \
+                sequences plus `.cu_seqlens` pairs with each sequence's document boundaries, \
+                described by OUT/manifest.sqlite. See docs/shards.md.
+                """)
+
+        @Argument(help: "The manifest of the document shards.")
+        var manifest: String
+
+        @Option(name: .customLong("seq-len"), help: "Tokens per training sequence (4096; 32768 for long context).")
+        var seqLen = 4096
+
+        @Option(name: .customLong("out"), help: "Output directory.")
+        var output: String
+
+        @Option(name: .customLong("min-doc-tokens"), help: "Leave out documents with fewer tokens (long-context selection).")
+        var minDocumentTokens = 0
+
+        @Option(name: .customLong("where"), help: "An SQL condition on the shards table.")
+        var filter: String?
+
+        @Option(name: .customLong("shard-bytes"), help: "Largest .bin of an output shard, in bytes.")
+        var shardBytes = 1 << 30
+
+        func validate() throws {
+            guard seqLen > 0 else { throw ValidationError("--seq-len must be positive") }
+            guard shardBytes >= seqLen * 4 else { throw ValidationError("--shard-bytes must hold one sequence") }
+        }
+
+        func run() throws {
+            var job = PackJob(manifestPath: manifest, outputDirectory: output, seqLen: seqLen)
+            job.minDocumentTokens = minDocumentTokens
+            job.filter = filter
+            job.maxShardBytes = shardBytes
+            job.command = CommandLine.arguments.joined(separator: " ")
+            let summary = try job.run()
+            FileHandle.standardError.write(Data("""
+                \(summary.sequences) sequences of \(seqLen) tokens in \(summary.shards.count) shards from \(summary.documents) \
+                documents; \(summary.documentsTooShort) documents under \(minDocumentTokens) tokens left out; \
+                \(summary.tailTokensDropped) tokens of incomplete last sequences dropped
+
+                """.utf8))
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import SieveCore
+import SievePipeline
+import SieveTokenizer
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Tokenize documents into Megatron shards with a SQLite manifest (docs/shards.md).",
+        discussion: """
+            The same as `sieve run` with one tokenize stage: shards grouped by the documents' \
+            `language` and `domain` metadata under OUT/shards, described by OUT/manifest.sqlite. \
+            Rerunning after an interruption finishes the job with identical bytes.
+            """)
+
+    @Argument(help: "Input files or directories (.jsonl, .jsonl.zst, .jsonl.gz, .txt).")
+    var inputs: [String]
+
+    @Option(help: "The tokenizer.json.")
+    var tokenizer: String
+
+    @Option(name: .customLong("out"), help: "Output directory.")
+    var output: String
+
+    @Option(name: .customLong("shard-bytes"), help: "Largest .bin of a shard, in bytes.")
+    var shardBytes = 1 << 30
+
+    @Option(name: .customLong("end-of-text"), help: "The token that ends every document.")
+    var endOfText = "<|endoftext|>"
+
+    @Option(name: .customLong("added-tokens"), help: "Match added tokens in text: all, non-special or none.")
+    var addedTokens = AddedTokenMatching.none.rawValue
+
+    @Option(name: .customLong("text-field"), help: "JSON field holding the text.")
+    var textField = "text"
+
+    @Option(name: .customLong("id-field"), help: "JSON field holding the id.")
+    var idField = "id"
+
+    @Option(name: .customLong("task-index"), help: "This task's index, from 0.")
+    var taskIndex = 0
+
+    @Option(name: .customLong("task-count"), help: "Number of tasks the work is split into.")
+    var taskCount = 1
+
+    @OptionGroup var processing: ProcessingOptions
+
+    func validate() throws {
+        guard taskCount >= 1, (0..<taskCount).contains(taskIndex) else {
+            throw ValidationError("--task-index must be in 0..<--task-count")
+        }
+        guard shardBytes > 0 else { throw ValidationError("--shard-bytes must be positive") }
+    }
+
+    func run() throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        var config = PipelineConfig(inputPaths: inputs, outputDirectory: output)
+        config.textField = textField
+        config.idField = idField
+        config.shardBytes = shardBytes
+        config.outputKind = .shards
+        var stage = TOMLTable()
+        stage["type"] = .string("tokenize")
+        stage["tokenizer"] = .string(PipelineConfig.resolve(tokenizer, against: cwd))
+        stage["added_tokens"] = .string(addedTokens)
+        stage["end_of_text"] = .string(endOfText)
+        config.stages = [stage]
+        var job = PipelineRun(config: config, stages: try StageFactory(baseDirectory: cwd).stages(config.stages),
+                              threads: processing.resolvedThreads())
+        job.taskIndex = taskIndex
+        job.taskCount = taskCount
+        job.showProgress = !processing.noProgress
+        job.command = CommandLine.arguments.joined(separator: " ")
+        try processing.printSummary(try job.run())
+    }
+}
