@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages, builds Sieve in release mode and runs the main job on
-# the bundled sample corpus. Output: examples/out/ (documents, report.json).
+# the bundled sample corpus. Output: examples/out/ (shards, manifest.sqlite, report.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""

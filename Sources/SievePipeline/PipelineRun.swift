@@ -108,9 +108,11 @@ public struct PipelineRun {
         }
         // Shards: parts are deleted once assembled, so a finished task with unchanged
         // inputs needs nothing; otherwise units whose part is gone are done again.
+        let oldShardFiles = kind == .shards ? try manifest.shardFiles(task: taskIndex, kind: "documents") : []
         var alreadyComplete = false
         if kind == .shards, try manifest.previousRunFinished(task: taskIndex, current: runID) {
             alreadyComplete = try mine.allSatisfy { try reusable($0, requireOutput: false) }
+                && oldShardFiles.allSatisfy { FileManager.default.fileExists(atPath: $0) }
         }
         let todo = alreadyComplete ? [] : try mine.filter { !(try reusable($0, requireOutput: true)) }
         try manifest.forgetUnits(todo.map(\.index), task: taskIndex)
@@ -163,6 +165,9 @@ public struct PipelineRun {
                     .assemble(parts: parts)
                 try manifest.recordOutputs(task: taskIndex, kind: "documents", shards: shards, stats: stats)
                 for part in parts { unlink(part) }
+                // Shards of an earlier run that this one did not write again (an input changed).
+                let written = Set(shards.flatMap { shard in shard.files.map { manifest.resolved(manifest.stored(shard.prefix + $0.suffix)) } })
+                for file in oldShardFiles where !written.contains(file) { unlink(file) }
                 outputs = shards.map { manifest.stored($0.prefix) }
             }
         } else {

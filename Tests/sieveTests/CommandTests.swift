@@ -97,6 +97,31 @@ final class CommandTests: XCTestCase {
         }
     }
 
+    func testManifestRecordsEveryInputWithItsCountsAndRejections() throws {
+        let config = try makeCorpus(records: 200)
+        let stream = Fixtures.zstdFrames(Fixtures.jsonl(Fixtures.records(300, seed: 3, prefix: "t")), chunkBytes: 4000)
+        try dir.write("corpus/truncated.jsonl.zst", Array(stream.prefix(stream.count - 100)))
+        let r = try Command.run(Command.sieve, ["run", config, "--no-progress"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let manifest = try Manifest(readingFrom: dir.file("out/manifest.sqlite"))
+        let inputs = try manifest.query("SELECT path, status, documents_read, documents_failed, error FROM inputs ORDER BY path").rows
+        // Paths relative to the manifest's directory.
+        XCTAssertEqual(inputs.map { $0[0] }, [.text("../corpus/a.jsonl"), .text("../corpus/bad.jsonl"), .text("../corpus/sub/b.jsonl.zst"),
+                                              .text("../corpus/sub/c.txt"), .text("../corpus/truncated.jsonl.zst")])
+        XCTAssertTrue(inputs.allSatisfy { $0[1] == .text("done") })
+        XCTAssertEqual(Array(inputs[0][2...4]), [.int(200), .int(0), .null])
+        XCTAssertEqual(Array(inputs[1][2...4]), [.int(2), .int(1), .null])
+        XCTAssertTrue(inputs[4][4].string?.hasPrefix("read:truncated_stream") ?? false, "\(inputs[4])")
+        XCTAssertLessThan(inputs[4][2].int!, 300)
+        // The record cut by the truncation is dropped too.
+        XCTAssertEqual(try manifest.query("SELECT stage, rule, language, documents FROM rejections ORDER BY rule").rows,
+                       [[.text("read"), .text("malformed_json"), .text("und"), .int(1)],
+                        [.text("read"), .text("truncated_record"), .text("und"), .int(1)]])
+        XCTAssertEqual(try manifest.query("SELECT status FROM runs").rows, [[.text("done")]])
+        let read = try manifest.query("SELECT documents_in, documents_out FROM stages WHERE stage = 'read'").rows[0]
+        XCTAssertEqual(read[0].int! - read[1].int!, 2)
+    }
+
     func testTasksTogetherProcessEveryDocumentOnce() throws {
         let config = try makeCorpus(records: 4000, splitBytes: 100_000)
         let single = try Command.run(Command.sieve, ["run", config, "--output", dir.file("one"), "--no-progress"])

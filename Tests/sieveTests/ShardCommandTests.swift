@@ -149,6 +149,16 @@ final class ShardCommandTests: XCTestCase {
                        [[.int(517 * 6 + 1)]])
         XCTAssertEqual(try Manifest(readingFrom: dir.file("ref/manifest.sqlite")).query("SELECT count(*) FROM inputs WHERE status = 'done'").rows,
                        [[.int(2)]])
+        // A smaller input makes fewer shards; the ones not written again are removed.
+        let lines = try Fixtures.contents(dir.file("corpus/docs.jsonl")).split(separator: UInt8(ascii: "\n"))
+        try dir.write("corpus/docs.jsonl", Array(lines.prefix(100).joined(separator: [UInt8(ascii: "\n")])) + [UInt8(ascii: "\n")])
+        let smaller = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--output", dir.file("ref"), "--no-progress"])
+        XCTAssertEqual(smaller.status, 0, smaller.stderr)
+        let final = try Manifest(readingFrom: dir.file("ref/manifest.sqlite"))
+        XCTAssertEqual(try final.verify(), [])
+        XCTAssertEqual(try final.query("SELECT sum(documents) FROM shards").rows, [[.int(101)]])
+        XCTAssertEqual(try final.query("SELECT count(*) FROM shard_files").rows[0][0].int, try shardFiles(dir.file("ref")).count)
+        XCTAssertLessThan(try shardFiles(dir.file("ref")).count, expected.count)
     }
 
     func testManifestCommandsQueryVerifyAndMergeTasks() throws {

@@ -116,7 +116,7 @@ public struct RunStats: Sendable, Codable, Equatable {
     public mutating func recordError(stage: String, rule: String, location: String, message: String) {
         let reason = "\(stage):\(rule)"
         self[stage: stage].errors[reason, default: 0] += 1
-        if inputs[location, default: InputCounts()].error == nil { inputs[location]!.error = "\(reason): \(message)" }
+        if inputs[location]?.error == nil { inputs[location, default: InputCounts()].error = "\(reason): \(message)" }
         addIncident(Incident(reason: reason, location: location, message: message))
     }
 

@@ -251,6 +251,14 @@ extension Manifest {
         }
     }
 
+    /// The files of the task's shards of `kind`, as usable paths.
+    public func shardFiles(task: Int, kind: String) throws -> [String] {
+        try db.query("""
+            SELECT f.path FROM shard_files f JOIN shards s USING (shard_id)
+            WHERE s.task_index = ? AND s.kind = ? ORDER BY f.path
+            """, [.int(Int64(task)), .text(kind)]).compactMap { $0[0].string.map(resolved) }
+    }
+
     /// Makes the WAL part of the main file, so the manifest is one self-contained file.
     public func checkpoint() throws {
         try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

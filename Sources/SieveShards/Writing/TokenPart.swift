@@ -19,6 +19,7 @@ enum TokenPart {
     /// The grouping keys and scores a shard needs, from a document's metadata.
     static func encode(_ documents: [Document]) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(documents.reduce(0) { $0 + 64 + $1.id.utf8.count + $1.source.utf8.count + ($1.tokens?.count ?? 0) * 4 })
         for document in documents {
             guard let tokens = document.tokens else {
                 preconditionFailure("shard output needs a tokenize stage; PipelineRun checks this")
@@ -36,8 +37,9 @@ enum TokenPart {
             }
             appendLE(&out, UInt64(document.text.utf8.count))
             appendLE(&out, UInt32(tokens.count))
-            out.reserveCapacity(out.count + tokens.count * 4)
-            for token in tokens { appendLE(&out, UInt32(token)) }
+            // Token ids are stored little-endian, the byte order of every platform Swift
+            // on Linux runs on, so they are copied as they are.
+            tokens.withUnsafeBytes { out.append(contentsOf: $0) }
             let length = UInt32(out.count - start - 4)
             withUnsafeBytes(of: length.littleEndian) { out.replaceSubrange(start..<start + 4, with: $0) }
         }
