@@ -111,10 +111,18 @@ def run_peer(corpus, prefix, workers):
 
 
 def throughput(repeats):
-    corpus = os.path.join(WORK, "corpus.jsonl")
+    all_docs = os.path.join(WORK, "corpus-all.jsonl")
     os.makedirs(WORK, exist_ok=True)
-    build_corpus(corpus)
-    # Every document non-empty, as preprocess_data.py skips empty ones and Sieve keeps them.
+    build_corpus(all_docs)
+    # Without empty texts: Sieve drops them (tokenize:empty), preprocess_data.py writes an
+    # empty Megatron document (a repeated document index), so the .idx would differ.
+    corpus = os.path.join(WORK, "corpus.jsonl")
+    if not os.path.exists(corpus):
+        with open(corpus + ".tmp", "w", encoding="utf-8") as out:
+            for line in open(all_docs, encoding="utf-8"):
+                if json.loads(line)["text"]:
+                    out.write(line)
+        os.rename(corpus + ".tmp", corpus)
     mb = sum(len(json.loads(l)["text"].encode()) for l in open(corpus, encoding="utf-8")) / 1e6
     print(f"corpus: {mb:.1f} MB of text, Qwen tokenizer")
     for n in (1, 2):

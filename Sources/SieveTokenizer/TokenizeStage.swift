@@ -2,7 +2,8 @@ import SieveCore
 
 /// The `tokenize` stage: encodes each document with a byte-level BPE tokenizer, keeps the
 /// ids followed by the end-of-text id in `Document.tokens` (what shards are made of),
-/// and records `metadata.token_count` (the text's tokens, end-of-text not counted).
+/// and records `metadata.token_count` (the text's tokens, end-of-text not counted). A
+/// document without tokens (empty text) is dropped as `tokenize:empty`.
 /// Added tokens are not matched in documents by default (`added_tokens = "none"`), so a
 /// web page containing `<|endoftext|>` cannot inject a control token into the stream.
 public struct TokenizeStage: Stage {
@@ -25,17 +26,24 @@ public struct TokenizeStage: Stage {
 
     public func process(_ documents: [Document], context: inout StageContext) -> [Document] {
         sessions.withSession { session in
-            documents.map { document in
-                var document = document
+            var kept: [Document] = []
+            kept.reserveCapacity(documents.count)
+            for var document in documents {
                 var ids: [UInt32] = []
                 ids.reserveCapacity(document.text.utf8.count / 3 + 1)
                 var text = document.text
                 text.withUTF8 { tokenizer.encode(utf8: $0, into: &ids, addedTokens: addedTokens, session: session) }
+                // Nothing to train on; Megatron's preprocess_data.py writes no sequence for it either.
+                guard !ids.isEmpty else {
+                    context.drop(document, rule: "empty")
+                    continue
+                }
                 document.setMetadata("token_count", .int(ids.count))
                 ids.append(endOfText)
                 document.tokens = ids
-                return document
+                kept.append(document)
             }
+            return kept
         }
     }
 }

@@ -213,6 +213,18 @@ final class ShardCommandTests: XCTestCase {
         XCTAssertTrue(notManifest.stderr.contains("not a Sieve manifest"), notManifest.stderr)
     }
 
+    func testEmptyDocumentsAreDroppedWithAReason() throws {
+        try dir.write("c/a.jsonl", "{\"text\":\"one\"}\n{\"text\":\"\",\"language\":\"eng_Latn\"}\n{\"text\":\" \"}\n")
+        let r = try Command.run(Command.sieve, ["tokenize", dir.file("c"), "--tokenizer", Self.tokenizer, "--out", dir.file("out"),
+                                                "--no-progress"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let manifest = try Manifest(readingFrom: dir.file("out/manifest.sqlite"))
+        XCTAssertEqual(try manifest.query("SELECT stage, rule, language, documents FROM rejections").rows,
+                       [[.text("tokenize"), .text("empty"), .text("eng_Latn"), .int(1)]])
+        let reader = try IndexedDatasetReader(prefix: dir.file("out/shards/und/unlabeled/00000-00000"))
+        XCTAssertEqual(reader.sequenceCount, 2, "a text of one space still has a token")
+    }
+
     func testPackBuildsFullSequencesWithDocumentBoundaries() throws {
         _ = try labelledCorpus()
         XCTAssertEqual(try Command.run(Command.sieve, ["tokenize", dir.file("corpus"), "--tokenizer", Self.tokenizer, "--out", dir.file("docs"),
