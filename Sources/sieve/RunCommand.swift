@@ -26,19 +26,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "A tokenizer.json for the tokenize stage, instead of the config's.")
     var tokenizer: String?
 
-    @Option(name: .customLong("task-index"), help: "This task's index, from 0.")
-    var taskIndex = 0
-
-    @Option(name: .customLong("task-count"), help: "Number of tasks the work is split into.")
-    var taskCount = 1
+    @OptionGroup var task: TaskOptions
 
     @OptionGroup var processing: ProcessingOptions
 
     func validate() throws {
-        guard taskCount >= 1 else { throw ValidationError("--task-count must be at least 1") }
-        guard (0..<taskCount).contains(taskIndex) else {
-            throw ValidationError("--task-index must be in 0..<\(taskCount)")
-        }
         if let threads = processing.threads, threads < 0 { throw ValidationError("--threads must not be negative") }
     }
 
@@ -70,8 +62,8 @@ struct RunCommand: ParsableCommand {
         let stages = try StageFactory(baseDirectory: base).stages(config.stages)
 
         var job = PipelineRun(config: config, stages: stages, threads: processing.resolvedThreads(configured: config.threads))
-        job.taskIndex = taskIndex
-        job.taskCount = taskCount
+        job.taskIndex = task.taskIndex
+        job.taskCount = task.taskCount
         job.showProgress = !processing.noProgress
         job.command = CommandLine.arguments.joined(separator: " ")
         let report = try job.run()

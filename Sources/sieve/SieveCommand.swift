@@ -48,6 +48,22 @@ struct CommandError: Error, CustomStringConvertible {
     var isUsage = false
 }
 
+/// Which share of the work this process does: `--task-index I --task-count N`.
+struct TaskOptions: ParsableArguments {
+    @Option(name: .customLong("task-index"), help: "This task's index, from 0.")
+    var taskIndex = 0
+
+    @Option(name: .customLong("task-count"), help: "Number of tasks the work is split into.")
+    var taskCount = 1
+
+    func validate() throws {
+        guard taskCount >= 1 else { throw ValidationError("--task-count must be at least 1") }
+        guard (0..<taskCount).contains(taskIndex) else {
+            throw ValidationError("--task-index must be in 0..<\(taskCount)")
+        }
+    }
+}
+
 /// Options every document-processing command shares.
 struct ProcessingOptions: ParsableArguments {
     @Option(help: "Worker threads (default: one per core). Output does not depend on it.")

@@ -38,18 +38,11 @@ struct TokenizeCommand: ParsableCommand {
     @Option(name: .customLong("id-field"), help: "JSON field holding the id.")
     var idField = "id"
 
-    @Option(name: .customLong("task-index"), help: "This task's index, from 0.")
-    var taskIndex = 0
-
-    @Option(name: .customLong("task-count"), help: "Number of tasks the work is split into.")
-    var taskCount = 1
+    @OptionGroup var task: TaskOptions
 
     @OptionGroup var processing: ProcessingOptions
 
     func validate() throws {
-        guard taskCount >= 1, (0..<taskCount).contains(taskIndex) else {
-            throw ValidationError("--task-index must be in 0..<--task-count")
-        }
         guard shardBytes > 0 else { throw ValidationError("--shard-bytes must be positive") }
     }
 
@@ -68,8 +61,8 @@ struct TokenizeCommand: ParsableCommand {
         config.stages = [stage]
         var job = PipelineRun(config: config, stages: try StageFactory(baseDirectory: cwd).stages(config.stages),
                               threads: processing.resolvedThreads())
-        job.taskIndex = taskIndex
-        job.taskCount = taskCount
+        job.taskIndex = task.taskIndex
+        job.taskCount = task.taskCount
         job.showProgress = !processing.noProgress
         job.command = CommandLine.arguments.joined(separator: " ")
         try processing.printSummary(try job.run())
