@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SieveIO", targets: ["SieveIO"]),
         .library(name: "SieveTokenizer", targets: ["SieveTokenizer"]),
         .library(name: "SieveShards", targets: ["SieveShards"]),
+        .library(name: "SieveExtract", targets: ["SieveExtract"]),
         .library(name: "SievePipeline", targets: ["SievePipeline"]),
     ],
     dependencies: [
@@ -23,24 +24,29 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        // libxml2's headers include ICU's: only this C target sees them (see CICUShim).
+        .target(name: "CHTMLShim", dependencies: ["CLibXML2"]),
         // ICU behind a C shim whose header exposes only plain C types (Foundation on
         // Linux carries its own ICU headers, which clash with the system's).
-        .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
+        .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
         // glibc's malloc tuning (mallopt), which the Glibc module does not export.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Stages, from the bottom up.
         .target(name: "SieveCore"),
-        .target(name: "SieveIO", dependencies: ["SieveCore", "CZstd", "CZlib"]),
+        .target(name: "SieveIO", dependencies: ["SieveCore", "SieveExtract", "CZstd", "CZlib"]),
         .target(name: "SieveText", dependencies: ["CICUShim"]),
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
+        .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CICUShim"]),
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
         .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards"]),
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveTokenizer", "SieveShards", "SievePipeline", "CMalloc",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveTokenizer", "SieveShards", "SievePipeline", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -54,6 +60,7 @@ let package = Package(
         .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveTestSupport", "CZstd", "CZlib"]),
         .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "SieveExtractTests", dependencies: ["SieveExtract"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveTestSupport"]),
     ],

@@ -111,12 +111,12 @@ def run_peer(corpus, prefix, workers):
 
 
 def throughput(repeats):
-    all_docs = os.path.join(WORK, "corpus-all.jsonl")
+    all_docs = os.path.join(WORK, "corpus.jsonl")
     os.makedirs(WORK, exist_ok=True)
     build_corpus(all_docs)
     # Without empty texts: Sieve drops them (tokenize:empty), preprocess_data.py writes an
     # empty Megatron document (a repeated document index), so the .idx would differ.
-    corpus = os.path.join(WORK, "corpus.jsonl")
+    corpus = os.path.join(WORK, "corpus-nonempty.jsonl")
     if not os.path.exists(corpus):
         with open(corpus + ".tmp", "w", encoding="utf-8") as out:
             for line in open(all_docs, encoding="utf-8"):

@@ -37,6 +37,15 @@ struct CatCommand: ParsableCommand {
     @OptionGroup var processing: ProcessingOptions
 
     func run() throws {
+        try processing.printSummary(try Self.copy(inputs, to: output, include: include, exclude: exclude,
+                                                  fields: FieldNames(text: textField, id: idField),
+                                                  maxDocumentBytes: maxDocumentBytes, processing: processing))
+    }
+
+    /// Reads `inputs` (files, directories or `-`) with the pipeline's readers and writes
+    /// every document to `output`, in input order.
+    static func copy(_ inputs: [String], to output: String, include: [String], exclude: [String], fields: FieldNames,
+                     maxDocumentBytes: Int, processing: ProcessingOptions) throws -> RunReport {
         let started = Date()
         let threads = processing.resolvedThreads()
         let discovery = CorpusDiscovery(include: include.isEmpty ? CorpusDiscovery.defaultInclude : include,
@@ -53,7 +62,7 @@ struct CatCommand: ParsableCommand {
             }
         }
         var options = ReadOptions()
-        options.fields = FieldNames(text: textField, id: idField)
+        options.fields = fields
         options.maxDocumentBytes = maxDocumentBytes
         let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)
         let sink = try SingleFileSink(path: output)
@@ -66,6 +75,6 @@ struct CatCommand: ParsableCommand {
                                seconds: Date().timeIntervalSince(started), threads: threads,
                                inputFiles: files.count, inputBytes: totalBytes, units: plan.units.count,
                                outputs: [output], stats: stats)
-        try processing.printSummary(report)
+        return report
     }
 }

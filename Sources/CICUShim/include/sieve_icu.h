@@ -15,4 +15,16 @@ int32_t sieve_nfc(const uint8_t *src, int32_t length, uint8_t *dst, int32_t capa
 /// canonical combining class 0. Text made only of such code points is NFC.
 void sieve_nfc_stable_table(uint8_t *table);
 
+/// Guesses the charset of `src` with ICU's detector and writes its name (NUL-terminated)
+/// into `name`; returns the confidence (0-100), or -1 when nothing was detected.
+int32_t sieve_detect_charset(const uint8_t *src, int32_t length, char *name, int32_t capacity);
+
+/// Converts `src` from `charset` (any name ICU knows) to UTF-8 into `dst`; returns the
+/// length, the length needed when larger than `capacity`, or -1 for an unknown charset.
+/// Bytes invalid in the charset become U+FFFD.
+int32_t sieve_to_utf8(const char *charset, const uint8_t *src, int32_t length, uint8_t *dst, int32_t capacity);
+
+/// 1 when ICU has a converter for `charset`, else 0.
+int32_t sieve_charset_known(const char *charset);
+
 #endif

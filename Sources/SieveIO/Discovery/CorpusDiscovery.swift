@@ -29,10 +29,21 @@ public enum RecordFormat: String, Sendable, Codable {
     case jsonl
     /// The whole file is one document (`.txt`).
     case text
+    /// The whole file is one HTML page, whose main text is the document (`.html`, `.htm`).
+    case html
 
     init(path: String) {
-        self = path.hasSuffix(".txt") ? .text : .jsonl
+        if path.hasSuffix(".txt") {
+            self = .text
+        } else if path.hasSuffix(".html") || path.hasSuffix(".htm") {
+            self = .html
+        } else {
+            self = .jsonl
+        }
     }
+
+    /// Whether the whole file is one record.
+    var isWholeFile: Bool { self != .jsonl }
 }
 
 /// Finds the input files under corpus paths: recursively, sorted by relative path
@@ -47,7 +58,8 @@ public struct CorpusDiscovery: Sendable {
 
     public static let defaultInclude = ["*.jsonl", "*.jsonl.zst", "*.jsonl.gz", "*.ndjson", "*.ndjson.zst",
                                         "*.ndjson.gz", "*.json", "*.json.zst", "*.json.gz", "*.txt",
-                                        "*.txt.zst", "*.txt.gz"]
+                                        "*.txt.zst", "*.txt.gz", "*.html", "*.html.zst", "*.html.gz", "*.htm",
+                                        "*.htm.zst", "*.htm.gz"]
 
     public init(include: [String] = CorpusDiscovery.defaultInclude, exclude: [String] = []) {
         self.include = include

@@ -1,4 +1,5 @@
 import SieveCore
+import SieveExtract
 
 /// Raw records read from one file, in one contiguous buffer. Built on the reader
 /// thread, decoded into documents on a worker thread.
@@ -60,6 +61,18 @@ final class RecordBatch: @unchecked Sendable {
                         text = String(decoding: raw, as: UTF8.self)
                     }
                     documents.append(Document(id: relative, text: text!, source: relative))
+                case .html:
+                    let page = HTMLExtractor().extract(Array(raw))
+                    guard !page.text.isEmpty else {
+                        stats.recordFailure(stage: "read", rule: "no_main_text", location: file.path,
+                                            message: "no main text found in the page")
+                        continue
+                    }
+                    documents.append(Document(id: relative, text: page.text, source: relative, metadata: [
+                        JSONMember("title", .string(page.title)),
+                        JSONMember("charset", .string(page.charset.name)),
+                        JSONMember("charset_source", .string(page.charset.source)),
+                    ]))
                 case .jsonl:
                     do throws(DocumentCodec.Failure) {
                         documents.append(try DocumentCodec.decode(

@@ -163,11 +163,11 @@ final class SegmentReader {
 
     /// Cuts complete records out of the window.
     private func cut(batch: inout RecordBatch, emit: (RecordBatch) -> RecordBatch) {
-        if file.recordFormat == .text {
+        if file.recordFormat.isWholeFile {
             if window.count > options.maxDocumentBytes {
                 line = 0
                 drop("document_too_large", offset: 0, bytes: window.count,
-                     message: "text file larger than \(options.maxDocumentBytes) bytes")
+                     message: "\(file.recordFormat.rawValue) file larger than \(options.maxDocumentBytes) bytes")
                 finished = true
             }
             return
@@ -246,13 +246,13 @@ final class SegmentReader {
             stats.recordError(stage: "read", rule: "truncated_stream", location: file.path,
                               message: "\(file.compression.rawValue) stream ends inside a frame: the file is truncated")
         }
-        if file.recordFormat == .text {
+        if file.recordFormat.isWholeFile {
             if !finished {
                 if clean {
                     window.withUnsafeBufferPointer { batch.append($0, offset: 0, line: 0) }
                 } else {
                     line = 0
-                    drop("truncated_record", offset: 0, bytes: window.count, message: "text file is truncated")
+                    drop("truncated_record", offset: 0, bytes: window.count, message: "\(file.recordFormat.rawValue) file is truncated")
                 }
             }
         } else if mode == .normal && lineStart < window.count && owns(windowOffset + lineStart) {

@@ -1,0 +1,36 @@
+// Sieve's window on libxml2's HTML parser. Only plain C types cross this boundary:
+// libxml2's headers include ICU's, which clash with the copy Foundation carries.
+#ifndef SIEVE_HTML_H
+#define SIEVE_HTML_H
+
+#include <stdint.h>
+
+/// One node of a parsed page, in document order (pre-order). Strings are byte ranges of
+/// the document's string buffer, UTF-8.
+typedef struct sieve_html_node {
+    /// Index of the parent element, -1 for the root.
+    int32_t parent;
+    /// 1: element, 3: text.
+    int32_t kind;
+    /// Element: its lowercase tag name. Text: unused (0, 0).
+    int32_t name, name_length;
+    /// Element: its `class`, `id`, `role` and `itemprop` attributes joined by spaces,
+    /// lowercased. Text: the text, entities decoded.
+    int32_t text, text_length;
+    /// Element flags: bit 0 hidden (`hidden`, `aria-hidden="true"`, `display:none`).
+    int32_t flags;
+} sieve_html_node;
+
+typedef struct sieve_html_document sieve_html_document;
+
+/// Parses UTF-8 HTML in libxml2's recovery mode (any input gives a tree; no network).
+/// The contents of script, style, noscript, template, svg, iframe and object elements,
+/// comments and processing instructions are left out. NULL only when out of memory.
+sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length);
+
+int32_t sieve_html_node_count(const sieve_html_document *document);
+const sieve_html_node *sieve_html_nodes(const sieve_html_document *document);
+const uint8_t *sieve_html_strings(const sieve_html_document *document);
+void sieve_html_free(sieve_html_document *document);
+
+#endif

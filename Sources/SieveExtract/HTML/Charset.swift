@@ -1,0 +1,96 @@
+import CICUShim
+
+/// Finds a page's character encoding and converts the page to UTF-8.
+///
+/// Order: a byte-order mark; the HTTP `Content-Type` charset; a `<meta charset>` or
+/// `<meta http-equiv="Content-Type">` in the first 4 KiB; bytes that are valid UTF-8;
+/// ICU's charset detector. Declared labels are mapped as browsers do (`iso-8859-1` and
+/// `ascii` mean windows-1252, `gb2312` means GBK).
+public enum Charset {
+    /// What was found, and how.
+    public struct Decision: Equatable, Sendable {
+        public var name: String
+        /// `bom`, `http`, `meta`, `utf8` or `detected`.
+        public var source: String
+    }
+
+    /// The page as UTF-8 (invalid bytes become U+FFFD) and the charset used.
+    public static func toUTF8(_ bytes: [UInt8], httpCharset: String? = nil) -> ([UInt8], Decision) {
+        let decision = detect(bytes, httpCharset: httpCharset)
+        var body = bytes
+        if decision.source == "bom" {
+            body.removeFirst(decision.name == "UTF-8" ? 3 : 2)
+        }
+        if decision.name == "UTF-8" {
+            if let valid = String(validating: body, as: UTF8.self) { return (Array(valid.utf8), decision) }
+            return (Array(String(decoding: body, as: UTF8.self).utf8), decision)
+        }
+        return (convert(body, from: decision.name) ?? Array(String(decoding: body, as: UTF8.self).utf8), decision)
+    }
+
+    static func detect(_ bytes: [UInt8], httpCharset: String?) -> Decision {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return Decision(name: "UTF-8", source: "bom") }
+        if bytes.starts(with: [0xFF, 0xFE]) { return Decision(name: "UTF-16LE", source: "bom") }
+        if bytes.starts(with: [0xFE, 0xFF]) { return Decision(name: "UTF-16BE", source: "bom") }
+        if let label = httpCharset, let name = known(label) { return Decision(name: name, source: "http") }
+        if let label = metaCharset(bytes), let name = known(label) { return Decision(name: name, source: "meta") }
+        if String(validating: bytes, as: UTF8.self) != nil { return Decision(name: "UTF-8", source: "utf8") }
+        var name = [CChar](repeating: 0, count: 64)
+        let sample = Array(bytes.prefix(1 << 16))
+        if sieve_detect_charset(sample, Int32(sample.count), &name, 64) >= 0,
+           let detected = known(String(cString: name)) {
+            return Decision(name: detected, source: "detected")
+        }
+        return Decision(name: "UTF-8", source: "utf8")
+    }
+
+    /// The charset ICU should use for a declared label, or nil if it is unusable.
+    static func known(_ label: String) -> String? {
+        let lower = String(label.lowercased().unicodeScalars.filter { !" \t\"'".unicodeScalars.contains($0) })
+        let mapped: String
+        switch lower {
+        case "", "none": return nil
+        case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "us-ascii", "ascii", "windows-1252", "cp1252": mapped = "windows-1252"
+        case "gb2312", "gb_2312-80", "x-gbk", "gbk", "cp936": mapped = "GBK"
+        case "utf8", "utf-8": return "UTF-8"
+        // UTF-16 declared inside an 8-bit-readable page is a lie (the page could not be read).
+        case "utf-16", "utf-16le", "utf-16be": return "UTF-8"
+        default: mapped = lower
+        }
+        return sieve_charset_known(mapped) == 1 ? mapped : nil
+    }
+
+    /// The charset named by a `<meta>` in the first 4 KiB, if any.
+    static func metaCharset(_ bytes: [UInt8]) -> String? {
+        let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
+        var search = head[...]
+        while let meta = search.firstRange(of: "<meta") {
+            let tagEnd = search[meta.upperBound...].firstIndex(of: ">") ?? search.endIndex
+            let tag = search[meta.upperBound..<tagEnd]
+            if let charset = tag.firstRange(of: "charset") {
+                var rest = tag[charset.upperBound...].drop { $0 == " " }
+                if rest.first == "=" {
+                    rest = rest.dropFirst().drop { $0 == " " || $0 == "\"" || $0 == "'" }
+                    let value = rest.prefix { !" \"';/>".contains($0) }
+                    if !value.isEmpty { return String(value) }
+                }
+            }
+            search = search[tagEnd...]
+        }
+        return nil
+    }
+
+    static func convert(_ bytes: [UInt8], from charset: String) -> [UInt8]? {
+        var capacity = bytes.count * 3 + 16
+        while true {
+            var out = [UInt8](repeating: 0, count: capacity)
+            let n = sieve_to_utf8(charset, bytes, Int32(bytes.count), &out, Int32(capacity))
+            if n < 0 { return nil }
+            if Int(n) <= capacity {
+                out.removeSubrange(Int(n)...)
+                return out
+            }
+            capacity = Int(n)
+        }
+    }
+}

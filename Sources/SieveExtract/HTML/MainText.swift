@@ -1,0 +1,327 @@
+/// Finds the main text of a page: the approach of Arc90's Readability (as in Mozilla's
+/// readability.js and readability-lxml), natively over the flattened libxml2 tree.
+///
+/// 1. Boilerplate subtrees go first: hidden elements, navigation, forms, buttons, and
+///    elements whose class/id/role reads like menus, footers, share bars, comments,
+///    cookie banners (unless it also reads like content).
+/// 2. Paragraph-like elements of 25+ characters score `1 + commas + min(3, length/100)`,
+///    credited to their parent in full and their grandparent by half; a container's
+///    own weight comes from its tag and its class/id; scores shrink with link density.
+/// 3. The best container is the article; siblings that score close to it, or that are
+///    paragraphs of prose with few links, join it.
+/// 4. Inside, link-heavy lists and blocks and blocks with a negative class weight are
+///    dropped; the rest is written as text, one line per block.
+struct MainText {
+    let tree: HTMLTree
+    /// False: all visible text, no boilerplate removal.
+    let mainContent: Bool
+    /// Per node: removed as boilerplate (with its subtree).
+    private var removed: [Bool]
+    /// Per element: text length (whitespace-collapsed characters), linked text length, commas.
+    private var textLength: [Int]
+    private var linkLength: [Int]
+    private var commas: [Int]
+
+    init(tree: HTMLTree, mainContent: Bool = true) {
+        self.tree = tree
+        self.mainContent = mainContent
+        let n = tree.nodes.count
+        removed = Array(repeating: false, count: n)
+        textLength = Array(repeating: 0, count: n)
+        linkLength = Array(repeating: 0, count: n)
+        commas = Array(repeating: 0, count: n)
+        markBoilerplate()
+        measure()
+    }
+
+    // MARK: Tag and attribute vocabulary
+
+    static let dropped: Set<String> = ["nav", "button", "select", "input", "textarea", "label", "aside",
+                                       "footer", "menu", "dialog", "head", "title", "meta", "link", "canvas", "map",
+                                       "noembed", "frame", "frameset"]
+    static let blocks: Set<String> = ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li",
+                                      "ul", "ol", "dl", "dt", "dd", "table", "tr", "pre", "blockquote", "br", "hr", "figure",
+                                      "figcaption", "header", "address", "center", "body", "html", "tbody", "thead", "tfoot",
+                                      "caption", "details", "summary", "td", "th"]
+    static let unlikely = ["-ad-", "ai2html", "banner", "breadcrumb", "combx", "comment", "community", "cover-wrap",
+                           "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark",
+                           "replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental",
+                           "ad-break", "agegate", "pagination", "pager", "popup", "cookie", "consent", "newsletter",
+                           "subscribe", "share", "sharing", "promo", "navbar", "navigation", "masthead", "signup",
+                           "login", "outbrain", "taboola", "toolbar"]
+    static let maybe = ["and", "article", "body", "column", "content", "main", "shadow", "story", "text", "post", "entry"]
+    static let positive = ["article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text",
+                           "blog", "story", "paragraph", "prose"]
+    static let negative = ["-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "foot", "footer",
+                           "footnote", "gdpr", "masthead", "media", "meta", "outbrain", "promo", "related", "scroll",
+                           "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags", "tool", "widget",
+                           "nav", "menu", "cookie", "newsletter", "subscribe", "caption", "credit"]
+
+    /// Whether a class/id token contains one of `words`. Tokens with a `/` are URLs (some
+    /// pages put one in an id), not names, and are ignored.
+    private static func matches(_ attributes: String, _ words: [String]) -> Bool {
+        guard !attributes.isEmpty else { return false }
+        return attributes.split(separator: " ").contains { token in
+            !token.contains("/") && words.contains { token.contains($0) }
+        }
+    }
+
+    /// Readability's class weight: +25 for content-like class/id, −25 for boilerplate-like.
+    private func classWeight(_ i: Int) -> Int {
+        let attributes = tree.nodes[i].text
+        var weight = 0
+        if Self.matches(attributes, Self.negative) { weight -= 25 }
+        if Self.matches(attributes, Self.positive) { weight += 25 }
+        return weight
+    }
+
+    // MARK: Passes
+
+    private mutating func markBoilerplate() {
+        let mainContent = self.mainContent
+        markRemoved { i, node in
+            node.hidden || ["head", "title", "meta", "link"].contains(node.tag) || (mainContent && Self.dropped.contains(node.tag))
+        }
+        guard mainContent else { return }
+        // Unlikely by class/id, unless the element holds much of the page's text: a badly
+        // nested page can put the article inside its "header" div.
+        measure()
+        let pageText = max(1, textLength.first ?? 1)
+        let holdsPage = textLength.map { $0 * 5 > pageText * 2 }
+        markRemoved { i, node in
+            !["html", "body", "article", "main"].contains(node.tag) && !holdsPage[i]
+                && Self.matches(node.text, Self.unlikely) && !Self.matches(node.text, Self.maybe)
+        }
+        textLength = Array(repeating: 0, count: tree.nodes.count)
+        linkLength = textLength
+        commas = textLength
+    }
+
+    /// Removes the elements `test` picks, with their subtrees.
+    private mutating func markRemoved(_ test: (Int, HTMLTree.Node) -> Bool) {
+        for (i, node) in tree.nodes.enumerated() {
+            if node.parent >= 0 && removed[node.parent] {
+                removed[i] = true
+            } else if !node.isText && test(i, node) {
+                removed[i] = true
+            }
+        }
+    }
+
+    /// Text, link and comma counts of every live element, children before parents.
+    private mutating func measure() {
+        for i in stride(from: tree.nodes.count - 1, through: 0, by: -1) where !removed[i] {
+            let node = tree.nodes[i]
+            if node.isText {
+                var length = 0, previousSpace = true
+                for scalar in node.text.unicodeScalars {
+                    let space = scalar.properties.isWhitespace
+                    if !(space && previousSpace) { length += 1 }
+                    if scalar == "," || scalar == "，" || scalar == "、" { commas[i] += 1 }
+                    previousSpace = space
+                }
+                textLength[i] = length
+            } else if node.tag == "a" {
+                linkLength[i] = textLength[i]
+            }
+            let p = node.parent
+            if p >= 0 {
+                textLength[p] += textLength[i]
+                linkLength[p] += linkLength[i]
+                commas[p] += commas[i]
+            }
+        }
+    }
+
+    private func linkDensity(_ i: Int) -> Double {
+        textLength[i] == 0 ? 0 : Double(linkLength[i]) / Double(textLength[i])
+    }
+
+    /// Whether an element counts as a paragraph: `p`, `pre`, `td`, `blockquote`, or a `div`
+    /// or `section` without block-level children (text wrapped in a div).
+    private func isParagraph(_ i: Int) -> Bool {
+        let tag = tree.nodes[i].tag
+        if ["p", "pre", "td", "blockquote"].contains(tag) { return true }
+        guard tag == "div" || tag == "section" else { return false }
+        return !tree.children[i].contains { c in
+            let t = tree.nodes[c].tag
+            return ["p", "div", "section", "article", "table", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3"].contains(t)
+        }
+    }
+
+    private func baseScore(_ i: Int) -> Double {
+        var score: Double
+        switch tree.nodes[i].tag {
+        case "div", "article", "main", "section": score = 5
+        case "pre", "td", "blockquote": score = 3
+        case "address", "ol", "ul", "dl", "dd", "dt", "li", "form": score = -3
+        case "h1", "h2", "h3", "h4", "h5", "h6", "th": score = -5
+        default: score = 0
+        }
+        return score + Double(classWeight(i))
+    }
+
+    /// The article's top-level elements, in document order.
+    func articleRoots() -> [Int] {
+        guard mainContent else { return tree.nodes.isEmpty ? [] : [0] }
+        var scores: [Int: Double] = [:]
+        /// Credits a paragraph of `length` characters to the element that holds it and
+        /// two more ancestors (full, half, a sixth).
+        func credit(_ holder: Int, length: Int, commas: Int) {
+            guard length >= 25 else { return }
+            let score = 1 + Double(commas) + min(3, Double(length / 100))
+            var ancestor = holder, level = 0
+            while ancestor >= 0 && level < 3 {
+                if scores[ancestor] == nil { scores[ancestor] = baseScore(ancestor) }
+                scores[ancestor]! += score / (level == 0 ? 1 : level == 1 ? 2 : Double(level * 3))
+                ancestor = tree.nodes[ancestor].parent
+                level += 1
+            }
+        }
+        for i in tree.nodes.indices where !removed[i] && !tree.nodes[i].isText {
+            if isParagraph(i) {
+                if tree.nodes[i].parent >= 0 { credit(tree.nodes[i].parent, length: textLength[i], commas: commas[i]) }
+                continue
+            }
+            // Text and inline elements directly inside a block (text between <br>s in a
+            // div) form paragraphs too, as Readability wraps such runs in <p>.
+            var length = 0, runCommas = 0
+            for child in tree.children[i] where !removed[child] {
+                let node = tree.nodes[child]
+                if node.isText || node.tag == "br" || !Self.blocks.contains(node.tag) {
+                    length += textLength[child]
+                    runCommas += commas[child]
+                } else {
+                    credit(i, length: length, commas: runCommas)
+                    length = 0
+                    runCommas = 0
+                }
+            }
+            credit(i, length: length, commas: runCommas)
+        }
+        var best: (node: Int, score: Double)?
+        var final: [Int: Double] = [:]
+        for (node, score) in scores {
+            let s = score * (1 - linkDensity(node))
+            final[node] = s
+            if best == nil || s > best!.score || (s == best!.score && node < best!.node) { best = (node, s) }
+        }
+        guard let top = best else {
+            return [tree.first("body") ?? 0].filter { tree.nodes.indices.contains($0) }
+        }
+        // A top candidate whose parent also scores well is one column of a larger article.
+        var chosen = top.node
+        let parent = tree.nodes[chosen].parent
+        if parent >= 0, tree.nodes[parent].tag != "body", let parentScore = final[parent], parentScore >= top.score * 0.75 {
+            chosen = parent
+        }
+        let threshold = max(10, (final[chosen] ?? top.score) * 0.2)
+        let container = tree.nodes[chosen].parent
+        guard container >= 0 else { return [chosen] }
+        return tree.children[container].filter { sibling in
+            if sibling == chosen { return true }
+            guard !removed[sibling], !tree.nodes[sibling].isText else { return false }
+            if let s = final[sibling], s >= threshold { return true }
+            guard tree.nodes[sibling].tag == "p" else { return false }
+            let length = textLength[sibling], density = linkDensity(sibling)
+            return (length > 80 && density < 0.25) || (length > 0 && length <= 80 && density == 0 && endsSentence(sibling))
+        }
+    }
+
+    private func endsSentence(_ i: Int) -> Bool {
+        var last = i
+        while let child = tree.children[last].last { last = child }
+        let text = tree.nodes[last].text.trimmingWhitespace()
+        return text.hasSuffix(".") || text.hasSuffix("!") || text.hasSuffix("?") || text.hasSuffix("。")
+    }
+
+    /// Readability's conditional cleaning of a block inside the article.
+    private func dropInside(_ i: Int) -> Bool {
+        guard mainContent else { return false }
+        let node = tree.nodes[i]
+        guard ["div", "section", "ul", "ol", "table", "dl", "header", "h1", "h2", "h3", "h4", "h5", "h6", "p", "figure",
+               "form"].contains(node.tag)
+        else { return false }
+        // Some sites wrap the whole page in a form (ASP.NET); small forms are search boxes.
+        if node.tag == "form" { return textLength[i] < 200 }
+        let weight = classWeight(i)
+        if weight < 0 { return true }
+        let density = linkDensity(i)
+        if node.tag.hasPrefix("h") && node.tag.count == 2 { return density > 0.33 }
+        if commas[i] >= 10 { return false }
+        if textLength[i] == 0 { return false }
+        return density > 0.5
+    }
+
+    /// The article as text: one line per block, whitespace collapsed (kept in `pre`).
+    func text() -> String {
+        var out = TextWriter()
+        for root in articleRoots() { write(root, into: &out, inPre: false) }
+        return out.finish()
+    }
+
+    private func write(_ i: Int, into out: inout TextWriter, inPre: Bool) {
+        guard !removed[i] else { return }
+        let node = tree.nodes[i]
+        if node.isText {
+            out.append(node.text, preserve: inPre)
+            return
+        }
+        if dropInside(i) { return }
+        let block = Self.blocks.contains(node.tag)
+        if node.tag == "br" || block { out.newline() }
+        if node.tag == "td" || node.tag == "th" { out.append(" ", preserve: false) }
+        for child in tree.children[i] { write(child, into: &out, inPre: inPre || node.tag == "pre") }
+        if block { out.newline() }
+    }
+}
+
+/// Builds text from pieces: collapses whitespace, trims lines, drops empty lines.
+struct TextWriter {
+    private var lines: [String] = []
+    private var current = ""
+    private var pendingSpace = false
+
+    mutating func append(_ text: String, preserve: Bool) {
+        if preserve {
+            let parts = text.split(separator: "\n", omittingEmptySubsequences: false)
+            for (k, part) in parts.enumerated() {
+                if k > 0 { newline() }
+                current += part
+            }
+            return
+        }
+        for scalar in text.unicodeScalars {
+            // Soft hyphens and zero-width characters are layout hints, not text.
+            if scalar == "\u{AD}" || scalar == "\u{200B}" || scalar == "\u{FEFF}" { continue }
+            if scalar.properties.isWhitespace {
+                pendingSpace = true
+            } else {
+                if pendingSpace && !current.isEmpty { current.unicodeScalars.append(" ") }
+                pendingSpace = false
+                current.unicodeScalars.append(scalar)
+            }
+        }
+    }
+
+    mutating func newline() {
+        let line = current.trimmingWhitespace()
+        if !line.isEmpty { lines.append(line) }
+        current = ""
+        pendingSpace = false
+    }
+
+    mutating func finish() -> String {
+        newline()
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[start...end])
+    }
+}
