@@ -24,7 +24,7 @@ public struct HTMLExtractor: Sendable {
         let (utf8, charset) = Charset.toUTF8(bytes, httpCharset: httpCharset)
         let tree = HTMLTree(utf8: utf8)
         var title = TextWriter()
-        if let t = tree.first("title") {
+        if let t = tree.first(.title) {
             for child in tree.children[t] where tree.nodes[child].isText { title.append(tree.nodes[child].text, preserve: false) }
         }
         let main = MainText(tree: tree, mainContent: mainContent)

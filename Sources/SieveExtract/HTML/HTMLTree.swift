@@ -7,12 +7,12 @@ struct HTMLTree {
     struct Node {
         /// Index of the parent element, -1 for the root.
         var parent: Int
-        /// Lowercase tag name; empty for text.
-        var tag: String
+        /// The element's tag (`.textNode` for text nodes).
+        var tag: Tag
         /// Element: `class id role itemprop`, lowercased. Text: the text.
         var text: String
         var hidden: Bool
-        var isText: Bool { tag.isEmpty }
+        var isText: Bool { tag == .textNode }
     }
 
     var nodes: [Node] = []
@@ -34,12 +34,12 @@ struct HTMLTree {
         children = Array(repeating: [], count: count)
         for i in 0..<count {
             let n = raw[i]
-            let tag = n.kind == 1 ? string(n.name, n.name_length) : ""
+            let tag = n.kind == 1 ? Tag(name: string(n.name, n.name_length)) : .textNode
             nodes.append(Node(parent: Int(n.parent), tag: tag, text: string(n.text, n.text_length), hidden: n.flags & 1 != 0))
             if n.parent >= 0 { children[Int(n.parent)].append(i) }
         }
     }
 
     /// The first element with this tag, in document order.
-    func first(_ tag: String) -> Int? { nodes.firstIndex { $0.tag == tag } }
+    func first(_ tag: Tag) -> Int? { nodes.firstIndex { $0.tag == tag } }
 }

@@ -21,10 +21,13 @@ struct MainText {
     private var textLength: [Int]
     private var linkLength: [Int]
     private var commas: [Int]
+    private let unlikelyByClass: [Bool]
+    private let weights: [Int]
 
     init(tree: HTMLTree, mainContent: Bool = true) {
         self.tree = tree
         self.mainContent = mainContent
+        (unlikelyByClass, weights) = mainContent ? Self.attributeFlags(tree) : ([], [])
         let n = tree.nodes.count
         removed = Array(repeating: false, count: n)
         textLength = Array(repeating: 0, count: n)
@@ -36,13 +39,6 @@ struct MainText {
 
     // MARK: Tag and attribute vocabulary
 
-    static let dropped: Set<String> = ["nav", "button", "select", "input", "textarea", "label", "aside",
-                                       "footer", "menu", "dialog", "head", "title", "meta", "link", "canvas", "map",
-                                       "noembed", "frame", "frameset"]
-    static let blocks: Set<String> = ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li",
-                                      "ul", "ol", "dl", "dt", "dd", "table", "tr", "pre", "blockquote", "br", "hr", "figure",
-                                      "figcaption", "header", "address", "center", "body", "html", "tbody", "thead", "tfoot",
-                                      "caption", "details", "summary", "td", "th"]
     static let unlikely = ["-ad-", "ai2html", "banner", "breadcrumb", "combx", "comment", "community", "cover-wrap",
                            "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark",
                            "replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental",
@@ -57,30 +53,50 @@ struct MainText {
                            "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags", "tool", "widget",
                            "nav", "menu", "cookie", "newsletter", "subscribe", "caption", "credit"]
 
+    private static let unlikelyBytes = unlikely.map { Array($0.utf8) }
+    private static let maybeBytes = maybe.map { Array($0.utf8) }
+    private static let positiveBytes = positive.map { Array($0.utf8) }
+    private static let negativeBytes = negative.map { Array($0.utf8) }
+
     /// Whether a class/id token contains one of `words`. Tokens with a `/` are URLs (some
     /// pages put one in an id), not names, and are ignored.
-    private static func matches(_ attributes: String, _ words: [String]) -> Bool {
+    private static func matches(_ attributes: [UInt8], _ words: [[UInt8]]) -> Bool {
         guard !attributes.isEmpty else { return false }
-        return attributes.split(separator: " ").contains { token in
-            !token.contains("/") && words.contains { token.contains($0) }
+        return attributes.split(separator: 0x20).contains { token in
+            !token.contains(0x2F) && words.contains { word in
+                guard word.count <= token.count else { return false }
+                var start = token.startIndex
+                while start + word.count <= token.endIndex {
+                    if token[start] == word[0] && token[start..<start + word.count].elementsEqual(word) { return true }
+                    start += 1
+                }
+                return false
+            }
         }
     }
 
-    /// Readability's class weight: +25 for content-like class/id, −25 for boilerplate-like.
-    private func classWeight(_ i: Int) -> Int {
-        let attributes = tree.nodes[i].text
-        var weight = 0
-        if Self.matches(attributes, Self.negative) { weight -= 25 }
-        if Self.matches(attributes, Self.positive) { weight += 25 }
-        return weight
+    /// Per element: class/id reads like boilerplate (and not like content); Readability's
+    /// class weight (+25 content-like, −25 boilerplate-like).
+    private static func attributeFlags(_ tree: HTMLTree) -> (unlikely: [Bool], weight: [Int]) {
+        var unlikely = Array(repeating: false, count: tree.nodes.count)
+        var weight = Array(repeating: 0, count: tree.nodes.count)
+        for (i, node) in tree.nodes.enumerated() where !node.isText && !node.text.isEmpty {
+            let attributes = Array(node.text.utf8)
+            unlikely[i] = matches(attributes, unlikelyBytes) && !matches(attributes, maybeBytes)
+            if matches(attributes, negativeBytes) { weight[i] -= 25 }
+            if matches(attributes, positiveBytes) { weight[i] += 25 }
+        }
+        return (unlikely, weight)
     }
+
+    private func classWeight(_ i: Int) -> Int { weights[i] }
 
     // MARK: Passes
 
     private mutating func markBoilerplate() {
         let mainContent = self.mainContent
         markRemoved { i, node in
-            node.hidden || ["head", "title", "meta", "link"].contains(node.tag) || (mainContent && Self.dropped.contains(node.tag))
+            node.hidden || [.head, .title, .meta, .link].contains(node.tag) || (mainContent && node.tag.isDropped)
         }
         guard mainContent else { return }
         // Unlikely by class/id, unless the element holds much of the page's text: a badly
@@ -88,9 +104,9 @@ struct MainText {
         measure()
         let pageText = max(1, textLength.first ?? 1)
         let holdsPage = textLength.map { $0 * 5 > pageText * 2 }
+        let unlikely = unlikelyByClass
         markRemoved { i, node in
-            !["html", "body", "article", "main"].contains(node.tag) && !holdsPage[i]
-                && Self.matches(node.text, Self.unlikely) && !Self.matches(node.text, Self.maybe)
+            ![.html, .body, .article, .main].contains(node.tag) && !holdsPage[i] && unlikely[i]
         }
         textLength = Array(repeating: 0, count: tree.nodes.count)
         linkLength = textLength
@@ -115,13 +131,13 @@ struct MainText {
             if node.isText {
                 var length = 0, previousSpace = true
                 for scalar in node.text.unicodeScalars {
-                    let space = scalar.properties.isWhitespace
+                    let space = scalar.isSpace
                     if !(space && previousSpace) { length += 1 }
                     if scalar == "," || scalar == "，" || scalar == "、" { commas[i] += 1 }
                     previousSpace = space
                 }
                 textLength[i] = length
-            } else if node.tag == "a" {
+            } else if node.tag == .a {
                 linkLength[i] = textLength[i]
             }
             let p = node.parent
@@ -141,21 +157,21 @@ struct MainText {
     /// or `section` without block-level children (text wrapped in a div).
     private func isParagraph(_ i: Int) -> Bool {
         let tag = tree.nodes[i].tag
-        if ["p", "pre", "td", "blockquote"].contains(tag) { return true }
-        guard tag == "div" || tag == "section" else { return false }
+        if [.p, .pre, .td, .blockquote].contains(tag) { return true }
+        guard tag == .div || tag == .section else { return false }
         return !tree.children[i].contains { c in
             let t = tree.nodes[c].tag
-            return ["p", "div", "section", "article", "table", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3"].contains(t)
+            return [.p, .div, .section, .article, .table, .ul, .ol, .pre, .blockquote, .h1, .h2, .h3].contains(t)
         }
     }
 
     private func baseScore(_ i: Int) -> Double {
         var score: Double
         switch tree.nodes[i].tag {
-        case "div", "article", "main", "section": score = 5
-        case "pre", "td", "blockquote": score = 3
-        case "address", "ol", "ul", "dl", "dd", "dt", "li", "form": score = -3
-        case "h1", "h2", "h3", "h4", "h5", "h6", "th": score = -5
+        case .div, .article, .main, .section: score = 5
+        case .pre, .td, .blockquote: score = 3
+        case .address, .ol, .ul, .dl, .dd, .dt, .li, .form: score = -3
+        case .h1, .h2, .h3, .h4, .h5, .h6, .th: score = -5
         default: score = 0
         }
         return score + Double(classWeight(i))
@@ -188,7 +204,7 @@ struct MainText {
             var length = 0, runCommas = 0
             for child in tree.children[i] where !removed[child] {
                 let node = tree.nodes[child]
-                if node.isText || node.tag == "br" || !Self.blocks.contains(node.tag) {
+                if node.isText || node.tag == .br || !node.tag.isBlock {
                     length += textLength[child]
                     runCommas += commas[child]
                 } else {
@@ -207,12 +223,12 @@ struct MainText {
             if best == nil || s > best!.score || (s == best!.score && node < best!.node) { best = (node, s) }
         }
         guard let top = best else {
-            return [tree.first("body") ?? 0].filter { tree.nodes.indices.contains($0) }
+            return [tree.first(.body) ?? 0].filter { tree.nodes.indices.contains($0) }
         }
         // A top candidate whose parent also scores well is one column of a larger article.
         var chosen = top.node
         let parent = tree.nodes[chosen].parent
-        if parent >= 0, tree.nodes[parent].tag != "body", let parentScore = final[parent], parentScore >= top.score * 0.75 {
+        if parent >= 0, tree.nodes[parent].tag != .body, let parentScore = final[parent], parentScore >= top.score * 0.75 {
             chosen = parent
         }
         let threshold = max(10, (final[chosen] ?? top.score) * 0.2)
@@ -222,7 +238,7 @@ struct MainText {
             if sibling == chosen { return true }
             guard !removed[sibling], !tree.nodes[sibling].isText else { return false }
             if let s = final[sibling], s >= threshold { return true }
-            guard tree.nodes[sibling].tag == "p" else { return false }
+            guard tree.nodes[sibling].tag == .p else { return false }
             let length = textLength[sibling], density = linkDensity(sibling)
             return (length > 80 && density < 0.25) || (length > 0 && length <= 80 && density == 0 && endsSentence(sibling))
         }
@@ -239,15 +255,14 @@ struct MainText {
     private func dropInside(_ i: Int) -> Bool {
         guard mainContent else { return false }
         let node = tree.nodes[i]
-        guard ["div", "section", "ul", "ol", "table", "dl", "header", "h1", "h2", "h3", "h4", "h5", "h6", "p", "figure",
-               "form"].contains(node.tag)
+        guard [.div, .section, .ul, .ol, .table, .dl, .header, .h1, .h2, .h3, .h4, .h5, .h6, .p, .figure, .form].contains(node.tag)
         else { return false }
         // Some sites wrap the whole page in a form (ASP.NET); small forms are search boxes.
-        if node.tag == "form" { return textLength[i] < 200 }
+        if node.tag == .form { return textLength[i] < 200 }
         let weight = classWeight(i)
         if weight < 0 { return true }
         let density = linkDensity(i)
-        if node.tag.hasPrefix("h") && node.tag.count == 2 { return density > 0.33 }
+        if node.tag.isHeading { return density > 0.33 }
         if commas[i] >= 10 { return false }
         if textLength[i] == 0 { return false }
         return density > 0.5
@@ -268,10 +283,10 @@ struct MainText {
             return
         }
         if dropInside(i) { return }
-        let block = Self.blocks.contains(node.tag)
-        if node.tag == "br" || block { out.newline() }
-        if node.tag == "td" || node.tag == "th" { out.append(" ", preserve: false) }
-        for child in tree.children[i] { write(child, into: &out, inPre: inPre || node.tag == "pre") }
+        let block = node.tag.isBlock
+        if block { out.newline() }
+        if node.tag == .td || node.tag == .th { out.append(" ", preserve: false) }
+        for child in tree.children[i] { write(child, into: &out, inPre: inPre || node.tag == .pre) }
         if block { out.newline() }
     }
 }
@@ -294,7 +309,7 @@ struct TextWriter {
         for scalar in text.unicodeScalars {
             // Soft hyphens and zero-width characters are layout hints, not text.
             if scalar == "\u{AD}" || scalar == "\u{200B}" || scalar == "\u{FEFF}" { continue }
-            if scalar.properties.isWhitespace {
+            if scalar.isSpace {
                 pendingSpace = true
             } else {
                 if pendingSpace && !current.isEmpty { current.unicodeScalars.append(" ") }
@@ -320,8 +335,18 @@ struct TextWriter {
 extension String {
     func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
-        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        guard let start = scalars.firstIndex(where: { !$0.isSpace }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.isSpace })!
         return String(scalars[start...end])
+    }
+}
+
+extension Unicode.Scalar {
+    /// White space: ASCII and the Unicode space separators, without a property lookup.
+    var isSpace: Bool {
+        switch value {
+        case 0x20, 0x09...0x0D, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
     }
 }
