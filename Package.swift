@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveIO", "CZstd"],
                 path: "Tests/SieveTestSupport"),
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"]),
-        .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveTestSupport", "CZstd", "CZlib"]),
+        .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveExtract", "SieveTestSupport", "CZstd", "CZlib"]),
         .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveExtractTests", dependencies: ["SieveExtract"]),

@@ -31,19 +31,24 @@ public enum RecordFormat: String, Sendable, Codable {
     case text
     /// The whole file is one HTML page, whose main text is the document (`.html`, `.htm`).
     case html
+    /// WARC records (`.warc`, usually `.warc.gz` with one gzip member per record); the main
+    /// text of each HTML response is a document.
+    case warc
 
     init(path: String) {
         if path.hasSuffix(".txt") {
             self = .text
         } else if path.hasSuffix(".html") || path.hasSuffix(".htm") {
             self = .html
+        } else if path.hasSuffix(".warc") {
+            self = .warc
         } else {
             self = .jsonl
         }
     }
 
     /// Whether the whole file is one record.
-    var isWholeFile: Bool { self != .jsonl }
+    var isWholeFile: Bool { self == .text || self == .html }
 }
 
 /// Finds the input files under corpus paths: recursively, sorted by relative path
@@ -59,7 +64,7 @@ public struct CorpusDiscovery: Sendable {
     public static let defaultInclude = ["*.jsonl", "*.jsonl.zst", "*.jsonl.gz", "*.ndjson", "*.ndjson.zst",
                                         "*.ndjson.gz", "*.json", "*.json.zst", "*.json.gz", "*.txt",
                                         "*.txt.zst", "*.txt.gz", "*.html", "*.html.zst", "*.html.gz", "*.htm",
-                                        "*.htm.zst", "*.htm.gz"]
+                                        "*.htm.zst", "*.htm.gz", "*.warc", "*.warc.gz", "*.warc.zst"]
 
     public init(include: [String] = CorpusDiscovery.defaultInclude, exclude: [String] = []) {
         self.include = include

@@ -61,6 +61,13 @@ final class RecordBatch: @unchecked Sendable {
                         text = String(decoding: raw, as: UTF8.self)
                     }
                     documents.append(Document(id: relative, text: text!, source: relative))
+                case .warc:
+                    switch WARCRecord.decode(raw, source: relative) {
+                    case .document(let document):
+                        documents.append(document)
+                    case .skipped(let rule, let message):
+                        stats.recordFailure(stage: "read", rule: rule, location: "\(file.path)@\(record.offset)", message: message)
+                    }
                 case .html:
                     let page = HTMLExtractor().extract(Array(raw))
                     guard !page.text.isEmpty else {

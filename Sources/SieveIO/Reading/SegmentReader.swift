@@ -42,6 +42,12 @@ final class SegmentReader {
     }
     private var mode = Mode.normal
     private(set) var finished = false
+    /// WARC: bytes of an oversized record still to skip.
+    private var warcSkip = 0
+    /// WARC: looking for the next record after malformed bytes (reported once).
+    private var warcResyncing = false
+    /// WARC.gz: looking for the next gzip member after a damaged one.
+    private var seekingMember = false
 
     init(segment: Segment, options: ReadOptions) {
         self.segment = segment
@@ -140,12 +146,18 @@ final class SegmentReader {
         rawPosition = 0
         let input = UnsafeRawBufferPointer(rebasing: raw[0..<rawCount])
         while !finished {
+            if seekingMember && !findNextGzipMember(input) { break }
             let produced = decoder!.decode(input, position: &rawPosition, into: decoded)
             if produced > 0 {
                 window.append(contentsOf: UnsafeRawBufferPointer(rebasing: decoded[0..<produced]))
                 cut(batch: &batch, emit: emit)
             }
             if let failure = decoder!.failure {
+                if file.recordFormat == .warc && file.compression == .gzip {
+                    // One gzip member per record: skip to the next member and go on.
+                    damagedMember(failure.message)
+                    continue
+                }
                 corrupt(failure.message)
                 return false
             }
@@ -163,6 +175,10 @@ final class SegmentReader {
 
     /// Cuts complete records out of the window.
     private func cut(batch: inout RecordBatch, emit: (RecordBatch) -> RecordBatch) {
+        if file.recordFormat == .warc {
+            cutWARC(batch: &batch, emit: emit)
+            return
+        }
         if file.recordFormat.isWholeFile {
             if window.count > options.maxDocumentBytes {
                 line = 0
@@ -206,6 +222,73 @@ final class SegmentReader {
         }
     }
 
+    /// Cuts WARC records (header block + `Content-Length` bytes) out of the window. A
+    /// record that does not start with `WARC/` is reported once and skipped up to the next
+    /// line that does; oversized records are skipped as they stream past.
+    private func cutWARC(batch: inout RecordBatch, emit: (RecordBatch) -> RecordBatch) {
+        line = 0
+        while !finished {
+            if warcSkip > 0 {
+                let n = min(warcSkip, window.count - lineStart)
+                lineStart += n
+                warcSkip -= n
+                if warcSkip > 0 { break }
+            }
+            while lineStart < window.count && (window[lineStart] == 0x0D || window[lineStart] == 0x0A) { lineStart += 1 }
+            guard window.count - lineStart >= 5 else { break }
+            if !window[lineStart..<lineStart + 5].elementsEqual("WARC/".utf8) {
+                // Resynchronize at the next line that starts a record.
+                if !warcResyncing {
+                    stats.recordError(stage: "read", rule: "warc_malformed_record", location: "\(file.path)@\(windowOffset + lineStart)",
+                                      message: "bytes that do not start a WARC record; skipped to the next record")
+                }
+                if let next = WARCScanner.nextRecordStart(in: window, from: lineStart + 1) {
+                    lineStart = next
+                    warcResyncing = false
+                    continue
+                }
+                // Keep the last bytes: "WARC/" may continue in the next chunk.
+                lineStart = max(lineStart, window.count - 5)
+                warcResyncing = true
+                break
+            }
+            warcResyncing = false
+            guard let header = WARCScanner.headerEnd(in: window, from: lineStart) else {
+                if window.count - lineStart > 1 << 20 {
+                    stats.recordError(stage: "read", rule: "warc_malformed_record", location: "\(file.path)@\(windowOffset + lineStart)",
+                                      message: "WARC header longer than 1 MiB")
+                    lineStart += 5
+                    continue
+                }
+                break
+            }
+            guard let length = header.contentLength else {
+                stats.recordError(stage: "read", rule: "warc_malformed_record", location: "\(file.path)@\(windowOffset + lineStart)",
+                                  message: "WARC record without a valid Content-Length")
+                lineStart = header.end
+                continue
+            }
+            let end = header.end + length
+            if end - lineStart > options.maxDocumentBytes {
+                drop("document_too_large", offset: windowOffset + lineStart, bytes: end - lineStart,
+                     message: "WARC record longer than \(options.maxDocumentBytes) bytes")
+                warcSkip = end - lineStart
+                continue
+            }
+            guard end <= window.count else { break }
+            let offset = windowOffset + lineStart
+            window.withUnsafeBufferPointer { w in batch.append(UnsafeBufferPointer(rebasing: w[lineStart..<end]), offset: offset, line: 0) }
+            lineStart = end
+            if batch.byteCount >= options.batchBytes || batch.count >= options.batchDocuments { batch = emit(batch) }
+        }
+        if lineStart > 0 {
+            window.removeFirst(lineStart)
+            windowOffset += lineStart
+            lineStart = 0
+        }
+        searchFrom = 0
+    }
+
     private func owns(_ offset: Int) -> Bool {
         segment.decodedEnd.map { offset < $0 } ?? true
     }
@@ -246,7 +329,14 @@ final class SegmentReader {
             stats.recordError(stage: "read", rule: "truncated_stream", location: file.path,
                               message: "\(file.compression.rawValue) stream ends inside a frame: the file is truncated")
         }
-        if file.recordFormat.isWholeFile {
+        if file.recordFormat == .warc {
+            let rest = window[lineStart...].drop { $0 == 0x0D || $0 == 0x0A }
+            if !finished && warcSkip == 0 && !rest.isEmpty {
+                line = 0
+                drop("truncated_record", offset: windowOffset + lineStart, bytes: rest.count,
+                     message: "WARC record cut short: Content-Length runs past the end of the file")
+            }
+        } else if file.recordFormat.isWholeFile {
             if !finished {
                 if clean {
                     window.withUnsafeBufferPointer { batch.append($0, offset: 0, line: 0) }
@@ -270,6 +360,40 @@ final class SegmentReader {
     }
 
     /// A decoding error: records before the damage are kept; the one in progress is lost.
+    /// A damaged gzip member of a WARC file: the record it held is lost (and counted);
+    /// reading resumes at the next member.
+    private func damagedMember(_ message: String) {
+        stats.recordError(stage: "read", rule: "corrupt_stream", location: file.path,
+                          message: "\(message) (in the chunk ending at byte \(segment.rawStart + rawRead)); resuming at the next gzip member")
+        let rest = window[lineStart...].drop { $0 == 0x0D || $0 == 0x0A }
+        if !rest.isEmpty && warcSkip == 0 {
+            drop("truncated_record", offset: windowOffset + lineStart, bytes: rest.count,
+                 message: "WARC record in a damaged gzip member")
+        }
+        windowOffset += window.count
+        window.removeAll(keepingCapacity: true)
+        lineStart = 0
+        warcSkip = 0
+        seekingMember = true
+    }
+
+    /// Moves `rawPosition` to the next gzip member header (1F 8B 08) in `input`, with a new
+    /// decoder; false when this chunk has none.
+    private func findNextGzipMember(_ input: UnsafeRawBufferPointer) -> Bool {
+        var i = max(rawPosition, 0)
+        while i + 3 <= input.count {
+            if input[i] == 0x1F && input[i + 1] == 0x8B && input[i + 2] == 0x08 {
+                rawPosition = i
+                decoder = GzipDecoder()
+                seekingMember = false
+                return true
+            }
+            i += 1
+        }
+        rawPosition = input.count
+        return false
+    }
+
     private func corrupt(_ message: String) {
         stats.recordError(stage: "read", rule: "corrupt_stream", location: file.path,
                           message: "\(message) (in the chunk ending at byte \(segment.rawStart + rawRead))")
