@@ -39,7 +39,7 @@ struct MainText {
 
     // MARK: Tag and attribute vocabulary
 
-    static let unlikely = ["-ad-", "ai2html", "banner", "breadcrumb", "combx", "comment", "community", "cover-wrap",
+    static let unlikely = ["ad", "ads", "ai2html", "banner", "breadcrumb", "combx", "comment", "community", "cover-wrap",
                            "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark",
                            "replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental",
                            "ad-break", "agegate", "pagination", "pager", "popup", "cookie", "consent", "newsletter",
@@ -48,8 +48,8 @@ struct MainText {
     static let maybe = ["and", "article", "body", "column", "content", "main", "shadow", "story", "text", "post", "entry"]
     static let positive = ["article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text",
                            "blog", "story", "paragraph", "prose"]
-    static let negative = ["-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "foot", "footer",
-                           "footnote", "gdpr", "masthead", "media", "meta", "outbrain", "promo", "related", "scroll",
+    static let negative = ["ad", "ads", "hidden", "banner", "combx", "comment", "contact", "foot", "footer",
+                           "footnote", "gdpr", "masthead", "media", "meta", "outbrain", "promo", "related", "scroll", "com",
                            "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags", "tool", "widget",
                            "nav", "menu", "cookie", "newsletter", "subscribe", "caption", "credit"]
 
@@ -58,21 +58,25 @@ struct MainText {
     private static let positiveBytes = positive.map { Array($0.utf8) }
     private static let negativeBytes = negative.map { Array($0.utf8) }
 
-    /// Whether a class/id token contains one of `words`. Tokens with a `/` are URLs (some
-    /// pages put one in an id), not names, and are ignored.
+    /// Whether a class/id name reads as one of `words`. Names split at spaces, `-` and
+    /// `_`; a part matches a word it equals, starts or ends with (`comments`, `footerNav`,
+    /// `mainmenu`), and words of three letters or fewer (`ad`, `nav`) only when equal, so
+    /// that `APageRoot` is not a "pager" and `address` not an "ad". Names with a `/` are
+    /// URLs (some pages put one in an id) and are ignored.
     private static func matches(_ attributes: [UInt8], _ words: [[UInt8]]) -> Bool {
         guard !attributes.isEmpty else { return false }
-        return attributes.split(separator: 0x20).contains { token in
-            !token.contains(0x2F) && words.contains { word in
-                guard word.count <= token.count else { return false }
-                var start = token.startIndex
-                while start + word.count <= token.endIndex {
-                    if token[start] == word[0] && token[start..<start + word.count].elementsEqual(word) { return true }
-                    start += 1
+        for name in attributes.split(separator: 0x20) where !name.contains(0x2F) {
+            for part in name.split(whereSeparator: { $0 == 0x2D || $0 == 0x5F }) {
+                for word in words where word.count <= part.count {
+                    if part.count == word.count {
+                        if part.elementsEqual(word) { return true }
+                    } else if word.count > 3 && (part.starts(with: word) || part.reversed().starts(with: word.reversed())) {
+                        return true
+                    }
                 }
-                return false
             }
         }
+        return false
     }
 
     /// Per element: class/id reads like boilerplate (and not like content); Readability's
@@ -225,10 +229,33 @@ struct MainText {
         guard let top = best else {
             return [tree.first(.body) ?? 0].filter { tree.nodes.indices.contains($0) }
         }
-        // A top candidate whose parent also scores well is one column of a larger article.
         var chosen = top.node
+        // Several candidates nearly as good as the best one are parts of one article split
+        // into sections: the article is the closest ancestor holding three of them.
+        let alternatives = final.filter { $0.key != top.node && $0.value >= top.score * 0.75 }
+            .sorted { $0.value > $1.value }.prefix(5).map(\.key)
+        if alternatives.count >= 3 {
+            func isInside(_ node: Int, _ ancestor: Int) -> Bool {
+                var n = node
+                while n >= 0 {
+                    if n == ancestor { return true }
+                    n = tree.nodes[n].parent
+                }
+                return false
+            }
+            var ancestor = tree.nodes[chosen].parent
+            while ancestor >= 0 && tree.nodes[ancestor].tag != .body {
+                if alternatives.filter({ isInside($0, ancestor) }).count >= 3 {
+                    chosen = ancestor
+                    break
+                }
+                ancestor = tree.nodes[ancestor].parent
+            }
+        }
+        // A top candidate whose parent also scores well is one column of a larger article.
         let parent = tree.nodes[chosen].parent
-        if parent >= 0, tree.nodes[parent].tag != .body, let parentScore = final[parent], parentScore >= top.score * 0.75 {
+        if chosen == top.node, parent >= 0, tree.nodes[parent].tag != .body, let parentScore = final[parent],
+           parentScore >= top.score * 0.75 {
             chosen = parent
         }
         let threshold = max(10, (final[chosen] ?? top.score) * 0.2)
