@@ -28,6 +28,9 @@ let package = Package(
                        providers: [.apt(["libxml2-dev"])]),
         // libxml2's headers include ICU's: only this C target sees them (see CICUShim).
         .target(name: "CHTMLShim", dependencies: ["CLibXML2"]),
+        .systemLibrary(name: "CPoppler", path: "Sources/CPoppler", pkgConfig: "poppler-glib",
+                       providers: [.apt(["libpoppler-glib-dev"])]),
+        .target(name: "CPDFShim", dependencies: ["CPoppler"]),
         // ICU behind a C shim whose header exposes only plain C types (Foundation on
         // Linux carries its own ICU headers, which clash with the system's).
         .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
@@ -39,7 +42,7 @@ let package = Package(
         .target(name: "SieveIO", dependencies: ["SieveCore", "SieveExtract", "CZstd", "CZlib"]),
         .target(name: "SieveText", dependencies: ["CICUShim"]),
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
-        .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CICUShim"]),
+        .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CPDFShim", "CICUShim"]),
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
         .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards"]),

@@ -40,6 +40,19 @@ struct ExtractCommand: ParsableCommand {
             guard inputs.count == 1, let data = FileManager.default.contents(atPath: inputs[0]) else {
                 throw CommandError(description: "without -o, give one readable page", isUsage: true)
             }
+            if data.starts(with: Array("%PDF".utf8)) || inputs[0].lowercased().hasSuffix(".pdf") {
+                switch PDFExtractor().extract(Array(data)) {
+                case .document(let pdf):
+                    FileHandle.standardOutput.write(Data((pdf.text + "\n").utf8))
+                case .encrypted:
+                    throw CommandError(description: "\(inputs[0]): extract:encrypted")
+                case .noTextLayer(let pages):
+                    throw CommandError(description: "\(inputs[0]): extract:no_text_layer (\(pages) pages)")
+                case .error(let message):
+                    throw CommandError(description: "\(inputs[0]): extract:pdf_error: \(message)")
+                }
+                return
+            }
             let page = HTMLExtractor(mainContent: !fullText).extract(Array(data), httpCharset: httpCharset)
             FileHandle.standardOutput.write(Data((page.text + "\n").utf8))
             return

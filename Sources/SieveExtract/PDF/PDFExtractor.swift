@@ -1,0 +1,71 @@
+import CPDFShim
+
+/// Text and metadata of a PDF's text layer, with poppler. Runs in-process: pipelines call
+/// it inside `PDFWorkerPool` worker processes, so that a PDF that crashes or hangs poppler
+/// cannot take the run down.
+public struct PDFExtractor: Sendable {
+    /// A PDF read, or why not.
+    public enum Outcome: Equatable, Sendable {
+        case document(PDFDocumentText)
+        /// Password-protected (`extract:encrypted`).
+        case encrypted
+        /// No text at all, a scan (`extract:no_text_layer`); its page count, for routing to OCR.
+        case noTextLayer(pages: Int)
+        /// poppler could not read it (`extract:pdf_error`), with poppler's message.
+        case error(String)
+    }
+
+    public init() {}
+
+    public func extract(_ bytes: [UInt8]) -> Outcome {
+        guard !bytes.isEmpty else { return .error("empty file") }
+        return bytes.withUnsafeBufferPointer { buffer -> Outcome in
+            var status: Int32 = 0
+            var message = [CChar](repeating: 0, count: 512)
+            guard let pdf = sieve_pdf_open(buffer.baseAddress, Int64(buffer.count), &status, &message, 512) else {
+                return status == Int32(SIEVE_PDF_ENCRYPTED) ? .encrypted : .error(String(cString: message))
+            }
+            defer { sieve_pdf_close(pdf) }
+            let count = Int(sieve_pdf_page_count(pdf))
+            var pages: [PDFPage] = []
+            for i in 0..<count {
+                var page = sieve_pdf_page()
+                guard sieve_pdf_page_text(pdf, Int32(i), &page) == 0 else { continue }
+                defer { sieve_pdf_page_free(&page) }
+                let text = page.text.map { String(cString: $0) } ?? ""
+                let boxes = page.boxes.map { Array(UnsafeBufferPointer(start: $0, count: Int(page.box_count) * 4)) } ?? []
+                pages.append(PDFPage(text: text, boxes: boxes, width: page.width, height: page.height))
+            }
+            let text = PDFLayout.documentText(pages)
+            guard text.unicodeScalars.contains(where: { !$0.isSpace }) else { return .noTextLayer(pages: count) }
+            func field(_ f: Int32) -> String {
+                guard let value = sieve_pdf_metadata(pdf, f) else { return "" }
+                defer { sieve_pdf_string_free(value) }
+                return String(cString: value)
+            }
+            return .document(PDFDocumentText(
+                text: text, pages: count, title: field(Int32(SIEVE_PDF_TITLE)), author: field(Int32(SIEVE_PDF_AUTHOR)),
+                producer: field(Int32(SIEVE_PDF_PRODUCER)), created: field(Int32(SIEVE_PDF_CREATED))))
+        }
+    }
+}
+
+/// The text of a PDF and its metadata (empty strings when absent).
+public struct PDFDocumentText: Equatable, Sendable, Codable {
+    public var text: String
+    public var pages: Int
+    public var title: String
+    public var author: String
+    public var producer: String
+    /// ISO 8601.
+    public var created: String
+}
+
+/// One page as poppler gives it: text in its order, a box per character.
+struct PDFPage {
+    var text: String
+    /// 4 numbers per character: x1, y1, x2, y2.
+    var boxes: [Double]
+    var width: Double
+    var height: Double
+}

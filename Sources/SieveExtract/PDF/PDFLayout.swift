@@ -1,0 +1,160 @@
+/// Reading order and clean-up of poppler's page text.
+///
+/// poppler keeps the lines of a text block together but can put the blocks of a
+/// two-column page in the wrong order (the right column's first block before the left
+/// column's rest). Lines are grouped into blocks again from their boxes; on a page where
+/// most text lies in blocks left and right of the middle, side by side, blocks are read band by band
+/// (bands separated by full-width blocks such as titles): left column top to bottom, then
+/// right column. Other pages keep poppler's order. Then lines that repeat at the top or
+/// bottom of most pages (running headers and footers, digits ignored) and bare page
+/// numbers are dropped, words hyphenated across lines are joined, and pages are joined
+/// with a blank line.
+enum PDFLayout {
+    struct Line {
+        var text: String
+        var x0 = Double.infinity, y0 = Double.infinity, x1 = -Double.infinity, y1 = -Double.infinity
+        var height: Double { y1 - y0 }
+        var isEmpty: Bool { x0 > x1 }
+    }
+
+    /// The page's lines with their boxes, in poppler's order (blank lines dropped). A line
+    /// with a gap wider than a word space around the middle of the page (poppler sometimes
+    /// joins the lines of two columns) is split there.
+    static func lines(_ page: PDFPage) -> [Line] {
+        var lines: [Line] = []
+        var current = Line(text: "")
+        var k = 0
+        for scalar in page.text.unicodeScalars {
+            defer { k += 1 }
+            if scalar == "\n" {
+                if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
+                current = Line(text: "")
+                continue
+            }
+            if !scalar.isSpace, 4 * k + 3 < page.boxes.count, !current.isEmpty,
+               page.boxes[4 * k] - current.x1 > max(5, current.height * 0.6),
+               current.x1 < page.width * 0.6, page.boxes[4 * k] > page.width * 0.4 {
+                lines.append(current)
+                current = Line(text: "")
+            }
+            current.text.unicodeScalars.append(scalar)
+            guard !scalar.isSpace, 4 * k + 3 < page.boxes.count else { continue }
+            current.x0 = min(current.x0, page.boxes[4 * k])
+            current.y0 = min(current.y0, page.boxes[4 * k + 1])
+            current.x1 = max(current.x1, page.boxes[4 * k + 2])
+            current.y1 = max(current.y1, page.boxes[4 * k + 3])
+        }
+        if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
+        return lines
+    }
+
+    struct Block {
+        var lines: [Line]
+        var x0: Double, y0: Double, x1: Double, y1: Double
+    }
+
+    /// Consecutive lines that sit one under the other, close, and overlapping sideways.
+    static func blocks(_ lines: [Line]) -> [Block] {
+        var blocks: [Block] = []
+        for line in lines {
+            if var last = blocks.last, let previous = last.lines.last, !line.isEmpty, !previous.isEmpty {
+                let gap = line.y0 - previous.y1
+                let overlap = min(line.x1, previous.x1) - max(line.x0, previous.x0)
+                let narrower = min(line.x1 - line.x0, previous.x1 - previous.x0)
+                if gap >= -previous.height * 0.5 && gap < max(previous.height, line.height) * 1.2 && overlap > narrower * 0.3 {
+                    last.lines.append(line)
+                    last.x0 = min(last.x0, line.x0)
+                    last.y0 = min(last.y0, line.y0)
+                    last.x1 = max(last.x1, line.x1)
+                    last.y1 = max(last.y1, line.y1)
+                    blocks[blocks.count - 1] = last
+                    continue
+                }
+            }
+            blocks.append(Block(lines: [line], x0: line.x0, y0: line.y0, x1: line.x1, y1: line.y1))
+        }
+        return blocks
+    }
+
+    /// The page's lines in reading order.
+    static func ordered(_ page: PDFPage) -> [String] {
+        let blocks = blocks(lines(page))
+        let middle = page.width / 2, slack = page.width * 0.02
+        let left = blocks.filter { $0.x1 <= middle + slack && $0.x1 > $0.x0 }
+        let right = blocks.filter { $0.x0 >= middle - slack && $0.x1 > $0.x0 }
+        // Two columns: most of the text in blocks on one side of the middle, both sides
+        // substantial, and side by side somewhere (tables and short lines are not columns).
+        func characters(_ list: [Block]) -> Int { list.reduce(0) { $0 + $1.lines.reduce(0) { $0 + $1.text.count } } }
+        let total = max(1, characters(blocks)), onLeft = characters(left), onRight = characters(right)
+        let sideBySide = left.contains { l in right.contains { r in min(l.y1, r.y1) - max(l.y0, r.y0) > 0 } }
+        guard sideBySide, (onLeft + onRight) * 10 >= total * 6, onLeft * 5 >= total, onRight * 5 >= total else {
+            return blocks.flatMap { $0.lines.map(\.text) }
+        }
+        let full = blocks.filter { b in !left.contains { $0.y0 == b.y0 && $0.x0 == b.x0 } && !right.contains { $0.y0 == b.y0 && $0.x0 == b.x0 } }
+            .sorted { $0.y0 < $1.y0 }
+        func band(_ b: Block) -> Int { full.filter { $0.y0 < b.y0 }.count }
+        var out: [String] = []
+        for k in 0...full.count {
+            if k > 0 { out += full[k - 1].lines.map(\.text) }
+            for column in [left, right] {
+                for b in column.filter({ band($0) == k }).sorted(by: { $0.y0 < $1.y0 }) { out += b.lines.map(\.text) }
+            }
+        }
+        return out
+    }
+
+    /// The document's text: pages in reading order, running headers, footers and page
+    /// numbers dropped, hyphenated words joined, pages separated by a blank line.
+    static func documentText(_ pages: [PDFPage]) -> String {
+        var lines = pages.map(ordered)
+        // Running headers and footers: among each page's first two and last two lines, those
+        // that appear (digits aside) on at least half the pages, when there are 3 or more.
+        func key(_ s: String) -> String {
+            String(s.unicodeScalars.filter { !$0.isSpace }.map { ("0"..."9").contains($0) ? "#" : Character($0) })
+        }
+        func edges(_ page: [String]) -> [Int] {
+            Array(Set(Array(page.indices.prefix(2)) + Array(page.indices.suffix(2)))).sorted()
+        }
+        if lines.count >= 3 {
+            var seen: [String: Int] = [:]
+            for page in lines { for k in Set(edges(page).map { key(page[$0]) }) { seen[k, default: 0] += 1 } }
+            let threshold = max(3, (lines.count + 1) / 2)
+            for p in lines.indices {
+                let drop = Set(edges(lines[p]).filter { seen[key(lines[p][$0])]! >= threshold })
+                lines[p] = lines[p].enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+            }
+        }
+        // Bare page numbers at the top or bottom of a page.
+        if lines.count >= 2 {
+            for p in lines.indices {
+                let isNumber = { (s: String) in
+                    let t = s.unicodeScalars.filter { !$0.isSpace }
+                    return !t.isEmpty && t.count <= 4 && t.allSatisfy { ("0"..."9").contains($0) }
+                }
+                if let last = lines[p].last, isNumber(last) { lines[p].removeLast() }
+                if let first = lines[p].first, isNumber(first) { lines[p].removeFirst() }
+            }
+        }
+        return lines.map(joinLines).filter { !$0.isEmpty }.joined(separator: "\n\n")
+    }
+
+    /// Joins a page's lines with newlines, except a word hyphenated at a line end
+    /// (`exam-` + `ple`), which becomes one word.
+    static func joinLines(_ lines: [String]) -> String {
+        var out = ""
+        for line in lines {
+            let text = line.trimmingWhitespace()
+            guard !text.isEmpty else { continue }
+            if out.hasSuffix("-"), out.count >= 2,
+               out.unicodeScalars.dropLast().last?.properties.isLowercase == true,
+               text.unicodeScalars.first?.properties.isLowercase == true {
+                out.removeLast()
+                out += text
+            } else {
+                if !out.isEmpty { out += "\n" }
+                out += text
+            }
+        }
+        return out
+    }
+}
