@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import CMalloc
 import SieveCore
+import SieveExtract
 
 @main
 struct SieveCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct SieveCommand: ParsableCommand {
         abstract: "Turn raw corpora into training-ready documents and tokens.",
         version: Sieve.version,
         subcommands: [RunCommand.self, CatCommand.self, ExtractCommand.self, EncodeCommand.self, BPECommand.self, TokenizeCommand.self,
-                      ManifestCommand.self, ShardsCommand.self])
+                      ManifestCommand.self, ShardsCommand.self, PDFWorkerCommand.self])
 
     /// Exit codes: 0 success, 1 run failed, 2 usage error.
     static func main() {
@@ -20,6 +21,12 @@ struct SieveCommand: ParsableCommand {
         // input size (250 MiB at 200 MB, 2 GiB at 2 GB before other fixes; +25% after).
         // A fixed threshold returns every large buffer to the OS and keeps the peak flat.
         mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        // PDFs are parsed in worker processes of this same program (see PDFWorkerPool).
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            PDFWorkerPool.shared = PDFWorkerPool(command: [executable, "pdf-worker"],
+                                                 workers: ProcessInfo.processInfo.activeProcessorCount,
+                                                 timeout: Double(ProcessInfo.processInfo.environment["SIEVE_PDF_TIMEOUT"] ?? "") ?? 60)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

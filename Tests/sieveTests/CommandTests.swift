@@ -122,6 +122,30 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(read[0].int! - read[1].int!, 2)
     }
 
+    func testPDFsAreReadInWorkerProcessesAndFailuresRecorded() throws {
+        let pdf = ExamplePipelineTests.repository + "/../shared/data/pdf/"
+        guard FileManager.default.fileExists(atPath: pdf) else { throw XCTSkip("../shared/data/pdf is missing") }
+        for name in ["gen_gpl3_en_2col_pdflatex.pdf", "gen_udhr_fr_encrypted_userpw.pdf", "gen_udhr_zh_scanned.pdf",
+                     "ocrmypdf_invalid.pdf", "gen_empty.pdf"] {
+            try FileManager.default.createDirectory(atPath: dir.file("pdfs"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: pdf + name, toPath: dir.file("pdfs/" + name))
+        }
+        let r = try Command.run(Command.sieve, ["extract", dir.file("pdfs"), "-o", dir.file("out.jsonl"), "--no-progress", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let docs = try Fixtures.objects(try Fixtures.contents(dir.file("out.jsonl")))
+        XCTAssertEqual(docs.count, 1)
+        XCTAssertEqual((docs[0]["metadata"] as! [String: Any])["pages"] as? Int, 3)
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let stages = (report["stats"] as! [String: Any])["stages"] as! [[String: Any]]
+        XCTAssertEqual(stages.first { $0["name"] as? String == "extract" }?["drops"] as? [String: Int],
+                       ["extract:encrypted": 1, "extract:no_text_layer": 1, "extract:pdf_error": 2])
+        // A worker that does not answer in time is killed; the run goes on.
+        let slow = try Command.run("/usr/bin/env", ["SIEVE_PDF_TIMEOUT=0.000001", Command.sieve, "extract", dir.file("pdfs"),
+                                                    "-o", dir.file("slow.jsonl"), "--no-progress", "--json"])
+        XCTAssertEqual(slow.status, 0, slow.stderr)
+        XCTAssertTrue(slow.stdout.contains("extract:pdf_timeout"), slow.stdout)
+    }
+
     func testTasksTogetherProcessEveryDocumentOnce() throws {
         let config = try makeCorpus(records: 4000, splitBytes: 100_000)
         let single = try Command.run(Command.sieve, ["run", config, "--output", dir.file("one"), "--no-progress"])

@@ -31,6 +31,8 @@ public enum RecordFormat: String, Sendable, Codable {
     case text
     /// The whole file is one HTML page, whose main text is the document (`.html`, `.htm`).
     case html
+    /// The whole file is one PDF, whose text layer is the document (`.pdf`).
+    case pdf
     /// WARC records (`.warc`, usually `.warc.gz` with one gzip member per record); the main
     /// text of each HTML response is a document.
     case warc
@@ -40,6 +42,8 @@ public enum RecordFormat: String, Sendable, Codable {
             self = .text
         } else if path.hasSuffix(".html") || path.hasSuffix(".htm") {
             self = .html
+        } else if path.lowercased().hasSuffix(".pdf") {
+            self = .pdf
         } else if path.hasSuffix(".warc") {
             self = .warc
         } else {
@@ -48,7 +52,7 @@ public enum RecordFormat: String, Sendable, Codable {
     }
 
     /// Whether the whole file is one record.
-    var isWholeFile: Bool { self == .text || self == .html }
+    var isWholeFile: Bool { self == .text || self == .html || self == .pdf }
 }
 
 /// Finds the input files under corpus paths: recursively, sorted by relative path
@@ -64,7 +68,7 @@ public struct CorpusDiscovery: Sendable {
     public static let defaultInclude = ["*.jsonl", "*.jsonl.zst", "*.jsonl.gz", "*.ndjson", "*.ndjson.zst",
                                         "*.ndjson.gz", "*.json", "*.json.zst", "*.json.gz", "*.txt",
                                         "*.txt.zst", "*.txt.gz", "*.html", "*.html.zst", "*.html.gz", "*.htm",
-                                        "*.htm.zst", "*.htm.gz", "*.warc", "*.warc.gz", "*.warc.zst"]
+                                        "*.htm.zst", "*.htm.gz", "*.warc", "*.warc.gz", "*.warc.zst", "*.pdf", "*.PDF"]
 
     public init(include: [String] = CorpusDiscovery.defaultInclude, exclude: [String] = []) {
         self.include = include

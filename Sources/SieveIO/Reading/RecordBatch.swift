@@ -61,6 +61,25 @@ final class RecordBatch: @unchecked Sendable {
                         text = String(decoding: raw, as: UTF8.self)
                     }
                     documents.append(Document(id: relative, text: text!, source: relative))
+                case .pdf:
+                    let bytes = Array(raw)
+                    let outcome = PDFWorkerPool.shared?.extract(bytes) ?? .extracted(PDFExtractor().extract(bytes))
+                    let failure: (rule: String, message: String)
+                    switch outcome {
+                    case .extracted(.document(let pdf)):
+                        documents.append(Document(id: relative, text: pdf.text, source: relative, metadata: [
+                            JSONMember("title", .string(pdf.title)), JSONMember("author", .string(pdf.author)),
+                            JSONMember("pages", .int(pdf.pages)), JSONMember("created", .string(pdf.created)),
+                            JSONMember("producer", .string(pdf.producer)),
+                        ]))
+                        continue
+                    case .extracted(.encrypted): failure = ("encrypted", "the PDF is encrypted")
+                    case .extracted(.noTextLayer(let pages)): failure = ("no_text_layer", "no text layer in \(pages) pages (a scan: route to OCR)")
+                    case .extracted(.error(let message)): failure = ("pdf_error", message)
+                    case .crashed(let message): failure = ("pdf_crash", message)
+                    case .timedOut: failure = ("pdf_timeout", "no answer from the PDF worker in time")
+                    }
+                    stats.recordFailure(stage: "extract", rule: failure.rule, location: file.path, message: failure.message)
                 case .warc:
                     switch WARCRecord.decode(raw, source: relative) {
                     case .document(let document):

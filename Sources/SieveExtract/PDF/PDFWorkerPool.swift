@@ -1,0 +1,206 @@
+import Foundation
+
+/// Runs PDF extraction in worker processes, so that a PDF that crashes poppler, or makes
+/// it loop, costs only that PDF: the worker is killed (after `timeout` seconds) or found
+/// dead, the PDF is reported as `pdf_timeout` or `pdf_crash`, and a fresh worker takes
+/// the next one. Workers are the same program (`sieve pdf-worker`), started on demand, at
+/// most `workers` of them, and reused.
+///
+/// Wire format, both ways: an 8-byte little-endian length, then that many bytes: the PDF
+/// going out, a JSON `Reply` coming back.
+public final class PDFWorkerPool: @unchecked Sendable {
+    /// The pool readers use for PDF files; nil: extract in-process (tests, embedders).
+    /// The `sieve` program sets it at start-up.
+    nonisolated(unsafe) public static var shared: PDFWorkerPool?
+
+    public enum Outcome: Equatable, Sendable {
+        case extracted(PDFExtractor.Outcome)
+        case crashed(String)
+        case timedOut
+    }
+
+    /// The program and arguments that start a worker.
+    public let command: [String]
+    public let workers: Int
+    public let timeout: Double
+    private let lock = NSCondition()
+    private var idle: [Worker] = []
+    private var started = 0
+
+    public init(command: [String], workers: Int, timeout: Double = 60) {
+        self.command = command
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        // A worker that died must not kill us when we write to its pipe.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    deinit { for worker in idle { worker.stop() } }
+
+    /// Extracts one PDF in a worker. Thread-safe; blocks while all workers are busy.
+    public func extract(_ bytes: [UInt8]) -> Outcome {
+        let worker: Worker
+        do {
+            worker = try checkOut()
+        } catch {
+            return .crashed("cannot start a PDF worker: \(error)")
+        }
+        let outcome = worker.run(bytes, timeout: timeout)
+        switch outcome {
+        case .extracted:
+            checkIn(worker)
+        case .crashed, .timedOut:
+            worker.stop()
+            lock.lock()
+            started -= 1
+            lock.signal()
+            lock.unlock()
+        }
+        return outcome
+    }
+
+    private func checkOut() throws -> Worker {
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            if let worker = idle.popLast() { return worker }
+            if started < workers {
+                started += 1
+                do {
+                    return try Worker(command: command)
+                } catch {
+                    started -= 1
+                    throw error
+                }
+            }
+            lock.wait()
+        }
+    }
+
+    private func checkIn(_ worker: Worker) {
+        lock.lock()
+        idle.append(worker)
+        lock.signal()
+        lock.unlock()
+    }
+
+    /// The worker's side: answers requests on standard input until it closes.
+    public static func serve() {
+        let extractor = PDFExtractor()
+        let encoder = JSONEncoder()
+        while let request = readFrame(fd: 0) {
+            let reply = Reply(extractor.extract(request))
+            guard let json = try? encoder.encode(reply), writeFrame(Array(json), fd: 1) else { return }
+        }
+    }
+
+    /// What a worker sends back.
+    struct Reply: Codable {
+        var status: String
+        var document: PDFDocumentText?
+        var pages: Int?
+        var message: String?
+
+        init(_ outcome: PDFExtractor.Outcome) {
+            switch outcome {
+            case .document(let d): status = "document"; document = d
+            case .encrypted: status = "encrypted"
+            case .noTextLayer(let pages): status = "no_text_layer"; self.pages = pages
+            case .error(let message): status = "error"; self.message = message
+            }
+        }
+
+        var outcome: PDFExtractor.Outcome? {
+            switch status {
+            case "document": return document.map { .document($0) }
+            case "encrypted": return .encrypted
+            case "no_text_layer": return .noTextLayer(pages: pages ?? 0)
+            case "error": return .error(message ?? "")
+            default: return nil
+            }
+        }
+    }
+
+    final class Worker {
+        let process = Process()
+        let input = Pipe()
+        let output = Pipe()
+
+        init(command: [String]) throws {
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+        }
+
+        func run(_ bytes: [UInt8], timeout: Double) -> Outcome {
+            guard writeFrame(bytes, fd: input.fileHandleForWriting.fileDescriptor) else { return .crashed("worker exited") }
+            let deadline = Date().addingTimeInterval(timeout)
+            let fd = output.fileHandleForReading.fileDescriptor
+            var pending: [UInt8] = []
+            while true {
+                if pending.count >= 8 {
+                    let length = pending[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+                    if pending.count >= 8 + length {
+                        guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(pending[8..<(8 + length)])),
+                              let outcome = reply.outcome else { return .crashed("unreadable reply") }
+                        return .extracted(outcome)
+                    }
+                }
+                let left = deadline.timeIntervalSinceNow
+                if left <= 0 { return .timedOut }
+                var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&descriptor, 1, Int32(min(left, 3600) * 1000) + 1)
+                if ready < 0 && errno == EINTR { continue }
+                guard ready > 0 else { continue }
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
+                let n = read(fd, &chunk, chunk.count)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    process.waitUntilExit()
+                    return .crashed(process.terminationReason == .uncaughtSignal
+                                    ? "worker killed by signal \(process.terminationStatus)"
+                                    : "worker exited with status \(process.terminationStatus)")
+                }
+                pending.append(contentsOf: chunk[0..<n])
+            }
+        }
+
+        func stop() {
+            kill(process.processIdentifier, SIGKILL)
+            try? input.fileHandleForWriting.close()
+            try? output.fileHandleForReading.close()
+        }
+    }
+}
+
+private func writeFrame(_ bytes: [UInt8], fd: Int32) -> Bool {
+    var frame = withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { Array($0) }
+    frame += bytes
+    var done = 0
+    while done < frame.count {
+        let n = frame.withUnsafeBytes { write(fd, $0.baseAddress! + done, frame.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return false }
+        done += n
+    }
+    return true
+}
+
+private func readFrame(fd: Int32) -> [UInt8]? {
+    func readExactly(_ count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            done += n
+        }
+        return out
+    }
+    guard let header = readExactly(8) else { return nil }
+    let length = header.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    return length == 0 ? [] : readExactly(length)
+}

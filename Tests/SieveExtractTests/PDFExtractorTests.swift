@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+@testable import SieveExtract
+
+/// PDF text extraction on files from ../shared/data/pdf, and the worker pool.
+final class PDFExtractorTests: XCTestCase {
+    static let pdf = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../shared/data/pdf").standardized.path
+
+    func bytes(_ name: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: Self.pdf + "/" + name) else {
+            throw XCTSkip("\(name) is missing: the tests read reference data from ../shared/data")
+        }
+        return Array(data)
+    }
+
+    /// 1 − word-level edit distance / length: order matters, unlike bag-of-words scores.
+    func wordSimilarity(_ a: String, _ b: String) -> Double {
+        let x = a.split(whereSeparator: \.isWhitespace), y = b.split(whereSeparator: \.isWhitespace)
+        var previous = Array(0...y.count), current = previous
+        for i in 1...max(1, x.count) where !x.isEmpty {
+            current[0] = i
+            for j in 1...max(1, y.count) where !y.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return 1 - Double(previous[y.count]) / Double(max(x.count, y.count, 1))
+    }
+
+    func document(_ name: String) throws -> PDFDocumentText {
+        guard case .document(let d) = PDFExtractor().extract(try bytes(name)) else {
+            XCTFail("\(name) did not extract")
+            throw XCTSkip()
+        }
+        return d
+    }
+
+    func testTwoColumnPaperIsReadColumnByColumn() throws {
+        // poppler alone puts the right column's first block before the left column's rest
+        // (pdftotext scores 0.48 on this file); Sieve's order follows the columns.
+        let d = try document("gen_gpl3_en_2col_pdflatex.pdf")
+        let truth = try String(contentsOfFile: Self.pdf + "/gen_gpl3_en_2col_pdflatex.txt", encoding: .utf8)
+        XCTAssertGreaterThan(wordSimilarity(d.text, truth), 0.97)
+        XCTAssertTrue(d.text.contains("changing it is not allowed.\nPreamble\nThe GNU General Public License is a free"))
+        XCTAssertEqual(d.pages, 3)
+    }
+
+    func testSingleColumnPagesKeepPopplersOrder() throws {
+        // A one-column page with tables, side by side in places.
+        for name in ["docling_2305.03393v1-pg9"] {
+            let truth = try String(contentsOfFile: Self.pdf + "/\(name).txt", encoding: .utf8)
+            XCTAssertGreaterThan(wordSimilarity(try document(name + ".pdf").text, truth), 0.6, name)
+        }
+    }
+
+    func testFailuresAreToldApart() throws {
+        XCTAssertEqual(PDFExtractor().extract(try bytes("gen_udhr_fr_encrypted_userpw.pdf")), .encrypted)
+        XCTAssertEqual(PDFExtractor().extract(try bytes("poppler_encrypted-256.pdf")), .encrypted)
+        XCTAssertEqual(PDFExtractor().extract(try bytes("gen_udhr_zh_scanned.pdf")), .noTextLayer(pages: 5))
+        XCTAssertEqual(PDFExtractor().extract(try bytes("ocrmypdf_invalid.pdf")), .error("PDF document is damaged"))
+        XCTAssertEqual(PDFExtractor().extract([]), .error("empty file"))
+        let good = try bytes("gen_udhr_fr_lo.pdf")
+        guard case .error = PDFExtractor().extract(Array(good.prefix(good.count / 3))) else {
+            // A truncated PDF may still open (poppler reconstructs the cross-reference table).
+            return
+        }
+    }
+
+    func testMetadata() throws {
+        let d = try document("gen_udhr_fr_lo.pdf")
+        XCTAssertTrue(d.producer.contains("LibreOffice"), d.producer)
+        XCTAssertTrue(d.created.hasPrefix("20"), d.created)
+        XCTAssertTrue(d.text.contains("Déclaration universelle des droits de l’homme") || d.text.contains("Déclaration universelle des droits de l'homme"),
+                      String(d.text.prefix(200)))
+    }
+
+    func testRunningHeadersPageNumbersAndHyphenation() {
+        func page(_ lines: [String]) -> PDFPage {
+            // One box per character, lines 20 points apart, all in the left half: one column.
+            var boxes: [Double] = []
+            for (row, line) in lines.enumerated() {
+                for k in 0..<(line.unicodeScalars.count + 1) {
+                    boxes += [Double(10 + 5 * k), Double(20 * row), Double(14 + 5 * k), Double(20 * row + 10)]
+                }
+            }
+            return PDFPage(text: lines.joined(separator: "\n") + "\n", boxes: boxes, width: 1000, height: 1000)
+        }
+        let bodies = ["Call me Ishmael, said the narrator, with an exam-", "The sea was calm that morning and the exam-",
+                      "Nobody expected the whale to return for an exam-"]
+        let endings = ["ple of hyphenation.", "ple to follow.", "ple nobody liked."]
+        let pages = (1...3).map { n in
+            page(["Journal of Tests, vol. \(n)", bodies[n - 1], endings[n - 1], "\(n)"])
+        }
+        XCTAssertEqual(PDFLayout.documentText(pages), zip(bodies, endings).map { $0.dropLast() + $1 }.joined(separator: "\n\n"))
+    }
+
+    func testWorkerCrashesAndHangsAreContained() {
+        let crashing = PDFWorkerPool(command: ["/bin/sh", "-c", "head -c 8 > /dev/null; exit 3"], workers: 1, timeout: 10)
+        guard case .crashed(let message) = crashing.extract(Array("%PDF-1.4".utf8)) else { return XCTFail("no crash reported") }
+        XCTAssertTrue(message.contains("status 3"), message)
+        // The pool starts a new worker for the next PDF.
+        guard case .crashed = crashing.extract(Array("%PDF-1.4".utf8)) else { return XCTFail("no second worker") }
+        let hanging = PDFWorkerPool(command: ["/bin/sh", "-c", "sleep 30"], workers: 1, timeout: 0.5)
+        let start = Date()
+        XCTAssertEqual(hanging.extract(Array("%PDF-1.4".utf8)), .timedOut)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+}
