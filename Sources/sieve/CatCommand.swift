@@ -28,16 +28,12 @@ struct CatCommand: ParsableCommand {
     @Option(name: .customLong("max-document-bytes"), help: "Skip records larger than this.")
     var maxDocumentBytes = 64 << 20
 
-    @Option(help: "Only files matching these globs (repeatable).")
-    var include: [String] = []
-
-    @Option(help: "Skip files matching these globs (repeatable).")
-    var exclude: [String] = []
+    @OptionGroup var selection: SelectionOptions
 
     @OptionGroup var processing: ProcessingOptions
 
     func run() throws {
-        try processing.printSummary(try Self.copy(inputs, to: output, include: include, exclude: exclude,
+        try processing.printSummary(try Self.copy(inputs, to: output, include: selection.include, exclude: selection.exclude,
                                                   fields: FieldNames(text: textField, id: idField),
                                                   maxDocumentBytes: maxDocumentBytes, processing: processing))
     }

@@ -27,11 +27,7 @@ struct ExtractCommand: ParsableCommand {
     @Flag(name: .customLong("full-text"), help: "All visible text, without boilerplate removal (single page only).")
     var fullText = false
 
-    @Option(help: "Only files matching these globs (repeatable).")
-    var include: [String] = []
-
-    @Option(help: "Skip files matching these globs (repeatable).")
-    var exclude: [String] = []
+    @OptionGroup var selection: SelectionOptions
 
     @OptionGroup var processing: ProcessingOptions
 
@@ -57,7 +53,7 @@ struct ExtractCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data((page.text + "\n").utf8))
             return
         }
-        try processing.printSummary(try CatCommand.copy(inputs, to: output, include: include, exclude: exclude,
+        try processing.printSummary(try CatCommand.copy(inputs, to: output, include: selection.include, exclude: selection.exclude,
                                                         fields: FieldNames(), maxDocumentBytes: 64 << 20,
                                                         processing: processing))
     }

@@ -71,6 +71,15 @@ struct TaskOptions: ParsableArguments {
     }
 }
 
+/// Which files of the input directories are read.
+struct SelectionOptions: ParsableArguments {
+    @Option(help: "Only files matching these globs (repeatable).")
+    var include: [String] = []
+
+    @Option(help: "Skip files matching these globs (repeatable).")
+    var exclude: [String] = []
+}
+
 /// Options every document-processing command shares.
 struct ProcessingOptions: ParsableArguments {
     @Option(help: "Worker threads (default: one per core). Output does not depend on it.")

@@ -76,16 +76,9 @@ enum WARCRecord {
     /// first line (a WARC version or an HTTP status line) is kept under "\0status".
     static func parseHeaders(_ bytes: [UInt8], from start: Int, firstLine: Bool) -> ([String: String], Int)? {
         var headers: [String: String] = [:]
-        var i = start, lineStart = start, first = firstLine
-        while i < bytes.count {
-            guard bytes[i] == 0x0A else {
-                i += 1
-                continue
-            }
-            var lineEnd = i
-            if lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            if lineEnd == lineStart { return (headers, i + 1) }
-            let line = String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self)
+        var first = firstLine
+        guard let end = WARCScanner.headerLines(bytes, from: start, { raw in
+            let line = String(decoding: raw, as: UTF8.self)
             if first {
                 headers["\u{0}status"] = line
                 first = false
@@ -93,10 +86,8 @@ enum WARCRecord {
                 let name = line[..<colon].lowercased().trimmingSpaces()
                 if headers[name] == nil { headers[name] = String(line[line.index(after: colon)...]).trimmingSpaces() }
             }
-            i += 1
-            lineStart = i
-        }
-        return nil
+        }) else { return nil }
+        return (headers, end)
     }
 
     /// `text/html; charset=UTF-8` → ("text/html", "UTF-8").

@@ -10,9 +10,20 @@ enum WARCScanner {
 
     /// The header block starting at `start`, once it is complete in `bytes`.
     static func headerEnd(in bytes: [UInt8], from start: Int) -> Header? {
-        var i = start
-        var lineStart = start
         var contentLength: Int?
+        guard let end = headerLines(bytes, from: start, { line in
+            if let value = field(line, named: "content-length") {
+                contentLength = Int(String(decoding: value, as: UTF8.self).trimmingSpaces())
+                if let n = contentLength, n < 0 { contentLength = nil }
+            }
+        }) else { return nil }
+        return Header(end: end, contentLength: contentLength)
+    }
+
+    /// Calls `body` with each line (without its CRLF or LF) from `start` to the first empty
+    /// line, and returns the index just past that empty line; nil when it is not in `bytes`.
+    static func headerLines(_ bytes: [UInt8], from start: Int, _ body: (ArraySlice<UInt8>) -> Void) -> Int? {
+        var i = start, lineStart = start
         while i < bytes.count {
             guard bytes[i] == 0x0A else {
                 i += 1
@@ -20,11 +31,8 @@ enum WARCScanner {
             }
             var lineEnd = i
             if lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            if lineEnd == lineStart { return Header(end: i + 1, contentLength: contentLength) }
-            if let value = field(bytes[lineStart..<lineEnd], named: "content-length") {
-                contentLength = Int(String(decoding: value, as: UTF8.self).trimmingSpaces())
-                if let n = contentLength, n < 0 { contentLength = nil }
-            }
+            if lineEnd == lineStart { return i + 1 }
+            body(bytes[lineStart..<lineEnd])
             i += 1
             lineStart = i
         }
