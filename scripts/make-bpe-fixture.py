@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes Tests/SieveTokenizerTests/Fixtures/hf-merges-examples-2000.json: the merges Hugging Face
-tokenizers' BpeTrainer learns from examples/corpus (read through `sieve cat`) with vocab 2000,
+tokenizers' BpeTrainer learns from examples/corpus without documents/ (the JSONL and text
+files, read through `sieve cat`) with vocab 2000,
 NFC, Qwen's pre-tokenizer, the ByteLevel alphabet and one special token. Needs
 `pip install tokenizers` and a built sieve (swift build)."""
 import json, os, subprocess, tempfile
@@ -9,7 +10,7 @@ from tokenizers import Tokenizer, models, trainers, pre_tokenizers, normalizers,
 QWEN = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 with tempfile.TemporaryDirectory() as d:
     docs = os.path.join(d, "docs.jsonl")
-    subprocess.run([".build/debug/sieve", "cat", "examples/corpus", "-o", docs, "--no-progress"], check=True,
+    subprocess.run([".build/debug/sieve", "cat", "examples/corpus", "--exclude", "documents/*", "-o", docs, "--no-progress"], check=True,
                    stderr=subprocess.DEVNULL)
     texts = [json.loads(l)["text"] for l in open(docs, encoding="utf-8")]
 tok = Tokenizer(models.BPE())

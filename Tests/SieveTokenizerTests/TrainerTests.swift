@@ -12,7 +12,7 @@ final class TrainerTests: XCTestCase {
     /// The example corpus through the runner with a word-counting stage.
     func countWords(threads: Int) throws -> WordCounter {
         let counter = WordCounter(preTokenizer: PreTokenizer(pattern: .qwen(maxDigits: 1)))
-        let (files, _) = CorpusDiscovery().discover([Self.repository + "/examples/corpus"])
+        let (files, _) = CorpusDiscovery(exclude: ["documents/*"]).discover([Self.repository + "/examples/corpus"])
         let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)
         _ = try Runner(stages: [counter], threads: threads)
             .run(source: CorpusSource(units: plan.units, options: ReadOptions()), sink: CollectingSink())
@@ -46,7 +46,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(tokenizer.vocabularySize, 2000)
         XCTAssertEqual(tokenizer.id(of: "<|endoftext|>"), 0)
         guard case .array(let idLists)? = fixture["ids_first_50"] else { return XCTFail("fixture") }
-        let (files, _) = CorpusDiscovery().discover([Self.repository + "/examples/corpus"])
+        let (files, _) = CorpusDiscovery(exclude: ["documents/*"]).discover([Self.repository + "/examples/corpus"])
         let texts = try Fixtures.objects(try Read.all(files.map(\.path)).output).map { $0["text"] as! String }
         for (i, list) in idLists.enumerated() {
             guard case .array(let ids) = list else { continue }
