@@ -27,7 +27,14 @@ public struct HTMLExtractor: Sendable {
         if let t = tree.first(.title) {
             for child in tree.children[t] where tree.nodes[child].isText { title.append(tree.nodes[child].text, preserve: false) }
         }
-        let main = MainText(tree: tree, mainContent: mainContent)
-        return Page(text: main.text(), title: title.finish(), charset: charset)
+        var text = MainText(tree: tree, mainContent: mainContent).text()
+        // As Readability does: when removing boilerplate-looking elements left less than
+        // 500 characters, the article was probably inside one ("sidebar-wrapper"); try
+        // again keeping them, and keep the longer text.
+        if mainContent && text.count < 500 {
+            let retry = MainText(tree: tree, mainContent: true, stripUnlikely: false).text()
+            if retry.count > text.count { text = retry }
+        }
+        return Page(text: text, title: title.finish(), charset: charset)
     }
 }

@@ -24,9 +24,14 @@ struct MainText {
     private let unlikelyByClass: [Bool]
     private let weights: [Int]
 
-    init(tree: HTMLTree, mainContent: Bool = true) {
+    /// False: keep elements whose class/id reads like boilerplate (the retry for pages
+    /// where stripping them left almost nothing).
+    let stripUnlikely: Bool
+
+    init(tree: HTMLTree, mainContent: Bool = true, stripUnlikely: Bool = true) {
         self.tree = tree
         self.mainContent = mainContent
+        self.stripUnlikely = stripUnlikely
         (unlikelyByClass, weights) = mainContent ? Self.attributeFlags(tree) : ([], [])
         let n = tree.nodes.count
         removed = Array(repeating: false, count: n)
@@ -102,7 +107,7 @@ struct MainText {
         markRemoved { i, node in
             node.hidden || [.head, .title, .meta, .link].contains(node.tag) || (mainContent && node.tag.isDropped)
         }
-        guard mainContent else { return }
+        guard mainContent && stripUnlikely else { return }
         // Unlikely by class/id, unless the element holds much of the page's text: a badly
         // nested page can put the article inside its "header" div.
         measure()
