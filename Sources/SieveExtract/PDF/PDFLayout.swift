@@ -87,6 +87,7 @@ enum PDFLayout {
         func characters(_ list: [Block]) -> Int { list.reduce(0) { $0 + $1.lines.reduce(0) { $0 + $1.text.count } } }
         let total = max(1, characters(blocks)), onLeft = characters(left), onRight = characters(right)
         let sideBySide = left.contains { l in right.contains { r in min(l.y1, r.y1) - max(l.y0, r.y0) > 0 } }
+            && !isMostlyRightToLeft(page.text)
         guard sideBySide, (onLeft + onRight) * 10 >= total * 6, onLeft * 5 >= total, onRight * 5 >= total else {
             return blocks.flatMap { $0.lines.map(\.text) }
         }
@@ -101,6 +102,17 @@ enum PDFLayout {
             }
         }
         return out
+    }
+
+    /// Right-aligned lines of Arabic or Hebrew text of different lengths look like
+    /// columns; such pages keep poppler's order.
+    static func isMostlyRightToLeft(_ text: String) -> Bool {
+        var rtl = 0, letters = 0
+        for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
+            letters += 1
+            if (0x0590...0x08FF).contains(scalar.value) || (0xFB1D...0xFEFF).contains(scalar.value) { rtl += 1 }
+        }
+        return rtl * 2 > letters
     }
 
     /// The document's text: pages in reading order, running headers, footers and page
@@ -143,7 +155,10 @@ enum PDFLayout {
     static func joinLines(_ lines: [String]) -> String {
         var out = ""
         for line in lines {
-            let text = line.trimmingWhitespace()
+            // Directional embedding marks (from PDFs' ActualText) are invisible formatting.
+            let text = String(String.UnicodeScalarView(line.unicodeScalars.filter {
+                !(0x202A...0x202E).contains($0.value) && !(0x2066...0x2069).contains($0.value) && $0.value != 0x200E && $0.value != 0x200F
+            })).trimmingWhitespace()
             guard !text.isEmpty else { continue }
             if out.hasSuffix("-"), out.count >= 2,
                out.unicodeScalars.dropLast().last?.properties.isLowercase == true,
