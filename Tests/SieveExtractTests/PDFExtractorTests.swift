@@ -54,6 +54,14 @@ final class PDFExtractorTests: XCTestCase {
         }
     }
 
+    func testRightToLeftPagesKeepTheirLineOrder() throws {
+        // Right-aligned Arabic lines of different lengths must not be taken for columns:
+        // a line stays whole, in logical order, its words apart.
+        let text = try document("docling_right_to_left_02.pdf").text
+        XCTAssertTrue(text.hasPrefix("تكايف السيد رئيس الجماورية لاخ بخلعمل ياى تح يق يدد من"), String(text.prefix(100)))
+        XCTAssertFalse(text.unicodeScalars.contains { (0x202A...0x202E).contains($0.value) }, "embedding marks removed")
+    }
+
     func testFailuresAreToldApart() throws {
         XCTAssertEqual(PDFExtractor().extract(try bytes("gen_udhr_fr_encrypted_userpw.pdf")), .encrypted)
         XCTAssertEqual(PDFExtractor().extract(try bytes("poppler_encrypted-256.pdf")), .encrypted)

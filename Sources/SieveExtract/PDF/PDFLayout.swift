@@ -150,15 +150,30 @@ enum PDFLayout {
         return lines.map(joinLines).filter { !$0.isEmpty }.joined(separator: "\n\n")
     }
 
+    /// Directional embedding marks (poppler wraps right-to-left runs in them) are invisible
+    /// formatting; a run of them stands between two words, so it becomes one space.
+    static func withoutDirectionMarks(_ line: String) -> String {
+        var out = String.UnicodeScalarView()
+        var inMarks = false
+        for scalar in line.unicodeScalars {
+            let v = scalar.value
+            if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F {
+                inMarks = true
+                continue
+            }
+            if inMarks, let last = out.last, !last.isSpace, !scalar.isSpace { out.append(" ") }
+            inMarks = false
+            out.append(scalar)
+        }
+        return String(out)
+    }
+
     /// Joins a page's lines with newlines, except a word hyphenated at a line end
     /// (`exam-` + `ple`), which becomes one word.
     static func joinLines(_ lines: [String]) -> String {
         var out = ""
         for line in lines {
-            // Directional embedding marks (from PDFs' ActualText) are invisible formatting.
-            let text = String(String.UnicodeScalarView(line.unicodeScalars.filter {
-                !(0x202A...0x202E).contains($0.value) && !(0x2066...0x2069).contains($0.value) && $0.value != 0x200E && $0.value != 0x200F
-            })).trimmingWhitespace()
+            let text = withoutDirectionMarks(line).trimmingWhitespace()
             guard !text.isEmpty else { continue }
             if out.hasSuffix("-"), out.count >= 2,
                out.unicodeScalars.dropLast().last?.properties.isLowercase == true,
