@@ -9,6 +9,8 @@ int32_t sieve_detect_charset(const uint8_t *src, int32_t length, char *name, int
     UErrorCode status = U_ZERO_ERROR;
     UCharsetDetector *detector = ucsdet_open(&status);
     if (U_FAILURE(status)) return -1;
+    // Markup is ASCII and says nothing about the charset: let ICU skip it.
+    ucsdet_enableInputFilter(detector, 1);
     ucsdet_setText(detector, (const char *)src, length, &status);
     const UCharsetMatch *match = ucsdet_detect(detector, &status);
     int32_t confidence = -1;

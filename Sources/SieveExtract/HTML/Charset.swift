@@ -36,7 +36,7 @@ public enum Charset {
         if let label = metaCharset(bytes), let name = known(label) { return Decision(name: name, source: "meta") }
         if String(validating: bytes, as: UTF8.self) != nil { return Decision(name: "UTF-8", source: "utf8") }
         var name = [CChar](repeating: 0, count: 64)
-        let sample = Array(bytes.prefix(1 << 16))
+        let sample = Array(bytes.prefix(1 << 14))
         if sieve_detect_charset(sample, Int32(sample.count), &name, 64) >= 0,
            let detected = known(String(cString: name)) {
             return Decision(name: detected, source: "detected")

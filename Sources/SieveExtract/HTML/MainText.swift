@@ -44,7 +44,7 @@ struct MainText {
 
     // MARK: Tag and attribute vocabulary
 
-    static let unlikely = ["ad", "ads", "ai2html", "banner", "breadcrumb", "combx", "comment", "community", "cover-wrap",
+    static let unlikely = ["advert", "ai2html", "banner", "breadcrumb", "combx", "comment", "community", "cover-wrap",
                            "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark",
                            "replies", "rss", "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental",
                            "ad-break", "agegate", "pagination", "pager", "popup", "cookie", "consent", "newsletter",
@@ -53,7 +53,7 @@ struct MainText {
     static let maybe = ["and", "article", "body", "column", "content", "main", "shadow", "story", "text", "post", "entry"]
     static let positive = ["article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text",
                            "blog", "story", "paragraph", "prose"]
-    static let negative = ["ad", "ads", "hidden", "banner", "combx", "comment", "contact", "foot", "footer",
+    static let negative = ["advert", "hidden", "banner", "combx", "comment", "contact", "foot", "footer",
                            "footnote", "gdpr", "masthead", "media", "meta", "outbrain", "promo", "related", "scroll", "com",
                            "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags", "tool", "widget",
                            "nav", "menu", "cookie", "newsletter", "subscribe", "caption", "credit"]
@@ -65,9 +65,9 @@ struct MainText {
 
     /// Whether a class/id name reads as one of `words`. Names split at spaces, `-` and
     /// `_`; a part matches a word it equals, starts or ends with (`comments`, `footerNav`,
-    /// `mainmenu`), and words of three letters or fewer (`ad`, `nav`) only when equal, so
-    /// that `APageRoot` is not a "pager" and `address` not an "ad". Names with a `/` are
-    /// URLs (some pages put one in an id) and are ignored.
+    /// `mainmenu`), and words of three letters or fewer (`nav`, `com`) only when equal, so
+    /// that `APageRoot` is not a "pager". No word is a bare "ad": `cuerpo-ad` holds an
+    /// article. Names with a `/` are URLs (some pages put one in an id) and are ignored.
     private static func matches(_ attributes: [UInt8], _ words: [[UInt8]]) -> Bool {
         guard !attributes.isEmpty else { return false }
         for name in attributes.split(separator: 0x20) where !name.contains(0x2F) {
@@ -107,15 +107,16 @@ struct MainText {
         markRemoved { i, node in
             node.hidden || [.head, .title, .meta, .link].contains(node.tag) || (mainContent && node.tag.isDropped)
         }
-        guard mainContent && stripUnlikely else { return }
-        // Unlikely by class/id, unless the element holds much of the page's text: a badly
-        // nested page can put the article inside its "header" div.
+        guard mainContent else { return }
+        // Page furniture (nav, aside, footer) and elements whose class/id reads like
+        // boilerplate, unless the element holds much of the page's text: a badly nested
+        // page can put the article inside its "header" div or an unclosed <nav>.
         measure()
         let pageText = max(1, textLength.first ?? 1)
         let holdsPage = textLength.map { $0 * 5 > pageText * 2 }
-        let unlikely = unlikelyByClass
+        let unlikely = stripUnlikely ? unlikelyByClass : Array(repeating: false, count: tree.nodes.count)
         markRemoved { i, node in
-            ![.html, .body, .article, .main].contains(node.tag) && !holdsPage[i] && unlikely[i]
+            ![.html, .body, .article, .main].contains(node.tag) && !holdsPage[i] && (unlikely[i] || node.tag.isFurniture)
         }
         textLength = Array(repeating: 0, count: tree.nodes.count)
         linkLength = textLength
@@ -210,6 +211,7 @@ struct MainText {
             }
             // Text and inline elements directly inside a block (text between <br>s in a
             // div) form paragraphs too, as Readability wraps such runs in <p>.
+            guard tree.nodes[i].tag.isBlock else { continue }
             var length = 0, runCommas = 0
             for child in tree.children[i] where !removed[child] {
                 let node = tree.nodes[child]
@@ -291,8 +293,11 @@ struct MainText {
         else { return false }
         // Some sites wrap the whole page in a form (ASP.NET); small forms are search boxes.
         if node.tag == .form { return textLength[i] < 200 }
+        // A boilerplate-looking class sinks a block unless its content outweighs it
+        // (Readability: class weight + content score < 0); an article body in a
+        // "widget-container" stays.
         let weight = classWeight(i)
-        if weight < 0 { return true }
+        if weight < 0 && Double(weight) + Double(textLength[i]) / 100 + Double(commas[i]) < 0 { return true }
         let density = linkDensity(i)
         if node.tag.isHeading { return density > 0.33 }
         if commas[i] >= 10 { return false }

@@ -32,14 +32,21 @@ enum Tag: UInt8 {
         }
     }
 
-    /// Never part of the main text.
+    /// Never part of the main text: controls and embedded objects.
     var isDropped: Bool {
         switch self {
-        case .nav, .button, .select, .input, .textarea, .label, .aside, .footer, .menu, .dialog, .canvas, .map, .noembed,
-             .frame, .frameset:
+        case .button, .select, .input, .textarea, .label, .canvas, .map, .noembed, .frame, .frameset:
             return true
         default:
             return false
+        }
+    }
+
+    /// Page furniture: navigation, side boxes, footers.
+    var isFurniture: Bool {
+        switch self {
+        case .nav, .aside, .footer, .menu, .dialog: return true
+        default: return false
         }
     }
 
