@@ -2,44 +2,97 @@ import CHTMLShim
 
 /// A parsed page as libxml2's recovering HTML parser sees it, flattened: elements and text
 /// nodes in document order, each with its parent. Script, style and similar contents are
-/// already gone (see `sieve_html.h`).
+/// already gone (see `sieve_html.h`). Texts stay UTF-8 bytes in one buffer.
 struct HTMLTree {
     struct Node {
         /// Index of the parent element, -1 for the root.
         var parent: Int
         /// The element's tag (`.textNode` for text nodes).
         var tag: Tag
-        /// Element: `class id role itemprop`, lowercased. Text: the text.
-        var text: String
+        /// Element: `class id role itemprop`, lowercased. Text: the text. A range of `bytes`.
+        var start: Int
+        var length: Int
         var hidden: Bool
         var isText: Bool { tag == .textNode }
     }
 
     var nodes: [Node] = []
     var children: [[Int]] = []
+    /// All texts and attributes, UTF-8.
+    var bytes: [UInt8] = []
 
     /// Parses UTF-8 bytes. An empty tree when the page has no elements.
     init(utf8 page: [UInt8]) {
         // libxml2 stops at a NUL byte; some pages have them in the middle.
-        var bytes = page
-        if bytes.contains(0) { bytes = bytes.map { $0 == 0 ? 0x20 : $0 } }
-        guard let document = bytes.withUnsafeBufferPointer({ sieve_html_parse($0.baseAddress, Int32($0.count)) }) else { return }
+        var input = page
+        if input.contains(0) { input = input.map { $0 == 0 ? 0x20 : $0 } }
+        guard let document = input.withUnsafeBufferPointer({ sieve_html_parse($0.baseAddress, Int32($0.count)) }) else { return }
         defer { sieve_html_free(document) }
         let count = Int(sieve_html_node_count(document))
         guard count > 0, let raw = sieve_html_nodes(document), let strings = sieve_html_strings(document) else { return }
-        func string(_ offset: Int32, _ length: Int32) -> String {
-            String(decoding: UnsafeBufferPointer(start: strings + Int(offset), count: Int(length)), as: UTF8.self)
+        var used = 0
+        for i in 0..<count {
+            used = max(used, Int(raw[i].text + raw[i].text_length), Int(raw[i].name + raw[i].name_length))
         }
+        bytes = Array(UnsafeBufferPointer(start: strings, count: used))
         nodes.reserveCapacity(count)
         children = Array(repeating: [], count: count)
         for i in 0..<count {
             let n = raw[i]
-            let tag = n.kind == 1 ? Tag(name: string(n.name, n.name_length)) : .textNode
-            nodes.append(Node(parent: Int(n.parent), tag: tag, text: string(n.text, n.text_length), hidden: n.flags & 1 != 0))
+            let tag = n.kind == 1
+                ? Tag(name: String(decoding: bytes[Int(n.name)..<Int(n.name + n.name_length)], as: UTF8.self)) : .textNode
+            nodes.append(Node(parent: Int(n.parent), tag: tag, start: Int(n.text), length: Int(n.text_length), hidden: n.flags & 1 != 0))
             if n.parent >= 0 { children[Int(n.parent)].append(i) }
         }
     }
 
+    /// A node's text (or attributes) as bytes.
+    func slice(_ i: Int) -> ArraySlice<UInt8> { bytes[nodes[i].start..<nodes[i].start + nodes[i].length] }
+
     /// The first element with this tag, in document order.
     func first(_ tag: Tag) -> Int? { nodes.firstIndex { $0.tag == tag } }
+}
+
+/// What a UTF-8 sequence means for text layout.
+enum UTF8Class {
+    case space, ignorable, comma, other
+
+    /// The length of the sequence that starts with `lead`.
+    @inline(__always) static func length(_ lead: UInt8) -> Int {
+        lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+    }
+
+    /// White space (ASCII and the Unicode space separators), characters that are layout
+    /// hints rather than text (soft hyphen, zero-width space, byte-order mark), commas
+    /// (`,` `，` `、`), or anything else; `bytes[i..<i + n]` is one sequence.
+    @inline(__always) static func of(_ bytes: ArraySlice<UInt8>, _ i: Int, _ n: Int) -> UTF8Class {
+        let b = bytes[i]
+        if n == 1 {
+            if b == 0x20 || (0x09...0x0D).contains(b) { return .space }
+            return b == 0x2C ? .comma : .other
+        }
+        guard i + n <= bytes.endIndex else { return .other }
+        if n == 2 && b == 0xC2 {
+            switch bytes[i + 1] {
+            case 0xA0, 0x85: return .space
+            case 0xAD: return .ignorable
+            default: return .other
+            }
+        }
+        if n == 3 {
+            let c = bytes[i + 1], d = bytes[i + 2]
+            switch (b, c) {
+            case (0xE2, 0x80):
+                if d <= 0x8A || d == 0xA8 || d == 0xA9 || d == 0xAF { return .space }
+                return d == 0x8B ? .ignorable : .other
+            case (0xE2, 0x81): return d == 0x9F ? .space : .other
+            case (0xE1, 0x9A): return d == 0x80 ? .space : .other
+            case (0xE3, 0x80): return d == 0x80 ? .space : d == 0x81 ? .comma : .other
+            case (0xEF, 0xBB): return d == 0xBF ? .ignorable : .other
+            case (0xEF, 0xBC): return d == 0x8C ? .comma : .other
+            default: return .other
+            }
+        }
+        return .other
+    }
 }

@@ -89,8 +89,8 @@ struct MainText {
     private static func attributeFlags(_ tree: HTMLTree) -> (unlikely: [Bool], weight: [Int]) {
         var unlikely = Array(repeating: false, count: tree.nodes.count)
         var weight = Array(repeating: 0, count: tree.nodes.count)
-        for (i, node) in tree.nodes.enumerated() where !node.isText && !node.text.isEmpty {
-            let attributes = Array(node.text.utf8)
+        for (i, node) in tree.nodes.enumerated() where !node.isText && node.length > 0 {
+            let attributes = Array(tree.slice(i))
             unlikely[i] = matches(attributes, unlikelyBytes) && !matches(attributes, maybeBytes)
             if matches(attributes, negativeBytes) { weight[i] -= 25 }
             if matches(attributes, positiveBytes) { weight[i] += 25 }
@@ -140,11 +140,16 @@ struct MainText {
             let node = tree.nodes[i]
             if node.isText {
                 var length = 0, previousSpace = true
-                for scalar in node.text.unicodeScalars {
-                    let space = scalar.isSpace
+                let text = tree.slice(i)
+                var k = text.startIndex
+                while k < text.endIndex {
+                    let n = UTF8Class.length(text[k])
+                    let kind = UTF8Class.of(text, k, n)
+                    let space = kind == .space
                     if !(space && previousSpace) { length += 1 }
-                    if scalar == "," || scalar == "，" || scalar == "、" { commas[i] += 1 }
+                    if kind == .comma { commas[i] += 1 }
                     previousSpace = space
+                    k += n
                 }
                 textLength[i] = length
             } else if node.tag == .a {
@@ -281,7 +286,7 @@ struct MainText {
     private func endsSentence(_ i: Int) -> Bool {
         var last = i
         while let child = tree.children[last].last { last = child }
-        let text = tree.nodes[last].text.trimmingWhitespace()
+        let text = String(decoding: tree.slice(last), as: UTF8.self).trimmingWhitespace()
         return text.hasSuffix(".") || text.hasSuffix("!") || text.hasSuffix("?") || text.hasSuffix("。")
     }
 
@@ -316,50 +321,57 @@ struct MainText {
         guard !removed[i] else { return }
         let node = tree.nodes[i]
         if node.isText {
-            out.append(node.text, preserve: inPre)
+            out.append(tree.slice(i), preserve: inPre)
             return
         }
         if dropInside(i) { return }
         let block = node.tag.isBlock
         if block { out.newline() }
-        if node.tag == .td || node.tag == .th { out.append(" ", preserve: false) }
+        if node.tag == .td || node.tag == .th { out.space() }
         for child in tree.children[i] { write(child, into: &out, inPre: inPre || node.tag == .pre) }
         if block { out.newline() }
     }
 }
 
-/// Builds text from pieces: collapses whitespace, trims lines, drops empty lines.
+/// Builds text from UTF-8 pieces: collapses white space, drops soft hyphens and
+/// zero-width characters, trims lines, drops empty lines.
 struct TextWriter {
     private var lines: [String] = []
-    private var current = ""
+    private var current: [UInt8] = []
     private var pendingSpace = false
 
-    mutating func append(_ text: String, preserve: Bool) {
+    mutating func append(_ text: ArraySlice<UInt8>, preserve: Bool) {
         if preserve {
-            let parts = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for (k, part) in parts.enumerated() {
+            for (k, part) in text.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
                 if k > 0 { newline() }
-                current += part
+                current.append(contentsOf: part)
             }
             return
         }
-        for scalar in text.unicodeScalars {
-            // Soft hyphens and zero-width characters are layout hints, not text.
-            if scalar == "\u{AD}" || scalar == "\u{200B}" || scalar == "\u{FEFF}" { continue }
-            if scalar.isSpace {
+        var i = text.startIndex
+        while i < text.endIndex {
+            let n = min(UTF8Class.length(text[i]), text.endIndex - i)
+            switch UTF8Class.of(text, i, n) {
+            case .space:
                 pendingSpace = true
-            } else {
-                if pendingSpace && !current.isEmpty { current.unicodeScalars.append(" ") }
+            case .ignorable:
+                break
+            case .comma, .other:
+                if pendingSpace && !current.isEmpty { current.append(0x20) }
                 pendingSpace = false
-                current.unicodeScalars.append(scalar)
+                current.append(contentsOf: text[i..<i + n])
             }
+            i += n
         }
     }
 
+    /// A word separator, as white space in the text would be.
+    mutating func space() { pendingSpace = true }
+
     mutating func newline() {
-        let line = current.trimmingWhitespace()
+        let line = String(decoding: current, as: UTF8.self).trimmingWhitespace()
         if !line.isEmpty { lines.append(line) }
-        current = ""
+        current.removeAll(keepingCapacity: true)
         pendingSpace = false
     }
 
