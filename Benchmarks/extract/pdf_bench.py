@@ -109,6 +109,23 @@ def main():
         "pdftotext, a process per file": lambda: [pdftotext(os.path.join(DATA, r["file"])) for r in readable],
         "pypdfium2, in-process": lambda: [pdfium(os.path.join(DATA, r["file"])) for r in readable],
     }
+    scaling = {
+        "sieve, 8 copies, 1 thread": lambda: sieve_many(1),
+        "sieve, 8 copies, 2 threads": lambda: sieve_many(2),
+    }
+    # Thread scaling needs more files than the largest one's share of the pages.
+    many = os.path.join(ROOT, ".build-bench", "extract", "pdfs-x8")
+    os.makedirs(many, exist_ok=True)
+    for k in range(8):
+        for r in readable:
+            link = os.path.join(many, f"{k}-{r['file']}")
+            if not os.path.exists(link):
+                os.symlink(os.path.abspath(os.path.join(DATA, r["file"])), link)
+
+    def sieve_many(threads):
+        subprocess.run([SIEVE, "extract", many, "-o", os.path.join(ROOT, ".build-bench", "extract", "pdfs-x8.jsonl"),
+                        "--threads", str(threads), "--no-progress"], check=True, stderr=subprocess.DEVNULL)
+
     print(f"\nspeed over {len(readable)} readable files, {pages} pages, median of {args.repeats}:")
     for name, run in runs.items():
         times = []
@@ -117,6 +134,13 @@ def main():
             run()
             times.append(time.perf_counter() - t)
         print(f"  {name:32s} {pages / statistics.median(times):7.1f} pages/s")
+    for name, run in scaling.items():
+        times = []
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - t)
+        print(f"  {name:32s} {8 * pages / statistics.median(times):7.1f} pages/s")
 
 
 if __name__ == "__main__":
