@@ -242,9 +242,9 @@ struct MainText {
             return [tree.first(.body) ?? 0].filter { tree.nodes.indices.contains($0) }
         }
         var chosen = top.node
-        // Several candidates nearly as good as the best one are parts of one article split
+        // Several candidates at least 60% as good as the best one are parts of one article split
         // into sections: the article is the closest ancestor holding three of them.
-        let alternatives = final.filter { $0.key != top.node && $0.value >= top.score * 0.75 }
+        let alternatives = final.filter { $0.key != top.node && $0.value >= top.score * 0.6 }
             .sorted { $0.value > $1.value }.prefix(5).map(\.key)
         if alternatives.count >= 3 {
             func isInside(_ node: Int, _ ancestor: Int) -> Bool {
@@ -304,7 +304,12 @@ struct MainText {
         let weight = classWeight(i)
         if weight < 0 && Double(weight) + Double(textLength[i]) / 100 + Double(commas[i]) < 0 { return true }
         let density = linkDensity(i)
-        if node.tag.isHeading { return density > 0.33 }
+        if node.tag.isHeading {
+            // A heading wrapped in a link is a teaser for another page.
+            let parent = node.parent, grandparent = parent >= 0 ? tree.nodes[parent].parent : -1
+            if (parent >= 0 && tree.nodes[parent].tag == .a) || (grandparent >= 0 && tree.nodes[grandparent].tag == .a) { return true }
+            return density > 0.33
+        }
         if commas[i] >= 10 { return false }
         if textLength[i] == 0 { return false }
         return density > 0.5

@@ -32,10 +32,11 @@ enum Tag: UInt8 {
         }
     }
 
-    /// Never part of the main text: controls and embedded objects.
+    /// Never part of the main text: controls, embedded objects, and image captions
+    /// (photo credits and fragments, not prose).
     var isDropped: Bool {
         switch self {
-        case .button, .select, .input, .textarea, .label, .canvas, .map, .noembed, .frame, .frameset:
+        case .button, .select, .input, .textarea, .label, .canvas, .map, .noembed, .frame, .frameset, .figcaption:
             return true
         default:
             return false
