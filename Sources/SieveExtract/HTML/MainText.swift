@@ -277,7 +277,7 @@ struct MainText {
             if sibling == chosen { return true }
             guard !removed[sibling], !tree.nodes[sibling].isText else { return false }
             if let s = final[sibling], s >= threshold { return true }
-            guard tree.nodes[sibling].tag == .p else { return false }
+            guard isParagraph(sibling) else { return false }
             let length = textLength[sibling], density = linkDensity(sibling)
             return (length > 80 && density < 0.25) || (length > 0 && length <= 80 && density == 0 && endsSentence(sibling))
         }
