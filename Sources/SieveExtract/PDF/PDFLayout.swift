@@ -24,28 +24,49 @@ enum PDFLayout {
         var lines: [Line] = []
         var current = Line(text: "")
         var k = 0
-        for scalar in page.text.unicodeScalars {
+        let (scalars, boxes) = marksInPlace(page)
+        for scalar in scalars {
             defer { k += 1 }
             if scalar == "\n" {
                 if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
                 current = Line(text: "")
                 continue
             }
-            if !scalar.isSpace, 4 * k + 3 < page.boxes.count, !current.isEmpty,
-               page.boxes[4 * k] - current.x1 > max(5, current.height * 0.6),
-               current.x1 < page.width * 0.6, page.boxes[4 * k] > page.width * 0.4 {
+            if !scalar.isSpace, 4 * k + 3 < boxes.count, !current.isEmpty,
+               boxes[4 * k] - current.x1 > max(5, current.height * 0.6),
+               current.x1 < page.width * 0.6, boxes[4 * k] > page.width * 0.4 {
                 lines.append(current)
                 current = Line(text: "")
             }
             current.text.unicodeScalars.append(scalar)
-            guard !scalar.isSpace, 4 * k + 3 < page.boxes.count else { continue }
-            current.x0 = min(current.x0, page.boxes[4 * k])
-            current.y0 = min(current.y0, page.boxes[4 * k + 1])
-            current.x1 = max(current.x1, page.boxes[4 * k + 2])
-            current.y1 = max(current.y1, page.boxes[4 * k + 3])
+            guard !scalar.isSpace, 4 * k + 3 < boxes.count else { continue }
+            current.x0 = min(current.x0, boxes[4 * k])
+            current.y0 = min(current.y0, boxes[4 * k + 1])
+            current.x1 = max(current.x1, boxes[4 * k + 2])
+            current.y1 = max(current.y1, boxes[4 * k + 3])
         }
         if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
         return lines
+    }
+
+    /// The page's characters with combining marks after their base: poppler orders a
+    /// zero-width mark (a Thai tone mark drawn at the right edge of its consonant) by its x
+    /// position, which puts it after the next character. A mark that starts within the
+    /// first 30% of the character before it belongs to the one before that.
+    static func marksInPlace(_ page: PDFPage) -> (scalars: [Unicode.Scalar], boxes: [Double]) {
+        var scalars = Array(page.text.unicodeScalars)
+        guard page.boxes.count >= scalars.count * 4 else { return (scalars, page.boxes) }
+        var boxes = (0..<scalars.count).map { Array(page.boxes[4 * $0..<4 * $0 + 4]) }
+        for k in 2..<max(2, scalars.count) {
+            let mark = scalars[k], previous = scalars[k - 1]
+            guard mark.properties.generalCategory == .nonspacingMark,
+                  previous.properties.generalCategory != .nonspacingMark, !previous.isSpace,
+                  boxes[k][2] - boxes[k][0] < 0.5,
+                  boxes[k][0] < boxes[k - 1][0] + 0.3 * (boxes[k - 1][2] - boxes[k - 1][0]) else { continue }
+            scalars.swapAt(k, k - 1)
+            boxes.swapAt(k, k - 1)
+        }
+        return (scalars, boxes.flatMap { $0 })
     }
 
     struct Block {
