@@ -103,6 +103,18 @@ final class PDFExtractorTests: XCTestCase {
         XCTAssertEqual(PDFLayout.documentText(pages), zip(bodies, endings).map { $0.dropLast() + $1 }.joined(separator: "\n\n"))
     }
 
+    func testCombiningMarksGoBackToTheirBase() {
+        // ท (489.8–496.7), ง (496.8–502.3), then ้ drawn at 497.1 with no width: it belongs
+        // to ท, as on page 1 of gen_udhr_th_lo.pdf.
+        let page = PDFPage(text: "ทง\u{E49}", boxes: [489.8, 130, 496.7, 144, 496.8, 130, 502.3, 144, 497.1, 130, 497.1, 144],
+                           width: 595, height: 842)
+        XCTAssertEqual(String(String.UnicodeScalarView(PDFLayout.marksInPlace(page).scalars)), "ท\u{E49}ง")
+        // A mark over the right part of the character before it stays.
+        let kept = PDFPage(text: "ทง\u{E49}", boxes: [489.8, 130, 496.7, 144, 496.8, 130, 502.3, 144, 501.0, 130, 501.0, 144],
+                           width: 595, height: 842)
+        XCTAssertEqual(String(String.UnicodeScalarView(PDFLayout.marksInPlace(kept).scalars)), "ทง\u{E49}")
+    }
+
     func testWorkerCrashesAndHangsAreContained() {
         let crashing = PDFWorkerPool(command: ["/bin/sh", "-c", "head -c 8 > /dev/null; exit 3"], workers: 1, timeout: 10)
         guard case .crashed(let message) = crashing.extract(Array("%PDF-1.4".utf8)) else { return XCTFail("no crash reported") }
