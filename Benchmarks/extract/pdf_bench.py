@@ -127,20 +127,19 @@ def main():
                         "--threads", str(threads), "--no-progress"], check=True, stderr=subprocess.DEVNULL)
 
     print(f"\nspeed over {len(readable)} readable files, {pages} pages, median of {args.repeats}:")
+
+    def median_seconds(run):
+        times = []
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
     for name, run in runs.items():
-        times = []
-        for _ in range(args.repeats):
-            t = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - t)
-        print(f"  {name:32s} {pages / statistics.median(times):7.1f} pages/s")
+        print(f"  {name:32s} {pages / median_seconds(run):7.1f} pages/s")
     for name, run in scaling.items():
-        times = []
-        for _ in range(args.repeats):
-            t = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - t)
-        print(f"  {name:32s} {8 * pages / statistics.median(times):7.1f} pages/s")
+        print(f"  {name:32s} {8 * pages / median_seconds(run):7.1f} pages/s")
 
 
 if __name__ == "__main__":

@@ -31,8 +31,6 @@ public final class PDFWorkerPool: @unchecked Sendable {
         self.command = command
         self.workers = max(1, workers)
         self.timeout = timeout
-        // A worker that died must not kill us when we write to its pipe.
-        signal(SIGPIPE, SIG_IGN)
     }
 
     deinit { for worker in idle { worker.stop() } }
@@ -127,6 +125,9 @@ public final class PDFWorkerPool: @unchecked Sendable {
         let output = Pipe()
 
         init(command: [String]) throws {
+            // A worker that died must not kill us when we write to its pipe (set only once
+            // a worker exists, so that `sieve cat … | head` still ends quietly).
+            signal(SIGPIPE, SIG_IGN)
             process.executableURL = URL(fileURLWithPath: command[0])
             process.arguments = Array(command.dropFirst())
             process.standardInput = input
