@@ -40,6 +40,7 @@ CREATE TABLE units (
     status      TEXT    NOT NULL CHECK (status IN ('done')),
     output      TEXT    NOT NULL,  -- its documents file or token part
     stats       TEXT    NOT NULL,  -- its statistics, as JSON
+    inputs      TEXT    NOT NULL,  -- documents read and failed per input file, as JSON
     PRIMARY KEY (task_index, unit)
 );
 

@@ -117,14 +117,17 @@ public struct PipelineRun {
         let todo = alreadyComplete ? [] : try mine.filter { !(try reusable($0, requireOutput: true)) }
         try manifest.forgetUnits(todo.map(\.index), task: taskIndex)
 
+        // What earlier runs did counts too: their units' statistics and per-input counts.
+        let redo = Set(todo.map(\.index))
         var unitStats: [Int: RunStats] = [:]
-        for unit in mine where !todo.contains(where: { $0.index == unit.index }) { unitStats[unit.index] = finished[unit.index]!.stats }
+        for unit in mine where !redo.contains(unit.index) { unitStats[unit.index] = finished[unit.index]!.stats }
         let unitsByIndex = Dictionary(uniqueKeysWithValues: mine.map { ($0.index, $0) })
         var remaining = Dictionary(uniqueKeysWithValues: unitsOfFile.map { ($0.key, Set($0.value)) })
         var counts: [String: InputCounts] = [:]
+        let pathOf = Dictionary(paths.map { (manifest.stored($0), $0) }, uniquingKeysWith: { a, _ in a })
         for (index, stats) in unitStats {
-            for (path, c) in stats.inputs { counts[path, default: InputCounts()].merge(c) }
-            for path in remaining.keys { remaining[path]!.remove(index) }
+            for (stored, c) in stats.inputs { counts[pathOf[stored] ?? stored, default: InputCounts()].merge(c) }
+            for segment in unitsByIndex[index]!.segments { remaining[segment.file.path]?.remove(index) }
         }
 
         let outputDirectory = kind == .shards ? out + "/.sieve/parts" : out + "/documents"

@@ -60,11 +60,15 @@ public struct Incident: Sendable, Codable, Equatable {
 }
 
 /// What was read from one input file.
-public struct InputCounts: Sendable, Equatable {
+public struct InputCounts: Sendable, Equatable, Codable {
     public var documentsRead = 0
     public var documentsFailed = 0
     /// The first problem with the whole file (`read:truncated_stream: …`), if any.
     public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case documentsRead = "documents_read", documentsFailed = "documents_failed", error
+    }
 
     public init() {}
 

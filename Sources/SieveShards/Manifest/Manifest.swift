@@ -93,7 +93,8 @@ extension Manifest {
         }
     }
 
-    /// A finished unit as an earlier run recorded it.
+    /// A finished unit as an earlier run recorded it; `stats.inputs` is keyed by stored
+    /// (manifest-relative) paths.
     public struct FinishedUnit {
         public var segments: String
         public var output: String
@@ -155,9 +156,12 @@ extension Manifest {
     /// Units an earlier run finished, by unit index.
     public func finishedUnits(task: Int) throws -> [Int: FinishedUnit] {
         var units: [Int: FinishedUnit] = [:]
-        for row in try db.query("SELECT unit, segments, output, stats FROM units WHERE task_index = ?", [.int(Int64(task))]) {
+        for row in try db.query("SELECT unit, segments, output, stats, inputs FROM units WHERE task_index = ?", [.int(Int64(task))]) {
             guard let unit = row[0].int, let segments = row[1].string, let output = row[2].string, let stats = row[3].string,
-                  let decoded = try? JSONDecoder().decode(RunStats.self, from: Data(stats.utf8)) else { continue }
+                  let inputs = row[4].string,
+                  var decoded = try? JSONDecoder().decode(RunStats.self, from: Data(stats.utf8)),
+                  let counts = try? JSONDecoder().decode([String: InputCounts].self, from: Data(inputs.utf8)) else { continue }
+            decoded.inputs = counts  // by stored (relative) path
             units[unit] = FinishedUnit(segments: segments, output: resolved(output), stats: decoded)
         }
         return units
@@ -178,9 +182,11 @@ extension Manifest {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let statsJSON = String(decoding: try encoder.encode(stats), as: UTF8.self)
+        let inputsJSON = String(decoding: try encoder.encode(Dictionary(uniqueKeysWithValues: stats.inputs.map { (stored($0.key), $0.value) })),
+                                as: UTF8.self)
         try db.transaction {
-            try db.query("INSERT OR REPLACE INTO units (task_index, unit, segments, status, output, stats) VALUES (?, ?, ?, 'done', ?, ?)",
-                         [.int(Int64(task)), .int(Int64(unit)), .text(segments), .text(stored(output)), .text(statsJSON)])
+            try db.query("INSERT OR REPLACE INTO units (task_index, unit, segments, status, output, stats, inputs) VALUES (?, ?, ?, 'done', ?, ?, ?)",
+                         [.int(Int64(task)), .int(Int64(unit)), .text(segments), .text(stored(output)), .text(statsJSON), .text(inputsJSON)])
             let update = try db.prepare("""
                 UPDATE inputs SET status = 'done', documents_read = ?, documents_failed = ?, error = ?
                 WHERE path = ? AND task_index = ?
