@@ -103,6 +103,24 @@ final class PDFExtractorTests: XCTestCase {
         XCTAssertEqual(PDFLayout.documentText(pages), zip(bodies, endings).map { $0.dropLast() + $1 }.joined(separator: "\n\n"))
     }
 
+    func testTwoColumnsAreReadInOrderAndAMarkOnTheGutterOnce() {
+        // Left and right column lines side by side (poppler order: interleaved), and a
+        // one-character block on the gutter (a footnote mark, say).
+        var text = "", boxes: [Double] = []
+        func line(_ s: String, x: Double, y: Double) {
+            for (k, _) in s.unicodeScalars.enumerated() { boxes += [x + 4 * Double(k), y, x + 4 * Double(k) + 4, y + 10] }
+            boxes += [0, 0, 0, 0]
+            text += s + "\n"
+        }
+        for row in 0..<6 {
+            line("left column line number \(row)", x: 50, y: 100 + 14 * Double(row))
+            line("right column line number \(row)", x: 320, y: 100 + 14 * Double(row))
+        }
+        line("*", x: 296, y: 300)
+        let ordered = PDFLayout.ordered(PDFPage(text: text, boxes: boxes, width: 600, height: 800))
+        XCTAssertEqual(ordered, (0..<6).map { "left column line number \($0)" } + ["*"] + (0..<6).map { "right column line number \($0)" })
+    }
+
     func testCombiningMarksGoBackToTheirBase() {
         // ท (489.8–496.7), ง (496.8–502.3), then ้ drawn at 497.1 with no width: it belongs
         // to ท, as on page 1 of gen_udhr_th_lo.pdf.

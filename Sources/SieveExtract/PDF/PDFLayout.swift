@@ -55,18 +55,18 @@ enum PDFLayout {
     /// first 30% of the character before it belongs to the one before that.
     static func marksInPlace(_ page: PDFPage) -> (scalars: [Unicode.Scalar], boxes: [Double]) {
         var scalars = Array(page.text.unicodeScalars)
-        guard page.boxes.count >= scalars.count * 4 else { return (scalars, page.boxes) }
-        var boxes = (0..<scalars.count).map { Array(page.boxes[4 * $0..<4 * $0 + 4]) }
+        var boxes = page.boxes
+        guard boxes.count >= scalars.count * 4 else { return (scalars, boxes) }
         for k in 2..<max(2, scalars.count) {
             let mark = scalars[k], previous = scalars[k - 1]
             guard mark.properties.generalCategory == .nonspacingMark,
                   previous.properties.generalCategory != .nonspacingMark, !previous.isSpace,
-                  boxes[k][2] - boxes[k][0] < 0.5,
-                  boxes[k][0] < boxes[k - 1][0] + 0.3 * (boxes[k - 1][2] - boxes[k - 1][0]) else { continue }
+                  boxes[4 * k + 2] - boxes[4 * k] < 0.5,
+                  boxes[4 * k] < boxes[4 * k - 4] + 0.3 * (boxes[4 * k - 2] - boxes[4 * k - 4]) else { continue }
             scalars.swapAt(k, k - 1)
-            boxes.swapAt(k, k - 1)
+            for j in 0..<4 { boxes.swapAt(4 * k + j, 4 * k - 4 + j) }
         }
-        return (scalars, boxes.flatMap { $0 })
+        return (scalars, boxes)
     }
 
     struct Block {
@@ -101,8 +101,13 @@ enum PDFLayout {
     static func ordered(_ page: PDFPage) -> [String] {
         let blocks = blocks(lines(page))
         let middle = page.width / 2, slack = page.width * 0.02
-        let left = blocks.filter { $0.x1 <= middle + slack && $0.x1 > $0.x0 }
-        let right = blocks.filter { $0.x0 >= middle - slack && $0.x1 > $0.x0 }
+        // Each block once: left of the middle, right of it, or across (full width).
+        let sides = blocks.map { b -> Side in
+            guard b.x1 > b.x0 else { return .full }
+            return b.x1 <= middle + slack ? .left : b.x0 >= middle - slack ? .right : .full
+        }
+        func on(_ side: Side) -> [Block] { blocks.indices.filter { sides[$0] == side }.map { blocks[$0] } }
+        let left = on(.left), right = on(.right)
         // Two columns: most of the text in blocks on one side of the middle, both sides
         // substantial, and side by side somewhere (tables and short lines are not columns).
         func characters(_ list: [Block]) -> Int { list.reduce(0) { $0 + $1.lines.reduce(0) { $0 + $1.text.count } } }
@@ -112,8 +117,7 @@ enum PDFLayout {
         guard sideBySide, (onLeft + onRight) * 10 >= total * 6, onLeft * 5 >= total, onRight * 5 >= total else {
             return blocks.flatMap { $0.lines.map(\.text) }
         }
-        let full = blocks.filter { b in !left.contains { $0.y0 == b.y0 && $0.x0 == b.x0 } && !right.contains { $0.y0 == b.y0 && $0.x0 == b.x0 } }
-            .sorted { $0.y0 < $1.y0 }
+        let full = on(.full).sorted { $0.y0 < $1.y0 }
         func band(_ b: Block) -> Int { full.filter { $0.y0 < b.y0 }.count }
         var out: [String] = []
         for k in 0...full.count {
@@ -124,6 +128,8 @@ enum PDFLayout {
         }
         return out
     }
+
+    private enum Side { case left, right, full }
 
     /// Right-aligned lines of Arabic or Hebrew text of different lengths look like
     /// columns; such pages keep poppler's order.
