@@ -16,25 +16,26 @@ public enum Charset {
 
     /// The page as UTF-8 (invalid bytes become U+FFFD) and the charset used.
     public static func toUTF8(_ bytes: [UInt8], httpCharset: String? = nil) -> ([UInt8], Decision) {
-        let decision = detect(bytes, httpCharset: httpCharset)
+        // Validated once: most pages are UTF-8 and are then used as they are.
+        let isUTF8 = String(validating: bytes, as: UTF8.self) != nil
+        let decision = detect(bytes, httpCharset: httpCharset, isUTF8: isUTF8)
         var body = bytes
         if decision.source == "bom" {
             body.removeFirst(decision.name == "UTF-8" ? 3 : 2)
         }
         if decision.name == "UTF-8" {
-            if let valid = String(validating: body, as: UTF8.self) { return (Array(valid.utf8), decision) }
-            return (Array(String(decoding: body, as: UTF8.self).utf8), decision)
+            return (isUTF8 ? body : Array(String(decoding: body, as: UTF8.self).utf8), decision)
         }
         return (convert(body, from: decision.name) ?? Array(String(decoding: body, as: UTF8.self).utf8), decision)
     }
 
-    static func detect(_ bytes: [UInt8], httpCharset: String?) -> Decision {
+    static func detect(_ bytes: [UInt8], httpCharset: String?, isUTF8: Bool) -> Decision {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return Decision(name: "UTF-8", source: "bom") }
         if bytes.starts(with: [0xFF, 0xFE]) { return Decision(name: "UTF-16LE", source: "bom") }
         if bytes.starts(with: [0xFE, 0xFF]) { return Decision(name: "UTF-16BE", source: "bom") }
         if let label = httpCharset, let name = known(label) { return Decision(name: name, source: "http") }
         if let label = metaCharset(bytes), let name = known(label) { return Decision(name: name, source: "meta") }
-        if String(validating: bytes, as: UTF8.self) != nil { return Decision(name: "UTF-8", source: "utf8") }
+        if isUTF8 { return Decision(name: "UTF-8", source: "utf8") }
         var name = [CChar](repeating: 0, count: 64)
         let sample = Array(bytes.prefix(1 << 14))
         if sieve_detect_charset(sample, Int32(sample.count), &name, 64) >= 0,
