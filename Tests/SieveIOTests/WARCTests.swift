@@ -104,4 +104,27 @@ final class WARCTests: XCTestCase {
         XCTAssertEqual(junk.map { $0["text"] as! String }, edge.map { $0["text"] as! String })
         XCTAssertEqual(junkStats[stage: "read"].errors["read:warc_malformed_record"], 1)
     }
+
+    func testOversizedRecordsAndPagesWithoutTextAreSkippedAndCounted() throws {
+        // Records larger than max_document_bytes are skipped as they stream past; the
+        // records after them are read as usual.
+        let path = try path("made-benchmark-pages.warc.gz")
+        let (all, _) = try documents([path])
+        var options = ReadOptions()
+        options.maxDocumentBytes = 60_000
+        let (output, stats) = try Read.all([path], options: options)
+        let kept = try Fixtures.objects(output)
+        let tooLarge = stats[stage: "read"].drops["read:document_too_large"] ?? 0
+        XCTAssertGreaterThan(tooLarge, 10)
+        XCTAssertGreaterThan(kept.count, 50)
+        let texts = Dictionary(uniqueKeysWithValues: all.map { ($0["id"] as! String, $0["text"] as! String) })
+        for doc in kept { XCTAssertEqual(texts[doc["id"] as! String], doc["text"] as? String) }
+        // A page with no visible text (a script and an image) gives no document, and says so.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let page = try dir.write("empty.html", "<html><body><script>show()</script><img src='a.png'><div hidden>x</div></body></html>")
+        let (none, noneStats) = try Read.all([page])
+        XCTAssertTrue(none.isEmpty)
+        XCTAssertEqual(noneStats[stage: "read"].drops["read:no_main_text"], 1)
+    }
 }
