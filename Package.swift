@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveExtract", "SieveTestSupport", "CZstd", "CZlib"]),
         .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SieveExtractTests", dependencies: ["SieveExtract"]),
+        .testTarget(name: "SieveExtractTests", dependencies: ["SieveExtract", "SieveTestSupport"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveTestSupport"]),
     ],

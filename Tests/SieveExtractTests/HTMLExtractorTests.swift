@@ -1,17 +1,12 @@
 import Foundation
 import XCTest
 @testable import SieveExtract
+import SieveTestSupport
 
 /// HTML main-text extraction on real pages from ../shared/data/html and on small pages.
 final class HTMLExtractorTests: XCTestCase {
-    static let html = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/data/html").standardized.path
-
     func page(_ file: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: Self.html + "/" + file) else {
-            throw XCTSkip("\(file) is missing: the tests read reference data from ../shared/data")
-        }
-        return Array(data)
+        Array(try Data(contentsOf: URL(fileURLWithPath: try SharedData.path("html/" + file))))
     }
 
     /// The scrapinghub benchmark's metric for one page: F1 of 4-token shingles of \w+ tokens.
@@ -34,7 +29,7 @@ final class HTMLExtractorTests: XCTestCase {
     }
 
     func groundTruth(_ id: String) throws -> String {
-        let lines = try String(contentsOfFile: Self.html + "/ground_truth.jsonl", encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: try SharedData.path("html/ground_truth.jsonl"), encoding: .utf8).split(separator: "\n")
         for line in lines {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             if object["id"] as? String == id { return object["article_body"] as! String }

@@ -1,17 +1,12 @@
 import Foundation
 import XCTest
 @testable import SieveExtract
+import SieveTestSupport
 
 /// PDF text extraction on files from ../shared/data/pdf, and the worker pool.
 final class PDFExtractorTests: XCTestCase {
-    static let pdf = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/data/pdf").standardized.path
-
     func bytes(_ name: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: Self.pdf + "/" + name) else {
-            throw XCTSkip("\(name) is missing: the tests read reference data from ../shared/data")
-        }
-        return Array(data)
+        Array(try Data(contentsOf: URL(fileURLWithPath: try SharedData.path("pdf/" + name))))
     }
 
     /// 1 − word-level edit distance / length: order matters, unlike bag-of-words scores.
@@ -40,7 +35,7 @@ final class PDFExtractorTests: XCTestCase {
         // poppler alone puts the right column's first block before the left column's rest
         // (pdftotext scores 0.48 on this file); Sieve's order follows the columns.
         let d = try document("gen_gpl3_en_2col_pdflatex.pdf")
-        let truth = try String(contentsOfFile: Self.pdf + "/gen_gpl3_en_2col_pdflatex.txt", encoding: .utf8)
+        let truth = try String(contentsOfFile: try SharedData.path("pdf/gen_gpl3_en_2col_pdflatex.txt"), encoding: .utf8)
         XCTAssertGreaterThan(wordSimilarity(d.text, truth), 0.97)
         XCTAssertTrue(d.text.contains("changing it is not allowed.\nPreamble\nThe GNU General Public License is a free"))
         XCTAssertEqual(d.pages, 3)
@@ -49,7 +44,7 @@ final class PDFExtractorTests: XCTestCase {
     func testSingleColumnPagesKeepPopplersOrder() throws {
         // A one-column page with tables, side by side in places.
         for name in ["docling_2305.03393v1-pg9"] {
-            let truth = try String(contentsOfFile: Self.pdf + "/\(name).txt", encoding: .utf8)
+            let truth = try String(contentsOfFile: try SharedData.path("pdf/\(name).txt"), encoding: .utf8)
             XCTAssertGreaterThan(wordSimilarity(try document(name + ".pdf").text, truth), 0.6, name)
         }
     }

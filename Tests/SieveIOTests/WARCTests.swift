@@ -7,16 +7,7 @@ import SieveTestSupport
 
 /// WARC reading on the real and edge-case files of ../shared/data/warc, and on damaged copies.
 final class WARCTests: XCTestCase {
-    static let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/data").standardized.path
-
-    func path(_ name: String) throws -> String {
-        let p = Self.data + "/warc/" + name
-        guard FileManager.default.fileExists(atPath: p) else {
-            throw XCTSkip("\(name) is missing: the tests read reference data from ../shared/data")
-        }
-        return p
-    }
+    func path(_ name: String) throws -> String { try SharedData.path("warc/" + name) }
 
     func documents(_ paths: [String]) throws -> ([[String: Any]], RunStats) {
         let (output, stats) = try Read.all(paths)
@@ -35,7 +26,7 @@ final class WARCTests: XCTestCase {
             let file = record["file"] as! String
             guard file.hasSuffix(".html") else { continue }
             let id = String((record["warc_record_id"] as! String).dropFirst().dropLast())
-            let page = HTMLExtractor().extract(Array(try Data(contentsOf: URL(fileURLWithPath: Self.data + "/html/" + file))),
+            let page = HTMLExtractor().extract(Array(try Data(contentsOf: URL(fileURLWithPath: try SharedData.path("html/" + file)))),
                                                httpCharset: record["http_charset"] as? String)
             if !page.text.isEmpty { withText += 1 }
             guard let doc = byID[id] else {

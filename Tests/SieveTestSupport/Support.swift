@@ -2,6 +2,7 @@ import CZstd
 import Foundation
 import SieveCore
 import SieveIO
+import XCTest
 
 /// A fresh directory under /tmp, removed by `remove()`.
 public struct TemporaryDirectory {
@@ -202,5 +203,21 @@ public enum Read {
             output += sink.bytes
         }
         return (output, stats)
+    }
+}
+
+/// Reference material from outside the project, read from `../shared/data` beside the
+/// checkout (CI has it there); never copied into the repository.
+public enum SharedData {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../shared/data").standardized.path
+
+    /// The path of `relative` under `../shared/data`; skips the test when it is missing.
+    public static func path(_ relative: String) throws -> String {
+        let p = root + "/" + relative
+        guard FileManager.default.fileExists(atPath: p) else {
+            throw XCTSkip("\(p) is missing: the tests read reference data from ../shared/data")
+        }
+        return p
     }
 }

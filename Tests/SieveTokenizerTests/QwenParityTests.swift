@@ -1,21 +1,10 @@
 import Foundation
 import XCTest
 import SieveCore
+import SieveTestSupport
 @testable import SieveTokenizer
 
-/// Shared reference material, read from `../shared/data` beside the checkout.
-enum SharedData {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/data").standardized.path
-
-    static func path(_ relative: String) throws -> String {
-        let p = root + "/" + relative
-        guard FileManager.default.fileExists(atPath: p) else {
-            throw XCTSkip("\(p) is missing: the tests read reference data from ../shared/data")
-        }
-        return p
-    }
-
+extension SharedData {
     static func jsonLines(_ relative: String) throws -> [JSONValue] {
         let data = try Data(contentsOf: URL(fileURLWithPath: try path(relative)))
         return try data.split(separator: UInt8(ascii: "\n")).map { try JSONValue.parse(Array($0)) }

@@ -127,8 +127,7 @@ final class CommandTests: XCTestCase {
     }
 
     func testPDFsAreReadInWorkerProcessesAndFailuresRecorded() throws {
-        let pdf = ExamplePipelineTests.repository + "/../shared/data/pdf/"
-        guard FileManager.default.fileExists(atPath: pdf) else { throw XCTSkip("../shared/data/pdf is missing") }
+        let pdf = try SharedData.path("pdf") + "/"
         for name in ["gen_gpl3_en_2col_pdflatex.pdf", "gen_udhr_fr_encrypted_userpw.pdf", "gen_udhr_zh_scanned.pdf",
                      "ocrmypdf_invalid.pdf", "gen_empty.pdf"] {
             try FileManager.default.createDirectory(atPath: dir.file("pdfs"), withIntermediateDirectories: true)

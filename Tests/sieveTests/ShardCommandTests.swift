@@ -11,7 +11,6 @@ final class ShardCommandTests: XCTestCase {
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../..").standardized.path
-    static let qwen = repository + "/../shared/data/tokenizers/qwen2/tokenizer.json"
     static let tokenizer = repository + "/examples/tokenizer.json"
 
     /// The example corpus as JSONL with a `language` (and for some a `domain`) on every
@@ -46,11 +45,9 @@ final class ShardCommandTests: XCTestCase {
     }
 
     func testIndependentMegatronReaderGetsBackTheIdsOfSieveEncode() throws {
-        guard FileManager.default.fileExists(atPath: Self.qwen) else {
-            throw XCTSkip("../shared/data/tokenizers is missing: the tests read reference data from ../shared/data")
-        }
+        let qwen = try SharedData.path("tokenizers/qwen2/tokenizer.json")
         let records = try labelledCorpus()
-        let r = try Command.run(Command.sieve, ["tokenize", dir.file("corpus"), "--tokenizer", Self.qwen, "--out", dir.file("out"),
+        let r = try Command.run(Command.sieve, ["tokenize", dir.file("corpus"), "--tokenizer", qwen, "--out", dir.file("out"),
                                                 "--no-progress", "--threads", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let manifest = dir.file("out/manifest.sqlite")
@@ -70,7 +67,7 @@ final class ShardCommandTests: XCTestCase {
                 prefixes.append(dir.file("out/shards/\(language)/\(domain)/00000-00000"))
             }
         }
-        let encoded = try encode(records.map { $0["text"] as! String }, tokenizer: Self.qwen)
+        let encoded = try encode(records.map { $0["text"] as! String }, tokenizer: qwen)
         let expected = order.map { encoded[$0] + [151643] }
         // Megatron-LM's megatron-core reads them too when it is installed (it needs torch).
         let megatron = try Command.run("/usr/bin/env", ["python3", "-c", "import megatron.core.datasets.indexed_dataset"]).status == 0
