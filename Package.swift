@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SieveTokenizer", targets: ["SieveTokenizer"]),
         .library(name: "SieveShards", targets: ["SieveShards"]),
         .library(name: "SieveExtract", targets: ["SieveExtract"]),
+        .library(name: "SieveLangID", targets: ["SieveLangID"]),
         .library(name: "SievePipeline", targets: ["SievePipeline"]),
     ],
     dependencies: [
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "SieveCore"),
         .target(name: "SieveIO", dependencies: ["SieveCore", "SieveExtract", "CZstd", "CZlib"]),
         .target(name: "SieveText", dependencies: ["CICUShim"]),
+        .target(name: "SieveLangID", dependencies: ["SieveCore", "CICUShim"]),
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
         .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CPDFShim", "CICUShim"]),
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
@@ -49,7 +51,7 @@ let package = Package(
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveTokenizer", "SieveShards", "SievePipeline", "CMalloc",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveTokenizer", "SieveLangID", "SieveShards", "SievePipeline", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveExtractTests", dependencies: ["SieveExtract", "SieveTestSupport"]),
+        .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveTestSupport"]),
     ],

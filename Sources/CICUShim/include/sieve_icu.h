@@ -27,4 +27,18 @@ int32_t sieve_to_utf8(const char *charset, const uint8_t *src, int32_t length, u
 /// 1 when ICU has a converter for `charset`, else 0.
 int32_t sieve_charset_known(const char *charset);
 
+/// Fills, for every code point (0x110000 entries each): `scripts` with its ICU script
+/// code (UScriptCode, all below 256; 0 Common, 1 Inherited, 103 Unknown), `classes` with
+/// 1 for letters and marks (general category L*, M*), 2 for decimal digits, 3 for
+/// control, private-use, unassigned and surrogate code points, 0 otherwise, and
+/// `lower` (0x10000 entries) with the simple lowercase of each BMP code point.
+void sieve_script_tables(uint8_t *scripts, uint8_t *classes, uint16_t *lower);
+
+/// Writes the ISO 15924 code of ICU script `code` ("Latn", "Hani"; NUL-terminated) into
+/// `name`; returns its length, or -1 for a code ICU does not know.
+int32_t sieve_script_name(int32_t code, char *name, int32_t capacity);
+
+/// The ICU script code for an ISO 15924 code ("Latn"), or -1.
+int32_t sieve_script_code(const char *name);
+
 #endif

@@ -1,0 +1,195 @@
+import Foundation
+
+/// What language identification says about one text.
+public struct Detection: Sendable, Equatable {
+    /// The language code, or `und` when no registered language applies (see `reason`).
+    public var language: String
+    /// Probability that the text is in `language`: the model's calibrated probability
+    /// times the share of the text's letters in the language's script group (1 for a
+    /// language decided by its script alone, times that share); 0 for `und`.
+    public var score: Double
+    /// ISO 15924 code of the script with most letters (`Jpan` for Han with kana); `Zyyy`
+    /// when there are no letters.
+    public var script: String
+    /// True when a second script group holds at least `mixedScriptShare` of the letters.
+    public var mixedScript: Bool
+    /// The best languages with their scores, best first (at most the `top` asked for).
+    public var top: [(language: String, score: Double)]
+    /// Why the language is `und`: `empty`, `no_letters`, `binary`, `unknown_script`,
+    /// `undetectable` (a registered language without a model, such as Pangasinan).
+    public var reason: String?
+
+    public static func == (a: Detection, b: Detection) -> Bool {
+        a.language == b.language && a.score == b.score && a.script == b.script && a.mixedScript == b.mixedScript
+            && a.reason == b.reason && a.top.map(\.language) == b.top.map(\.language) && a.top.map(\.score) == b.top.map(\.score)
+    }
+}
+
+/// Identifies languages with a `LanguageModel`: ICU scripts first (a script with one
+/// language decides; kana decides Japanese), then the script group's linear scorer.
+/// Safe to use from many threads.
+public final class LanguageDetector: @unchecked Sendable {
+    public let model: LanguageModel
+    let tables = ScriptTables.shared
+    /// Script group of every ICU script code, as an index into `model.groups` (-1: none).
+    private let groupOfScript: [Int]
+    private let kanaScripts: Set<Int>
+
+    /// Share of letters a second script group needs for `mixedScript`.
+    public static let mixedScriptShare = 0.2
+    /// Share of kana among the Han group's letters from which a text is Japanese.
+    static let kanaShare = 0.1
+    /// Fewer letters than this in a text and it is `no_letters`.
+    static let minimumLetters = 1
+    /// Share of control, private-use, unassigned and U+FFFD characters among the
+    /// non-space characters from which a text is `binary`.
+    static let binaryShare = 0.1
+
+    public init(model: LanguageModel) {
+        self.model = model
+        var groupOfScript = [Int](repeating: -1, count: 256)
+        var kana = Set<Int>()
+        for code in 0..<256 {
+            let name = tables.groupName(ofScript: code)
+            groupOfScript[code] = model.groups.firstIndex { $0.script == name } ?? -1
+            if ["Hira", "Kana", "Hrkt"].contains(tables.names[code]) { kana.insert(code) }
+        }
+        self.groupOfScript = groupOfScript
+        self.kanaScripts = kana
+    }
+
+    /// Identifies the language of `text` (scored whole up to `Features.scoredBytes`,
+    /// then on windows spread over it). `top` is how many candidates to list.
+    public func detect(_ text: String, top: Int = 2) -> Detection {
+        var text = text
+        return text.withUTF8 { detect(utf8: $0, top: top) }
+    }
+
+    /// As `detect(_:top:)`, on valid UTF-8 bytes.
+    public func detect(utf8 text: UnsafeBufferPointer<UInt8>, top: Int = 2) -> Detection {
+        var features: [UInt32] = []
+        return detect(utf8: text, top: top, features: &features)
+    }
+
+    func detect(utf8 text: UnsafeBufferPointer<UInt8>, top: Int, features: inout [UInt32]) -> Detection {
+        let windows = Features.windows(text)
+        // Script histogram over the scored bytes.
+        var letters = [Int](repeating: 0, count: 256)
+        var letterCount = 0, visible = 0, invalid = 0
+        tables.scripts.withUnsafeBufferPointer { scripts in
+            tables.classes.withUnsafeBufferPointer { classes in
+                for window in windows {
+                    var i = window.lowerBound
+                    while i < window.upperBound {
+                        let (scalar, length) = Features.decode(text, at: i, end: window.upperBound)
+                        i += length
+                        let c = Int(scalar)
+                        switch classes[c] {
+                        case ScriptTables.letter:
+                            letters[Int(scripts[c])] += 1
+                            letterCount += 1
+                            visible += 1
+                        case ScriptTables.invalid:
+                            if scalar != 0x09 && scalar != 0x0A && scalar != 0x0D { invalid += 1; visible += 1 }
+                        default:
+                            if scalar == 0xFFFD { invalid += 1 }
+                            if scalar > 0x20 && scalar != 0xA0 && scalar != 0x3000 { visible += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        func undetermined(_ reason: String, script: String = "Zyyy") -> Detection {
+            Detection(language: "und", score: 0, script: script, mixedScript: false, top: [], reason: reason)
+        }
+        if visible == 0 { return undetermined("empty") }
+        if Double(invalid) >= Self.binaryShare * Double(visible) { return undetermined("binary") }
+        if letterCount < Self.minimumLetters { return undetermined("no_letters") }
+
+        // Letters by script group; the dominant group decides which scorer runs.
+        var groupLetters = [Int](repeating: 0, count: model.groups.count)
+        var ungrouped = 0
+        var dominantScript = 0
+        var kana = 0
+        // Inherited and Common letters (combining marks, a few symbols) follow their base.
+        for code in 2..<256 where letters[code] > 0 {
+            if dominantScript < 2 || letters[code] > letters[dominantScript] { dominantScript = code }
+            if kanaScripts.contains(code) { kana += letters[code] }
+            let g = groupOfScript[code]
+            if g >= 0 { groupLetters[g] += letters[code] } else { ungrouped += letters[code] }
+        }
+        let counted = letterCount - letters[0] - letters[1]
+        var scriptName = tables.names[dominantScript]
+        guard let best = groupLetters.indices.max(by: { groupLetters[$0] < groupLetters[$1] }),
+              groupLetters[best] > 0, groupLetters[best] >= ungrouped else {
+            return undetermined("unknown_script", script: scriptName)
+        }
+        let group = model.groups[best]
+        if group.script == "Hani" && kana > 0 { scriptName = "Jpan" }
+        let share = Double(groupLetters[best]) / Double(max(counted, 1))
+        let second = groupLetters.indices.filter { $0 != best }.map { groupLetters[$0] }.max() ?? 0
+        let mixed = Double(max(second, ungrouped)) >= Self.mixedScriptShare * Double(max(counted, 1))
+
+        var ranked: [(language: String, score: Double)]
+        if group.classes.count == 1 {
+            ranked = [(model.registry.languages[group.classes[0]].code, share)]
+        } else if group.script == "Hani", Double(kana) >= Self.kanaShare * Double(groupLetters[best]),
+                  let japanese = model.registry.languages.firstIndex(where: { $0.script == "Jpan" }) {
+            ranked = [(model.registry.languages[japanese].code, share)]
+        } else {
+            features.removeAll(keepingCapacity: true)
+            for window in windows { Features.extract(text, window, tables: tables, into: &features) }
+            let probabilities = Self.probabilities(group, features)
+            ranked = zip(group.classes, probabilities).map { (model.registry.languages[$0].code, Double($1) * share) }
+            ranked.sort { $0.score > $1.score || ($0.score == $1.score && $0.language < $1.language) }
+        }
+        return Detection(language: ranked[0].language, score: ranked[0].score, script: scriptName, mixedScript: mixed,
+                         top: Array(ranked.prefix(max(top, 1))), reason: nil)
+    }
+
+    /// Calibrated class probabilities of `group` for a text with `features`.
+    static func probabilities(_ group: LanguageModel.ScriptGroup, _ features: [UInt32]) -> [Float] {
+        let logits = self.logits(group, features)
+        let n = Float(max(features.count, 1))
+        return softmax(logits, temperature: group.calibrationA * Float.pow(n, group.calibrationB))
+    }
+
+    /// Uncalibrated logits: bias plus the mean of the features' weight rows.
+    static func logits(_ group: LanguageModel.ScriptGroup, _ features: [UInt32]) -> [Float] {
+        let classes = group.classes.count
+        let lanes = group.lanes
+        var sum = [SIMD8<Float>](repeating: .zero, count: lanes)
+        let mask = group.bucketMask
+        group.weights.withUnsafeBytes { weights in
+            group.scales.withUnsafeBufferPointer { scales in
+                sum.withUnsafeMutableBufferPointer { sum in
+                    for f in features {
+                        let bucket = Int(f & mask)
+                        // No test for empty rows (scale 0, weights 0): a branch on a
+                        // value still being loaded would stall the loads of later features.
+                        let scale = scales[bucket]
+                        let row = bucket * lanes * 8
+                        for v in 0..<lanes {
+                            let w = weights.loadUnaligned(fromByteOffset: row + v * 8, as: SIMD8<Int8>.self)
+                            sum[v] += scale * SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: w))
+                        }
+                    }
+                }
+            }
+        }
+        let inverse = 1 / Float(max(features.count, 1))
+        return (0..<classes).map { group.bias[$0] + sum[$0 / 8][$0 % 8] * inverse }
+    }
+
+    static func softmax(_ logits: [Float], temperature: Float) -> [Float] {
+        let m = logits.max() ?? 0
+        let e = logits.map { Float.exp(($0 - m) * temperature) }
+        let total = e.reduce(0, +)
+        return e.map { $0 / total }
+    }
+}
+
+extension Float {
+    static func pow(_ x: Float, _ y: Float) -> Float { Float(Foundation.pow(Double(x), Double(y))) }
+    static func exp(_ x: Float) -> Float { Float(Foundation.exp(Double(x))) }
+}

@@ -1,0 +1,112 @@
+/// The model's features: hashed character n-grams of orders 1-5 and whole words, over
+/// the text lowercased, with every run of non-letters (spaces, digits, punctuation)
+/// collapsed into one boundary symbol so that n-grams see word starts and ends. Scripts
+/// without spaces give long "words" whose n-grams carry the signal.
+enum Features {
+    static let maxOrder = 5
+    /// Longest text scored, in UTF-8 bytes; longer texts are scored on `windowCount`
+    /// windows spread evenly over the whole text, so cost stays linear and bounded.
+    static let scoredBytes = 65_536
+    static let windowCount = 8
+
+    static let boundary: UInt32 = 0x20
+    private static let seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private static let wordSalt: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+
+    @inline(__always)
+    static func mix(_ h: UInt64, _ symbol: UInt32) -> UInt64 {
+        (h ^ UInt64(symbol)) &* 0x0000_0100_0000_01B3
+    }
+
+    @inline(__always)
+    static func finish(_ h: UInt64) -> UInt32 {
+        var x = h
+        x ^= x >> 33
+        x &*= 0xFF51_AFD7_ED55_8CCD
+        x ^= x >> 33
+        x &*= 0xC4CE_B9FE_1A85_EC53
+        x ^= x >> 33
+        return UInt32(truncatingIfNeeded: x)
+    }
+
+    /// The byte ranges of `count` bytes that are scored: all of it when short enough,
+    /// else `windowCount` windows cut at UTF-8 character starts.
+    static func windows(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        let count = text.count
+        guard count > scoredBytes else { return [0..<count] }
+        let size = scoredBytes / windowCount
+        let step = (count - size) / (windowCount - 1)
+        func start(_ i: Int) -> Int {
+            var i = min(i, count)
+            while i < count && text[i] & 0xC0 == 0x80 { i += 1 }
+            return i
+        }
+        return (0..<windowCount).map { w in start(w * step)..<start(w * step + size) }
+    }
+
+    /// Appends the feature hashes of `text[range]` to `out`; returns how many.
+    @discardableResult
+    static func extract(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, tables: ScriptTables,
+                        into out: inout [UInt32]) -> Int {
+        let before = out.count
+        let classes = tables.classes, lower = tables.lower
+        // The last four symbols, most recent first; starts after a boundary.
+        var h0: UInt32 = boundary, h1: UInt32 = 0, h2: UInt32 = 0, h3: UInt32 = 0
+        var history = 1
+        var word = seed
+        var wordLength = 0
+        var i = range.lowerBound
+        let end = range.upperBound
+        classes.withUnsafeBufferPointer { classes in
+            lower.withUnsafeBufferPointer { lower in
+                func push(_ symbol: UInt32) {
+                    if symbol == boundary {
+                        if h0 == boundary { return }
+                        if wordLength > 0 { out.append(finish(word ^ wordSalt)) }
+                        word = seed
+                        wordLength = 0
+                    } else {
+                        word = mix(word, symbol)
+                        wordLength += 1
+                    }
+                    var h = mix(seed, symbol)
+                    if symbol != boundary { out.append(finish(h)) }
+                    if history > 0 { h = mix(h, h0); out.append(finish(h)) }
+                    if history > 1 { h = mix(h, h1); out.append(finish(h)) }
+                    if history > 2 { h = mix(h, h2); out.append(finish(h)) }
+                    if history > 3 { h = mix(h, h3); out.append(finish(h)) }
+                    h3 = h2; h2 = h1; h1 = h0; h0 = symbol
+                    if history < 4 { history += 1 }
+                }
+                while i < end {
+                    let (scalar, length) = decode(text, at: i, end: end)
+                    i += length
+                    if classes[Int(scalar)] == ScriptTables.letter {
+                        push(scalar < 0x10000 ? UInt32(lower[Int(scalar)]) : scalar)
+                    } else {
+                        push(boundary)
+                    }
+                }
+                push(boundary)
+            }
+        }
+        return out.count - before
+    }
+
+    /// Decodes one code point of valid UTF-8, tolerating a window cut short.
+    @inline(__always)
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, at i: Int, end: Int) -> (UInt32, Int) {
+        let b0 = UInt32(text[i])
+        if b0 < 0x80 { return (b0, 1) }
+        if b0 < 0xE0, i + 1 < end { return ((b0 & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F), 2) }
+        if b0 < 0xF0, i + 2 < end {
+            return ((b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F), 3)
+        }
+        if b0 >= 0xF0, i + 3 < end {
+            let s = (b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6
+                | UInt32(text[i + 3] & 0x3F)
+            return (min(s, 0x10FFFF), 4)
+        }
+        return (0xFFFD, end - i)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+/// The trained language-ID model: the registry it was trained for and one linear scorer
+/// per script group over hashed features (`Features`). Format: docs/langid.md.
+public struct LanguageModel: Sendable {
+    /// Languages the model knows, in registry order.
+    public var registry: LanguageRegistry
+    /// One entry per script group with at least one language.
+    var groups: [ScriptGroup]
+
+    /// The scorer of one script group. A group of one language needs no weights.
+    struct ScriptGroup: Sendable {
+        /// The group's script (`Latn`, `Cyrl`, `Hani` for Han with kana).
+        var script: String
+        /// Registry indices of the languages the group decides between; languages of the
+        /// script without training text are absent (they cannot be detected).
+        var classes: [Int]
+        /// log2 of the number of feature buckets; 0 when there are no weights.
+        var bucketBits: Int
+        /// Calibration: probabilities are softmax(a * n^b * logits), n = feature count.
+        var calibrationA: Float
+        var calibrationB: Float
+        /// Per class bias.
+        var bias: [Float]
+        /// Per bucket scale of the quantized row.
+        var scales: [Float]
+        /// `buckets x (8 * lanes)` weights, row-major, `weight = scale * Float(int8)`;
+        /// each row is padded with zeros to a multiple of 8 classes.
+        var weights: [Int8]
+
+        /// Vectors of 8 classes per row.
+        var lanes: Int { (classes.count + 7) / 8 }
+
+        var bucketMask: UInt32 { bucketBits == 0 ? 0 : (UInt32(1) << UInt32(bucketBits)) - 1 }
+    }
+
+    static let magic: [UInt8] = Array("SIEVELID".utf8)
+    static let version: UInt32 = 1
+
+    /// Reads a model file.
+    public init(contentsOfFile path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
+        var reader = BinaryReader(bytes: [UInt8](data), path: path)
+        guard try reader.bytes(8) == Self.magic else { throw LangIDError.malformed(path, "not a Sieve language-ID model") }
+        guard try reader.u32() == Self.version else { throw LangIDError.malformed(path, "unsupported model version") }
+        var languages: [Language] = []
+        for _ in 0..<Int(try reader.u32()) {
+            languages.append(Language(code: try reader.string(), name: try reader.string(), family: try reader.string(),
+                                      script: try reader.string(), segmentation: try reader.string(),
+                                      minScore: Double(try reader.f32())))
+        }
+        registry = LanguageRegistry(languages: languages)
+        groups = []
+        for _ in 0..<Int(try reader.u32()) {
+            let script = try reader.string()
+            let classes = try (0..<Int(try reader.u32())).map { _ in Int(try reader.u32()) }
+            guard classes.allSatisfy({ $0 < languages.count }), !classes.isEmpty else {
+                throw LangIDError.malformed(path, "group \(script) names unknown languages")
+            }
+            let bits = Int(try reader.u32())
+            guard bits <= 24 else { throw LangIDError.malformed(path, "group \(script): \(bits) bucket bits") }
+            let a = try reader.f32(), b = try reader.f32()
+            let buckets = bits == 0 ? 0 : 1 << bits
+            let bias = try (0..<classes.count).map { _ in try reader.f32() }
+            let scales = try reader.f32s(buckets)
+            let weights = try reader.bytes(buckets * ((classes.count + 7) / 8 * 8)).map { Int8(bitPattern: $0) }
+            groups.append(ScriptGroup(script: script, classes: classes, bucketBits: bits, calibrationA: a, calibrationB: b,
+                                      bias: bias, scales: scales, weights: weights))
+        }
+        guard reader.atEnd else { throw LangIDError.malformed(path, "trailing bytes") }
+    }
+
+    init(registry: LanguageRegistry, groups: [ScriptGroup]) {
+        self.registry = registry
+        self.groups = groups
+    }
+
+    /// The model file's bytes.
+    func serialized() -> [UInt8] {
+        var w = BinaryWriter()
+        w.bytes(Self.magic)
+        w.u32(Self.version)
+        w.u32(UInt32(registry.languages.count))
+        for l in registry.languages {
+            for s in [l.code, l.name, l.family, l.script, l.segmentation] { w.string(s) }
+            w.f32(Float(l.minScore))
+        }
+        w.u32(UInt32(groups.count))
+        for g in groups {
+            w.string(g.script)
+            w.u32(UInt32(g.classes.count))
+            for c in g.classes { w.u32(UInt32(c)) }
+            w.u32(UInt32(g.bucketBits))
+            w.f32(g.calibrationA)
+            w.f32(g.calibrationB)
+            for b in g.bias { w.f32(b) }
+            for s in g.scales { w.f32(s) }
+            w.bytes(g.weights.map { UInt8(bitPattern: $0) })
+        }
+        return w.data
+    }
+
+    /// Writes the model atomically (temporary file, then rename).
+    public func write(to path: String) throws {
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(serialized())) else {
+            throw LangIDError.unreadable(temporary)
+        }
+        guard rename(temporary, path) == 0 else { throw LangIDError.unreadable(path) }
+    }
+}
+
+/// Little-endian reader over a model file.
+struct BinaryReader {
+    let bytes: [UInt8]
+    let path: String
+    var offset = 0
+
+    init(bytes: [UInt8], path: String) {
+        self.bytes = bytes
+        self.path = path
+    }
+
+    var atEnd: Bool { offset == bytes.count }
+
+    mutating func bytes(_ n: Int) throws -> [UInt8] {
+        guard n >= 0, offset + n <= bytes.count else { throw LangIDError.malformed(path, "truncated") }
+        defer { offset += n }
+        return Array(bytes[offset..<offset + n])
+    }
+
+    mutating func u32() throws -> UInt32 {
+        let b = try bytes(4)
+        return UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+    }
+
+    mutating func f32() throws -> Float { Float(bitPattern: try u32()) }
+
+    mutating func f32s(_ n: Int) throws -> [Float] {
+        guard offset + 4 * n <= bytes.count else { throw LangIDError.malformed(path, "truncated") }
+        var out = [Float](repeating: 0, count: n)
+        out.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + 4 * n]))
+            }
+        }
+        offset += 4 * n
+        return out.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+    }
+
+    mutating func string() throws -> String {
+        let n = Int(try u32())
+        guard let s = String(validating: try bytes(n), as: UTF8.self) else { throw LangIDError.malformed(path, "bad string") }
+        return s
+    }
+}
+
+/// Little-endian writer of a model file.
+struct BinaryWriter {
+    var data: [UInt8] = []
+
+    mutating func bytes(_ b: [UInt8]) { data.append(contentsOf: b) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+    mutating func f32(_ v: Float) { u32(v.bitPattern) }
+    mutating func string(_ s: String) {
+        u32(UInt32(s.utf8.count))
+        data.append(contentsOf: s.utf8)
+    }
+}
