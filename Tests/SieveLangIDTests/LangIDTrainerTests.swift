@@ -1,0 +1,77 @@
+import Foundation
+import SieveCore
+@testable import SieveLangID
+import SieveTestSupport
+import XCTest
+
+final class LangIDTrainerTests: XCTestCase {
+    /// Three languages of ../shared/data/langid, 250 lines each, with a registry of five
+    /// (two without text).
+    func smallCorpus() throws -> (LangIDCorpus, TemporaryDirectory) {
+        let data = try SharedData.path("langid")
+        let dir = try TemporaryDirectory()
+        for code in ["eng_Latn", "fra_Latn", "deu_Latn"] {
+            let lines = try String(contentsOfFile: data + "/\(code).txt", encoding: .utf8).split(separator: "\n").prefix(250)
+            try (lines.joined(separator: "\n") + "\n").write(toFile: dir.file("\(code).txt"), atomically: true, encoding: .utf8)
+        }
+        let registry = try LanguageRegistry(tsv: """
+            code\tname\tfamily\tscript\tsegmentation\tmin_score
+            eng_Latn\tEnglish\tIndo-European\tLatn\tspace\t0.5
+            fra_Latn\tFrench\tIndo-European\tLatn\tspace\t0.5
+            deu_Latn\tGerman\tIndo-European\tLatn\tspace\t0.5
+            pag_Latn\tPangasinan\tAustronesian\tLatn\tspace\t0.5
+            ell_Grek\tGreek\tIndo-European\tGrek\tspace\t0.5
+            """, path: "test")
+        return (try LangIDCorpus(directories: [dir.path], registry: registry), dir)
+    }
+
+    var options: LangIDTrainer.Options {
+        var o = LangIDTrainer.Options()
+        o.latinBucketBits = 12
+        o.bucketBits = 8
+        o.epochs = 3
+        o.minSamples = 100
+        o.maxSamples = 200
+        return o
+    }
+
+    func testTrainingIsDeterministicAndLearnsTheLanguages() throws {
+        let (corpus, dir) = try smallCorpus()
+        defer { dir.remove() }
+        let first = LangIDTrainer(corpus: corpus, options: options).train()
+        let second = LangIDTrainer(corpus: corpus, options: options).train()
+        XCTAssertEqual(first.serialized(), second.serialized())
+        // Written and read back unchanged.
+        try first.write(to: dir.file("m.model"))
+        XCTAssertEqual(try LanguageModel(contentsOfFile: dir.file("m.model")).serialized(), first.serialized())
+        // Greek without text still has its script; Pangasinan has neither and is left out.
+        XCTAssertEqual(first.groups.map(\.script), ["Latn", "Grek"])
+        XCTAssertEqual(first.groups[0].classes, [0, 1, 2])
+        // Held-out lines: never trained on, and mostly right after three small epochs.
+        let detector = LanguageDetector(model: first)
+        let dev = corpus.samples(.dev)
+        XCTAssertEqual(dev.count, 75)
+        let right = dev.filter { detector.detect($0.text).language == corpus.registry.languages[$0.language].code }.count
+        XCTAssertGreaterThan(right, 65)
+        // Probabilities over the group sum to one (before the script-share discount).
+        let d = detector.detect("Ceci est une phrase en français.", top: 3)
+        XCTAssertEqual(d.top.map(\.score).reduce(0, +), 1, accuracy: 1e-4)
+    }
+
+    func testSplitsAreBlocksOfFiveAndDisjoint() {
+        let dev = (0..<200).filter { LangIDCorpus.contains(.dev, line: $0) }
+        XCTAssertEqual(dev, Array(45..<50) + Array(95..<100) + Array(145..<150) + Array(195..<200))
+        for i in 0..<200 {
+            XCTAssertNotEqual(LangIDCorpus.contains(.dev, line: i), LangIDCorpus.contains(.train, line: i))
+            if LangIDCorpus.contains(.calibration, line: i) { XCTAssertTrue(LangIDCorpus.contains(.train, line: i)) }
+        }
+    }
+
+    func testEvaluationMacroAveragesOverLanguages() {
+        let e = LangIDEvaluation([("a", "a"), ("a", "a"), ("a", "b"), ("a", "a"), ("b", "b"), ("b", "a")])
+        XCTAssertEqual(e.languages.map(\.accuracy), [0.75, 0.5])
+        XCTAssertEqual(e.macroAccuracy, 0.625)
+        XCTAssertEqual(e.confusions.map(\.count), [1, 1])
+        XCTAssertEqual(e.confusions[0].expected, "a")
+    }
+}
