@@ -21,6 +21,8 @@ import SieveShards
 public struct PipelineRun {
     public var config: PipelineConfig
     public var stages: [any Stage]
+    /// The language registry of the run's language-ID stage, recorded in the manifest.
+    public var languages: [Manifest.Language] = []
     public var threads: Int
     public var taskIndex = 0
     public var taskCount = 1
@@ -66,6 +68,7 @@ public struct PipelineRun {
         let out = config.outputDirectory
         try makeDirectories(out + "/.sieve")
         let manifest = try Manifest(writingTo: manifestPath)
+        try manifest.recordLanguages(languages)
         let runID = try manifest.beginRun(command: command, config: configJSON(), fingerprint: fingerprint(),
                                           task: taskIndex, taskCount: taskCount, threads: threads)
         do {

@@ -38,10 +38,10 @@ struct CatCommand: ParsableCommand {
                                                   maxDocumentBytes: maxDocumentBytes, processing: processing))
     }
 
-    /// Reads `inputs` (files, directories or `-`) with the pipeline's readers and writes
-    /// every document to `output`, in input order.
+    /// Reads `inputs` (files, directories or `-`) with the pipeline's readers, passes them
+    /// through `stages` and writes every document kept to `output`, in input order.
     static func copy(_ inputs: [String], to output: String, include: [String], exclude: [String], fields: FieldNames,
-                     maxDocumentBytes: Int, processing: ProcessingOptions) throws -> RunReport {
+                     maxDocumentBytes: Int, stages: [any Stage] = [], processing: ProcessingOptions) throws -> RunReport {
         let started = Date()
         let threads = processing.resolvedThreads()
         let discovery = CorpusDiscovery(include: include.isEmpty ? CorpusDiscovery.defaultInclude : include,
@@ -63,7 +63,7 @@ struct CatCommand: ParsableCommand {
         let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)
         let sink = try SingleFileSink(path: output)
         let totalBytes = files.reduce(0) { $0 + $1.size }
-        let runner = Runner(stages: [], threads: threads,
+        let runner = Runner(stages: stages, threads: threads,
                             progress: processing.noProgress ? nil : Progress(totalBytes: totalBytes))
         stats.merge(try runner.run(source: CorpusSource(units: plan.units, options: options), sink: sink))
         try sink.finish()

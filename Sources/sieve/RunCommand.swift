@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import SieveCore
+import SieveLangID
 import SieveIO
 import SievePipeline
+import SieveShards
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,6 +68,11 @@ struct RunCommand: ParsableCommand {
         job.taskCount = task.taskCount
         job.showProgress = !processing.noProgress
         job.command = CommandLine.arguments.joined(separator: " ")
+        if let langid = stages.compactMap({ $0 as? LangIDStage }).first {
+            job.languages = langid.detector.model.registry.languages.map {
+                Manifest.Language(code: $0.code, name: $0.name, family: $0.family, script: $0.script, segmentation: $0.segmentation)
+            }
+        }
         let report = try job.run()
         try processing.printSummary(report)
     }

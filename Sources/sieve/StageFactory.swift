@@ -1,4 +1,5 @@
 import SieveCore
+import SieveLangID
 import SieveTokenizer
 
 /// Builds stages from `[[stage]]` tables of a pipeline configuration.
@@ -12,9 +13,10 @@ struct StageFactory {
                 throw CommandError(description: "a [[stage]] needs a type", isUsage: true)
             }
             switch type {
+            case "langid": return try langid(table)
             case "tokenize": return try tokenize(table)
             default:
-                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: tokenize", isUsage: true)
+                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: langid, tokenize", isUsage: true)
             }
         }
     }
@@ -37,6 +39,50 @@ struct StageFactory {
         } catch {
             throw CommandError(description: "stage tokenize: \(error)", isUsage: true)
         }
+    }
+
+    private func langid(_ table: TOMLTable) throws -> any Stage {
+        try allow(table, ["type", "model", "languages", "min_score", "min_scores", "keep_undetermined"], stage: "langid")
+        let path = try string(table, "model", stage: "langid").map { PipelineConfig.resolve($0, against: baseDirectory) }
+        let detector = try LangIDCommand.ModelOptions(path: path).load()
+        var filter = LanguageFilter()
+        let known = Set(detector.model.registry.languages.map(\.code))
+        func code(_ c: String) throws -> String {
+            guard known.contains(c) else { throw CommandError(description: "stage langid: unknown language \(c)", isUsage: true) }
+            return c
+        }
+        switch table["languages"] {
+        case nil: break
+        case .array(let items)?:
+            filter.allowed = Set(try items.map { item in
+                guard case .string(let c) = item else {
+                    throw CommandError(description: "stage langid: languages must be codes", isUsage: true)
+                }
+                return try code(c)
+            })
+        default: throw CommandError(description: "stage langid: languages must be an array of codes", isUsage: true)
+        }
+        func number(_ value: TOMLValue?, _ key: String) throws -> Double? {
+            switch value {
+            case nil: return nil
+            case .float(let x)?: return x
+            case .integer(let x)?: return Double(x)
+            default: throw CommandError(description: "stage langid: \(key) must be a number", isUsage: true)
+            }
+        }
+        filter.minScore = try number(table["min_score"], "min_score")
+        switch table["min_scores"] {
+        case nil: break
+        case .table(let scores)?:
+            for (c, value) in scores.entries { filter.minScores[try code(c)] = try number(value, "min_scores.\(c)") }
+        default: throw CommandError(description: "stage langid: min_scores must be a table code = score", isUsage: true)
+        }
+        switch table["keep_undetermined"] {
+        case nil: break
+        case .bool(let keep)?: filter.keepUndetermined = keep
+        default: throw CommandError(description: "stage langid: keep_undetermined must be true or false", isUsage: true)
+        }
+        return LangIDStage(detector: detector, filter: filter)
     }
 
     private func allow(_ table: TOMLTable, _ keys: [String], stage: String) throws {

@@ -120,6 +120,25 @@ extension Manifest {
         }
     }
 
+    /// A row of the `languages` table: a language of the registry the run used.
+    public struct Language: Sendable {
+        public var code, name, family, script, segmentation: String
+
+        public init(code: String, name: String, family: String, script: String, segmentation: String) {
+            (self.code, self.name, self.family, self.script, self.segmentation) = (code, name, family, script, segmentation)
+        }
+    }
+
+    /// Records the language registry (rows already there are kept).
+    public func recordLanguages(_ languages: [Language]) throws {
+        try db.transaction {
+            for l in languages {
+                try db.query("INSERT OR IGNORE INTO languages (code, name, family, script, segmentation) VALUES (?, ?, ?, ?, ?)",
+                             [.text(l.code), .text(l.name), .text(l.family), .text(l.script), .text(l.segmentation)])
+            }
+        }
+    }
+
     public func endRun(_ run: Int64, error: String?) throws {
         try db.query("UPDATE runs SET ended_at = ?, status = ?, error = ? WHERE run_id = ?",
                      [.text(Self.now()), .text(error == nil ? "done" : "failed"), error.map(SQLValue.text) ?? .null, .int(run)])

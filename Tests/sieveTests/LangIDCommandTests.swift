@@ -1,0 +1,75 @@
+import Foundation
+import SieveShards
+import SieveTestSupport
+import XCTest
+
+/// `sieve langid` commands and the `langid` stage in a pipeline run.
+final class LangIDCommandTests: XCTestCase {
+    static let repository = ExamplePipelineTests.repository
+
+    func testDetectPrintsOneLineOfCodeAndScorePerInputLineInOrder() throws {
+        let input = [
+            "Alle Menschen sind frei und gleich an Würde und Rechten geboren.",
+            "",
+            "Tous les êtres humains naissent libres et égaux en dignité et en droits.",
+            "1234 5678",
+            "Всички хора се раждат свободни и равни по достойнство и права.",
+        ].joined(separator: "\n") + "\n"
+        for threads in ["1", "2"] {
+            let r = try Command.run(Command.sieve, ["langid", "detect", "--threads", threads], stdin: Array(input.utf8))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let rows = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0.split(separator: "\t") }
+            XCTAssertEqual(rows.map { String($0[0]) }, ["deu_Latn", "und", "fra_Latn", "und", "bul_Cyrl"])
+            XCTAssertEqual(rows[1][1], "0.0000")
+            XCTAssertGreaterThan(Double(rows[0][1])!, 0.9)
+        }
+        let top = try Command.run(Command.sieve, ["langid", "detect", "--top", "2"],
+                                  stdin: Array("Eu não sei onde ele mora, mas vou descobrir amanhã.\n".utf8))
+        let fields = top.stdout.split(separator: "\t")
+        XCTAssertEqual(fields.count, 4, top.stdout)
+        XCTAssertEqual(fields[0], "por_Latn")
+    }
+
+    func testEvalReportsMacroAccuracyAndConfusions() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let tsv = try dir.write("dev.tsv", Array("""
+            code\ttext
+            deu_Latn\tAlle Menschen sind frei und gleich an Würde und Rechten geboren.
+            deu_Latn\tTous les êtres humains naissent libres et égaux en dignité et en droits.
+            fra_Latn\tTous les êtres humains naissent libres et égaux en dignité et en droits.
+
+            """.utf8))
+        let r = try Command.run(Command.sieve, ["langid", "eval", "--data", tsv, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(json["macro_accuracy"] as? Double, 0.75)
+        let confusions = json["confusions"] as! [[String: Any]]
+        XCTAssertEqual(confusions.first?["expected"] as? String, "deu_Latn")
+        XCTAssertEqual(confusions.first?["predicted"] as? String, "fra_Latn")
+    }
+
+    func testStageTagsAndFiltersDocuments() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let input = try dir.write("in.jsonl", Array("""
+            {"id":"a","text":"Alle Menschen sind frei und gleich an Würde und Rechten geboren."}
+            {"id":"b","text":"Tous les êtres humains naissent libres et égaux en dignité et en droits."}
+            {"id":"c","text":"!!! 123 ???"}
+
+            """.utf8))
+        let r = try Command.run(Command.sieve, ["langid", input, "-o", dir.file("out.jsonl"), "--languages", "fra_Latn",
+                                                "--no-progress", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let docs = try Fixtures.objects(Array(try String(contentsOfFile: dir.file("out.jsonl"), encoding: .utf8).utf8))
+        XCTAssertEqual(docs.map { $0["id"] as! String }, ["b"])
+        let metadata = docs[0]["metadata"] as! [String: Any]
+        XCTAssertEqual(metadata["language"] as? String, "fra_Latn")
+        XCTAssertEqual(metadata["script"] as? String, "Latn")
+        XCTAssertEqual(metadata["mixed_script"] as? Bool, false)
+        XCTAssertEqual((metadata["language_top"] as? [[String: Any]])?.count, 2)
+        // The two others are counted with their reasons.
+        XCTAssertTrue(r.stdout.contains("langid:not_allowed"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("langid:no_letters"), r.stdout)
+    }
+}
