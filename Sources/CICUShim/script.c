@@ -39,11 +39,3 @@ int32_t sieve_script_name(int32_t code, char *name, int32_t capacity) {
     memcpy(name, short_name, (size_t)length + 1);
     return length;
 }
-
-int32_t sieve_script_code(const char *name) {
-    UScriptCode codes[4];
-    UErrorCode status = U_ZERO_ERROR;
-    int32_t n = uscript_getCode(name, codes, 4, &status);
-    if (U_FAILURE(status) || n < 1) return -1;
-    return (int32_t)codes[0];
-}

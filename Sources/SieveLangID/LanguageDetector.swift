@@ -34,6 +34,8 @@ public final class LanguageDetector: @unchecked Sendable {
     /// Script group of every ICU script code, as an index into `model.groups` (-1: none).
     private let groupOfScript: [Int]
     private let kanaScripts: Set<Int>
+    /// Per group, which scripts' letters its features see (`ScriptTables.members`).
+    private let groupScripts: [[Bool]]
 
     /// Share of letters a second script group needs for `mixedScript`.
     public static let mixedScriptShare = 0.2
@@ -56,6 +58,7 @@ public final class LanguageDetector: @unchecked Sendable {
         }
         self.groupOfScript = groupOfScript
         self.kanaScripts = kana
+        groupScripts = model.groups.map { ScriptTables.shared.members(ofGroup: $0.script) }
     }
 
     /// Identifies the language of `text` (scored whole up to `Features.scoredBytes`,
@@ -138,7 +141,9 @@ public final class LanguageDetector: @unchecked Sendable {
             ranked = [(model.registry.languages[japanese].code, share)]
         } else {
             features.removeAll(keepingCapacity: true)
-            for window in windows { Features.extract(text, window, tables: tables, into: &features) }
+            for window in windows {
+                Features.extract(text, window, tables: tables, scripts: groupScripts[best], into: &features)
+            }
             let probabilities = Self.probabilities(group, features)
             ranked = zip(group.classes, probabilities).map { (model.registry.languages[$0].code, Double($1) * share) }
             ranked.sort { $0.score > $1.score || ($0.score == $1.score && $0.language < $1.language) }

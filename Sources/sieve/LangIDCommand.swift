@@ -90,6 +90,24 @@ struct LangIDCommand: ParsableCommand {
         }
     }
 
+    /// `--data DIR... [--registry TSV]`: the language-ID text.
+    struct CorpusOptions: ParsableArguments {
+        @Option(help: "Folder of CODE.txt files, one line per sentence (repeatable; lines are appended in order).")
+        var data: [String]
+
+        @Option(help: "Language registry TSV (default: languages/registry.tsv).")
+        var registry: String?
+
+        func load() throws -> LangIDCorpus {
+            do {
+                let registry = try LanguageRegistry(contentsOfFile: try self.registry ?? ModelOptions.shipped("registry.tsv"))
+                return try LangIDCorpus(directories: data, registry: registry)
+            } catch let error as LangIDError {
+                throw CommandError(description: "\(error)", isUsage: true)
+            }
+        }
+    }
+
     struct Detect: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Text lines on stdin; `code<TAB>score` per line on stdout, in order.",
@@ -179,11 +197,7 @@ struct LangIDCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train the model from DIR/CODE.txt files (held-out blocks excluded; see docs/langid.md).")
 
-        @Option(help: "Folder of CODE.txt training files.")
-        var data: [String]
-
-        @Option(help: "Language registry TSV (default: languages/registry.tsv).")
-        var registry: String?
+        @OptionGroup var corpus: CorpusOptions
 
         @Option(help: "Where to write the model.")
         var out: String
@@ -200,18 +214,25 @@ struct LangIDCommand: ParsableCommand {
         @Option(name: .customLong("bucket-bits"), help: "log2 of the other groups' feature buckets.")
         var bucketBits = LangIDTrainer.Options().bucketBits
 
+        @Option(name: .customLong("min-samples"), help: "Lines per language and epoch at least (small languages repeat theirs).")
+        var minSamples = LangIDTrainer.Options().minSamples
+
+        @Option(name: .customLong("max-samples"), help: "Lines per language and epoch at most (large languages rotate through theirs).")
+        var maxSamples = LangIDTrainer.Options().maxSamples
+
         @Option(name: .customLong("learning-rate"), help: "Initial SGD rate (decays linearly to 0).")
         var learningRate: Float = LangIDTrainer.Options().learningRate
 
         func run() throws {
-            let registry = try LanguageRegistry(contentsOfFile: try self.registry ?? ModelOptions.shipped("registry.tsv"))
-            let corpus = try LangIDCorpus(directories: data, registry: registry)
+            let corpus = try self.corpus.load()
             var options = LangIDTrainer.Options()
             options.epochs = epochs
             options.seed = seed
             options.latinBucketBits = latinBucketBits
             options.bucketBits = bucketBits
             options.learningRate = learningRate
+            options.minSamples = minSamples
+            options.maxSamples = maxSamples
             let started = Date()
             let model = LangIDTrainer(corpus: corpus, options: options).train { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -228,11 +249,7 @@ struct LangIDCommand: ParsableCommand {
             commandName: "dev-set",
             abstract: "Print the held-out lines (or paragraphs) of DIR/CODE.txt as a code<TAB>text TSV.")
 
-        @Option(help: "Folder of CODE.txt files.")
-        var data: [String]
-
-        @Option(help: "Language registry TSV (default: languages/registry.tsv).")
-        var registry: String?
+        @OptionGroup var corpus: CorpusOptions
 
         @Option(help: "Consecutive lines per sample (joined by a space).")
         var paragraph = 1
@@ -242,11 +259,10 @@ struct LangIDCommand: ParsableCommand {
 
         func run() throws {
             guard let split = LangIDCorpus.Split(rawValue: split) else { throw ValidationError("--split: dev, calibration or train") }
-            let registry = try LanguageRegistry(contentsOfFile: try self.registry ?? ModelOptions.shipped("registry.tsv"))
-            let corpus = try LangIDCorpus(directories: data, registry: registry)
+            let corpus = try self.corpus.load()
             var text = "code\ttext\n"
             for (language, sample) in corpus.samples(split, paragraph: paragraph) {
-                text += registry.languages[language].code + "\t" + sample.replacingOccurrences(of: "\t", with: " ") + "\n"
+                text += corpus.registry.languages[language].code + "\t" + sample.replacingOccurrences(of: "\t", with: " ") + "\n"
             }
             FileHandle.standardOutput.write(Data(text.utf8))
         }

@@ -236,7 +236,13 @@ final class ExamplePipelineTests: XCTestCase {
         let manifest = try Manifest(readingFrom: dir.file("manifest.sqlite"))
         XCTAssertEqual(try manifest.verify(), [])
         let shards = try manifest.query("SELECT path FROM shards ORDER BY path").rows.compactMap { $0[0].string }
-        XCTAssertEqual(try manifest.query("SELECT sum(documents) FROM shards").rows, [[.int(520)]])
+        // Every document is in a shard or counted as dropped by language ID.
+        let kept = try manifest.query("SELECT sum(documents) FROM shards").rows[0][0].int ?? 0
+        let dropped = try manifest.query("SELECT coalesce(sum(documents), 0) FROM rejections WHERE stage = 'langid'").rows[0][0].int ?? 0
+        XCTAssertEqual(kept + dropped, 520)
+        XCTAssertLessThan(dropped, 10)
+        // The registry is recorded; shards are grouped by the language found.
+        XCTAssertEqual(try manifest.query("SELECT count(*) FROM languages").rows, [[.int(119)]])
         // The documents in input order, as `sieve cat` reads them.
         let cat = try Command.run(Command.sieve, ["cat", Self.repository + "/examples/corpus", "-o", "-", "--no-progress"])
         let docs = try Fixtures.objects(Array(cat.stdout.utf8))
@@ -248,7 +254,21 @@ final class ExamplePipelineTests: XCTestCase {
             sequences += (0..<reader.sequenceCount).map(reader.sequence)
             sidecar += try DocumentTable.read(path: dir.file(shard + ".docs"))
         }
-        XCTAssertEqual(Set(sidecar.map(\.id)), Set(docs.map { $0["id"] as! String }))
+        XCTAssertEqual(Set(sidecar.map(\.id)).count, kept)
+        XCTAssertTrue(Set(sidecar.map(\.id)).isSubset(of: Set(docs.map { $0["id"] as! String })))
+        // The multilingual sample's ids start with their language (`eng_Latn-0`): at least
+        // 90% of them are in that language's shards.
+        var labelled = 0, right = 0
+        for shard in shards {
+            let language = shard.split(separator: "/")[1]
+            for document in try DocumentTable.read(path: dir.file(shard + ".docs")) {
+                guard let dash = document.id.firstIndex(of: "-"), document.id[..<dash].contains("_") else { continue }
+                labelled += 1
+                if document.id[..<dash] == language { right += 1 }
+            }
+        }
+        XCTAssertGreaterThan(labelled, 150)
+        XCTAssertGreaterThanOrEqual(Double(right), 0.9 * Double(labelled))
         XCTAssertEqual(sidecar.map(\.tokens), sequences.map(\.count))
         XCTAssertTrue(sequences.allSatisfy { $0.last == 0 }, "every document ends with <|endoftext|> (id 0 in this vocabulary)")
         // The first document's tokens are what `sieve encode` gives for its text.

@@ -38,7 +38,4 @@ void sieve_script_tables(uint8_t *scripts, uint8_t *classes, uint16_t *lower);
 /// `name`; returns its length, or -1 for a code ICU does not know.
 int32_t sieve_script_name(int32_t code, char *name, int32_t capacity);
 
-/// The ICU script code for an ISO 15924 code ("Latn"), or -1.
-int32_t sieve_script_code(const char *name);
-
 #endif

@@ -44,12 +44,15 @@ enum Features {
         return (0..<windowCount).map { w in start(w * step)..<start(w * step + size) }
     }
 
-    /// Appends the feature hashes of `text[range]` to `out`; returns how many.
+    /// Appends the feature hashes of `text[range]` to `out`; returns how many. Only letters
+    /// of the scripts in `scripts` (a table by ICU script code, `ScriptTables.members`)
+    /// count as letters: a group's scorer sees its own script, so that English words in
+    /// a Russian text add nothing to its Cyrillic features.
     @discardableResult
     static func extract(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, tables: ScriptTables,
-                        into out: inout [UInt32]) -> Int {
+                        scripts members: [Bool], into out: inout [UInt32]) -> Int {
         let before = out.count
-        let classes = tables.classes, lower = tables.lower
+        let classes = tables.classes, lower = tables.lower, scripts = tables.scripts
         // The last four symbols, most recent first; starts after a boundary.
         var h0: UInt32 = boundary, h1: UInt32 = 0, h2: UInt32 = 0, h3: UInt32 = 0
         var history = 1
@@ -81,7 +84,7 @@ enum Features {
                 while i < end {
                     let (scalar, length) = decode(text, at: i, end: end)
                     i += length
-                    if classes[Int(scalar)] == ScriptTables.letter {
+                    if classes[Int(scalar)] == ScriptTables.letter && members[Int(scripts[Int(scalar)])] {
                         push(scalar < 0x10000 ? UInt32(lower[Int(scalar)]) : scalar)
                     } else {
                         push(boundary)

@@ -47,7 +47,7 @@ public struct LanguageModel: Sendable {
         for _ in 0..<Int(try reader.u32()) {
             languages.append(Language(code: try reader.string(), name: try reader.string(), family: try reader.string(),
                                       script: try reader.string(), segmentation: try reader.string(),
-                                      minScore: Double(try reader.f32())))
+                                      minScore: (Double(try reader.f32()) * 10_000).rounded() / 10_000))
         }
         registry = LanguageRegistry(languages: languages)
         groups = []

@@ -40,6 +40,12 @@ final class ScriptTables: @unchecked Sendable {
         self.names = names
     }
 
+    /// By ICU script code: whether its letters belong to group `name`. Common and
+    /// Inherited letters (combining marks, some signs) belong to every group.
+    func members(ofGroup name: String) -> [Bool] {
+        (0..<256).map { $0 == 0 || $0 == 1 || groupName(ofScript: $0) == name }
+    }
+
     /// The model group a script's letters count for: kana count with Han (one group
     /// tells Chinese, Cantonese and Japanese apart), every other script for itself.
     func groupName(ofScript code: Int) -> String {

@@ -14,8 +14,8 @@ public struct LangIDTrainer {
         public var epochs = 15
         public var learningRate: Float = 16
         /// Lines per language and epoch: small languages repeat, large ones rotate.
-        public var minSamples = 1_000
-        public var maxSamples = 4_000
+        public var minSamples = 2_500
+        public var maxSamples = 2_500
         public var seed: UInt64 = 1
 
         public init() {}
@@ -70,18 +70,19 @@ public struct LangIDTrainer {
         }
         let bits = script == "Latn" ? options.latinBucketBits : options.bucketBits
         let start = Date()
-        let fit = FeatureSet(classes: classes) { language in
+        let members = ScriptTables.shared.members(ofGroup: script)
+        let fit = FeatureSet(classes: classes, scripts: members) { language in
             corpus.lines(of: language, in: .train).filter { !LangIDCorpus.contains(.calibration, line: $0.line) }.map(\.text)
         }
         // Calibration sees single lines and paragraphs: the two lengths it must serve.
-        let calibration = FeatureSet(classes: classes) { language in
+        let calibration = FeatureSet(classes: classes, scripts: members) { language in
             corpus.samples(.calibration, paragraph: 1, language: language).map(\.text)
                 + corpus.samples(.calibration, paragraph: 5, language: language).map(\.text)
         }
         let first = sgd(fit, classes: classes.count, bits: bits)
         let firstGroup = quantized(first, script: script, classes: classes, bits: bits)
         let (a, b, before, after) = calibrate(firstGroup, on: calibration)
-        let all = FeatureSet(classes: classes) { corpus.lines(of: $0, in: .train).map(\.text) }
+        let all = FeatureSet(classes: classes, scripts: members) { corpus.lines(of: $0, in: .train).map(\.text) }
         var group = quantized(sgd(all, classes: classes.count, bits: bits), script: script, classes: classes, bits: bits)
         group.calibrationA = a
         group.calibrationB = b
@@ -225,13 +226,16 @@ struct FeatureSet {
     var labels: [Int] = []
     var count: Int { labels.count }
 
-    /// The features of `texts(language)` for every language of `classes`.
-    init(classes: [Int], texts: (Int) -> [String]) {
+    /// The features of `texts(language)` for every language of `classes`, over the letters
+    /// of the group's scripts.
+    init(classes: [Int], scripts: [Bool], texts: (Int) -> [String]) {
         let tables = ScriptTables.shared
         for (label, language) in classes.enumerated() {
             for var text in texts(language) {
                 text.withUTF8 { bytes in
-                    for window in Features.windows(bytes) { Features.extract(bytes, window, tables: tables, into: &features) }
+                    for window in Features.windows(bytes) {
+                        Features.extract(bytes, window, tables: tables, scripts: scripts, into: &features)
+                    }
                 }
                 offsets.append(features.count)
                 labels.append(label)
