@@ -1,3 +1,4 @@
+import CICUShim
 import Foundation
 
 /// What language identification says about one text.
@@ -165,18 +166,29 @@ public final class LanguageDetector: @unchecked Sendable {
         let lanes = group.lanes
         var sum = [SIMD8<Float>](repeating: .zero, count: lanes)
         let mask = group.bucketMask
+        // Rows are random reads from a table of megabytes: ask for the row needed a few
+        // features ahead so that the loads overlap instead of waiting one by one.
+        let ahead = 8
         group.weights.withUnsafeBytes { weights in
             group.scales.withUnsafeBufferPointer { scales in
-                sum.withUnsafeMutableBufferPointer { sum in
-                    for f in features {
-                        let bucket = Int(f & mask)
-                        // No test for empty rows (scale 0, weights 0): a branch on a
-                        // value still being loaded would stall the loads of later features.
-                        let scale = scales[bucket]
-                        let row = bucket * lanes * 8
-                        for v in 0..<lanes {
-                            let w = weights.loadUnaligned(fromByteOffset: row + v * 8, as: SIMD8<Int8>.self)
-                            sum[v] += scale * SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: w))
+                features.withUnsafeBufferPointer { features in
+                    sum.withUnsafeMutableBufferPointer { sum in
+                        let count = features.count
+                        for k in 0..<count {
+                            if k + ahead < count {
+                                let next = Int(features[k + ahead] & mask)
+                                sieve_prefetch(weights.baseAddress! + next * lanes * 8)
+                                sieve_prefetch(scales.baseAddress! + next)
+                            }
+                            let bucket = Int(features[k] & mask)
+                            // No test for empty rows (scale 0, weights 0): a branch on a
+                            // value still being loaded would stall the loads of later features.
+                            let scale = scales[bucket]
+                            let row = bucket * lanes * 8
+                            for v in 0..<lanes {
+                                let w = weights.loadUnaligned(fromByteOffset: row + v * 8, as: SIMD8<Int8>.self)
+                                sum[v] += scale * SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: w))
+                            }
                         }
                     }
                 }

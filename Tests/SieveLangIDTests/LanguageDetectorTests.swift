@@ -108,6 +108,17 @@ final class LanguageDetectorTests: XCTestCase {
         XCTAssertFalse(Self.detector.detect("Все люди рождаются свободными и равными.").mixedScript)
     }
 
+    /// A document in two languages of one script is scored as a whole: the language with
+    /// most of the text wins (no per-paragraph split; see docs/langid.md).
+    func testTwoLanguagesInOneScriptGiveTheMajority() {
+        let german = "Alle Menschen sind frei und gleich an Würde und Rechten geboren. Sie sind mit Vernunft und Gewissen begabt. "
+        let french = "Tous les êtres humains naissent libres et égaux en dignité et en droits. "
+        let d = Self.detector.detect(german + german + french, top: 2)
+        XCTAssertEqual(d.language, "deu_Latn")
+        XCTAssertFalse(d.mixedScript)
+        XCTAssertEqual(Self.detector.detect(french + french + french + german).language, "fra_Latn")
+    }
+
     /// Held-out paragraphs of ../shared/data/langid (never trained on): the bar,
     /// 95% macro accuracy over the languages outside the Arabic dialect group.
     func testHeldOutParagraphsReachTheGoal() throws {
