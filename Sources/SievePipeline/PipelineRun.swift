@@ -21,6 +21,9 @@ import SieveShards
 public struct PipelineRun {
     public var config: PipelineConfig
     public var stages: [any Stage]
+    /// Files the stages were built from (a tokenizer, a model): their contents are part of
+    /// the resume fingerprint.
+    public var stageFiles: [String] = []
     /// The language registry of the run's language-ID stage, recorded in the manifest.
     public var languages: [Manifest.Language] = []
     public var threads: Int
@@ -240,6 +243,7 @@ public struct PipelineRun {
         var text = "\(config.textField)|\(config.idField)|\(config.maxDocumentBytes)|\(config.batchBytes)|\(config.splitBytes)"
         text += "|\(config.compression)|\(config.resolvedOutputKind.rawValue)|\(config.shardBytes)|\(taskIndex)/\(taskCount)"
         for stage in config.stages { text += "|\(stage)" }
+        for file in stageFiles { text += "|" + ((try? Self.hashFile(file)) ?? "unreadable \(file)") }
         return text
     }
 

@@ -20,8 +20,13 @@ struct LangIDCommand: ParsableCommand {
 
         init(path: String?) { model = path }
 
+        /// The model file: `--model`, else the shipped one.
+        func path() throws -> String {
+            try model ?? Self.shipped("langid.model")
+        }
+
         func load() throws -> LanguageDetector {
-            let path = try model ?? Self.shipped("langid.model")
+            let path = try self.path()
             do {
                 return LanguageDetector(model: try LanguageModel(contentsOfFile: path))
             } catch {

@@ -61,13 +61,15 @@ struct RunCommand: ParsableCommand {
                 throw CommandError(description: "--tokenizer given, but \(pipeline) has no tokenize stage", isUsage: true)
             }
         }
-        let stages = try StageFactory(baseDirectory: base).stages(config.stages)
+        let factory = StageFactory(baseDirectory: base)
+        let stages = try factory.stages(config.stages)
 
         var job = PipelineRun(config: config, stages: stages, threads: processing.resolvedThreads(configured: config.threads))
         job.taskIndex = task.taskIndex
         job.taskCount = task.taskCount
         job.showProgress = !processing.noProgress
         job.command = CommandLine.arguments.joined(separator: " ")
+        job.stageFiles = factory.files
         if let langid = stages.compactMap({ $0 as? LangIDStage }).first {
             job.languages = langid.detector.model.registry.languages.map {
                 Manifest.Language(code: $0.code, name: $0.name, family: $0.family, script: $0.script, segmentation: $0.segmentation)

@@ -3,9 +3,17 @@ import SieveLangID
 import SieveTokenizer
 
 /// Builds stages from `[[stage]]` tables of a pipeline configuration.
-struct StageFactory {
+final class StageFactory {
     /// The config file's folder: relative paths in stage settings resolve against it.
-    var baseDirectory: String
+    let baseDirectory: String
+    /// The files the stages were built from (tokenizer, language-ID model): their contents
+    /// join the run's resume fingerprint, so that a changed model is not mixed with
+    /// outputs of the old one.
+    private(set) var files: [String] = []
+
+    init(baseDirectory: String) {
+        self.baseDirectory = baseDirectory
+    }
 
     func stages(_ tables: [TOMLTable]) throws -> [any Stage] {
         try tables.map { table in
@@ -33,6 +41,7 @@ struct StageFactory {
             throw CommandError(description: "stage tokenize: added_tokens must be all, non-special or none", isUsage: true)
         }
         let endOfText = try string(table, "end_of_text", stage: "tokenize") ?? "<|endoftext|>"
+        files.append(path)
         do {
             return try TokenizeStage(tokenizer: try Tokenizer(contentsOfFile: path), addedTokens: matching,
                                      endOfText: endOfText)
@@ -43,8 +52,10 @@ struct StageFactory {
 
     private func langid(_ table: TOMLTable) throws -> any Stage {
         try allow(table, ["type", "model", "languages", "min_score", "min_scores", "keep_undetermined"], stage: "langid")
-        let path = try string(table, "model", stage: "langid").map { PipelineConfig.resolve($0, against: baseDirectory) }
-        let detector = try LangIDCommand.ModelOptions(path: path).load()
+        let configured = try string(table, "model", stage: "langid").map { PipelineConfig.resolve($0, against: baseDirectory) }
+        let model = LangIDCommand.ModelOptions(path: configured)
+        let detector = try model.load()
+        files.append(try model.path())
         var filter = LanguageFilter()
         let known = Set(detector.model.registry.languages.map(\.code))
         func code(_ c: String) throws -> String {

@@ -59,8 +59,9 @@ struct TokenizeCommand: ParsableCommand {
         stage["added_tokens"] = .string(addedTokens)
         stage["end_of_text"] = .string(endOfText)
         config.stages = [stage]
-        var job = PipelineRun(config: config, stages: try StageFactory(baseDirectory: cwd).stages(config.stages),
-                              threads: processing.resolvedThreads())
+        let factory = StageFactory(baseDirectory: cwd)
+        var job = PipelineRun(config: config, stages: try factory.stages(config.stages), threads: processing.resolvedThreads())
+        job.stageFiles = factory.files
         job.taskIndex = task.taskIndex
         job.taskCount = task.taskCount
         job.showProgress = !processing.noProgress

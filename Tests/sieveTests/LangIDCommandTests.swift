@@ -73,3 +73,37 @@ final class LangIDCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("langid:no_letters"), r.stdout)
     }
 }
+
+final class LangIDResumeTests: XCTestCase {
+    /// A retrained model changes outputs: a rerun into the same directory is refused
+    /// rather than mixing documents identified by two models.
+    func testChangedModelIsPartOfTheResumeFingerprint() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let model = try Fixtures.contents(LangIDCommandTests.repository + "/languages/langid.model")
+        _ = try dir.write("a.model", model)
+        _ = try dir.write("corpus/docs.jsonl", Array("{\"text\":\"Alle Menschen sind frei und gleich an Würde und Rechten geboren.\"}\n".utf8))
+        _ = try dir.write("pipeline.toml", Array("""
+            [input]
+            paths = ["corpus"]
+            [output]
+            dir = "out"
+            kind = "documents"
+            [[stage]]
+            type = "langid"
+            model = "a.model"
+
+            """.utf8))
+        let first = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--no-progress"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let again = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--no-progress"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        // The same size, one weight changed (the file's last byte is a weight of the last group).
+        var changed = model
+        changed[changed.count - 1] ^= 1
+        _ = try dir.write("a.model", changed)
+        let retrained = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--no-progress"])
+        XCTAssertEqual(retrained.status, 1)
+        XCTAssertTrue(retrained.stderr.contains("other settings"), retrained.stderr)
+    }
+}
