@@ -116,6 +116,6 @@ final class WARCTests: XCTestCase {
         let page = try dir.write("empty.html", "<html><body><script>show()</script><img src='a.png'><div hidden>x</div></body></html>")
         let (none, noneStats) = try Read.all([page])
         XCTAssertTrue(none.isEmpty)
-        XCTAssertEqual(noneStats[stage: "read"].drops["read:no_main_text"], 1)
+        XCTAssertEqual(noneStats[stage: "extract"].drops["extract:no_main_text"], 1)
     }
 }

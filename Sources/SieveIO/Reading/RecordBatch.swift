@@ -86,11 +86,14 @@ final class RecordBatch: @unchecked Sendable {
                         documents.append(document)
                     case .skipped(let rule, let message):
                         stats.recordFailure(stage: "read", rule: rule, location: "\(file.path)@\(record.offset)", message: message)
+                    case .noMainText:
+                        stats.recordFailure(stage: "extract", rule: "no_main_text", location: "\(file.path)@\(record.offset)",
+                                            message: "no main text found in the page")
                     }
                 case .html:
                     let page = HTMLExtractor().extract(Array(raw))
                     guard !page.text.isEmpty else {
-                        stats.recordFailure(stage: "read", rule: "no_main_text", location: file.path,
+                        stats.recordFailure(stage: "extract", rule: "no_main_text", location: file.path,
                                             message: "no main text found in the page")
                         continue
                     }

@@ -3,11 +3,14 @@ import SieveExtract
 
 /// Turns one WARC record into a document: `response` records whose HTTP status is 2xx and
 /// whose payload is HTML become the page's main text; everything else is skipped with a
-/// reason (`read:warc_request`, `read:warc_not_html`, `read:warc_http_status`, …).
+/// reason (`read:warc_request`, `read:warc_not_html`, `read:warc_http_status`, …), or,
+/// for an HTML page without main text, `extract:no_main_text` (as a PDF without text is
+/// `extract:no_text_layer`).
 enum WARCRecord {
     enum Outcome {
         case document(Document)
         case skipped(rule: String, message: String)
+        case noMainText
     }
 
     /// Largest payload after undoing chunking and compression.
@@ -55,7 +58,7 @@ enum WARCRecord {
             return .skipped(rule: "warc_unsupported_encoding", message: "Content-Encoding \(other)")
         }
         let page = HTMLExtractor().extract(body, httpCharset: charset)
-        guard !page.text.isEmpty else { return .skipped(rule: "no_main_text", message: "no main text found in the page") }
+        guard !page.text.isEmpty else { return .noMainText }
         var url = headers["warc-target-uri"] ?? ""
         if url.hasPrefix("<") && url.hasSuffix(">") { url = String(url.dropFirst().dropLast()) }  // wget 1.19's brackets
         var id = headers["warc-record-id"] ?? ""
