@@ -39,8 +39,10 @@ public struct LanguageModel: Sendable {
 
     /// Reads a model file.
     public init(contentsOfFile path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
-        var reader = BinaryReader(bytes: [UInt8](data), path: path)
+        guard let bytes = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else {
+            throw LangIDError.unreadable(path)
+        }
+        var reader = BinaryReader(bytes: bytes, path: path)
         guard try reader.bytes(8) == Self.magic else { throw LangIDError.malformed(path, "not a Sieve language-ID model") }
         guard try reader.u32() == Self.version else { throw LangIDError.malformed(path, "unsupported model version") }
         var languages: [Language] = []
@@ -63,7 +65,7 @@ public struct LanguageModel: Sendable {
             let buckets = bits == 0 ? 0 : 1 << bits
             let bias = try (0..<classes.count).map { _ in try reader.f32() }
             let scales = try reader.f32s(buckets)
-            let weights = try reader.bytes(buckets * ((classes.count + 7) / 8 * 8)).map { Int8(bitPattern: $0) }
+            let weights = try reader.int8s(buckets * ((classes.count + 7) / 8 * 8))
             groups.append(ScriptGroup(script: script, classes: classes, bucketBits: bits, calibrationA: a, calibrationB: b,
                                       bias: bias, scales: scales, weights: weights))
         }
@@ -135,6 +137,19 @@ struct BinaryReader {
     }
 
     mutating func f32() throws -> Float { Float(bitPattern: try u32()) }
+
+    /// `n` int8 values, copied straight into their array (the weight tables are megabytes).
+    mutating func int8s(_ n: Int) throws -> [Int8] {
+        guard n >= 0, offset + n <= bytes.count else { throw LangIDError.malformed(path, "truncated") }
+        let out = [Int8](unsafeUninitializedCapacity: n) { buffer, count in
+            bytes.withUnsafeBytes { src in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + n]))
+            }
+            count = n
+        }
+        offset += n
+        return out
+    }
 
     mutating func f32s(_ n: Int) throws -> [Float] {
         guard offset + 4 * n <= bytes.count else { throw LangIDError.malformed(path, "truncated") }
