@@ -41,7 +41,7 @@ let package = Package(
         // Stages, from the bottom up.
         .target(name: "SieveCore"),
         .target(name: "SieveIO", dependencies: ["SieveCore", "SieveExtract", "CZstd", "CZlib"]),
-        .target(name: "SieveText", dependencies: ["CICUShim"]),
+        .target(name: "SieveText", dependencies: ["SieveCore", "CICUShim"]),
         .target(name: "SieveLangID", dependencies: ["SieveCore", "CICUShim"]),
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
         .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CPDFShim", "CICUShim"]),
@@ -51,7 +51,7 @@ let package = Package(
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveTokenizer", "SieveLangID", "SieveShards", "SievePipeline", "CMalloc",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveShards", "SievePipeline", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveExtractTests", dependencies: ["SieveExtract", "SieveTestSupport"]),
+        .testTarget(name: "SieveTextTests", dependencies: ["SieveText", "SieveCore"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveTestSupport"]),

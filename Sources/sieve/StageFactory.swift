@@ -1,5 +1,6 @@
 import SieveCore
 import SieveLangID
+import SieveText
 import SieveTokenizer
 
 /// Builds stages from `[[stage]]` tables of a pipeline configuration.
@@ -21,10 +22,12 @@ final class StageFactory {
                 throw CommandError(description: "a [[stage]] needs a type", isUsage: true)
             }
             switch type {
+            case "normalize": return try normalize(table)
             case "langid": return try langid(table)
             case "tokenize": return try tokenize(table)
             default:
-                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: langid, tokenize", isUsage: true)
+                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, tokenize",
+                                   isUsage: true)
             }
         }
     }
@@ -48,6 +51,20 @@ final class StageFactory {
         } catch {
             throw CommandError(description: "stage tokenize: \(error)", isUsage: true)
         }
+    }
+
+    private func normalize(_ table: TOMLTable) throws -> any Stage {
+        let rules = TextNormalizer.Rule.allCases
+        try allow(table, ["type"] + rules.map(\.rawValue), stage: "normalize")
+        var normalizer = TextNormalizer()
+        for rule in rules {
+            switch table[rule.rawValue] {
+            case nil, .bool(true)?: break
+            case .bool(false)?: normalizer.rules.remove(rule)
+            default: throw CommandError(description: "stage normalize: \(rule.rawValue) must be true or false", isUsage: true)
+            }
+        }
+        return NormalizeStage(normalizer: normalizer)
     }
 
     private func langid(_ table: TOMLTable) throws -> any Stage {

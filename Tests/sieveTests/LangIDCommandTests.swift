@@ -107,3 +107,43 @@ final class LangIDResumeTests: XCTestCase {
         XCTAssertTrue(retrained.stderr.contains("other settings"), retrained.stderr)
     }
 }
+
+final class NormalizeStageRunTests: XCTestCase {
+    /// `normalize` then `langid` in a run: texts cleaned, repairs counted, rules recorded.
+    func testNormalizeStageInARun() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try dir.write("corpus/docs.jsonl", Array("""
+            {"id":"a","text":"Alle  Menschen\\r\\nsind frei\\u0000 und gleich.\\n\\n\\n\\nEnde"}
+            {"id":"b","text":"Tous les êtres humains naissent libres."}
+
+            """.utf8))
+        _ = try dir.write("pipeline.toml", Array("""
+            [input]
+            paths = ["corpus"]
+            [output]
+            dir = "out"
+            kind = "documents"
+            compression = "none"
+            [[stage]]
+            type = "normalize"
+            nfc = true
+            [[stage]]
+            type = "langid"
+            model = "\(LangIDCommandTests.repository)/languages/langid.model"
+
+            """.utf8))
+        let r = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--no-progress", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("normalize:whitespace"), r.stdout)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.file("out/documents")).sorted()
+        let docs = try Fixtures.objects(try Fixtures.contents(dir.file("out/documents/" + files[0])))
+        XCTAssertEqual(docs[0]["text"] as? String, "Alle Menschen\nsind frei und gleich.\n\nEnde")
+        let metadata = docs[0]["metadata"] as! [String: Any]
+        XCTAssertEqual(metadata["normalized"] as? [String], ["line_endings", "controls", "whitespace"])
+        XCTAssertEqual(metadata["language"] as? String, "deu_Latn")
+        XCTAssertNil((docs[1]["metadata"] as! [String: Any])["normalized"])
+        let bad = try dir.write("bad.toml", Array("[input]\npaths = [\"corpus\"]\n[[stage]]\ntype = \"normalize\"\nnfc = 1\n".utf8))
+        XCTAssertEqual(try Command.run(Command.sieve, ["run", bad, "--no-progress"]).status, 2)
+    }
+}

@@ -16,10 +16,17 @@ public struct StageContext {
     public let stage: String
     var stats: StageStats
 
-    init(stage: String) {
+    /// A context of its own, for running a stage outside the runner (tests, tools).
+    public init(stage: String) {
         self.stage = stage
         self.stats = StageStats(name: stage)
     }
+
+    /// The drops recorded so far, by reason.
+    public var drops: [String: Int] { stats.drops }
+
+    /// The repairs recorded so far, by reason.
+    public var repairs: [String: Int] { stats.repairs }
 
     /// Records that `document` is dropped by `rule` (the reason becomes `stage:rule`).
     public mutating func drop(_ document: Document, rule: String) {
