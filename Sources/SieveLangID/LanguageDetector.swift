@@ -1,5 +1,6 @@
 import CICUShim
 import Foundation
+import SieveText
 
 /// What language identification says about one text.
 public struct Detection: Sendable, Equatable {
@@ -15,14 +16,15 @@ public struct Detection: Sendable, Equatable {
     /// True when a second script group holds at least `mixedScriptShare` of the letters.
     public var mixedScript: Bool
     /// The best languages with their scores, best first (at most the `top` asked for).
-    public var top: [(language: String, score: Double)]
+    public var top: [Candidate]
     /// Why the language is `und`: `empty`, `no_letters`, `binary`, `unknown_script`,
     /// `undetectable` (a registered language without a model, such as Pangasinan).
     public var reason: String?
 
-    public static func == (a: Detection, b: Detection) -> Bool {
-        a.language == b.language && a.score == b.score && a.script == b.script && a.mixedScript == b.mixedScript
-            && a.reason == b.reason && a.top.map(\.language) == b.top.map(\.language) && a.top.map(\.score) == b.top.map(\.score)
+    /// A language and its score.
+    public struct Candidate: Sendable, Equatable {
+        public var language: String
+        public var score: Double
     }
 }
 
@@ -85,7 +87,7 @@ public final class LanguageDetector: @unchecked Sendable {
                 for window in windows {
                     var i = window.lowerBound
                     while i < window.upperBound {
-                        let (scalar, length) = Features.decode(text, at: i, end: window.upperBound)
+                        let (scalar, length) = UTF8Scalars.decode(text, at: i)
                         i += length
                         let c = Int(scalar)
                         switch classes[c] {
@@ -134,19 +136,19 @@ public final class LanguageDetector: @unchecked Sendable {
         let second = groupLetters.indices.filter { $0 != best }.map { groupLetters[$0] }.max() ?? 0
         let mixed = Double(max(second, ungrouped)) >= Self.mixedScriptShare * Double(max(counted, 1))
 
-        var ranked: [(language: String, score: Double)]
+        var ranked: [Detection.Candidate]
         if group.classes.count == 1 {
-            ranked = [(model.registry.languages[group.classes[0]].code, share)]
+            ranked = [.init(language: model.registry.languages[group.classes[0]].code, score: share)]
         } else if group.script == "Hani", Double(kana) >= Self.kanaShare * Double(groupLetters[best]),
                   let japanese = model.registry.languages.firstIndex(where: { $0.script == "Jpan" }) {
-            ranked = [(model.registry.languages[japanese].code, share)]
+            ranked = [.init(language: model.registry.languages[japanese].code, score: share)]
         } else {
             features.removeAll(keepingCapacity: true)
             for window in windows {
                 Features.extract(text, window, tables: tables, scripts: groupScripts[best], into: &features)
             }
             let probabilities = Self.probabilities(group, features)
-            ranked = zip(group.classes, probabilities).map { (model.registry.languages[$0].code, Double($1) * share) }
+            ranked = zip(group.classes, probabilities).map { .init(language: model.registry.languages[$0].code, score: Double($1) * share) }
             ranked.sort { $0.score > $1.score || ($0.score == $1.score && $0.language < $1.language) }
         }
         return Detection(language: ranked[0].language, score: ranked[0].score, script: scriptName, mixedScript: mixed,

@@ -28,10 +28,13 @@ public struct Language: Sendable, Equatable {
 
 /// The language registry: the languages Sieve identifies, in file order.
 public struct LanguageRegistry: Sendable, Equatable {
-    public var languages: [Language]
+    public let languages: [Language]
+    /// Position of every code in `languages`: the stage looks a language up per document.
+    private let index: [String: Int]
 
     public init(languages: [Language]) {
         self.languages = languages
+        index = Dictionary(languages.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Reads a registry TSV (header `code name family script segmentation min_score`).
@@ -43,7 +46,8 @@ public struct LanguageRegistry: Sendable, Equatable {
     }
 
     init(tsv: String, path: String) throws {
-        var lines = tsv.split(separator: "\n", omittingEmptySubsequences: true)
+        // "\r\n" is one Character: a file with CRLF line ends splits the same.
+        var lines = tsv.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         let header = ["code", "name", "family", "script", "segmentation", "min_score"]
         guard let first = lines.first, first.split(separator: "\t").map(String.init) == header else {
             throw LangIDError.malformed(path, "the header must be \(header.joined(separator: " "))")
@@ -60,12 +64,12 @@ public struct LanguageRegistry: Sendable, Equatable {
         guard Set(languages.map(\.code)).count == languages.count else {
             throw LangIDError.malformed(path, "duplicate language codes")
         }
-        self.languages = languages
+        self.init(languages: languages)
     }
 
     /// The language with `code`, if registered.
     public func language(_ code: String) -> Language? {
-        languages.first { $0.code == code }
+        index[code].map { languages[$0] }
     }
 }
 

@@ -277,7 +277,7 @@ struct LangIDCommand: ParsableCommand {
 /// Rows of a TSV with `code` and `text` columns.
 func readLabelled(_ path: String) throws -> [(code: String, text: String)] {
     guard let data = FileManager.default.contents(atPath: path) else { throw CommandError(description: "cannot read \(path)") }
-    var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    var lines = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init),
           let code = header.firstIndex(of: "code"), let text = header.firstIndex(of: "text") else {
         throw CommandError(description: "\(path): the first line must name the columns code and text", isUsage: true)

@@ -1,3 +1,5 @@
+import SieveText
+
 /// The model's features: hashed character n-grams of orders 1-5 and whole words, over
 /// the text lowercased, with every run of non-letters (spaces, digits, punctuation)
 /// collapsed into one boundary symbol so that n-grams see word starts and ends. Scripts
@@ -82,7 +84,7 @@ enum Features {
                     if history < 4 { history += 1 }
                 }
                 while i < end {
-                    let (scalar, length) = decode(text, at: i, end: end)
+                    let (scalar, length) = UTF8Scalars.decode(text, at: i)
                     i += length
                     if classes[Int(scalar)] == ScriptTables.letter && members[Int(scripts[Int(scalar)])] {
                         push(scalar < 0x10000 ? UInt32(lower[Int(scalar)]) : scalar)
@@ -94,22 +96,5 @@ enum Features {
             }
         }
         return out.count - before
-    }
-
-    /// Decodes one code point of valid UTF-8, tolerating a window cut short.
-    @inline(__always)
-    static func decode(_ text: UnsafeBufferPointer<UInt8>, at i: Int, end: Int) -> (UInt32, Int) {
-        let b0 = UInt32(text[i])
-        if b0 < 0x80 { return (b0, 1) }
-        if b0 < 0xE0, i + 1 < end { return ((b0 & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F), 2) }
-        if b0 < 0xF0, i + 2 < end {
-            return ((b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F), 3)
-        }
-        if b0 >= 0xF0, i + 3 < end {
-            let s = (b0 & 0x07) << 18 | UInt32(text[i + 1] & 0x3F) << 12 | UInt32(text[i + 2] & 0x3F) << 6
-                | UInt32(text[i + 3] & 0x3F)
-            return (min(s, 0x10FFFF), 4)
-        }
-        return (0xFFFD, end - i)
     }
 }

@@ -31,7 +31,7 @@ public struct LangIDCorpus: Sendable {
                 let path = (directory as NSString).appendingPathComponent(language.code + ".txt")
                 guard FileManager.default.fileExists(atPath: path) else { continue }
                 guard let data = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
-                lines += String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+                lines += String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
                     .filter { !$0.allSatisfy(\.isWhitespace) }
             }
             return lines
