@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "SieveTextTests", dependencies: ["SieveText", "SieveCore"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport", "CZstd"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
-        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveTestSupport"]),
+        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,3 +1,4 @@
+import CZstd
 import Foundation
 import SieveCore
 @testable import SieveLangID
@@ -56,6 +57,63 @@ final class LangIDTrainerTests: XCTestCase {
         // Probabilities over the group sum to one (before the script-share discount).
         let d = detector.detect("Ceci est une phrase en français.", top: 3)
         XCTAssertEqual(d.top.map(\.score).reduce(0, +), 1, accuracy: 1e-4)
+    }
+
+    func testDamagedModelFilesAreRefusedWithAReason() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let registry = LanguageRegistry(languages: [Language(code: "ell_Grek", name: "Greek", family: "Indo-European",
+                                                            script: "Grek", segmentation: "space", minScore: 0.5)])
+        let model = LanguageModel(registry: registry, groups: [.init(script: "Grek", classes: [0], bucketBits: 0, calibrationA: 1,
+                                                                     calibrationB: 0, bias: [0], scales: [], weights: [])])
+        try model.write(to: dir.file("good.model"))
+        let good = try Fixtures.contents(dir.file("good.model"))
+        XCTAssertEqual(try LanguageModel(contentsOfFile: dir.file("good.model")).registry, registry)
+        func refusal(_ bytes: [UInt8]) -> String {
+            do {
+                _ = try LanguageModel(contentsOfFile: try dir.write("bad.model", bytes))
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        // Cut short, a byte flipped inside the frame, the raw layout without zstd, text.
+        XCTAssertTrue(refusal(Array(good.prefix(good.count / 2))).contains("not one complete zstd frame"))
+        var flipped = good
+        flipped[good.count / 2] ^= 0xFF
+        XCTAssertNotEqual(refusal(flipped), "accepted")
+        XCTAssertTrue(refusal(model.serialized()).contains("zstd frame"))
+        XCTAssertTrue(refusal(Array("code\ttext\n".utf8)).contains("zstd frame"))
+        XCTAssertTrue(refusal([]).contains("zstd frame"))
+        XCTAssertThrowsError(try LanguageModel(contentsOfFile: dir.file("missing"))) { XCTAssertTrue("\($0)".contains("cannot read")) }
+        // A frame holding something else than a model, and a model with bytes after it.
+        var trailing = LanguageModel(registry: registry, groups: []).serialized()
+        trailing.append(0)
+        XCTAssertTrue(refusal(Array(Self.zstd(Array("SIEVELIX".utf8) + [1, 0, 0, 0]))).contains("not a Sieve language-ID model"))
+        XCTAssertTrue(refusal(Self.zstd(trailing)).contains("trailing bytes"))
+    }
+
+    func testMalformedRegistriesAreRefused() {
+        let header = "code\tname\tfamily\tscript\tsegmentation\tmin_score\n"
+        for (tsv, reason) in [
+            ("code\tname\n", "header"),
+            (header + "eng_Latn\tEnglish\tIndo-European\tLatn\tspace\n", "6 fields"),
+            (header + "eng_Latn\tEnglish\tIndo-European\tLatn\twords\t0.5\n", "segmentation"),
+            (header + "eng_Latn\tEnglish\tIndo-European\tLatn\tspace\thigh\n", "min_score"),
+            (header + "eng_Latn\tEnglish\tIndo-European\tLatn\tspace\t0.5\n" + "eng_Latn\tEnglish\tX\tLatn\tspace\t0.5\n",
+             "duplicate"),
+        ] {
+            XCTAssertThrowsError(try LanguageRegistry(tsv: tsv, path: "r.tsv")) { XCTAssertTrue("\($0)".contains(reason), "\($0)") }
+        }
+        // CRLF line ends read the same as LF.
+        let crlf = (header + "eng_Latn\tEnglish\tIndo-European\tLatn\tspace\t0.5\n").replacingOccurrences(of: "\n", with: "\r\n")
+        XCTAssertEqual(try LanguageRegistry(tsv: crlf, path: "r.tsv").language("eng_Latn")?.minScore, 0.5)
+    }
+
+    static func zstd(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
+        let n = out.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { ZSTD_compress(dst.baseAddress, dst.count, $0.baseAddress, $0.count, 3) } }
+        return Array(out.prefix(n))
     }
 
     func testSplitsAreBlocksOfFiveAndDisjoint() {

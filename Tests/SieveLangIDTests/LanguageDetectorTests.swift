@@ -23,7 +23,8 @@ final class LanguageDetectorTests: XCTestCase {
 
     func testModelFitsTheBudgetAndKnowsWhatItCannotDetect() throws {
         let size = try FileManager.default.attributesOfItem(atPath: Self.repository + "/languages/langid.model")[.size] as! Int
-        XCTAssertLessThan(size, 30_000_000)
+        // The budget is 30 MB; a file in the repository must stay under 20 MB.
+        XCTAssertLessThan(size, 20_000_000)
         let model = Self.detector.model
         let modelled = Set(model.groups.flatMap(\.classes).map { model.registry.languages[$0].code })
         // Pangasinan has no training text and shares Latin script: not detectable, not faked.

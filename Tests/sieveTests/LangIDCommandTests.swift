@@ -1,5 +1,6 @@
 import Foundation
 import SieveShards
+@testable import SieveLangID
 import SieveTestSupport
 import XCTest
 
@@ -98,10 +99,10 @@ final class LangIDResumeTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         let again = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--no-progress"])
         XCTAssertEqual(again.status, 0, again.stderr)
-        // The same size, one weight changed (the file's last byte is a weight of the last group).
-        var changed = model
-        changed[changed.count - 1] ^= 1
-        _ = try dir.write("a.model", changed)
+        // The same model with one bias changed, as a retraining would change it.
+        var changed = try LanguageModel(contentsOfFile: dir.file("a.model"))
+        changed.groups[0].bias[0] += 1
+        try changed.write(to: dir.file("a.model"))
         let retrained = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--no-progress"])
         XCTAssertEqual(retrained.status, 1)
         XCTAssertTrue(retrained.stderr.contains("other settings"), retrained.stderr)
@@ -145,5 +146,30 @@ final class NormalizeStageRunTests: XCTestCase {
         XCTAssertNil((docs[1]["metadata"] as! [String: Any])["normalized"])
         let bad = try dir.write("bad.toml", Array("[input]\npaths = [\"corpus\"]\n[[stage]]\ntype = \"normalize\"\nnfc = 1\n".utf8))
         XCTAssertEqual(try Command.run(Command.sieve, ["run", bad, "--no-progress"]).status, 2)
+    }
+}
+
+final class LangIDBadInputTests: XCTestCase {
+    /// Invalid UTF-8 on stdin is repaired, not fatal: one output line per input line.
+    func testDetectRepairsInvalidUTF8AndKeepsEveryLine() throws {
+        var input = Array("Alle Menschen sind frei und gleich an Würde geboren.\n".utf8)
+        input += [0x41, 0x62, 0xFF, 0xFE, 0xC3, 0x0A]  // "Ab", two invalid bytes, a cut-off sequence
+        input += Array("Tous les êtres humains naissent libres et égaux.\r\n".utf8)
+        let r = try Command.run(Command.sieve, ["langid", "detect"], stdin: input)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let codes = r.stdout.split(separator: "\n").map { $0.split(separator: "\t")[0] }
+        XCTAssertEqual(codes.count, 3)
+        XCTAssertEqual(codes[0], "deu_Latn")
+        XCTAssertEqual(codes[2], "fra_Latn")
+    }
+
+    func testADamagedModelIsAUsageErrorWithItsReason() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let model = try Fixtures.contents(LangIDCommandTests.repository + "/languages/langid.model")
+        let bad = try dir.write("cut.model", Array(model.prefix(model.count / 3)))
+        let r = try Command.run(Command.sieve, ["langid", "detect", "--model", bad], stdin: Array("text\n".utf8))
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("cut.model") && r.stderr.contains("zstd frame"), r.stderr)
     }
 }

@@ -1,3 +1,4 @@
+import CZstd
 import Foundation
 
 /// The trained language-ID model: the registry it was trained for and one linear scorer
@@ -39,10 +40,8 @@ public struct LanguageModel: Sendable {
 
     /// Reads a model file.
     public init(contentsOfFile path: String) throws {
-        guard let bytes = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else {
-            throw LangIDError.unreadable(path)
-        }
-        var reader = BinaryReader(bytes: bytes, path: path)
+        guard let file = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
+        var reader = BinaryReader(bytes: try Self.decompressed(file, path: path), path: path)
         guard try reader.bytes(8) == Self.magic else { throw LangIDError.malformed(path, "not a Sieve language-ID model") }
         guard try reader.u32() == Self.version else { throw LangIDError.malformed(path, "unsupported model version") }
         var languages: [Language] = []
@@ -102,10 +101,41 @@ public struct LanguageModel: Sendable {
         return w.data
     }
 
+    /// zstd level of the model file: the file is one zstd frame (with its content size)
+    /// of `serialized()`, 24 MB of mostly int8 weights in 14 MB.
+    static let compressionLevel: Int32 = 19
+
+    /// The file's bytes: `serialized()` as one zstd frame.
+    func compressed() -> Data {
+        let plain = serialized()
+        var out = [UInt8](repeating: 0, count: ZSTD_compressBound(plain.count))
+        let n = out.withUnsafeMutableBytes { dst in
+            plain.withUnsafeBytes { src in
+                ZSTD_compress(dst.baseAddress, dst.count, src.baseAddress, src.count, Self.compressionLevel)
+            }
+        }
+        precondition(ZSTD_isError(n) == 0, "zstd cannot fail on a buffer of compressBound bytes")
+        return Data(out[0..<n])
+    }
+
+    /// The model bytes inside a model file (one zstd frame with its content size).
+    static func decompressed(_ file: Data, path: String) throws -> [UInt8] {
+        let damaged = LangIDError.malformed(path, "not a Sieve language-ID model (not one complete zstd frame)")
+        return try file.withUnsafeBytes { (src: UnsafeRawBufferPointer) -> [UInt8] in
+            let size = ZSTD_getFrameContentSize(src.baseAddress, src.count)
+            // Unknown or error sizes are the top values of the type; a model is far below 1 GB.
+            guard size < 1 << 30 else { throw damaged }
+            var out = [UInt8](repeating: 0, count: Int(size))
+            let n = out.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, dst.count, src.baseAddress, src.count) }
+            guard ZSTD_isError(n) == 0, n == Int(size) else { throw damaged }
+            return out
+        }
+    }
+
     /// Writes the model atomically (temporary file, then rename).
     public func write(to path: String) throws {
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(serialized())) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: compressed()) else {
             throw LangIDError.unreadable(temporary)
         }
         guard rename(temporary, path) == 0 else { throw LangIDError.unreadable(path) }
