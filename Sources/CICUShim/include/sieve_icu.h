@@ -38,4 +38,32 @@ void sieve_script_tables(uint8_t *scripts, uint8_t *classes, uint16_t *lower);
 /// `name`; returns its length, or -1 for a code ICU does not know.
 int32_t sieve_script_name(int32_t code, char *name, int32_t capacity);
 
+/// Character classes the way Python and its `regex` module see them, one bit set per
+/// code point (see `sieve_char_class_table`).
+enum {
+    SIEVE_CC_ALPHA = 1,        // str.isalpha: general category L*
+    SIEVE_CC_UPPER = 2,        // str.isupper of one character: property Uppercase
+    SIEVE_CC_LOWER = 4,        // str.islower of one character: property Lowercase
+    SIEVE_CC_PYSPACE = 8,      // str.isspace: bidi class WS, B or S, or category Zs
+    SIEVE_CC_DECIMAL = 16,     // \d: category Nd
+    SIEVE_CC_RE_WORD = 32,     // \w of Python's re: str.isalnum() or '_'
+    SIEVE_CC_REGEX_WORD = 64,  // \w of the regex module: Alphabetic, marks, Nd, Pc, Join_Control
+    SIEVE_CC_REGEX_SPACE = 128 // \s of the regex module: property White_Space
+};
+
+/// Fills `table` (0x110000 entries) with the SIEVE_CC_* bits of every code point.
+void sieve_char_class_table(uint16_t *table);
+
+/// Writes the full lowercase of `src` (UTF-32, `length` code points; root locale, so
+/// final sigma and multi-character mappings as Python's str.lower) into `dst`; returns
+/// the number of code points, or the number needed when larger than `capacity`.
+int32_t sieve_lowercase_utf32(const uint32_t *src, int32_t length, uint32_t *dst, int32_t capacity);
+
+/// Word boundaries of `src` (UTF-32, `length` code points) by ICU's word break iterator
+/// for `locale` (dictionary-based for Chinese, Japanese, Thai, Lao, Khmer, Burmese):
+/// writes the [start, end) code-point offsets of each segment that holds a letter,
+/// digit, kana or ideograph into `spans` (2 entries per word) and returns the number of
+/// words, the number found when more than `capacity` words, or -1 on an ICU error.
+int32_t sieve_word_spans(const char *locale, const uint32_t *src, int32_t length, int32_t *spans, int32_t capacity);
+
 #endif
