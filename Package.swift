@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SieveShards", targets: ["SieveShards"]),
         .library(name: "SieveExtract", targets: ["SieveExtract"]),
         .library(name: "SieveLangID", targets: ["SieveLangID"]),
+        .library(name: "SieveFilters", targets: ["SieveFilters"]),
         .library(name: "SievePipeline", targets: ["SievePipeline"]),
     ],
     dependencies: [
@@ -43,6 +44,7 @@ let package = Package(
         .target(name: "SieveIO", dependencies: ["SieveCore", "SieveExtract", "CZstd", "CZlib"]),
         .target(name: "SieveText", dependencies: ["SieveCore", "CICUShim"]),
         .target(name: "SieveLangID", dependencies: ["SieveCore", "SieveText", "CICUShim", "CZstd"]),
+        .target(name: "SieveFilters", dependencies: ["SieveCore", "SieveText"]),
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
         .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CPDFShim", "CICUShim"]),
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
@@ -51,7 +53,7 @@ let package = Package(
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveShards", "SievePipeline", "CMalloc",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveShards", "SievePipeline", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -67,6 +69,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveExtractTests", dependencies: ["SieveExtract", "SieveTestSupport"]),
         .testTarget(name: "SieveTextTests", dependencies: ["SieveText", "SieveCore", "SieveTestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "SieveFiltersTests", dependencies: ["SieveFilters", "SieveText", "SieveCore", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport", "CZstd"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),

@@ -41,7 +41,8 @@ struct CatCommand: ParsableCommand {
     /// Reads `inputs` (files, directories or `-`) with the pipeline's readers, passes them
     /// through `stages` and writes every document kept to `output`, in input order.
     static func copy(_ inputs: [String], to output: String, include: [String], exclude: [String], fields: FieldNames,
-                     maxDocumentBytes: Int, stages: [any Stage] = [], processing: ProcessingOptions) throws -> RunReport {
+                     maxDocumentBytes: Int, stages: [any Stage] = [], rejected: String? = nil,
+                     processing: ProcessingOptions) throws -> RunReport {
         let started = Date()
         let threads = processing.resolvedThreads()
         let discovery = CorpusDiscovery(include: include.isEmpty ? CorpusDiscovery.defaultInclude : include,
@@ -61,7 +62,7 @@ struct CatCommand: ParsableCommand {
         options.fields = fields
         options.maxDocumentBytes = maxDocumentBytes
         let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)
-        let sink = try SingleFileSink(path: output)
+        let sink = try SingleFileSink(path: output, rejectedPath: rejected)
         let totalBytes = files.reduce(0) { $0 + $1.size }
         let runner = Runner(stages: stages, threads: threads,
                             progress: processing.noProgress ? nil : Progress(totalBytes: totalBytes))
@@ -70,7 +71,7 @@ struct CatCommand: ParsableCommand {
         let report = RunReport(command: CommandLine.arguments.joined(separator: " "), startedAt: started,
                                seconds: Date().timeIntervalSince(started), threads: threads,
                                inputFiles: files.count, inputBytes: totalBytes, units: plan.units.count,
-                               outputs: [output], stats: stats)
+                               outputs: [output] + (rejected.map { [$0] } ?? []), stats: stats)
         return report
     }
 }

@@ -75,9 +75,10 @@ public struct Runner {
             seq += 1
             do {
                 switch result {
-                case .batch(let unit, let encoded, let documents, let inputBytes, var stats):
+                case .batch(let unit, let encoded, let rejected, let documents, let inputBytes, var stats):
                     let start = DispatchTime.now()
                     try sink.write(encoded, unit: unit)
+                    if let rejected { try sink.writeRejected(rejected, unit: unit) }
                     stats[stage: "write"].documentsIn += documents.count
                     stats[stage: "write"].bytesIn += documents.bytes
                     stats[stage: "write"].documentsOut += documents.count
@@ -112,15 +113,19 @@ public struct Runner {
         var stats = RunStats()
         var start = DispatchTime.now()
         var documents = batch.decode(&stats)
+        let keepsRejected = sink.wantsRejected
+        var rejected: [Document] = []
         stats[stage: "read"].documentsOut += documents.count
         stats[stage: "read"].bytesOut += documents.bytes
         stats[stage: "read"].seconds += start.secondsElapsed
         for stage in stages {
             start = DispatchTime.now()
             var context = StageContext(stage: stage.name)
+            context.keepsRejected = keepsRejected
             context.stats.documentsIn = documents.count
             context.stats.bytesIn = documents.bytes
             documents = stage.process(documents, context: &context)
+            rejected += context.rejected
             context.stats.documentsOut = documents.count
             context.stats.bytesOut = documents.bytes
             context.stats.seconds = start.secondsElapsed
@@ -130,8 +135,9 @@ public struct Runner {
         }
         start = DispatchTime.now()
         let encoded = sink.encode(documents, unit: batch.unit)
+        let encodedRejected = keepsRejected ? sink.encodeRejected(rejected, unit: batch.unit) : nil
         stats[stage: "write"].seconds += start.secondsElapsed
-        return .batch(unit: batch.unit, encoded: encoded, documents: DocumentCount(documents),
+        return .batch(unit: batch.unit, encoded: encoded, rejected: encodedRejected, documents: DocumentCount(documents),
                       inputBytes: batch.inputBytes, stats: stats)
     }
 }
@@ -147,7 +153,7 @@ struct DocumentCount {
 }
 
 enum Outcome {
-    case batch(unit: Int, encoded: [UInt8], documents: DocumentCount, inputBytes: Int, stats: RunStats)
+    case batch(unit: Int, encoded: [UInt8], rejected: [UInt8]?, documents: DocumentCount, inputBytes: Int, stats: RunStats)
     case unitEnd(unit: Int, stats: RunStats)
     case failed(Error)
     case end

@@ -43,4 +43,17 @@ public protocol BatchSink: AnyObject {
     func write(_ encoded: [UInt8], unit: Int) throws
     /// Completes the unit's output; `stats` are the unit's own, every stage included.
     func endUnit(_ unit: Int, stats: RunStats) throws
+    /// Whether dropped documents are wanted (a rejected stream); stages then hand them
+    /// over with `drop_reason` in their metadata.
+    var wantsRejected: Bool { get }
+    /// Serializes one batch of dropped documents (worker threads).
+    func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8]
+    /// Appends an encoded batch of dropped documents to the unit's rejected stream.
+    func writeRejected(_ encoded: [UInt8], unit: Int) throws
+}
+
+extension BatchSink {
+    public var wantsRejected: Bool { false }
+    public func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8] { [] }
+    public func writeRejected(_ encoded: [UInt8], unit: Int) throws {}
 }

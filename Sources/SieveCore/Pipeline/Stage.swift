@@ -15,6 +15,9 @@ public struct StageContext {
     /// The stage's name.
     public let stage: String
     var stats: StageStats
+    /// Dropped documents, kept only when the run writes a rejected stream.
+    public internal(set) var rejected: [Document] = []
+    var keepsRejected = false
 
     /// A context of its own, for running a stage outside the runner (tests, tools).
     public init(stage: String) {
@@ -28,7 +31,9 @@ public struct StageContext {
     /// The repairs recorded so far, by reason.
     public var repairs: [String: Int] { stats.repairs }
 
-    /// Records that `document` is dropped by `rule` (the reason becomes `stage:rule`).
+    /// Records that `document` is dropped by `rule` (the reason becomes `stage:rule`);
+    /// when the run writes a rejected stream, the document goes there with the reason
+    /// in `metadata.drop_reason`.
     public mutating func drop(_ document: Document, rule: String) {
         let language: String
         if case .string(let code)? = document.metadata.first(where: { $0.key == "language" })?.value {
@@ -37,6 +42,11 @@ public struct StageContext {
             language = "und"
         }
         stats.countDrop("\(stage):\(rule)", language: language)
+        if keepsRejected {
+            var document = document
+            document.setMetadata("drop_reason", .string("\(stage):\(rule)"))
+            rejected.append(document)
+        }
     }
 
     /// Records that a kept document was repaired by `rule`.

@@ -7,12 +7,26 @@ import SieveCore
 public final class SingleFileSink: BatchSink {
     private let format: OutputFormat
     private let file: AtomicFile?
+    private let rejected: (file: AtomicFile, format: OutputFormat)?
 
-    /// - Parameter path: output file, or `-` for standard output (plain JSONL unless a
-    ///   format is given).
-    public init(path: String, format: OutputFormat? = nil) throws {
+    /// - Parameters:
+    ///   - path: output file, or `-` for standard output (plain JSONL unless a format
+    ///     is given).
+    ///   - rejectedPath: where dropped documents go (their format from the extension).
+    public init(path: String, format: OutputFormat? = nil, rejectedPath: String? = nil) throws {
         self.format = format ?? OutputFormat(path: path)
         file = path == "-" ? nil : try AtomicFile(path: path)
+        rejected = try rejectedPath.map { (try AtomicFile(path: $0), OutputFormat(path: $0)) }
+    }
+
+    public var wantsRejected: Bool { rejected != nil }
+
+    public func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8] {
+        (rejected?.format ?? format).encode(DocumentCodec.encode(documents))
+    }
+
+    public func writeRejected(_ encoded: [UInt8], unit: Int) throws {
+        try rejected?.file.write(encoded)
     }
 
     public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
@@ -29,8 +43,11 @@ public final class SingleFileSink: BatchSink {
 
     public func endUnit(_ unit: Int, stats: RunStats) throws {}
 
-    /// Completes the output: renames the file into place.
-    public func finish() throws { try file?.commit() }
+    /// Completes the output: renames the file (and the rejected stream) into place.
+    public func finish() throws {
+        try rejected?.file.commit()
+        try file?.commit()
+    }
 }
 
 /// Writes each work unit to its own file, `DIR/NNNNN.EXT`, renamed into place when the

@@ -1,0 +1,118 @@
+import SieveText
+
+/// Gopher's repetition rules (Rae et al. 2021, table A1), as datatrove's
+/// `GopherRepetitionFilter` measures them: duplicate paragraphs and lines by count and
+/// by characters, the most frequent 2-4-gram's share of the characters, and the share
+/// of characters in repeated 5-10-grams. Fractions are of the text's characters.
+public struct GopherRepetition: QualityFilter {
+    public let name = "gopher_repetition"
+    public var dupLineFrac = 0.3
+    public var dupParaFrac = 0.3
+    public var dupLineCharFrac = 0.2
+    public var dupParaCharFrac = 0.2
+    public var topNGrams: [(n: Int, fraction: Double)] = [(2, 0.2), (3, 0.18), (4, 0.16)]
+    public var dupNGrams: [(n: Int, fraction: Double)] = [(5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10)]
+
+    public init() {}
+
+    public func evaluate(_ text: inout FilterText) -> [RuleFailure] {
+        var failures: [RuleFailure] = []
+        func fail(_ rule: String, _ value: Double, _ threshold: Double) {
+            failures.append(RuleFailure(filter: name, rule: rule, value: value, threshold: threshold))
+        }
+        let points = text.points
+        guard !points.isEmpty else { return [RuleFailure(filter: name, rule: "empty", value: 0, threshold: 1)] }
+        let length = Double(points.count)
+        var set = RangeSet(buffer: points, capacity: 64)
+
+        let paragraphs = PyString.split(PyString.strip(points[...]), onRunsOf: PyString.newline, minimum: 2)
+        let (paraDuplicates, paraChars) = Self.duplicates(paragraphs, in: &set)
+        let paraFrac = Double(paraDuplicates) / Double(paragraphs.count)
+        if dupParaFrac > 0, paraFrac > dupParaFrac { fail("dup_para_frac", paraFrac, dupParaFrac) }
+        if dupParaCharFrac > 0, Double(paraChars) / length > dupParaCharFrac {
+            fail("dup_para_char_frac", Double(paraChars) / length, dupParaCharFrac)
+        }
+
+        set = set.emptied(capacity: 64)
+        let lines = PyString.split(points[...], onRunsOf: PyString.newline, minimum: 1)
+        let (lineDuplicates, lineChars) = Self.duplicates(lines, in: &set)
+        let lineFrac = Double(lineDuplicates) / Double(lines.count)
+        if dupLineFrac > 0, lineFrac > dupLineFrac { fail("dup_line_frac", lineFrac, dupLineFrac) }
+        if dupLineCharFrac > 0, Double(lineChars) / length > dupLineCharFrac {
+            fail("dup_line_char_frac", Double(lineChars) / length, dupLineCharFrac)
+        }
+
+        let words = text.words()
+        guard words.count > 0 else { return failures }
+        // Words are interned: an n-gram joined with spaces is the sequence of its words.
+        var wordSet = RangeSet(buffer: words.characters, capacity: words.count)
+        let ids = (0..<words.count).map { wordSet.insert(words.bounds[$0]..<words.bounds[$0 + 1]).index }
+        let lengths = (0..<words.count).map { words.bounds[$0 + 1] - words.bounds[$0] }
+        for (n, fraction) in topNGrams where n >= 1 && words.count >= n {
+            let top = Self.topNGramCharacters(ids: ids, lengths: lengths, n: n)
+            if Double(top) / length > fraction { fail("top_\(n)_gram", Double(top) / length, fraction) }
+        }
+        var gramSet = wordSet.emptied(capacity: words.count)
+        for (n, fraction) in dupNGrams where n >= 1 {
+            gramSet = gramSet.emptied(capacity: words.count)
+            let repeated = Self.repeatedNGramCharacters(words, n: n, set: &gramSet)
+            if Double(repeated) / length > fraction { fail("dup_\(n)_gram", Double(repeated) / length, fraction) }
+        }
+        return failures
+    }
+
+    /// datatrove's `find_duplicates`: elements seen before, and their characters.
+    static func duplicates(_ elements: [Range<Int>], in set: inout RangeSet) -> (Int, Int) {
+        var count = 0, chars = 0
+        for r in elements where set.insert(r).seen {
+            count += 1
+            chars += r.count
+        }
+        return (count, chars)
+    }
+
+    /// datatrove's `find_top_duplicate`: the most frequent n-gram (the first seen of
+    /// equally frequent ones, as `Counter.most_common(1)`), its length with the spaces
+    /// between words, times its count.
+    static func topNGramCharacters(ids: [Int], lengths: [Int], n: Int) -> Int {
+        var counts: [NGramKey: (count: Int, first: Int)] = [:]
+        counts.reserveCapacity(ids.count)
+        var best = (count: 0, first: Int.max, start: 0)
+        for i in 0...(ids.count - n) {
+            let key = NGramKey(ids[i..<(i + n)])
+            var entry = counts[key] ?? (0, i)
+            entry.count += 1
+            counts[key] = entry
+            if entry.count > best.count || (entry.count == best.count && entry.first < best.first) {
+                best = (entry.count, entry.first, entry.first)
+            }
+        }
+        let chars = lengths[best.start..<(best.start + n)].reduce(n - 1, +)
+        return chars * best.count
+    }
+
+    /// datatrove's `find_all_duplicate`: n-grams joined without separators; a repeat
+    /// adds its characters and skips past itself.
+    static func repeatedNGramCharacters(_ words: WordList, n: Int, set: inout RangeSet) -> Int {
+        var repeated = 0
+        var i = 0
+        while i < words.count - n + 1 {
+            let r = words.bounds[i]..<words.bounds[i + n]
+            if set.insert(r).seen {
+                repeated += r.count
+                i += n
+            } else {
+                i += 1
+            }
+        }
+        return repeated
+    }
+}
+
+/// A sequence of word ids, hashed once.
+struct NGramKey: Hashable {
+    let ids: ArraySlice<Int>
+    init(_ ids: ArraySlice<Int>) { self.ids = ids }
+    func hash(into hasher: inout Hasher) { for id in ids { hasher.combine(id) } }
+    static func == (a: NGramKey, b: NGramKey) -> Bool { a.ids.elementsEqual(b.ids) }
+}
