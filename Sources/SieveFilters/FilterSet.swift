@@ -29,8 +29,9 @@ public struct FilterSet: Sendable {
     public let missingPunktModels: [String]
     /// Files the set was read from (for a run's fingerprint).
     public let files: [String]
-    private let languages: [String: LanguageFilters]
-    private let fallback: LanguageFilters
+    private let languages: [String: LanguageSpec]
+    private let fallback: LanguageSpec
+    private let splitters: SplitterCache
 
     public static let types = ["gopher_quality", "gopher_repetition", "c4", "fineweb"]
 
@@ -94,32 +95,27 @@ public struct FilterSet: Sendable {
         self.files = files
 
         var missing: [String] = []
-        var punktCache: [String: PunktParameters] = [:]
-        func build(_ code: String, _ settings: TOMLTable) throws -> LanguageFilters {
+        func build(_ code: String, _ settings: TOMLTable) throws -> LanguageSpec {
             let context = "\(source) [\(code)]"
             for key in settings.keys where !["words", "punkt", "icu_locale"].contains(key) && !Self.types.contains(key) {
                 throw FilterSetError("\(context): unknown key \(key)")
             }
-            let splitter: WordSplitter
+            let words: WordsSpec
             switch settings["words"] {
             case nil, .string("punkt")?:
-                var parameters = PunktParameters.empty
                 if case .string(let model)? = settings["punkt"] {
-                    if let cached = punktCache[model] {
-                        parameters = cached
-                    } else if let found = PunktParameters.installed(model, extraFolders: nltkData) {
-                        punktCache[model] = found
-                        parameters = found
-                    } else if !missing.contains(model) {
+                    if PunktParameters.folder(model, extraFolders: nltkData) == nil, !missing.contains(model) {
                         missing.append(model)
                     }
+                    words = .punkt(model: model)
+                } else {
+                    words = .punkt(model: nil)
                 }
-                splitter = .punkt(PunktSentenceSplitter(parameters: parameters))
             case .string("icu")?:
                 guard case .string(let locale)? = settings["icu_locale"] else {
                     throw FilterSetError("\(context): words = \"icu\" needs icu_locale")
                 }
-                splitter = .icu(locale: locale)
+                words = .icu(locale: locale)
             default:
                 throw FilterSetError("\(context): words must be \"punkt\" or \"icu\"")
             }
@@ -131,9 +127,9 @@ public struct FilterSet: Sendable {
                 var parameters = FilterParameters(table: merged, context: "\(context) \(type)")
                 return try parameters.make(type)
             }
-            return LanguageFilters(splitter: splitter, filters: filters)
+            return LanguageSpec(words: words, filters: filters)
         }
-        var languages: [String: LanguageFilters] = [:]
+        var languages: [String: LanguageSpec] = [:]
         var fallbackSettings = TOMLTable()
         for (code, value) in languageTables.entries {
             guard case .table(let settings) = value else { throw FilterSetError("\(source): \(code) must be a table") }
@@ -142,12 +138,53 @@ public struct FilterSet: Sendable {
         fallback = try build("default", fallbackSettings)
         self.languages = languages
         missingPunktModels = missing
+        splitters = SplitterCache(nltkData: nltkData)
     }
 
     /// The filters for documents in `language` (a registry code; nil: the default
     /// language); a language the languages file does not list gets `[default]`.
     public func filters(for language: String?) -> LanguageFilters {
-        languages[language ?? defaultLanguage] ?? fallback
+        let spec = languages[language ?? defaultLanguage] ?? fallback
+        return LanguageFilters(splitter: splitters.splitter(spec.words), filters: spec.filters)
+    }
+}
+
+/// How a language's words are cut, as configured.
+enum WordsSpec: Hashable, Sendable {
+    case punkt(model: String?)
+    case icu(locale: String)
+}
+
+struct LanguageSpec: Sendable {
+    var words: WordsSpec
+    var filters: [any QualityFilter]
+}
+
+/// Word splitters made on first use (a Punkt model is loaded only when a document of
+/// its language comes), shared by the worker threads.
+final class SplitterCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: [WordsSpec: WordSplitter] = [:]
+    private let nltkData: [String]
+
+    init(nltkData: [String]) {
+        self.nltkData = nltkData
+    }
+
+    func splitter(_ spec: WordsSpec) -> WordSplitter {
+        lock.lock()
+        defer { lock.unlock() }
+        if let splitter = made[spec] { return splitter }
+        let splitter: WordSplitter
+        switch spec {
+        case .punkt(let model):
+            let parameters = model.flatMap { PunktParameters.installed($0, extraFolders: nltkData) } ?? .empty
+            splitter = .punkt(PunktSentenceSplitter(parameters: parameters))
+        case .icu(let locale):
+            splitter = .icu(locale: locale)
+        }
+        made[spec] = splitter
+        return splitter
     }
 }
 

@@ -75,20 +75,30 @@ public struct GopherRepetition: QualityFilter {
     /// equally frequent ones, as `Counter.most_common(1)`), its length with the spaces
     /// between words, times its count.
     static func topNGramCharacters(ids: [Int], lengths: [Int], n: Int) -> Int {
-        var counts: [NGramKey: (count: Int, first: Int)] = [:]
-        counts.reserveCapacity(ids.count)
-        var best = (count: 0, first: Int.max, start: 0)
+        // Open addressing over n-gram start positions, keyed by the n word ids.
+        var size = 16
+        while size < ids.count * 2 { size <<= 1 }
+        let mask = size - 1
+        var slots = [Int32](repeating: -1, count: size)
+        var counts = [Int32](repeating: 0, count: ids.count)   // by first position
+        var best = (count: Int32(0), first: Int.max)
         for i in 0...(ids.count - n) {
-            let key = NGramKey(ids[i..<(i + n)])
-            var entry = counts[key] ?? (0, i)
-            entry.count += 1
-            counts[key] = entry
-            if entry.count > best.count || (entry.count == best.count && entry.first < best.first) {
-                best = (entry.count, entry.first, entry.first)
+            var h: UInt64 = 0x9E3779B97F4A7C15
+            for k in i..<(i + n) { h = (h ^ UInt64(ids[k])) &* 0xBF58476D1CE4E5B9; h ^= h >> 27 }
+            var slot = Int(truncatingIfNeeded: h) & mask
+            var first = i
+            while true {
+                let f = Int(slots[slot])
+                if f < 0 { slots[slot] = Int32(i); break }
+                if ids[f..<(f + n)].elementsEqual(ids[i..<(i + n)]) { first = f; break }
+                slot = (slot + 1) & mask
             }
+            counts[first] += 1
+            let count = counts[first]
+            if count > best.count || (count == best.count && first < best.first) { best = (count, first) }
         }
-        let chars = lengths[best.start..<(best.start + n)].reduce(n - 1, +)
-        return chars * best.count
+        let chars = lengths[best.first..<(best.first + n)].reduce(n - 1, +)
+        return chars * Int(best.count)
     }
 
     /// datatrove's `find_all_duplicate`: n-grams joined without separators; a repeat
@@ -109,10 +119,3 @@ public struct GopherRepetition: QualityFilter {
     }
 }
 
-/// A sequence of word ids, hashed once.
-struct NGramKey: Hashable {
-    let ids: ArraySlice<Int>
-    init(_ ids: ArraySlice<Int>) { self.ids = ids }
-    func hash(into hasher: inout Hasher) { for id in ids { hasher.combine(id) } }
-    static func == (a: NGramKey, b: NGramKey) -> Bool { a.ids.elementsEqual(b.ids) }
-}

@@ -5,16 +5,23 @@ import CICUShim
 /// `\d` of Python's `re` and of the `regex` module (which NLTK's tokenizers use). They
 /// differ: `regex`'s `\w` holds combining marks and not `²`, `re`'s the other way round.
 /// One table of 0x110000 entries, built from ICU once per process.
+/// The table once built: a global with a constant initializer is read without the
+/// lazy-initialization check that `CharacterClasses.table` costs on every access.
+nonisolated(unsafe) private var builtTable: UnsafePointer<UInt16>?
+
 public enum CharacterClasses {
     /// Lives as long as the process.
     nonisolated(unsafe) static let table: UnsafePointer<UInt16> = {
         let table = UnsafeMutablePointer<UInt16>.allocate(capacity: 0x110000)
         sieve_char_class_table(table)
+        builtTable = UnsafePointer(table)
         return UnsafePointer(table)
     }()
 
     @inline(__always) static func bits(_ c: UInt32) -> UInt16 {
-        c < 0x110000 ? table[Int(c)] : 0
+        guard c < 0x110000 else { return 0 }
+        if let t = builtTable { return t[Int(c)] }
+        return table[Int(c)]
     }
 
     /// `str.isalpha()` of one character.
@@ -77,8 +84,23 @@ public enum CodePoints {
 
     /// The string of `points`.
     public static func string<C: Collection>(_ points: C) -> String where C.Element == UInt32 {
-        var s = String.UnicodeScalarView()
-        for p in points { s.append(Unicode.Scalar(p) ?? "\u{FFFD}") }
-        return String(s)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(points.count + 16)
+        for p in points {
+            if p < 0x80 {
+                bytes.append(UInt8(p))
+            } else if p < 0x800 {
+                bytes.append(UInt8(0xC0 | (p >> 6))); bytes.append(UInt8(0x80 | (p & 0x3F)))
+            } else if p < 0x10000 && !(p >= 0xD800 && p < 0xE000) {
+                bytes.append(UInt8(0xE0 | (p >> 12))); bytes.append(UInt8(0x80 | ((p >> 6) & 0x3F)))
+                bytes.append(UInt8(0x80 | (p & 0x3F)))
+            } else if p >= 0x10000 && p < 0x110000 {
+                bytes.append(UInt8(0xF0 | (p >> 18))); bytes.append(UInt8(0x80 | ((p >> 12) & 0x3F)))
+                bytes.append(UInt8(0x80 | ((p >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (p & 0x3F)))
+            } else {
+                bytes += [0xEF, 0xBF, 0xBD]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

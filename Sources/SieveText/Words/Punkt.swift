@@ -3,10 +3,10 @@ import Foundation
 /// The parameters of a trained Punkt model: NLTK's `punkt_tab/<language>/` folder
 /// (abbrev_types.txt, collocations.tab, sent_starters.txt, ortho_context.tab).
 public struct PunktParameters: Sendable {
-    var abbreviations: Set<[UInt32]> = []
-    var collocations: Set<[UInt32]> = []   // first type, U+0009, second type
-    var sentenceStarters: Set<[UInt32]> = []
-    var orthoContext: [[UInt32]: Int] = [:]
+    var abbreviations = StringTable()
+    var collocations = StringTable()   // first type, U+0009, second type
+    var sentenceStarters = StringTable()
+    var orthoContext = StringTable()
 
     /// No abbreviations, collocations or sentence starters: every `.`, `?` and `!`
     /// followed by a space ends a sentence, except in an ellipsis.
@@ -14,28 +14,43 @@ public struct PunktParameters: Sendable {
 
     /// Loads `punkt_tab/<language>` from `directory`.
     public init(directory: String) throws {
-        func lines(_ name: String) throws -> [[UInt32]] {
+        /// The file's code points and its lines as ranges (Python's text mode: \r\n and
+        /// \r end lines too).
+        func lines(_ name: String) throws -> ([UInt32], [Range<Int>]) {
             let path = (directory as NSString).appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw PunktError(message: "cannot read \(path)")
             }
-            // Python's text mode: \r\n and \r become \n; one entry per line.
-            var text = String(decoding: data, as: UTF8.self)
-            text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map { CodePoints.of(String($0)) }
-            if text.hasSuffix("\n") || text.isEmpty { parts.removeLast() }
-            return parts
+            let points = CodePoints.of(String(decoding: data, as: UTF8.self))
+            var out: [Range<Int>] = []
+            var start = 0
+            var i = 0
+            while i < points.count {
+                let c = points[i]
+                if c == 0x0A || c == 0x0D {
+                    out.append(start..<i)
+                    if c == 0x0D, i + 1 < points.count, points[i + 1] == 0x0A { i += 1 }
+                    start = i + 1
+                }
+                i += 1
+            }
+            if start < points.count { out.append(start..<points.count) }
+            return (points, out)
         }
-        abbreviations = Set(try lines("abbrev_types.txt"))
-        sentenceStarters = Set(try lines("sent_starters.txt"))
-        for line in try lines("collocations.tab") where line.contains(9) {
-            collocations.insert(line)
+        func set(_ name: String, requireTab: Bool = false) throws -> StringTable {
+            let (points, ranges) = try lines(name)
+            return StringTable(buffer: points, ranges.filter { !requireTab || points[$0].contains(9) }.map { ($0, 1) })
         }
-        for line in try lines("ortho_context.tab") {
-            guard let tab = line.lastIndex(of: 9),
-                  let flags = Int(CodePoints.string(line[(tab + 1)...])) else { continue }
-            orthoContext[Array(line[..<tab]), default: 0] = flags
-        }
+        abbreviations = try set("abbrev_types.txt")
+        sentenceStarters = try set("sent_starters.txt")
+        collocations = try set("collocations.tab", requireTab: true)
+        let (points, ranges) = try lines("ortho_context.tab")
+        orthoContext = StringTable(buffer: points, ranges.compactMap { line -> (Range<Int>, Int)? in
+            guard let tab = points[line].lastIndex(of: 9), tab + 1 < line.upperBound,
+                  points[(tab + 1)..<line.upperBound].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            let flags = points[(tab + 1)..<line.upperBound].reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            return (line.lowerBound..<tab, flags)
+        })
     }
 
     init() {}
@@ -45,6 +60,11 @@ public struct PunktParameters: Sendable {
     /// /usr/local/share, /usr/lib and /usr/local/lib `nltk_data`, as NLTK searches.
     /// Nil when no folder has it.
     public static func installed(_ language: String, extraFolders: [String] = []) -> PunktParameters? {
+        folder(language, extraFolders: extraFolders).flatMap { try? PunktParameters(directory: $0) }
+    }
+
+    /// The folder `installed` would read `language` from, if any.
+    public static func folder(_ language: String, extraFolders: [String] = []) -> String? {
         var roots = extraFolders
         if let env = ProcessInfo.processInfo.environment["NLTK_DATA"] {
             roots += env.split(separator: ":").map(String.init)
@@ -53,10 +73,7 @@ public struct PunktParameters: Sendable {
         roots += ["/usr/share/nltk_data", "/usr/local/share/nltk_data", "/usr/lib/nltk_data", "/usr/local/lib/nltk_data"]
         for root in roots {
             let folder = "\(root)/tokenizers/punkt_tab/\(language)"
-            if FileManager.default.fileExists(atPath: "\(folder)/abbrev_types.txt"),
-               let parameters = try? PunktParameters(directory: folder) {
-                return parameters
-            }
+            if FileManager.default.fileExists(atPath: "\(folder)/abbrev_types.txt") { return folder }
         }
         return nil
     }
@@ -305,7 +322,7 @@ public struct PunktSentenceSplitter: Sendable {
                 token.sentenceBreak = true
                 return
             }
-            if next.firstUpper && parameters.sentenceStarters.contains(Array(nextType)) {
+            if next.firstUpper && parameters.sentenceStarters.contains(nextType) {
                 token.sentenceBreak = true
                 return
             }
@@ -318,7 +335,7 @@ public struct PunktSentenceSplitter: Sendable {
                 return
             }
             if starter == nil, initial, next.firstUpper,
-               (parameters.orthoContext[Array(nextType)] ?? 0) & Self.orthoLower == 0 {
+               (parameters.orthoContext[nextType] ?? 0) & Self.orthoLower == 0 {
                 token.sentenceBreak = false
                 token.abbreviation = true
             }
@@ -330,7 +347,7 @@ public struct PunktSentenceSplitter: Sendable {
         if token.text.count == 1, let c = token.text.first, [0x3B, 0x3A, 0x2C, 0x2E, 0x21, 0x3F].contains(c) {
             return false
         }
-        let context = parameters.orthoContext[Array(token.typeNoSentencePeriod)] ?? 0
+        let context = parameters.orthoContext[token.typeNoSentencePeriod] ?? 0
         if token.firstUpper && context & Self.orthoLower != 0 && context & Self.orthoMidUpper == 0 {
             return true
         }

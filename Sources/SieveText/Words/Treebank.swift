@@ -95,6 +95,7 @@ public enum TreebankWordTokenizer {
 
     /// `\.{2,}` → ` \g<0> `
     static func padRuns(_ t: [UInt32], of c: UInt32, minimum: Int) -> [UInt32] {
+        guard let first = t.firstIndex(of: c), t[first...].dropFirst().contains(c) else { return t }
         var o: [UInt32] = []; o.reserveCapacity(t.count + 8)
         var i = 0
         var changed = false
@@ -209,6 +210,11 @@ public enum TreebankWordTokenizer {
 
     /// `\s+` → ` `
     static func collapseSpaces(_ t: [UInt32]) -> [UInt32] {
+        var clean = true
+        for (i, c) in t.enumerated() where CharacterClasses.isRegexSpace(c) {
+            if c != sp || (i > 0 && t[i - 1] == sp) { clean = false; break }
+        }
+        if clean { return t }
         var o: [UInt32] = []; o.reserveCapacity(t.count)
         var i = 0
         while i < t.count {
@@ -253,47 +259,46 @@ public enum TreebankWordTokenizer {
     }
 
     /// The MacIntyre contractions, with Python `re`'s `\b` and case folding:
-    /// `(?i)\b(can)(not)\b` → ` \1 \2 ` and the like, then `(?i) ('t)(is)\b`.
+    /// `(?i)\b(can)(not)\b` → ` \1 \2 ` and the like, then `(?i) ('t)(is)\b`. NLTK runs
+    /// one regular expression after the other; each matches a whole word only, and the
+    /// pieces of a split word match none of them, so one pass finds the same words.
     static func contractions(_ t: [UInt32]) -> [UInt32] {
-        var t = t
-        for (a, b, lookaheadSpace) in contractionPairs {
-            t = splitContraction(t, a, b, lookaheadSpace: lookaheadSpace)
+        var o: [UInt32] = []
+        var copied = 0
+        var i = 0
+        let n = t.count
+        while i < n {
+            let c = t[i] | 0x20
+            guard c == 0x63 || c == 0x64 || c == 0x67 || c == 0x6C || c == 0x6D || c == 0x77,
+                  t[i] < 0x80, i == 0 || !CharacterClasses.isReWord(t[i - 1]) else { i += 1; continue }
+            var matched = false
+            for (pattern, split, lookaheadSpace) in contractionPairs where pattern[0] == c {
+                let e = i + pattern.count
+                guard e <= n else { continue }
+                var k = 1
+                while k < pattern.count, reCaselessEqual(t[i + k], pattern[k]) { k += 1 }
+                guard k == pattern.count, lookaheadSpace ? (e < n && CharacterClasses.isSpace(t[e]))
+                                                         : (e == n || !CharacterClasses.isReWord(t[e])) else { continue }
+                o += t[copied..<i]
+                o.append(sp); o += t[i..<(i + split)]; o.append(sp); o += t[(i + split)..<e]; o.append(sp)
+                i = e
+                copied = e
+                matched = true
+                break
+            }
+            if !matched { i += 1 }
         }
-        for b in [[0x69, 0x73], [0x77, 0x61, 0x73]] as [[UInt32]] {
-            t = splitTis(t, b)
+        var out = copied == 0 ? t : o + t[copied...]
+        if out.contains(q1) {
+            for b in [[0x69, 0x73], [0x77, 0x61, 0x73]] as [[UInt32]] { out = splitTis(out, b) }
         }
-        return t
+        return out
     }
 
-    static let contractionPairs: [([UInt32], [UInt32], Bool)] = [
+    static let contractionPairs: [(pattern: [UInt32], split: Int, lookaheadSpace: Bool)] = [
         ("can", "not", false), ("d", "'ye", false), ("gim", "me", false), ("gon", "na", false),
         ("got", "ta", false), ("lem", "me", false), ("more", "'n", false), ("wan", "na", true),
-    ].map { ($0.0.unicodeScalars.map(\.value), $0.1.unicodeScalars.map(\.value), $0.2) }
-
-    static func splitContraction(_ t: [UInt32], _ a: [UInt32], _ b: [UInt32], lookaheadSpace: Bool) -> [UInt32] {
-        let m = a.count + b.count
-        var o: [UInt32] = []
-        var i = 0
-        var changed = false
-        while i < t.count {
-            if i + m <= t.count, i == 0 || !CharacterClasses.isReWord(t[i - 1]),
-               zip(t[i..<(i + m)], a + b).allSatisfy({ reCaselessEqual($0, $1) }) {
-                let e = i + m
-                let boundary = lookaheadSpace
-                    ? (e < t.count && CharacterClasses.isSpace(t[e]))
-                    : (e == t.count || !CharacterClasses.isReWord(t[e]))
-                if boundary {
-                    if !changed { o = Array(t[..<i]); changed = true }
-                    o.append(sp); o += t[i..<(i + a.count)]; o.append(sp); o += t[(i + a.count)..<e]; o.append(sp)
-                    i = e
-                    continue
-                }
-            }
-            if changed { o.append(t[i]) }
-            i += 1
-        }
-        return changed ? o : t
-    }
+    ].map { (Array(($0.0 + $0.1).unicodeScalars.map(\.value)), $0.0.unicodeScalars.count, $0.2) }
 
     /// `(?i) ('t)(is)\b` → ` \1 \2 `
     static func splitTis(_ t: [UInt32], _ b: [UInt32]) -> [UInt32] {
