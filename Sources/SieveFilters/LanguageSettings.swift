@@ -35,6 +35,9 @@ public struct LanguageSettingsBuilder {
     public static let sampleLines = 20
     /// The share of samples allowed outside Gopher's bounds before they are widened.
     public static let tail = 0.02
+    /// Languages whose writing ends sentences with a space, not a mark. (Measuring this
+    /// on the language-ID text would mislead: several of its sources strip punctuation.)
+    public static let withoutSentenceMarks: Set<String> = ["tha_Thai", "lao_Laoo"]
 
     public var languages: [Language]
     public var nltkData: [String]
@@ -53,6 +56,13 @@ public struct LanguageSettingsBuilder {
         var minMean: Double?
         var maxMean: Double?
         var samples: Int
+        /// Mean length of all words (for scaling character-based rules).
+        var meanWordLength = 0.0
+    }
+
+    /// Letters, combining marks (Indic vowel signs) and joiners: what words are made of.
+    static func isLetterOrMark(_ c: UInt32) -> Bool {
+        CharacterClasses.isRegexWord(c) && !CharacterClasses.isDecimal(c) && c != 0x5F
     }
 
     func measure(_ language: Language, lines: [String]?) -> Measured {
@@ -81,7 +91,7 @@ public struct LanguageSettingsBuilder {
                 if word.contains(where: { !SymbolCharacters.contains($0) }) { length += word.count; count += 1 }
                 // Stop words are matched case and all: lowercase words only, so that
                 // sentence-initial capitals and names do not qualify.
-                if word.allSatisfy({ CharacterClasses.isAlpha($0) && !CharacterClasses.isUpper($0) }) {
+                if word.allSatisfy({ Self.isLetterOrMark($0) && !CharacterClasses.isUpper($0) }) {
                     if seen.insert(Array(word)).inserted { inOrder.append(Array(word)) }
                 }
             }
@@ -94,6 +104,7 @@ public struct LanguageSettingsBuilder {
             if count > 0 { means.append(Double(length) / Double(count)) }
         }
         measured.samples = means.count
+        measured.meanWordLength = means.isEmpty ? 0 : means.reduce(0, +) / Double(means.count)
         // The words found in the most samples (ties: the one seen first).
         measured.stopWords = frequency.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.value.first < $1.value.first }
             .prefix(8).map { CodePoints.string($0.key) }
@@ -117,18 +128,25 @@ public struct LanguageSettingsBuilder {
             # Punkt without a model otherwise), Gopher's stop words (the 8 lowercase words found in the
             # most samples; English keeps Gopher's own list) and, where more than \(Int(Self.tail * 100))% of
             # \(Self.sampleLines)-line samples of the language's text have a mean word length outside Gopher's
-            # 3-10 characters, bounds widened to that text's \(Int(Self.tail * 100))th/\(100 - Int(Self.tail * 100))th percentile.
+            # 3-10 characters, bounds widened to that text's \(Int(Self.tail * 100))th/\(100 - Int(Self.tail * 100))th percentile. For Thai and Lao,
+            # whose sentences end without a mark, FineWeb's line punctuation rule and C4's
+            # punctuation and sentence rules are off; for languages without spaces,
+            # FineWeb's short line (30 characters of English) is scaled to as many words.
             # Languages not listed get [default].
 
             [default]
 
             """
-        for language in languages {
-            let path = (directory as NSString).appendingPathComponent("\(language.code).txt")
-            let lines = (try? String(contentsOfFile: path, encoding: .utf8)).map {
+        func lines(_ code: String) -> [String]? {
+            let path = (directory as NSString).appendingPathComponent("\(code).txt")
+            return (try? String(contentsOfFile: path, encoding: .utf8)).map {
                 $0.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
             }
-            let m = measure(language, lines: lines)
+        }
+        let englishWordLength = languages.first { $0.code == "eng_Latn" }
+            .map { measure($0, lines: lines($0.code)).meanWordLength }
+        for language in languages {
+            let m = measure(language, lines: lines(language.code))
             out += "\n[\(m.code)]\n"
             if let punkt = m.punkt { out += "punkt = \"\(punkt)\"\n" }
             if let locale = m.icuLocale { out += "words = \"icu\"\nicu_locale = \"\(locale)\"\n" }
@@ -143,6 +161,23 @@ public struct LanguageSettingsBuilder {
             if let v = m.minMean { gopher.append("min_avg_word_length = \(v)") }
             if let v = m.maxMean { gopher.append("max_avg_word_length = \(v)") }
             if !gopher.isEmpty { out += "[\(m.code).gopher_quality]\n" + gopher.joined(separator: "\n") + "\n" }
+            var fineweb: [String] = []
+            var c4: [String] = []
+            if Self.withoutSentenceMarks.contains(m.code) {
+                // Sentences end without a mark: the rules that count punctuated lines and
+                // sentences say nothing about quality.
+                fineweb.append("line_punct_thr = 0  # sentences end without a mark")
+                c4.append("filter_no_terminal_punct = false")
+                c4.append("min_num_sentences = -1")
+            }
+            if m.icuLocale != nil, m.meanWordLength > 0, let english = englishWordLength {
+                // FineWeb's short line is 30 characters of English, about 5 words and
+                // spaces; the same number of words in this language.
+                let length = Int((30 * m.meanWordLength / (english + 1)).rounded())
+                fineweb.append("short_line_length = \(length)")
+            }
+            if !fineweb.isEmpty { out += "[\(m.code).fineweb]\n" + fineweb.joined(separator: "\n") + "\n" }
+            if !c4.isEmpty { out += "[\(m.code).c4]\n" + c4.joined(separator: "\n") + "\n" }
         }
         return out
     }

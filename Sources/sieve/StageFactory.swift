@@ -1,4 +1,5 @@
 import SieveCore
+import SieveFilters
 import SieveLangID
 import SieveText
 import SieveTokenizer
@@ -24,9 +25,10 @@ final class StageFactory {
             switch type {
             case "normalize": return try normalize(table)
             case "langid": return try langid(table)
+            case "filter": return try filter(table)
             case "tokenize": return try tokenize(table)
             default:
-                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, tokenize",
+                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, filter, tokenize",
                                    isUsage: true)
             }
         }
@@ -51,6 +53,27 @@ final class StageFactory {
         } catch {
             throw CommandError(description: "stage tokenize: \(error)", isUsage: true)
         }
+    }
+
+    private func filter(_ table: TOMLTable) throws -> any Stage {
+        try allow(table, ["type", "filters", "nltk_data"], stage: "filter")
+        let path = try string(table, "filters", stage: "filter").map { PipelineConfig.resolve($0, against: baseDirectory) }
+        var nltkData: [String] = []
+        switch table["nltk_data"] {
+        case nil: break
+        case .string(let folder)?: nltkData = [PipelineConfig.resolve(folder, against: baseDirectory)]
+        case .array(let items)?:
+            nltkData = try items.map {
+                guard case .string(let folder) = $0 else {
+                    throw CommandError(description: "stage filter: nltk_data must be folders", isUsage: true)
+                }
+                return PipelineConfig.resolve(folder, against: baseDirectory)
+            }
+        default: throw CommandError(description: "stage filter: nltk_data must be a folder or an array of folders", isUsage: true)
+        }
+        let set = try FilterCommand.load(path, nltkData: nltkData)
+        files += set.files
+        return FilterStage(set: set)
     }
 
     private func normalize(_ table: TOMLTable) throws -> any Stage {

@@ -4,7 +4,9 @@ import SieveText
 /// are kept only if they end in terminal punctuation, hold enough words, mention no
 /// JavaScript and no cookie or terms-of-use policy (Wikipedia-style citations are cut
 /// out first); a page is dropped for `lorem ipsum`, for a curly bracket, or for too few
-/// sentences in its kept lines. The kept lines become the document's text.
+/// sentences in its kept lines. The kept lines become the document's text. For languages
+/// written without spaces, words per line are counted by the language's word splitter
+/// (ICU) instead of at white space, which would see one word per line.
 public struct C4Quality: QualityFilter {
     public let name = "c4"
     public var removeCitations = true
@@ -38,7 +40,15 @@ public struct C4Quality: QualityFilter {
         var keptLines = 0
         for (number, range) in PyString.splitlines(points[...]).enumerated() {
             var line = PyString.strip(points[range])
-            let wordLengths = PyString.wordLengths(line)
+            // datatrove splits lines at white space; a language written without spaces
+            // has its words counted by its splitter instead.
+            let wordLengths: [Int]
+            if case .icu = text.splitter {
+                let words = text.splitter.words(Array(line))
+                wordLengths = (0..<words.count).map { words[$0].count }
+            } else {
+                wordLengths = PyString.wordLengths(line)
+            }
             if maxWordLength != -1, wordLengths.contains(where: { $0 > maxWordLength }) { continue }
             var cleaned: [UInt32]?
             if removeCitations, line.contains(0x5B) {
