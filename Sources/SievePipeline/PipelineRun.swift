@@ -151,9 +151,12 @@ public struct PipelineRun {
             try manifest.unitDone(task: taskIndex, unit: index, segments: try segmentsJSON(unit), output: output,
                                   stats: stats, inputsDone: done)
         }
-        let sink = kind == .shards
+        let documentSink: any BatchSink = kind == .shards
             ? try TokenPartSink.make(directory: outputDirectory, onUnitDone: onUnitDone)
             : try UnitFilesSink(directory: outputDirectory, format: format, onUnitDone: onUnitDone)
+        let sink: any BatchSink = config.writeRejected
+            ? try RejectedUnitsSink(wrapping: documentSink, directory: out + "/rejected", format: OutputFormat(compression: .zstd))
+            : documentSink
         let todoBytes = todo.reduce(0) { $0 + $1.bytes }
         let runner = Runner(stages: stages, threads: threads, progress: showProgress ? Progress(totalBytes: todoBytes) : nil)
         _ = try runner.run(source: CorpusSource(units: todo, options: readOptions), sink: sink)
@@ -242,6 +245,7 @@ public struct PipelineRun {
     func fingerprintText() -> String {
         var text = "\(config.textField)|\(config.idField)|\(config.maxDocumentBytes)|\(config.batchBytes)|\(config.splitBytes)"
         text += "|\(config.compression)|\(config.resolvedOutputKind.rawValue)|\(config.shardBytes)|\(taskIndex)/\(taskCount)"
+        if config.writeRejected { text += "|rejected" }
         for stage in config.stages { text += "|\(stage)" }
         for file in stageFiles { text += "|" + ((try? Self.hashFile(file)) ?? "unreadable \(file)") }
         return text

@@ -90,4 +90,43 @@ final class FilterCommandTests: XCTestCase {
                                     stdin: Array("私は学校".utf8))
         XCTAssertEqual(check.status, 0, check.stderr)
     }
+
+    /// `sieve run` with a filter stage and `output.rejected`: every input document is
+    /// either kept or in the unit's rejected file, and a resumed run keeps both.
+    func testPipelineWritesRejectedDocumentsPerUnit() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let records = (0..<60).map { i -> String in
+            let text = i % 3 == 0 ? Self.prose.replacingOccurrences(of: "old", with: "old \(i)") : "Short text number \(i)."
+            return #"{"id":"d\#(i)","text":\#(Fixtures.jsonString(text))}"#
+        }
+        _ = try dir.write("corpus/a.jsonl", Fixtures.jsonl(Array(records[..<30])))
+        _ = try dir.write("corpus/b.jsonl", Fixtures.jsonl(Array(records[30...])))
+        let config = try dir.write("pipeline.toml", """
+            [input]
+            paths = ["corpus"]
+            [output]
+            dir = "out"
+            kind = "documents"
+            rejected = true
+            [[stage]]
+            type = "filter"
+            filters = "\(Self.repository)/filters/default.toml"
+            """)
+        let run = try Command.run(Command.sieve, ["run", config, "--no-progress"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        func ids(_ folder: String) throws -> [String] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.file("out/\(folder)")).filter { !$0.hasPrefix(".") }.sorted()
+            return try names.flatMap { try Fixtures.objects(try Fixtures.contents(dir.file("out/\(folder)/\($0)"))).map { $0["id"] as! String } }
+        }
+        let kept = try ids("documents"), rejected = try ids("rejected")
+        XCTAssertEqual(kept, (0..<60).filter { $0 % 3 == 0 }.map { "d\($0)" })
+        XCTAssertEqual(rejected, (0..<60).filter { $0 % 3 != 0 }.map { "d\($0)" })
+        let before = try Fixtures.contents(dir.file("out/rejected/00000.jsonl.zst"))
+        let again = try Command.run(Command.sieve, ["run", config, "--no-progress", "--json"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(report["units_resumed"] as? Int, report["units"] as? Int)
+        XCTAssertEqual(try Fixtures.contents(dir.file("out/rejected/00000.jsonl.zst")), before)
+    }
 }

@@ -18,6 +18,8 @@ public struct PipelineConfig: Sendable, Equatable {
     public var outputKind: OutputKind?
     /// Largest `.bin` of a shard, in bytes.
     public var shardBytes = 1 << 30
+    /// Whether dropped documents are written to `rejected/NNNNN.jsonl.zst`, per unit.
+    public var writeRejected = false
     /// Worker threads; 0 means one per core.
     public var threads = 0
     public var batchBytes = 4 << 20
@@ -57,7 +59,7 @@ public struct PipelineConfig: Sendable, Equatable {
         let run = try Self.table(root, "run")
         try Self.allow(input, "input", ["paths", "include", "exclude", "text_field", "id_field",
                                         "max_document_bytes", "split_bytes"])
-        try Self.allow(output, "output", ["dir", "compression", "kind", "shard_bytes"])
+        try Self.allow(output, "output", ["dir", "compression", "kind", "shard_bytes", "rejected"])
         try Self.allow(run, "run", ["threads", "batch_bytes"])
 
         guard let paths = try Self.strings(input, "input.paths"), !paths.isEmpty else {
@@ -85,6 +87,11 @@ public struct PipelineConfig: Sendable, Equatable {
             outputKind = parsed
         }
         shardBytes = try Self.positive(output, "output.shard_bytes") ?? shardBytes
+        switch output["rejected"] {
+        case nil: break
+        case .bool(let b)?: writeRejected = b
+        default: throw Invalid(message: "output.rejected must be true or false")
+        }
         threads = try Self.int(run, "run.threads") ?? threads
         batchBytes = try Self.positive(run, "run.batch_bytes") ?? batchBytes
         switch root["stage"] {

@@ -115,3 +115,61 @@ public final class UnitFilesSink: BatchSink {
         return st.st_size == 0
     }
 }
+
+/// Adds a rejected stream to another sink: each unit's dropped documents go to
+/// `DIR/NNNNN.jsonl.zst` (drop_reason in their metadata), committed when the unit ends
+/// and before the inner sink records the unit as done, so that a resumed run never
+/// skips a unit whose rejected file is missing.
+public final class RejectedUnitsSink: BatchSink {
+    private let inner: any BatchSink
+    private let directory: String
+    private let format: OutputFormat
+    private var open: [Int: AtomicFile] = [:]
+    private var written: Set<Int> = []
+
+    public init(wrapping inner: any BatchSink, directory: String, format: OutputFormat) throws {
+        try makeDirectories(directory)
+        self.inner = inner
+        self.directory = directory
+        self.format = format
+    }
+
+    /// The rejected file of a unit.
+    public func path(unit: Int) -> String {
+        UnitFilesSink.path(directory: directory, unit: unit, fileExtension: format.fileExtension)
+    }
+
+    public var wantsRejected: Bool { true }
+
+    public func encode(_ documents: [Document], unit: Int) -> [UInt8] { inner.encode(documents, unit: unit) }
+
+    public func write(_ encoded: [UInt8], unit: Int) throws { try inner.write(encoded, unit: unit) }
+
+    public func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8] {
+        documents.isEmpty ? [] : format.encode(DocumentCodec.encode(documents))
+    }
+
+    private func file(_ unit: Int) throws -> AtomicFile {
+        if let file = open[unit] { return file }
+        let file = try AtomicFile(path: path(unit: unit))
+        open[unit] = file
+        return file
+    }
+
+    public func writeRejected(_ encoded: [UInt8], unit: Int) throws {
+        if !encoded.isEmpty {
+            try file(unit).write(encoded)
+            written.insert(unit)
+        }
+    }
+
+    public func endUnit(_ unit: Int, stats: RunStats) throws {
+        let file = try file(unit)
+        // A unit that dropped nothing still gets a valid (empty) file.
+        if !written.contains(unit) { try file.write(format.encode([])) }
+        try file.commit()
+        open[unit] = nil
+        written.remove(unit)
+        try inner.endUnit(unit, stats: stats)
+    }
+}
