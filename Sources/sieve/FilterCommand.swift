@@ -13,23 +13,9 @@ struct FilterCommand: ParsableCommand {
         subcommands: [Apply.self, Languages.self, Words.self],
         defaultSubcommand: Apply.self)
 
-    /// A file shipped in this checkout's `filters/` folder.
-    static func shipped(_ name: String) throws -> String {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let candidates = [
-            "filters/" + name,
-            executable.deletingLastPathComponent().appendingPathComponent("../../../filters/" + name).standardized.path,
-            executable.deletingLastPathComponent().appendingPathComponent("../../filters/" + name).standardized.path,
-        ]
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw CommandError(description: "no filters/\(name) here; pass its path", isUsage: true)
-        }
-        return found
-    }
-
     static func load(_ path: String?, nltkData: [String]) throws -> FilterSet {
         do {
-            let set = try FilterSet(contentsOfFile: try path ?? shipped("default.toml"), nltkData: nltkData)
+            let set = try FilterSet(contentsOfFile: try path ?? shippedFile("filters", "default.toml"), nltkData: nltkData)
             if !set.missingPunktModels.isEmpty {
                 FileHandle.standardError.write(Data("""
                     sieve filter: NLTK Punkt models not installed: \(set.missingPunktModels.joined(separator: ", ")); \

@@ -34,20 +34,8 @@ struct LangIDCommand: ParsableCommand {
             }
         }
 
-        /// `languages/NAME` in the working directory, else beside the executable's checkout
-        /// (`.build/<config>/sieve` -> `../../languages/NAME`).
-        static func shipped(_ name: String) throws -> String {
-            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            let candidates = [
-                "languages/" + name,
-                executable.deletingLastPathComponent().appendingPathComponent("../../../languages/" + name).standardized.path,
-                executable.deletingLastPathComponent().appendingPathComponent("../../languages/" + name).standardized.path,
-            ]
-            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-                throw CommandError(description: "no languages/\(name) here; pass its path", isUsage: true)
-            }
-            return found
-        }
+        /// `languages/NAME` of this checkout (see `shippedFile`).
+        static func shipped(_ name: String) throws -> String { try shippedFile("languages", name) }
     }
 
     struct Tag: ParsableCommand {

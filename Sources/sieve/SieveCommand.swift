@@ -105,3 +105,19 @@ struct ProcessingOptions: ParsableArguments {
         }
     }
 }
+
+/// `FOLDER/NAME` shipped with Sieve (`languages/langid.model`, `filters/default.toml`): in
+/// the working directory, else beside the executable's checkout (`.build/<config>/sieve`
+/// -> `../../FOLDER/NAME`).
+func shippedFile(_ folder: String, _ name: String) throws -> String {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let candidates = [
+        "\(folder)/\(name)",
+        executable.deletingLastPathComponent().appendingPathComponent("../../../\(folder)/\(name)").standardized.path,
+        executable.deletingLastPathComponent().appendingPathComponent("../../\(folder)/\(name)").standardized.path,
+    ]
+    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+        throw CommandError(description: "no \(folder)/\(name) here; pass its path", isUsage: true)
+    }
+    return found
+}
