@@ -22,6 +22,23 @@ public struct RuleFailure: Equatable, Sendable {
     public var reason: String { "\(filter):\(rule)" }
 }
 
+/// The failures a filter collects while it measures a text, in the order found.
+struct FailureList {
+    let filter: String
+    private(set) var all: [RuleFailure] = []
+
+    init(filter: String) { self.filter = filter }
+
+    mutating func add(_ rule: String, _ value: Double, _ threshold: Double) {
+        all.append(RuleFailure(filter: filter, rule: rule, value: value, threshold: threshold))
+    }
+
+    /// Adds `rule` unless it failed already (a rule that can fail on several lines).
+    mutating func addOnce(_ rule: String, _ value: Double, _ threshold: Double) {
+        if !all.contains(where: { $0.rule == rule }) { add(rule, value, threshold) }
+    }
+}
+
 /// One heuristic filter. `evaluate` returns every rule the text fails, the rule
 /// datatrove would report first, first; an empty list keeps the document. A filter may
 /// rewrite the text it keeps (C4 drops lines).

@@ -28,12 +28,7 @@ public struct C4Quality: QualityFilter {
         .map(PyString.of)
 
     public func evaluate(_ text: inout FilterText) -> [RuleFailure] {
-        var failures: [RuleFailure] = []
-        var seen = Set<String>()
-        func fail(_ rule: String, _ value: Double, _ threshold: Double) {
-            guard seen.insert(rule).inserted else { return }
-            failures.append(RuleFailure(filter: name, rule: rule, value: value, threshold: threshold))
-        }
+        var failures = FailureList(filter: name)
         let points = text.points
         var sentences = 0
         var kept: [UInt32] = []
@@ -62,12 +57,12 @@ public struct C4Quality: QualityFilter {
             if wordLengths.count < minWordsPerLine { continue }
             let lower = PyString.lowerForMatching(line)[...]
             if filterLoremIpsum, PyString.contains(lower, Self.lorem) {
-                fail("lorem_ipsum", Double(number + 1), 0)
+                failures.addOnce("lorem_ipsum", Double(number + 1), 0)
                 continue
             }
             if filterJavascript, PyString.contains(lower, Self.javascript) { continue }
             if filterCurlyBracket, line.contains(0x7B) {
-                fail("curly_bracket", Double(number + 1), 0)
+                failures.addOnce("curly_bracket", Double(number + 1), 0)
                 continue
             }
             if filterPolicy, Self.policies.contains(where: { PyString.contains(lower, $0) }) { continue }
@@ -77,12 +72,12 @@ public struct C4Quality: QualityFilter {
             keptLines += 1
         }
         if sentences < minNumSentences {
-            fail("too_few_sentences", Double(sentences), Double(minNumSentences))
+            failures.addOnce("too_few_sentences", Double(sentences), Double(minNumSentences))
         }
-        if failures.isEmpty {
+        if failures.all.isEmpty {
             text.replace(with: Array(PyString.strip(kept[...])))
         }
-        return failures
+        return failures.all
     }
 
     /// `re.sub(r"\[\d*]|\[edit]|\[citation needed]", "", line)`

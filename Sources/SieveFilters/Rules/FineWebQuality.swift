@@ -18,10 +18,7 @@ public struct FineWebQuality: QualityFilter {
     public init() {}
 
     public func evaluate(_ text: inout FilterText) -> [RuleFailure] {
-        var failures: [RuleFailure] = []
-        func fail(_ rule: String, _ value: Double, _ threshold: Double) {
-            failures.append(RuleFailure(filter: name, rule: rule, value: value, threshold: threshold))
-        }
+        var failures = FailureList(filter: name)
         let points = text.points
         let lines = PyString.split(points[...], onRunsOf: PyString.newline, minimum: 1).filter {
             !PyString.strip(points[$0]).isEmpty
@@ -34,15 +31,15 @@ public struct FineWebQuality: QualityFilter {
         }.count
         let punctRatio = Double(punctuated) / n
         if punctRatio < linePunctThr && !(punctRatio == 0 && linePunctExcludeZero) {
-            fail("line_punct_ratio", punctRatio, linePunctThr)
+            failures.add("line_punct_ratio", punctRatio, linePunctThr)
         }
         let short = Double(lines.filter { $0.count <= shortLineLength }.count) / n
-        if short > shortLineThr { fail("short_line_ratio", short, shortLineThr) }
+        if short > shortLineThr { failures.add("short_line_ratio", short, shortLineThr) }
         var set = RangeSet(buffer: points, capacity: lines.count)
         let (_, duplicateChars) = GopherRepetition.duplicates(lines, in: &set)
         let nonNewline = points.count - points.lazy.filter { $0 == PyString.newline }.count
         let dupRatio = Double(duplicateChars) / Double(nonNewline)
-        if dupRatio > charDuplicatesRatio { fail("char_dup_ratio", dupRatio, charDuplicatesRatio) }
+        if dupRatio > charDuplicatesRatio { failures.add("char_dup_ratio", dupRatio, charDuplicatesRatio) }
         let newlines = points.lazy.filter { $0 == PyString.newline }.count
         // The word splitter only ever splits white-space-separated words further, so
         // their count bounds the word count from below: when even that bound passes, the
@@ -51,8 +48,8 @@ public struct FineWebQuality: QualityFilter {
         let atLeast = PyString.wordLengths(points[...]).count
         if Double(newlines) / Double(max(1, atLeast)) > newLineRatio {
             let listRatio = Double(newlines) / Double(max(1, text.words().count))
-            if listRatio > newLineRatio { fail("list_ratio", listRatio, newLineRatio) }
+            if listRatio > newLineRatio { failures.add("list_ratio", listRatio, newLineRatio) }
         }
-        return failures
+        return failures.all
     }
 }

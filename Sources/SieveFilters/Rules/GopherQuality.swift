@@ -25,10 +25,7 @@ public struct GopherQuality: QualityFilter {
     static let bullet = PyString.of("•"), dash = PyString.of("-")
 
     public func evaluate(_ text: inout FilterText) -> [RuleFailure] {
-        var failures: [RuleFailure] = []
-        func fail(_ rule: String, _ value: Double, _ threshold: Double) {
-            failures.append(RuleFailure(filter: name, rule: rule, value: value, threshold: threshold))
-        }
+        var failures = FailureList(filter: name)
         let words = text.words()
         let points = text.points[...]
         let nWords = words.count
@@ -45,21 +42,21 @@ public struct GopherQuality: QualityFilter {
                 stopWordsSeen.insert(Array(word))
             }
         }
-        if minDocWords > 0, nonSymbol < minDocWords { fail("word_count", Double(nonSymbol), Double(minDocWords)) }
-        if maxDocWords > 0, nonSymbol > maxDocWords { fail("word_count", Double(nonSymbol), Double(maxDocWords)) }
+        if minDocWords > 0, nonSymbol < minDocWords { failures.add("word_count", Double(nonSymbol), Double(minDocWords)) }
+        if maxDocWords > 0, nonSymbol > maxDocWords { failures.add("word_count", Double(nonSymbol), Double(maxDocWords)) }
         // With no words the mean length is NaN in datatrove: no comparison fails.
         if nonSymbol > 0 {
             let mean = Double(nonSymbolLength) / Double(nonSymbol)
-            if minAvgWordLength > 0, mean < minAvgWordLength { fail("mean_word_length", mean, minAvgWordLength) }
-            if maxAvgWordLength > 0, mean > maxAvgWordLength { fail("mean_word_length", mean, maxAvgWordLength) }
+            if minAvgWordLength > 0, mean < minAvgWordLength { failures.add("mean_word_length", mean, minAvgWordLength) }
+            if maxAvgWordLength > 0, mean > maxAvgWordLength { failures.add("mean_word_length", mean, maxAvgWordLength) }
         }
         // Ratios to the word count: datatrove divides by zero on a text without words;
         // here they are not measured then (the word count rule has failed already).
         if nWords > 0, maxSymbolWordRatio > 0 {
             let hashes = Double(PyString.count(points, Self.hash)) / Double(nWords)
-            if hashes > maxSymbolWordRatio { fail("hash_ratio", hashes, maxSymbolWordRatio) }
+            if hashes > maxSymbolWordRatio { failures.add("hash_ratio", hashes, maxSymbolWordRatio) }
             let ellipses = Double(PyString.count(points, Self.dots) + PyString.count(points, Self.ellipsis)) / Double(nWords)
-            if ellipses > maxSymbolWordRatio { fail("ellipsis_ratio", ellipses, maxSymbolWordRatio) }
+            if ellipses > maxSymbolWordRatio { failures.add("ellipsis_ratio", ellipses, maxSymbolWordRatio) }
         }
         let lines = PyString.splitlines(points)
         if !lines.isEmpty, maxBulletLinesRatio > 0 || maxEllipsisLinesRatio > 0 {
@@ -71,19 +68,19 @@ public struct GopherQuality: QualityFilter {
                 if PyString.hasSuffix(right, Self.dots) || PyString.hasSuffix(right, Self.ellipsis) { ellipsisLines += 1 }
             }
             let bulletRatio = Double(bullets) / Double(lines.count)
-            if maxBulletLinesRatio > 0, bulletRatio > maxBulletLinesRatio { fail("bullet_lines", bulletRatio, maxBulletLinesRatio) }
+            if maxBulletLinesRatio > 0, bulletRatio > maxBulletLinesRatio { failures.add("bullet_lines", bulletRatio, maxBulletLinesRatio) }
             let ellipsisRatio = Double(ellipsisLines) / Double(lines.count)
             if maxEllipsisLinesRatio > 0, ellipsisRatio > maxEllipsisLinesRatio {
-                fail("ellipsis_lines", ellipsisRatio, maxEllipsisLinesRatio)
+                failures.add("ellipsis_lines", ellipsisRatio, maxEllipsisLinesRatio)
             }
         }
         if nWords > 0, maxNonAlphaWordsRatio > 0 {
             let alpha = Double(alphaWords) / Double(nWords)
-            if alpha < maxNonAlphaWordsRatio { fail("alpha_words", alpha, maxNonAlphaWordsRatio) }
+            if alpha < maxNonAlphaWordsRatio { failures.add("alpha_words", alpha, maxNonAlphaWordsRatio) }
         }
         if minStopWords > 0, stopWordsSeen.count < minStopWords {
-            fail("stop_words", Double(stopWordsSeen.count), Double(minStopWords))
+            failures.add("stop_words", Double(stopWordsSeen.count), Double(minStopWords))
         }
-        return failures
+        return failures.all
     }
 }

@@ -16,10 +16,7 @@ public struct GopherRepetition: QualityFilter {
     public init() {}
 
     public func evaluate(_ text: inout FilterText) -> [RuleFailure] {
-        var failures: [RuleFailure] = []
-        func fail(_ rule: String, _ value: Double, _ threshold: Double) {
-            failures.append(RuleFailure(filter: name, rule: rule, value: value, threshold: threshold))
-        }
+        var failures = FailureList(filter: name)
         let points = text.points
         guard !points.isEmpty else { return [RuleFailure(filter: name, rule: "empty", value: 0, threshold: 1)] }
         let length = Double(points.count)
@@ -28,37 +25,37 @@ public struct GopherRepetition: QualityFilter {
         let paragraphs = PyString.split(PyString.strip(points[...]), onRunsOf: PyString.newline, minimum: 2)
         let (paraDuplicates, paraChars) = Self.duplicates(paragraphs, in: &set)
         let paraFrac = Double(paraDuplicates) / Double(paragraphs.count)
-        if dupParaFrac > 0, paraFrac > dupParaFrac { fail("dup_para_frac", paraFrac, dupParaFrac) }
+        if dupParaFrac > 0, paraFrac > dupParaFrac { failures.add("dup_para_frac", paraFrac, dupParaFrac) }
         if dupParaCharFrac > 0, Double(paraChars) / length > dupParaCharFrac {
-            fail("dup_para_char_frac", Double(paraChars) / length, dupParaCharFrac)
+            failures.add("dup_para_char_frac", Double(paraChars) / length, dupParaCharFrac)
         }
 
         set = set.emptied(capacity: 64)
         let lines = PyString.split(points[...], onRunsOf: PyString.newline, minimum: 1)
         let (lineDuplicates, lineChars) = Self.duplicates(lines, in: &set)
         let lineFrac = Double(lineDuplicates) / Double(lines.count)
-        if dupLineFrac > 0, lineFrac > dupLineFrac { fail("dup_line_frac", lineFrac, dupLineFrac) }
+        if dupLineFrac > 0, lineFrac > dupLineFrac { failures.add("dup_line_frac", lineFrac, dupLineFrac) }
         if dupLineCharFrac > 0, Double(lineChars) / length > dupLineCharFrac {
-            fail("dup_line_char_frac", Double(lineChars) / length, dupLineCharFrac)
+            failures.add("dup_line_char_frac", Double(lineChars) / length, dupLineCharFrac)
         }
 
         let words = text.words()
-        guard words.count > 0 else { return failures }
+        guard words.count > 0 else { return failures.all }
         // Words are interned: an n-gram joined with spaces is the sequence of its words.
         var wordSet = RangeSet(buffer: words.characters, capacity: words.count)
         let ids = (0..<words.count).map { wordSet.insert(words.bounds[$0]..<words.bounds[$0 + 1]).index }
         let lengths = (0..<words.count).map { words.bounds[$0 + 1] - words.bounds[$0] }
         for (n, fraction) in topNGrams where n >= 1 && words.count >= n {
             let top = Self.topNGramCharacters(ids: ids, lengths: lengths, n: n)
-            if Double(top) / length > fraction { fail("top_\(n)_gram", Double(top) / length, fraction) }
+            if Double(top) / length > fraction { failures.add("top_\(n)_gram", Double(top) / length, fraction) }
         }
         var gramSet = wordSet.emptied(capacity: words.count)
         for (n, fraction) in dupNGrams where n >= 1 {
             gramSet = gramSet.emptied(capacity: words.count)
             let repeated = Self.repeatedNGramCharacters(words, n: n, set: &gramSet)
-            if Double(repeated) / length > fraction { fail("dup_\(n)_gram", Double(repeated) / length, fraction) }
+            if Double(repeated) / length > fraction { failures.add("dup_\(n)_gram", Double(repeated) / length, fraction) }
         }
-        return failures
+        return failures.all
     }
 
     /// datatrove's `find_duplicates`: elements seen before, and their characters.
