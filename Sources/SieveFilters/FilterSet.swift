@@ -278,7 +278,7 @@ struct FilterParameters {
             try double("max_ellipsis_lines_ratio", &f.maxEllipsisLinesRatio)
             try double("max_non_alpha_words_ratio", &f.maxNonAlphaWordsRatio)
             try int("min_stop_words", &f.minStopWords)
-            if let words = try strings("stop_words") { f.stopWords = Set(words.map(PyString.of)) }
+            if let words = try strings("stop_words") { f.stopWords = words }
             try checkAllUsed()
             return f
         case "gopher_repetition":

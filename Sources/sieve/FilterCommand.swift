@@ -6,6 +6,12 @@ import SieveIO
 import SieveLangID
 import SieveText
 
+/// `--nltk-data DIR...`: where NLTK's Punkt models are, besides $NLTK_DATA and ~/nltk_data.
+struct NLTKDataOptions: ParsableArguments {
+    @Option(name: .customLong("nltk-data"), help: "NLTK data folder with tokenizers/punkt_tab (repeatable; also $NLTK_DATA).")
+    var folders: [String] = []
+}
+
 struct FilterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "filter",
@@ -53,8 +59,7 @@ struct FilterCommand: ParsableCommand {
         @Option(help: "Where rejected documents go (the extension picks compression).")
         var rejected: String?
 
-        @Option(name: .customLong("nltk-data"), help: "NLTK data folder with tokenizers/punkt_tab (repeatable; also $NLTK_DATA).")
-        var nltkData: [String] = []
+        @OptionGroup var nltk: NLTKDataOptions
 
         @Flag(help: "Normalize text first (line endings, controls, white space, NFC), as the normalize stage does.")
         var normalize = false
@@ -64,7 +69,7 @@ struct FilterCommand: ParsableCommand {
         @OptionGroup var processing: ProcessingOptions
 
         func run() throws {
-            let set = try FilterCommand.load(filters, nltkData: nltkData)
+            let set = try FilterCommand.load(filters, nltkData: nltk.folders)
             var stages: [any Stage] = []
             if normalize { stages.append(NormalizeStage()) }
             stages.append(FilterStage(set: set))
@@ -84,8 +89,7 @@ struct FilterCommand: ParsableCommand {
         @Option(help: "Language registry TSV (default: languages/registry.tsv).")
         var registry: String?
 
-        @Option(name: .customLong("nltk-data"), help: "NLTK data folder with tokenizers/punkt_tab (repeatable; also $NLTK_DATA).")
-        var nltkData: [String] = []
+        @OptionGroup var nltk: NLTKDataOptions
 
         @Option(name: .shortAndLong, help: "Output file.")
         var output: String
@@ -93,8 +97,8 @@ struct FilterCommand: ParsableCommand {
         func run() throws {
             let registry = try LanguageRegistry(contentsOfFile: try registry ?? LangIDCommand.ModelOptions.shipped("registry.tsv"))
             let builder = LanguageSettingsBuilder(
-                languages: registry.languages.map { .init(code: $0.code, segmentation: $0.segmentation) }, nltkData: nltkData)
-            let command = "sieve filter languages --data \(data) --nltk-data \(nltkData.joined(separator: " ")) -o \(output)"
+                languages: registry.languages.map { .init(code: $0.code, segmentation: $0.segmentation) }, nltkData: nltk.folders)
+            let command = "sieve filter languages --data \(data) --nltk-data \(nltk.folders.joined(separator: " ")) -o \(output)"
             let text = builder.build(directory: data, command: command)
             let file = try AtomicFile(path: output)
             try file.write(Array(text.utf8))
@@ -112,14 +116,13 @@ struct FilterCommand: ParsableCommand {
         @Option(help: "Filter set whose languages file decides how words are cut (default: filters/default.toml).")
         var filters: String?
 
-        @Option(name: .customLong("nltk-data"), help: "NLTK data folder with tokenizers/punkt_tab (repeatable; also $NLTK_DATA).")
-        var nltkData: [String] = []
+        @OptionGroup var nltk: NLTKDataOptions
 
         @Flag(help: "Print the sentence count instead.")
         var sentences = false
 
         func run() throws {
-            let set = try FilterCommand.load(filters, nltkData: nltkData)
+            let set = try FilterCommand.load(filters, nltkData: nltk.folders)
             let data = FileHandle.standardInput.readDataToEndOfFile()
             let text = CodePoints.of(String(decoding: data, as: UTF8.self))
             let splitter = set.filters(for: language).splitter

@@ -17,9 +17,17 @@ public struct GopherQuality: QualityFilter {
     public var maxNonAlphaWordsRatio = 0.8
     public var minStopWords = 2
     /// Matched against words as they are, case included.
-    public var stopWords: Set<[UInt32]> = Set(["the", "be", "to", "of", "and", "that", "have", "with"].map(PyString.of))
+    public var stopWords = ["the", "be", "to", "of", "and", "that", "have", "with"] {
+        didSet { stopWordTable = Self.table(stopWords) }
+    }
+    /// The stop words by index, looked up without copying each word.
+    private var stopWordTable = Self.table(["the", "be", "to", "of", "and", "that", "have", "with"])
 
     public init() {}
+
+    private static func table(_ words: [String]) -> StringTable {
+        StringTable(words.enumerated().map { (PyString.of($0.element), $0.offset) })
+    }
 
     static let hash = PyString.of("#"), dots = PyString.of("..."), ellipsis = PyString.of("…")
     static let bullet = PyString.of("•"), dash = PyString.of("-")
@@ -30,7 +38,7 @@ public struct GopherQuality: QualityFilter {
         let points = text.points[...]
         let nWords = words.count
         var nonSymbol = 0, nonSymbolLength = 0, alphaWords = 0
-        var stopWordsSeen = Set<[UInt32]>()
+        var stopWordsSeen = Set<Int>()
         for i in 0..<nWords {
             let word = words[i]
             if word.contains(where: { !SymbolCharacters.contains($0) }) {
@@ -38,8 +46,8 @@ public struct GopherQuality: QualityFilter {
                 nonSymbolLength += word.count
             }
             if word.contains(where: CharacterClasses.isAlpha) { alphaWords += 1 }
-            if minStopWords > 0, stopWordsSeen.count < minStopWords, stopWords.contains(Array(word)) {
-                stopWordsSeen.insert(Array(word))
+            if minStopWords > 0, stopWordsSeen.count < minStopWords, let k = stopWordTable[word] {
+                stopWordsSeen.insert(k)
             }
         }
         if minDocWords > 0, nonSymbol < minDocWords { failures.add("word_count", Double(nonSymbol), Double(minDocWords)) }
