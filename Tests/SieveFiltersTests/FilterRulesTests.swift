@@ -181,3 +181,18 @@ final class FilterRulesTests: XCTestCase {
         XCTAssertEqual(context.repairs, ["filter:c4:lines_removed": 1])
     }
 }
+
+extension FilterRulesTests {
+    /// A languages file naming a model whose folder lacks a file: the set says so and
+    /// the language splits sentences without a model.
+    func testIncompletePunktModelIsReportedMissing() throws {
+        let dir = NSTemporaryDirectory() + "sieve-punkt-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/tokenizers/punkt_tab/english", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/tokenizers/punkt_tab/english/abbrev_types.txt", contents: Data("dr\n".utf8))
+        let set = try FilterSet(root: try TOML.parse("[[filter]]\ntype = \"fineweb\""),
+                                languageTables: try TOML.parse("[eng_Latn]\npunkt = \"english\""), nltkData: [dir])
+        XCTAssertEqual(set.missingPunktModels, ["english"])
+        XCTAssertEqual(set.filters(for: "eng_Latn").splitter.sentenceCount(CodePoints.of("Dr. Who came. Yes.")), 3)
+    }
+}

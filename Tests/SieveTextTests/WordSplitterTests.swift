@@ -54,3 +54,30 @@ final class WordSplitterTests: XCTestCase {
         XCTAssertEqual(WordSplitter.icu(locale: "th").words(CodePoints.of("")).count, 0)
     }
 }
+
+/// Punkt model folders that are damaged: a missing file means no model (reported, not
+/// half-loaded); garbage lines are skipped and the good ones still count.
+final class PunktModelFileTests: XCTestCase {
+    func testMissingFileMeansNoModelAndBadLinesAreSkipped() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let folder = dir.file("tokenizers/punkt_tab/english")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        _ = try dir.write("tokenizers/punkt_tab/english/abbrev_types.txt", "dr\nmr\n")
+        XCTAssertNil(PunktParameters.folder("english", extraFolders: [dir.path]))
+        XCTAssertNil(PunktParameters.installed("english", extraFolders: [dir.path]))
+        // The other files, with invalid UTF-8, a line without a tab, a flag that is not a
+        // number, CRLF line ends and no final newline.
+        _ = try dir.write("tokenizers/punkt_tab/english/collocations.tab", [0xFF, 0xFE, 0x0A] + Array("no tab\r\n".utf8))
+        _ = try dir.write("tokenizers/punkt_tab/english/sent_starters.txt", Array("the\r\n\u{0}\n".utf8))
+        _ = try dir.write("tokenizers/punkt_tab/english/ortho_context.tab", Array("smith\tabc\nsmith\t\nwho\t34".utf8))
+        XCTAssertEqual(PunktParameters.folder("english", extraFolders: [dir.path]), folder)
+        let parameters = try XCTUnwrap(PunktParameters.installed("english", extraFolders: [dir.path]))
+        XCTAssertEqual(parameters.orthoContext.count, 1)
+        XCTAssertEqual(parameters.orthoContext[CodePoints.of("who")], 34)
+        // "dr" is an abbreviation: "Dr. Smith" does not end a sentence; without the model it does.
+        let text = CodePoints.of("Dr. Smith came home. He slept.")
+        XCTAssertEqual(PunktSentenceSplitter(parameters: parameters).sentenceSpans(text).count, 2)
+        XCTAssertEqual(PunktSentenceSplitter(parameters: .empty).sentenceSpans(text).count, 3)
+    }
+}

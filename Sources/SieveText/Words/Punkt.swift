@@ -63,6 +63,9 @@ public struct PunktParameters: Sendable {
         folder(language, extraFolders: extraFolders).flatMap { try? PunktParameters(directory: $0) }
     }
 
+    /// The files of a `punkt_tab/<language>` model.
+    public static let files = ["abbrev_types.txt", "collocations.tab", "sent_starters.txt", "ortho_context.tab"]
+
     /// The folder `installed` would read `language` from, if any.
     public static func folder(_ language: String, extraFolders: [String] = []) -> String? {
         var roots = extraFolders
@@ -73,7 +76,9 @@ public struct PunktParameters: Sendable {
         roots += ["/usr/share/nltk_data", "/usr/local/share/nltk_data", "/usr/lib/nltk_data", "/usr/local/lib/nltk_data"]
         for root in roots {
             let folder = "\(root)/tokenizers/punkt_tab/\(language)"
-            if FileManager.default.fileExists(atPath: "\(folder)/abbrev_types.txt") { return folder }
+            // A model is there only when all its files are: one missing or unreadable file
+            // counts as no model, so that it is reported instead of half-loaded.
+            if files.allSatisfy({ FileManager.default.isReadableFile(atPath: "\(folder)/\($0)") }) { return folder }
         }
         return nil
     }
