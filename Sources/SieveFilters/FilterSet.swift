@@ -310,7 +310,7 @@ struct FilterParameters {
             try bool("line_punct_exclude_zero", &f.linePunctExcludeZero)
             if let chars = try strings("stop_chars") {
                 f.stopChars = Set(try chars.map { s -> UInt32 in
-                    let points = PyString.of(s)
+                    let points = CodePoints.of(s)
                     guard points.count == 1 else { throw FilterSetError("\(context): stop_chars must be single characters") }
                     return points[0]
                 })

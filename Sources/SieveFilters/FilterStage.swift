@@ -19,12 +19,15 @@ public struct FilterStage: Stage {
     public func process(_ documents: [Document], context: inout StageContext) -> [Document] {
         var kept: [Document] = []
         kept.reserveCapacity(documents.count)
+        // Resolved once per language and batch (the set's splitter cache takes a lock).
+        var resolved: [String?: LanguageFilters] = [:]
         for document in documents {
             var language: String?
             if case .string(let code)? = document.metadata.first(where: { $0.key == "language" })?.value, code != "und" {
                 language = code
             }
-            let filters = set.filters(for: language)
+            let filters = resolved[language] ?? set.filters(for: language)
+            resolved[language] = filters
             var text = FilterText(document.text, splitter: filters.splitter)
             let before = text.points.count
             var failures: [RuleFailure] = []

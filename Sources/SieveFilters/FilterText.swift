@@ -157,8 +157,6 @@ enum PyString {
             return c
         }
     }
-
-    static func of(_ s: String) -> [UInt32] { s.unicodeScalars.map(\.value) }
 }
 
 /// A set of distinct strings given as ranges of one buffer, compared by content: what

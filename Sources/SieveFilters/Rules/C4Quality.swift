@@ -23,9 +23,9 @@ public struct C4Quality: QualityFilter {
 
     public init() {}
 
-    static let lorem = PyString.of("lorem ipsum"), javascript = PyString.of("javascript"), dots = PyString.of("...")
+    static let lorem = CodePoints.of("lorem ipsum"), javascript = CodePoints.of("javascript"), dots = CodePoints.of("...")
     static let policies = ["terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"]
-        .map(PyString.of)
+        .map(CodePoints.of)
 
     public func evaluate(_ text: inout FilterText) -> [RuleFailure] {
         var failures = FailureList(filter: name)
@@ -100,5 +100,5 @@ public struct C4Quality: QualityFilter {
         return out
     }
 
-    static let edit = PyString.of("edit]"), citationNeeded = PyString.of("citation needed]")
+    static let edit = CodePoints.of("edit]"), citationNeeded = CodePoints.of("citation needed]")
 }

@@ -37,10 +37,10 @@ public struct FineWebQuality: QualityFilter {
         if short > shortLineThr { failures.add("short_line_ratio", short, shortLineThr) }
         var set = RangeSet(buffer: points, capacity: lines.count)
         let (_, duplicateChars) = GopherRepetition.duplicates(lines, in: &set)
-        let nonNewline = points.count - points.lazy.filter { $0 == PyString.newline }.count
+        let newlines = points.lazy.filter { $0 == PyString.newline }.count
+        let nonNewline = points.count - newlines
         let dupRatio = Double(duplicateChars) / Double(nonNewline)
         if dupRatio > charDuplicatesRatio { failures.add("char_dup_ratio", dupRatio, charDuplicatesRatio) }
-        let newlines = points.lazy.filter { $0 == PyString.newline }.count
         // The word splitter only ever splits white-space-separated words further, so
         // their count bounds the word count from below: when even that bound passes, the
         // text (often rewritten by C4 just before) need not be cut into words again.

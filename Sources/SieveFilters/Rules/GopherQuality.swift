@@ -26,11 +26,11 @@ public struct GopherQuality: QualityFilter {
     public init() {}
 
     private static func table(_ words: [String]) -> StringTable {
-        StringTable(words.enumerated().map { (PyString.of($0.element), $0.offset) })
+        StringTable(words.enumerated().map { (CodePoints.of($0.element), $0.offset) })
     }
 
-    static let hash = PyString.of("#"), dots = PyString.of("..."), ellipsis = PyString.of("…")
-    static let bullet = PyString.of("•"), dash = PyString.of("-")
+    static let hash = CodePoints.of("#"), dots = CodePoints.of("..."), ellipsis = CodePoints.of("…")
+    static let bullet = CodePoints.of("•"), dash = CodePoints.of("-")
 
     public func evaluate(_ text: inout FilterText) -> [RuleFailure] {
         var failures = FailureList(filter: name)

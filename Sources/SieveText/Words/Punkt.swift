@@ -242,7 +242,7 @@ public struct PunktSentenceSplitter: Sendable {
             periodFinal = text.last == 0x2E
         }
 
-        static let numberType = Array("##number##".unicodeScalars.map(\.value))
+        static let numberType = CodePoints.of("##number##")
 
         /// `^-?[\.,]?\d[\d,\.-]*\.?$`
         static func isNumeric(_ s: [UInt32]) -> Bool {

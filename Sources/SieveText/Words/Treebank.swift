@@ -346,7 +346,3 @@ public enum TreebankWordTokenizer {
         }
     }
 }
-
-extension Array where Element == UInt32 {
-    init(_ string: String) { self = string.unicodeScalars.map(\.value) }
-}
