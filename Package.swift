@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SieveExtract", targets: ["SieveExtract"]),
         .library(name: "SieveLangID", targets: ["SieveLangID"]),
         .library(name: "SieveFilters", targets: ["SieveFilters"]),
+        .library(name: "SieveDedup", targets: ["SieveDedup"]),
         .library(name: "SievePipeline", targets: ["SievePipeline"]),
     ],
     dependencies: [
@@ -50,6 +51,9 @@ let package = Package(
         .target(name: "SieveLangID", dependencies: ["SieveCore", "SieveText", "CICUShim", "CZstd"]),
         .target(name: "SieveFilters", dependencies: ["SieveCore", "SieveText"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Shingling and MinHash are hot loops too.
+        .target(name: "SieveDedup", dependencies: ["SieveCore", "SieveIO", "SieveText", "CICUShim"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
         .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CPDFShim", "CICUShim"]),
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
@@ -58,7 +62,7 @@ let package = Package(
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveShards", "SievePipeline", "CMalloc",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SievePipeline", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -76,6 +80,8 @@ let package = Package(
         .testTarget(name: "SieveTextTests", dependencies: ["SieveText", "SieveCore", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveFiltersTests", dependencies: ["SieveFilters", "SieveText", "SieveCore", "SieveTestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "SieveDedupTests", dependencies: ["SieveDedup", "SieveCore", "SieveIO", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport", "CZstd"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),

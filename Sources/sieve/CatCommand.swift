@@ -45,19 +45,7 @@ struct CatCommand: ParsableCommand {
                      processing: ProcessingOptions) throws -> RunReport {
         let started = Date()
         let threads = processing.resolvedThreads()
-        let discovery = CorpusDiscovery(include: include.isEmpty ? CorpusDiscovery.defaultInclude : include,
-                                        exclude: exclude)
-        var files: [InputFile] = []
-        var stats = RunStats()
-        for input in inputs {
-            if input == "-" {
-                files.append(InputFile(path: "-", relativePath: "stdin", size: 0))
-            } else {
-                let found = discovery.discover([input])
-                files += found.files
-                stats.merge(found.stats)
-            }
-        }
+        var (files, stats) = discover(inputs, include: include, exclude: exclude)
         var options = ReadOptions()
         options.fields = fields
         options.maxDocumentBytes = maxDocumentBytes
@@ -74,4 +62,22 @@ struct CatCommand: ParsableCommand {
                                outputs: [output] + (rejected.map { [$0] } ?? []), stats: stats)
         return report
     }
+}
+
+/// The files of `inputs` (files, directories, `-` for standard input), in input order,
+/// with what discovery could not read.
+func discover(_ inputs: [String], include: [String], exclude: [String]) -> ([InputFile], RunStats) {
+    let discovery = CorpusDiscovery(include: include.isEmpty ? CorpusDiscovery.defaultInclude : include, exclude: exclude)
+    var files: [InputFile] = []
+    var stats = RunStats()
+    for input in inputs {
+        if input == "-" {
+            files.append(InputFile(path: "-", relativePath: "stdin", size: 0))
+        } else {
+            let found = discovery.discover([input])
+            files += found.files
+            stats.merge(found.stats)
+        }
+    }
+    return (files, stats)
 }

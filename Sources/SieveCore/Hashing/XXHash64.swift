@@ -25,10 +25,19 @@ public struct XXHash64 {
     }
 
     /// The hash of `bytes` in one call.
+    /// Allocates nothing: dedup hashes every word and shingle of a corpus with it.
     public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
-        var h = XXHash64(seed: seed)
-        h.update(bytes)
-        return h.digest()
+        let n = bytes.count
+        guard n >= 32, let base = bytes.baseAddress else {
+            return finish(seed &+ p5, total: UInt64(n), tail: bytes)
+        }
+        var v1 = seed &+ p1 &+ p2, v2 = seed &+ p2, v3 = seed, v4 = seed &- p1
+        var i = 0
+        while i + 32 <= n {
+            stripe(base + i, &v1, &v2, &v3, &v4)
+            i += 32
+        }
+        return finish(converge(v1, v2, v3, v4), total: UInt64(n), tail: UnsafeRawBufferPointer(rebasing: bytes[i...]))
     }
 
     /// The hash as 16 lowercase hex digits, the form the manifest stores.
@@ -72,48 +81,55 @@ public struct XXHash64 {
     }
 
     @inline(__always) private mutating func stripe(_ p: UnsafeRawPointer) {
-        v1 = Self.round(v1, UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
-        v2 = Self.round(v2, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
-        v3 = Self.round(v3, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
-        v4 = Self.round(v4, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+        Self.stripe(p, &v1, &v2, &v3, &v4)
+    }
+
+    @inline(__always) private static func stripe(_ p: UnsafeRawPointer, _ v1: inout UInt64, _ v2: inout UInt64,
+                                                 _ v3: inout UInt64, _ v4: inout UInt64) {
+        v1 = round(v1, UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+        v2 = round(v2, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        v3 = round(v3, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+        v4 = round(v4, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+    }
+
+    @inline(__always) private static func converge(_ v1: UInt64, _ v2: UInt64, _ v3: UInt64, _ v4: UInt64) -> UInt64 {
+        var h = ((v1 << 1) | (v1 >> 63)) &+ ((v2 << 7) | (v2 >> 57)) &+ ((v3 << 12) | (v3 >> 52)) &+ ((v4 << 18) | (v4 >> 46))
+        h = mergeRound(h, v1)
+        h = mergeRound(h, v2)
+        h = mergeRound(h, v3)
+        return mergeRound(h, v4)
+    }
+
+    /// Mixes in the length and the bytes after the last stripe, then avalanches.
+    @inline(__always) private static func finish(_ start: UInt64, total: UInt64, tail: UnsafeRawBufferPointer) -> UInt64 {
+        var h = start &+ total
+        var i = 0
+        let n = tail.count
+        while i + 8 <= n {
+            h ^= round(0, UInt64(littleEndian: tail.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            h = ((h << 27) | (h >> 37)) &* p1 &+ p4
+            i += 8
+        }
+        if i + 4 <= n {
+            h ^= UInt64(UInt32(littleEndian: tail.loadUnaligned(fromByteOffset: i, as: UInt32.self))) &* p1
+            h = ((h << 23) | (h >> 41)) &* p2 &+ p3
+            i += 4
+        }
+        while i < n {
+            h ^= UInt64(tail[i]) &* p5
+            h = ((h << 11) | (h >> 53)) &* p1
+            i += 1
+        }
+        h ^= h >> 33
+        h &*= p2
+        h ^= h >> 29
+        h &*= p3
+        h ^= h >> 32
+        return h
     }
 
     public func digest() -> UInt64 {
-        var h: UInt64
-        if total >= 32 {
-            h = ((v1 << 1) | (v1 >> 63)) &+ ((v2 << 7) | (v2 >> 57)) &+ ((v3 << 12) | (v3 >> 52)) &+ ((v4 << 18) | (v4 >> 46))
-            h = Self.mergeRound(h, v1)
-            h = Self.mergeRound(h, v2)
-            h = Self.mergeRound(h, v3)
-            h = Self.mergeRound(h, v4)
-        } else {
-            h = seed &+ Self.p5
-        }
-        h &+= total
-        pending.withUnsafeBytes { tail in
-            var i = 0
-            let n = tail.count
-            while i + 8 <= n {
-                h ^= Self.round(0, UInt64(littleEndian: tail.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-                h = ((h << 27) | (h >> 37)) &* Self.p1 &+ Self.p4
-                i += 8
-            }
-            if i + 4 <= n {
-                h ^= UInt64(UInt32(littleEndian: tail.loadUnaligned(fromByteOffset: i, as: UInt32.self))) &* Self.p1
-                h = ((h << 23) | (h >> 41)) &* Self.p2 &+ Self.p3
-                i += 4
-            }
-            while i < n {
-                h ^= UInt64(tail[i]) &* Self.p5
-                h = ((h << 11) | (h >> 53)) &* Self.p1
-                i += 1
-            }
-        }
-        h ^= h >> 33
-        h &*= Self.p2
-        h ^= h >> 29
-        h &*= Self.p3
-        h ^= h >> 32
-        return h
+        let start = total >= 32 ? Self.converge(v1, v2, v3, v4) : seed &+ Self.p5
+        return pending.withUnsafeBytes { Self.finish(start, total: total, tail: $0) }
     }
 }

@@ -69,7 +69,8 @@ public enum WordSplitter: Sendable {
         }
     }
 
-    static func icuWordSpans(_ text: [UInt32], locale: String) -> [Range<Int>] {
+    /// The code-point ranges of the words ICU's word break iterator finds in `text`.
+    public static func icuWordSpans(_ text: [UInt32], locale: String) -> [Range<Int>] {
         guard !text.isEmpty else { return [] }
         var spans = [Int32](repeating: 0, count: 2 * (text.count / 2 + 16))
         var n = text.withUnsafeBufferPointer { t in

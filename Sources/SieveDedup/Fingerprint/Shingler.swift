@@ -1,0 +1,152 @@
+import CICUShim
+import SieveCore
+import SieveText
+
+/// What a shingle is made of.
+public enum ShingleUnit: String, Sendable, Codable, CaseIterable {
+    /// n consecutive words (default: 5, FineWeb's setting).
+    case word
+    /// n consecutive characters of the normalized text, spaces included.
+    case character
+}
+
+/// Turns a document's text into the 64-bit hashes of its shingles.
+///
+/// Normalization, so that trivial edits do not hide a duplicate: text is lowercased
+/// (Python's `str.lower`), every run of characters that are not word characters
+/// (`\w` of the `regex` module: letters, marks, digits, connectors) separates words, and
+/// every run of decimal digits becomes `0`. Runs of Han, kana, Thai, Lao, Khmer and
+/// Myanmar characters, the scripts of the languages `languages/registry.tsv` segments
+/// by dictionary, are cut into words by ICU's dictionary word breaks.
+///
+/// Hashes (docs/dedup.md): a word is XXH64 (seed 0) of its code points as UTF-32LE; a
+/// word shingle is XXH64 (seed 0) of its n word hashes as 8n little-endian bytes; a
+/// character shingle is XXH64 of its n code points as UTF-32LE. A text with fewer than
+/// n units (but at least one) is one shingle of all of them; a text with none (empty,
+/// punctuation only) has no shingles and takes no part in MinHash.
+public struct Shingler: Sendable {
+    public var unit: ShingleUnit
+    public var size: Int
+
+    public init(unit: ShingleUnit = .word, size: Int = 5) {
+        precondition(size >= 1, "shingle size must be at least 1")
+        self.unit = unit
+        self.size = size
+    }
+
+    /// The shingle hashes of `text`, in text order (repeats included: MinHash takes
+    /// minima, so a multiset gives the signature of the set).
+    public func shingles(_ text: String) -> [UInt64] {
+        var words = Words()
+        var text = text
+        text.withUTF8 { words.scan($0, keepSpaces: unit == .character) }
+        switch unit {
+        case .word:
+            return Self.grams(of: words.hashes(), size: size)
+        case .character:
+            return Self.characterGrams(of: words.characters, size: size)
+        }
+    }
+
+    static func grams(of words: [UInt64], size: Int) -> [UInt64] {
+        guard !words.isEmpty else { return [] }
+        let n = min(size, words.count)
+        return words.withUnsafeBytes { raw in
+            (0...(words.count - n)).map { i in
+                XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[(8 * i)..<(8 * (i + n))]))
+            }
+        }
+    }
+
+    static func characterGrams(of characters: [UInt32], size: Int) -> [UInt64] {
+        guard !characters.isEmpty else { return [] }
+        let n = min(size, characters.count)
+        return characters.withUnsafeBytes { raw in
+            (0...(characters.count - n)).map { i in
+                XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[(4 * i)..<(4 * (i + n))]))
+            }
+        }
+    }
+}
+
+/// The normalized words of one text: code points of all words back to back, with
+/// bounds (or, for character shingles, the normalized text with single spaces).
+private struct Words {
+    var characters: [UInt32] = []
+    var bounds: [Int] = [0]
+    private var word: [UInt32] = []
+
+    mutating func scan(_ utf8: UnsafeBufferPointer<UInt8>, keepSpaces: Bool) {
+        characters.reserveCapacity(utf8.count)
+        var i = 0
+        let n = utf8.count
+        while i < n {
+            let (c, length) = UTF8Scalars.decode(utf8, at: i)
+            i += length
+            if CharacterClasses.isRegexWord(c) {
+                word.append(c)
+            } else if !word.isEmpty {
+                flush(keepSpaces: keepSpaces)
+            }
+        }
+        if !word.isEmpty { flush(keepSpaces: keepSpaces) }
+    }
+
+    private mutating func flush(keepSpaces: Bool) {
+        defer { word.removeAll(keepingCapacity: true) }
+        // Character shingles need no words, and spaces between dictionary words would
+        // be characters the text does not have.
+        if !keepSpaces && word.contains(where: Self.isDictionaryScript) {
+            for span in WordSplitter.icuWordSpans(word, locale: "") { add(word[span], keepSpaces: keepSpaces) }
+        } else {
+            add(word[...], keepSpaces: keepSpaces)
+        }
+    }
+
+    private mutating func add(_ raw: ArraySlice<UInt32>, keepSpaces: Bool) {
+        if keepSpaces && !characters.isEmpty { characters.append(0x20) }
+        let lowered = raw.contains(where: Self.hasLowercase) ? CharacterClasses.lowercased(raw)[...] : raw
+        var inDigits = false
+        for c in lowered {
+            if CharacterClasses.isDecimal(c) {
+                if !inDigits { characters.append(0x30) }
+                inDigits = true
+            } else {
+                characters.append(c)
+                inDigits = false
+            }
+        }
+        bounds.append(characters.count)
+    }
+
+    func hashes() -> [UInt64] {
+        characters.withUnsafeBytes { raw in
+            (0..<(bounds.count - 1)).map { i in
+                XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[(4 * bounds[i])..<(4 * bounds[i + 1])]))
+            }
+        }
+    }
+
+    /// Whether `str.lower` changes `c`: upper case (Python's `isupper`) or title case (Lt).
+    static func hasLowercase(_ c: UInt32) -> Bool {
+        switch c {
+        case 0x01C5, 0x01C8, 0x01CB, 0x01F2, 0x1F88...0x1F8F, 0x1F98...0x1F9F, 0x1FA8...0x1FAF, 0x1FBC, 0x1FCC, 0x1FFC:
+            return true
+        default:
+            return CharacterClasses.isUpper(c)
+        }
+    }
+
+    /// Han, kana, Thai, Lao, Myanmar, Khmer: written without spaces between words.
+    static func isDictionaryScript(_ c: UInt32) -> Bool {
+        switch c {
+        case 0x0E00...0x0EFF, 0x1000...0x109F, 0x1780...0x17FF, 0x19E0...0x19FF, 0x2E80...0x2FDF,
+             0x3005...0x3007, 0x3021...0x3029, 0x3038...0x303B, 0x3040...0x30FF, 0x31F0...0x31FF,
+             0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA9E0...0xA9FF, 0xAA60...0xAA7F, 0xF900...0xFAFF,
+             0xFF66...0xFF9F, 0x1B000...0x1B16F, 0x20000...0x3FFFF:
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import SieveCore
+
+/// The fingerprints of one batch, encoded on a worker thread for the in-order writer:
+/// per document the exact hash (16 bytes), the number of band keys (UInt16) and the
+/// keys, and the document id (UInt32 length + UTF-8), all little-endian.
+enum FingerprintBatch {
+    static func encode(_ documents: [Document], with fingerprinter: Fingerprinter, ids: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(documents.count * (26 + 8 * fingerprinter.settings.bands))
+        for document in documents {
+            let print = fingerprinter.fingerprint(document.text)
+            append(print.exact.lo, to: &out)
+            append(print.exact.hi, to: &out)
+            append(UInt16(print.bands.count), to: &out)
+            for key in print.bands { append(key, to: &out) }
+            let id = ids ? Array(document.id.utf8) : []
+            append(UInt32(id.count), to: &out)
+            out += id
+        }
+        return out
+    }
+
+    /// Calls `body` with each document's fingerprint and id bytes, in order.
+    static func decode(_ bytes: [UInt8], _ body: (Fingerprint, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { raw in
+            var at = 0
+            func read<T: FixedWidthInteger>(_: T.Type) -> T {
+                defer { at += MemoryLayout<T>.size }
+                return T(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: T.self))
+            }
+            while at < raw.count {
+                let exact = Hash128(lo: read(UInt64.self), hi: read(UInt64.self))
+                let bandCount = Int(read(UInt16.self))
+                let bands = (0..<bandCount).map { _ in read(UInt64.self) }
+                let idLength = Int(read(UInt32.self))
+                let id = UnsafeRawBufferPointer(rebasing: raw[at..<(at + idLength)])
+                at += idLength
+                try body(Fingerprint(exact: exact, bands: bands), id)
+            }
+        }
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+}

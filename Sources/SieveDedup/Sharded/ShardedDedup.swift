@@ -1,0 +1,340 @@
+import Foundation
+import SieveCore
+import SieveIO
+
+/// Deduplication as passes over files, for runs split into many tasks (docs/dedup.md):
+///
+/// 1. `signatures` — each of N tasks fingerprints its own work units and writes, per
+///    band, its (band key, document key) pairs sorted, its exact hashes, and its ids.
+/// 2. `buckets` — each of M tasks takes one M-th of the key range of every band and of
+///    the exact hashes, finds the documents that share a key and clusters them with
+///    union-find; it writes the resulting forest (member → smallest member).
+/// 3. `clusters` — merges the M forests into the final clusters and writes, for each
+///    task of pass 1, the duplicates among its documents.
+/// 4. `filter` — each task reads its documents again and drops its duplicates
+///    (`ShardedDedup.duplicates` + `DuplicateMarkingSource`).
+///
+/// Every file is written atomically and a task that finds its own summary from an
+/// earlier run with the same settings does nothing, so a killed pass resumes.
+public struct ShardedDedup {
+    public let work: String
+
+    public init(work: String) {
+        self.work = work
+    }
+
+    /// What a pass-1 task did; also its completion marker.
+    public struct SignatureSummary: Codable, Equatable, Sendable {
+        public var settings: DedupSettings
+        public var taskIndex: Int
+        public var taskCount: Int
+        /// The work units this task read, in order.
+        public var units: [Int]
+        public var documents: Int
+        /// Documents with no shingles (no words), which only exact matching can catch.
+        public var withoutShingles: Int
+    }
+
+    /// What a pass-2 task did; also its completion marker.
+    public struct BucketSummary: Codable, Equatable, Sendable {
+        public var taskIndex: Int
+        public var taskCount: Int
+        /// (key, document) pairs read, bands and exact hashes together.
+        public var pairs: Int
+        /// Documents this partition links to a smaller document.
+        public var members: Int
+    }
+
+    /// What pass 3 found; also its completion marker.
+    public struct ClusterSummary: Codable, Equatable, Sendable {
+        public var clusters: Int
+        public var exactDuplicates: Int
+        public var minhashDuplicates: Int
+    }
+
+    // MARK: Pass 1
+
+    func signatureDirectory(_ task: Int) -> String { "\(work)/signatures/task-\(Self.number(task))" }
+
+    /// The sink for a pass-1 task: run its work units through it, then `finish`.
+    public func signatureWriter(settings: DedupSettings) -> SignatureWriter {
+        SignatureWriter(settings: settings)
+    }
+
+    /// The summary of a finished pass-1 task, nil if it has not finished.
+    public func signatureSummary(task: Int) -> SignatureSummary? {
+        try? Self.readJSON(SignatureSummary.self, "\(signatureDirectory(task))/done.json")
+    }
+
+    /// Writes task `task`'s files from what `writer` collected; the summary comes last.
+    public func finish(_ writer: SignatureWriter, task: Int, of taskCount: Int, units: [Int]) throws -> SignatureSummary {
+        let directory = signatureDirectory(task)
+        try makeDirectories(directory)
+        for (band, pairs) in writer.bandPairs.enumerated() {
+            try RecordFile.write(Self.sorted(pairs, fields: 2), fields: 2, to: "\(directory)/band-\(band).bin")
+        }
+        try RecordFile.write(Self.sorted(writer.exactTriples, fields: 3), fields: 3, to: "\(directory)/exact.bin")
+        try RecordFile.write(writer.idIndex, fields: 2, to: "\(directory)/ids.index")
+        try AtomicFile.write(writer.idText, to: "\(directory)/ids.text")
+        let summary = SignatureSummary(settings: writer.settings, taskIndex: task, taskCount: taskCount, units: units,
+                                       documents: writer.idIndex.count / 2, withoutShingles: writer.withoutShingles)
+        try Self.writeJSON(summary, "\(directory)/done.json")
+        return summary
+    }
+
+    /// The summaries of every pass-1 task; fails unless all finished with the same settings.
+    public func signatureSummaries() throws -> [SignatureSummary] {
+        guard let first = signatureSummary(task: 0) else {
+            throw FileError(path: signatureDirectory(0), message: "signatures pass not finished (no done.json)")
+        }
+        var all = [first]
+        for task in 1..<first.taskCount {
+            guard let summary = signatureSummary(task: task) else {
+                throw FileError(path: signatureDirectory(task), message: "signatures pass not finished (no done.json)")
+            }
+            guard summary.settings == first.settings, summary.taskCount == first.taskCount else {
+                throw FileError(path: signatureDirectory(task), message: "written with other settings than task 0")
+            }
+            all.append(summary)
+        }
+        return all
+    }
+
+    // MARK: Pass 2
+
+    func bucketPath(_ task: Int, _ kind: String) -> String { "\(work)/buckets/\(kind)-\(Self.number(task))" }
+
+    public func bucketSummary(task: Int, of taskCount: Int) -> BucketSummary? {
+        guard let summary = try? Self.readJSON(BucketSummary.self, bucketPath(task, "done") + ".json"),
+              summary.taskCount == taskCount else { return nil }
+        return summary
+    }
+
+    /// Pass 2 for task `task` of `taskCount`.
+    public func buckets(task: Int, of taskCount: Int) throws -> BucketSummary {
+        if let done = bucketSummary(task: task, of: taskCount) { return done }
+        let signatures = try signatureSummaries()
+        let settings = signatures[0].settings
+        let (low, high) = Self.keyRange(task, of: taskCount)
+        var sets = SparseUnionFind()
+        var exactMembers: [UInt64] = []
+        var pairs = 0
+        // Reads this task's key range of one kind of file from every pass-1 task.
+        func slices(_ name: String, fields: Int) throws -> [UInt64] {
+            var all: [UInt64] = []
+            for summary in signatures {
+                let reader = try RecordFile.Reader(path: "\(signatureDirectory(summary.taskIndex))/\(name)", fields: fields)
+                let start = try reader.lowerBound(low)
+                let end = try high.map { try reader.lowerBound($0) } ?? reader.count
+                all += try reader.read(start..<end)
+            }
+            pairs += all.count / fields
+            return Self.sorted(all, fields: fields)
+        }
+        // Records are sorted by key, then document: each run of equal keys is a group
+        // whose first document is its smallest.
+        func linkGroups(_ records: [UInt64], fields: Int, isExact: Bool) {
+            var start = 0
+            let n = records.count / fields
+            while start < n {
+                var end = start + 1
+                while end < n && (0..<(fields - 1)).allSatisfy({ records[end * fields + $0] == records[start * fields + $0] }) {
+                    end += 1
+                }
+                let first = records[start * fields + fields - 1]
+                for i in (start + 1)..<max(start + 1, end) {
+                    let member = records[i * fields + fields - 1]
+                    sets.union(first, member)
+                    if isExact { exactMembers.append(member) }
+                }
+                start = end
+            }
+        }
+        if settings.minhash {
+            for band in 0..<settings.bands {
+                linkGroups(try slices("band-\(band).bin", fields: 2), fields: 2, isExact: false)
+            }
+        }
+        if settings.exact {
+            linkGroups(try slices("exact.bin", fields: 3), fields: 3, isExact: true)
+        }
+        let members = sets.members()
+        try makeDirectories("\(work)/buckets")
+        try RecordFile.write(members.flatMap { [$0.member, $0.root] }, fields: 2, to: bucketPath(task, "forest") + ".bin")
+        try RecordFile.write(exactMembers.sorted(), fields: 1, to: bucketPath(task, "exact") + ".bin")
+        let summary = BucketSummary(taskIndex: task, taskCount: taskCount, pairs: pairs, members: members.count)
+        try Self.writeJSON(summary, bucketPath(task, "done") + ".json")
+        return summary
+    }
+
+    // MARK: Pass 3
+
+    var clusterDirectory: String { "\(work)/clusters" }
+
+    /// Pass 3: merges the forests of the `bucketTasks` pass-2 tasks.
+    public func clusters(bucketTasks: Int) throws -> ClusterSummary {
+        if let done = try? Self.readJSON(ClusterSummary.self, "\(clusterDirectory)/done.json") { return done }
+        let signatures = try signatureSummaries()
+        var sets = SparseUnionFind()
+        var exact = Set<UInt64>()
+        for task in 0..<bucketTasks {
+            guard bucketSummary(task: task, of: bucketTasks) != nil else {
+                throw FileError(path: bucketPath(task, "done") + ".json", message: "buckets pass not finished")
+            }
+            let forest = try RecordFile.Reader(path: bucketPath(task, "forest") + ".bin", fields: 2).readAll()
+            for i in stride(from: 0, to: forest.count, by: 2) { sets.union(forest[i], forest[i + 1]) }
+            exact.formUnion(try RecordFile.Reader(path: bucketPath(task, "exact") + ".bin", fields: 1).readAll())
+        }
+        var owner: [Int: Int] = [:]
+        for summary in signatures { for unit in summary.units { owner[unit] = summary.taskIndex } }
+        var perTask = [[UInt64]](repeating: [], count: signatures.count)
+        var roots = Set<UInt64>()
+        var summary = ClusterSummary(clusters: 0, exactDuplicates: 0, minhashDuplicates: 0)
+        for (member, root) in sets.members() {
+            let reason = exact.contains(member) ? DuplicateReason.exact : .minhash
+            if reason == .exact { summary.exactDuplicates += 1 } else { summary.minhashDuplicates += 1 }
+            roots.insert(root)
+            guard let task = owner[DocumentKey.unit(member)] else {
+                throw FileError(path: work, message: "document key \(member) belongs to no signatures task")
+            }
+            perTask[task] += [member, root, UInt64(reason.rawValue)]
+        }
+        summary.clusters = roots.count
+        try makeDirectories(clusterDirectory)
+        for (task, records) in perTask.enumerated() {
+            try RecordFile.write(records, fields: 3, to: "\(clusterDirectory)/task-\(Self.number(task)).bin")
+        }
+        try Self.writeJSON(summary, "\(clusterDirectory)/done.json")
+        return summary
+    }
+
+    // MARK: Pass 4
+
+    /// The duplicates among task `task`'s documents, with the ids their clusters keep.
+    public func duplicates(task: Int) throws -> [UInt64: Duplicate] {
+        let signatures = try signatureSummaries()
+        guard (try? Self.readJSON(ClusterSummary.self, "\(clusterDirectory)/done.json")) != nil else {
+            throw FileError(path: "\(clusterDirectory)/done.json", message: "clusters pass not finished")
+        }
+        var owner: [Int: Int] = [:]
+        for summary in signatures { for unit in summary.units { owner[unit] = summary.taskIndex } }
+        let records = try RecordFile.Reader(path: "\(clusterDirectory)/task-\(Self.number(task)).bin", fields: 3).readAll()
+        var idFiles: [Int: IDFile] = [:]
+        var result: [UInt64: Duplicate] = [:]
+        for i in stride(from: 0, to: records.count, by: 3) {
+            let root = records[i + 1]
+            guard let rootTask = owner[DocumentKey.unit(root)] else {
+                throw FileError(path: work, message: "document key \(root) belongs to no signatures task")
+            }
+            if idFiles[rootTask] == nil { idFiles[rootTask] = try IDFile(directory: signatureDirectory(rootTask)) }
+            result[records[i]] = Duplicate(reason: DuplicateReason(rawValue: UInt8(records[i + 2])) ?? .minhash,
+                                           keptID: try idFiles[rootTask]!.id(of: root))
+        }
+        return result
+    }
+
+    /// The settings pass 1 ran with, which every later pass uses.
+    public func settings() throws -> DedupSettings { try signatureSummaries()[0].settings }
+
+    // MARK: Helpers
+
+    /// Task `task`'s share of the 64-bit key space: [low, high), high nil for the end.
+    static func keyRange(_ task: Int, of count: Int) -> (UInt64, UInt64?) {
+        let width = UInt64.max / UInt64(count)
+        return (width * UInt64(task), task + 1 == count ? nil : width * UInt64(task + 1))
+    }
+
+    /// Sorts records of `fields` UInt64s lexicographically.
+    static func sorted(_ values: [UInt64], fields: Int) -> [UInt64] {
+        let n = values.count / fields
+        let order = (0..<n).sorted { a, b in
+            for f in 0..<fields where values[a * fields + f] != values[b * fields + f] {
+                return values[a * fields + f] < values[b * fields + f]
+            }
+            return false
+        }
+        var out: [UInt64] = []
+        out.reserveCapacity(values.count)
+        for i in order { out += values[(i * fields)..<((i + 1) * fields)] }
+        return out
+    }
+
+    static func number(_ task: Int) -> String {
+        let digits = String(task)
+        return String(repeating: "0", count: max(0, 5 - digits.count)) + digits
+    }
+
+    static func writeJSON<T: Encodable>(_ value: T, _ path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(value)), to: path)
+    }
+
+    static func readJSON<T: Decodable>(_ type: T.Type, _ path: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
+
+/// A pass-1 task's ids: `ids.index` holds (document key, end offset in `ids.text`)
+/// records in key order; `ids.text` the UTF-8 ids back to back.
+struct IDFile {
+    private let index: [UInt64]
+    private let text: Data
+
+    init(directory: String) throws {
+        index = try RecordFile.Reader(path: "\(directory)/ids.index", fields: 2).readAll()
+        text = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/ids.text"), options: .alwaysMapped)
+    }
+
+    func id(of key: UInt64) throws -> String {
+        var low = 0, high = index.count / 2
+        while low < high {
+            let middle = (low + high) / 2
+            if index[2 * middle] < key { low = middle + 1 } else { high = middle }
+        }
+        guard low < index.count / 2, index[2 * low] == key else {
+            throw FileError(path: "ids.index", message: "no document with key \(key)")
+        }
+        let start = low == 0 ? 0 : Int(index[2 * low - 1])
+        return String(decoding: text[start..<Int(index[2 * low + 1])], as: UTF8.self)
+    }
+}
+
+/// Pass 1's sink: fingerprints on the worker threads, collected in input order.
+public final class SignatureWriter: BatchSink, @unchecked Sendable {
+    let settings: DedupSettings
+    private let fingerprinter: Fingerprinter
+    var bandPairs: [[UInt64]]
+    var exactTriples: [UInt64] = []
+    var idIndex: [UInt64] = []
+    var idText: [UInt8] = []
+    var withoutShingles = 0
+    private var batchesSeen: [Int: Int] = [:]
+
+    init(settings: DedupSettings) {
+        self.settings = settings
+        fingerprinter = Fingerprinter(settings: settings)
+        bandPairs = [[UInt64]](repeating: [], count: settings.minhash ? settings.bands : 0)
+    }
+
+    public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
+        FingerprintBatch.encode(documents, with: fingerprinter, ids: true)
+    }
+
+    public func write(_ encoded: [UInt8], unit: Int) throws {
+        let batch = batchesSeen[unit, default: 0]
+        batchesSeen[unit] = batch + 1
+        var index = 0
+        try FingerprintBatch.decode(encoded) { print, id in
+            let key = try DocumentKey.make(unit: unit, batch: batch, index: index)
+            index += 1
+            idText.append(contentsOf: id)
+            idIndex += [key, UInt64(idText.count)]
+            if settings.exact { exactTriples += [print.exact.lo, print.exact.hi, key] }
+            if settings.minhash && print.bands.isEmpty { withoutShingles += 1 }
+            for (band, bandKey) in print.bands.enumerated() { bandPairs[band] += [bandKey, key] }
+        }
+    }
+
+    public func endUnit(_ unit: Int, stats: RunStats) throws {}
+}

@@ -1,0 +1,241 @@
+import ArgumentParser
+import Foundation
+import SieveCore
+import SieveDedup
+import SieveIO
+
+struct DedupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "Exact and MinHash LSH deduplication, in one process or as sharded passes (docs/dedup.md).",
+        subcommands: [Online.self, Signatures.self, Buckets.self, Clusters.self, Filter.self],
+        defaultSubcommand: Online.self)
+
+    /// The settings every pass of a run shares.
+    struct SettingsOptions: ParsableArguments {
+        @Flag(help: "Exact duplicates (normalized text hash). With neither flag, both kinds.")
+        var exact = false
+
+        @Flag(help: "Near duplicates (MinHash LSH). With neither flag, both kinds.")
+        var minhash = false
+
+        @Option(help: "Shingle unit: word or character.")
+        var shingle: ShingleUnit = .word
+
+        @Option(help: "Units per shingle.")
+        var ngram = 5
+
+        @Option(help: "LSH bands.")
+        var bands = 14
+
+        @Option(help: "MinHash values per band.")
+        var rows = 8
+
+        @Option(help: "Seed of the hash permutations; every task of a run must use the same.")
+        var seed: UInt64 = 1
+
+        func validate() throws {
+            guard ngram >= 1, bands >= 1, rows >= 1 else { throw ValidationError("--ngram, --bands and --rows must be at least 1") }
+            guard bands * rows <= 4096 else { throw ValidationError("--bands × --rows must be at most 4096") }
+        }
+
+        var settings: DedupSettings {
+            var settings = DedupSettings()
+            settings.exact = exact || !minhash
+            settings.minhash = minhash || !exact
+            settings.shingleUnit = shingle
+            settings.shingleSize = ngram
+            settings.bands = bands
+            settings.rows = rows
+            settings.seed = seed
+            return settings
+        }
+    }
+
+    /// Reading options shared by the passes that read documents.
+    struct InputOptions: ParsableArguments {
+        @Argument(help: "Input files or directories (read twice: standard input cannot be used).")
+        var inputs: [String]
+
+        @OptionGroup var selection: SelectionOptions
+
+        @Option(name: .customLong("unit-bytes"), help: "Largest work unit in bytes (sharded passes; the same in every pass).")
+        var unitBytes = 256 << 20
+
+        func files() throws -> ([InputFile], RunStats) {
+            guard !inputs.contains("-") else {
+                throw CommandError(description: "sieve dedup reads its input twice: pass files, not -", isUsage: true)
+            }
+            return discover(inputs, include: selection.include, exclude: selection.exclude)
+        }
+    }
+
+    struct WorkOptions: ParsableArguments {
+        @Option(help: "Folder for the files between the sharded passes.")
+        var work: String
+    }
+
+    /// Writes the documents of `units` kept to `output`. The duplicates come from
+    /// `index`, after a first pass that fills it, or are `precomputed` (sharded pass 4).
+    static func runPasses(units: [WorkUnit], index: DuplicateIndex?, precomputed: [UInt64: Duplicate] = [:],
+                          output: String, rejected: String?, processing: ProcessingOptions,
+                          files: [InputFile], stats discovered: RunStats) throws -> RunReport {
+        let started = Date()
+        let threads = processing.resolvedThreads()
+        let totalBytes = units.reduce(0) { $0 + $1.bytes }
+        var found = precomputed
+        if let index {
+            let runner = Runner(stages: [], threads: threads,
+                                progress: processing.noProgress ? nil : Progress(totalBytes: totalBytes))
+            _ = try runner.run(source: CorpusSource(units: units, options: ReadOptions()), sink: index)
+            found = index.duplicates()
+        }
+        var stats = discovered
+        let sink = try SingleFileSink(path: output, rejectedPath: rejected)
+        let runner = Runner(stages: [DedupStage()], threads: threads,
+                            progress: processing.noProgress ? nil : Progress(totalBytes: totalBytes))
+        stats.merge(try runner.run(source: DuplicateMarkingSource(CorpusSource(units: units, options: ReadOptions()), duplicates: found),
+                                   sink: sink))
+        try sink.finish()
+        return RunReport(command: CommandLine.arguments.joined(separator: " "), startedAt: started,
+                         seconds: Date().timeIntervalSince(started), threads: threads, inputFiles: files.count,
+                         inputBytes: totalBytes, units: units.count, outputs: [output] + (rejected.map { [$0] } ?? []),
+                         stats: stats)
+    }
+
+    struct Online: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "`sieve dedup INPUT... -o OUT [--rejected REJ]`: both passes in this process (the default subcommand).",
+            discussion: """
+                Reads the input twice: first to fingerprint every document (on all cores) \
+                and cluster them in memory, then to write the documents kept, in input \
+                order. The first document of each cluster in input order is kept; the \
+                others are dropped with dedup:exact or dedup:minhash and carry \
+                dedup_cluster, the id of the document kept.
+                """)
+
+        @OptionGroup var input: InputOptions
+
+        @Option(name: .shortAndLong, help: "Output file; the extension picks compression (.zst, .gz). - for stdout.")
+        var output: String
+
+        @Option(help: "Where dropped documents go (the extension picks compression).")
+        var rejected: String?
+
+        @OptionGroup var settings: SettingsOptions
+
+        @OptionGroup var processing: ProcessingOptions
+
+        func run() throws {
+            let (files, stats) = try input.files()
+            let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)
+            let index = DuplicateIndex(settings: settings.settings)
+            let report = try DedupCommand.runPasses(units: plan.units, index: index, output: output, rejected: rejected,
+                                                    processing: processing, files: files, stats: stats)
+            try processing.printSummary(report)
+            let perDocument = index.documentCount == 0 ? 0 : index.byteCount / index.documentCount
+            FileHandle.standardError.write(Data("dedup: \(index.documentCount) documents; clustering held \(index.byteCount) bytes (\(perDocument) per document)\n".utf8))
+        }
+    }
+
+    struct Signatures: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "signatures",
+            abstract: "Sharded pass 1: fingerprint this task's share of the input into WORK/signatures.")
+
+        @OptionGroup var input: InputOptions
+        @OptionGroup var work: WorkOptions
+        @OptionGroup var task: TaskOptions
+        @OptionGroup var settings: SettingsOptions
+        @OptionGroup var processing: ProcessingOptions
+
+        func run() throws {
+            let dedup = ShardedDedup(work: work.work)
+            if let done = dedup.signatureSummary(task: task.taskIndex), done.settings == settings.settings,
+               done.taskCount == task.taskCount {
+                FileHandle.standardError.write(Data("dedup signatures: task \(task.taskIndex) already done (\(done.documents) documents)\n".utf8))
+                return
+            }
+            let (files, _) = try input.files()
+            let plan = WorkPlan(files: files, splitBytes: input.unitBytes, taskCount: task.taskCount)
+            let units = plan.units(task: task.taskIndex, of: task.taskCount)
+            let writer = dedup.signatureWriter(settings: settings.settings)
+            let runner = Runner(stages: [], threads: processing.resolvedThreads(),
+                                progress: processing.noProgress ? nil : Progress(totalBytes: units.reduce(0) { $0 + $1.bytes }))
+            _ = try runner.run(source: CorpusSource(units: units, options: ReadOptions()), sink: writer)
+            let summary = try dedup.finish(writer, task: task.taskIndex, of: task.taskCount, units: units.map(\.index))
+            FileHandle.standardError.write(Data("dedup signatures: task \(task.taskIndex): \(summary.documents) documents, \(summary.withoutShingles) without shingles\n".utf8))
+        }
+    }
+
+    struct Buckets: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "buckets",
+            abstract: "Sharded pass 2: cluster this task's share of every band's key range.")
+
+        @OptionGroup var work: WorkOptions
+        @OptionGroup var task: TaskOptions
+
+        func run() throws {
+            let summary = try ShardedDedup(work: work.work).buckets(task: task.taskIndex, of: task.taskCount)
+            FileHandle.standardError.write(Data("dedup buckets: task \(task.taskIndex): \(summary.pairs) keys, \(summary.members) documents linked\n".utf8))
+        }
+    }
+
+    struct Clusters: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clusters",
+            abstract: "Sharded pass 3: merge the buckets tasks' clusters into each signatures task's duplicate list.")
+
+        @OptionGroup var work: WorkOptions
+
+        @Option(name: .customLong("bucket-tasks"), help: "How many tasks ran the buckets pass.")
+        var bucketTasks: Int
+
+        func run() throws {
+            let summary = try ShardedDedup(work: work.work).clusters(bucketTasks: bucketTasks)
+            FileHandle.standardError.write(Data("dedup clusters: \(summary.clusters) clusters, \(summary.exactDuplicates) exact and \(summary.minhashDuplicates) MinHash duplicates\n".utf8))
+        }
+    }
+
+    struct Filter: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "filter",
+            abstract: "Sharded pass 4: write this task's documents without its duplicates.")
+
+        @OptionGroup var input: InputOptions
+        @OptionGroup var work: WorkOptions
+        @OptionGroup var task: TaskOptions
+
+        @Option(name: .shortAndLong, help: "Output file of this task; the extension picks compression (.zst, .gz).")
+        var output: String
+
+        @Option(help: "Where this task's dropped documents go.")
+        var rejected: String?
+
+        @OptionGroup var processing: ProcessingOptions
+
+        func run() throws {
+            let dedup = ShardedDedup(work: work.work)
+            guard let summary = dedup.signatureSummary(task: task.taskIndex) else {
+                throw CommandError(description: "\(work.work): signatures task \(task.taskIndex) has not finished")
+            }
+            let (files, stats) = try input.files()
+            let plan = WorkPlan(files: files, splitBytes: input.unitBytes, taskCount: summary.taskCount)
+            let units = plan.units(task: task.taskIndex, of: summary.taskCount)
+            guard task.taskCount == summary.taskCount, units.map(\.index) == summary.units else {
+                throw CommandError(description: """
+                    the inputs, --unit-bytes or --task-count differ from the signatures pass \
+                    (task \(task.taskIndex) had units \(summary.units) of \(summary.taskCount) tasks)
+                    """, isUsage: true)
+            }
+            let report = try DedupCommand.runPasses(units: units, index: nil, precomputed: try dedup.duplicates(task: task.taskIndex),
+                                                    output: output, rejected: rejected, processing: processing,
+                                                    files: files, stats: stats)
+            try processing.printSummary(report)
+        }
+    }
+}
+
+extension ShingleUnit: ExpressibleByArgument {}
