@@ -1,0 +1,134 @@
+import Foundation
+import SieveTestSupport
+import XCTest
+
+/// `sieve dedup`, online and sharded, on a generated corpus whose duplicates are known.
+final class DedupCommandTests: XCTestCase {
+    /// Pseudo-words from syllables, so that texts have no digits and few repeats.
+    static func text(words: Int, random: inout SplitMix) -> String {
+        let syllables = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "pe", "du", "an", "or", "el", "is", "um", "za"]
+        return (0..<words).map { _ in
+            (0..<(2 + Int(random.next() % 3))).map { _ in syllables[Int(random.next() % 16)] }.joined()
+        }.joined(separator: " ")
+    }
+
+    struct Corpus {
+        var files: [[(id: String, text: String)]] = []
+        /// Expected: id -> (reason, id kept).
+        var duplicates: [String: (String, String)] = [:]
+    }
+
+    /// Three files; base documents with exact copies (spacing changed), near copies (two
+    /// words of 150 replaced: 5-gram Jaccard about 0.87), empty and short documents.
+    static func corpus() -> Corpus {
+        var random = SplitMix(seed: 42)
+        var corpus = Corpus()
+        var bases: [(String, String)] = []
+        for f in 0..<3 {
+            var file: [(id: String, text: String)] = []
+            for i in 0..<60 {
+                let id = "f\(f)-\(i)"
+                let text = Self.text(words: 150, random: &random)
+                file.append((id, text))
+                bases.append((id, text))
+                if i % 7 == 3, let (earlier, earlierText) = bases.dropLast().last {
+                    file.append(("\(id)-copy", "  " + earlierText.replacingOccurrences(of: " ", with: "\n")))
+                    corpus.duplicates["\(id)-copy"] = ("dedup:exact", earlier)
+                }
+                if i % 9 == 5 {
+                    var words = bases[bases.count - 3].1.split(separator: " ").map(String.init)
+                    words[40] = "zzzq"
+                    words[110] = "qqqz"
+                    file.append(("\(id)-near", words.joined(separator: " ")))
+                    corpus.duplicates["\(id)-near"] = ("dedup:minhash", bases[bases.count - 3].0)
+                }
+            }
+            corpus.files.append(file)
+        }
+        corpus.files[1] += [("empty-a", ""), ("short-a", "Hello, World!"), ("punct-a", "!!!")]
+        corpus.files[2] += [("empty-b", " \n "), ("short-b", "hello world"), ("punct-b", "???")]
+        corpus.duplicates["empty-b"] = ("dedup:exact", "empty-a")
+        corpus.duplicates["short-b"] = ("dedup:minhash", "short-a")
+        return corpus
+    }
+
+    func write(_ corpus: Corpus, to dir: TemporaryDirectory) throws -> [String] {
+        try corpus.files.enumerated().map { f, documents in
+            try dir.write("in/part-\(f).jsonl", Fixtures.jsonl(documents.map {
+                "{\"id\":\(Fixtures.jsonString($0.id)),\"text\":\(Fixtures.jsonString($0.text))}"
+            }))
+        }
+    }
+
+    func sieve(_ arguments: [String], cwd: String? = nil) throws -> Command.Result {
+        // buckets and clusters read no documents: no progress to show.
+        let quiet = ["buckets", "clusters"].contains(arguments[1]) ? [] : ["--no-progress"]
+        let result = try Command.run(Command.sieve, arguments + quiet, cwd: cwd)
+        XCTAssertEqual(result.status, 0, "sieve \(arguments.joined(separator: " ")): \(result.stderr)")
+        return result
+    }
+
+    func ids(_ path: String) throws -> [String] {
+        try Fixtures.objects(Fixtures.contents(path)).map { $0["id"] as! String }
+    }
+
+    /// The kept set is exactly the documents that are not known duplicates, in input
+    /// order; each dropped one has the expected reason and the id of the one kept.
+    func testOnlineDropsKnownDuplicatesAndKeepsFirstOccurrences() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let corpus = Self.corpus()
+        _ = try write(corpus, to: dir)
+        _ = try sieve(["dedup", dir.file("in"), "-o", dir.file("out.jsonl"), "--rejected", dir.file("rejected.jsonl"), "--threads", "2"])
+        let all = corpus.files.flatMap { $0.map(\.id) }
+        XCTAssertEqual(try ids(dir.file("out.jsonl")), all.filter { corpus.duplicates[$0] == nil })
+        let rejected = try Fixtures.objects(Fixtures.contents(dir.file("rejected.jsonl")))
+        XCTAssertEqual(rejected.count, corpus.duplicates.count)
+        for document in rejected {
+            let id = document["id"] as! String
+            let metadata = document["metadata"] as! [String: Any]
+            XCTAssertEqual(metadata["drop_reason"] as? String, corpus.duplicates[id]?.0, id)
+            XCTAssertEqual(metadata["dedup_cluster"] as? String, corpus.duplicates[id]?.1, id)
+        }
+        // The same bytes with one thread.
+        _ = try sieve(["dedup", dir.file("in"), "-o", dir.file("one.jsonl"), "--threads", "1"])
+        XCTAssertEqual(try Fixtures.contents(dir.file("one.jsonl")), try Fixtures.contents(dir.file("out.jsonl")))
+        // Exact only: the near copies stay.
+        _ = try sieve(["dedup", "--exact", dir.file("in"), "-o", dir.file("exact.jsonl")])
+        XCTAssertEqual(try ids(dir.file("exact.jsonl")), all.filter { corpus.duplicates[$0]?.0 != "dedup:exact" })
+    }
+
+    /// Four tasks through the four sharded passes keep exactly what the online mode
+    /// keeps, byte for byte, and drop the same documents with the same reasons.
+    func testShardedPassesWithFourTasksEqualOnline() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try write(Self.corpus(), to: dir)
+        let input = dir.file("in")
+        _ = try sieve(["dedup", input, "-o", dir.file("online.jsonl"), "--rejected", dir.file("online-rejected.jsonl")])
+        let work = dir.file("work")
+        let unitBytes = ["--unit-bytes", "30000"]
+        for task in 0..<4 {
+            _ = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "\(task)", "--task-count", "4"] + unitBytes)
+        }
+        let again = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "1", "--task-count", "4"] + unitBytes)
+        XCTAssertTrue(again.stderr.contains("already done"), again.stderr)
+        for task in 0..<4 { _ = try sieve(["dedup", "buckets", "--work", work, "--task-index", "\(task)", "--task-count", "4"]) }
+        _ = try sieve(["dedup", "clusters", "--work", work, "--bucket-tasks", "4"])
+        var kept: [UInt8] = []
+        var rejected: [UInt8] = []
+        for task in 0..<4 {
+            _ = try sieve(["dedup", "filter", input, "--work", work, "--task-index", "\(task)", "--task-count", "4",
+                           "-o", dir.file("out-\(task).jsonl"), "--rejected", dir.file("rejected-\(task).jsonl")] + unitBytes)
+            kept += try Fixtures.contents(dir.file("out-\(task).jsonl"))
+            rejected += try Fixtures.contents(dir.file("rejected-\(task).jsonl"))
+        }
+        XCTAssertFalse(try Fixtures.contents(dir.file("out-3.jsonl")).isEmpty, "every task has documents")
+        XCTAssertEqual(kept, try Fixtures.contents(dir.file("online.jsonl")))
+        XCTAssertEqual(rejected, try Fixtures.contents(dir.file("online-rejected.jsonl")))
+        // A filter task given other inputs than the signatures pass refuses to run.
+        let wrong = try Command.run(Command.sieve, ["dedup", "filter", input, "--work", work, "--task-index", "0",
+                                                    "--task-count", "4", "-o", dir.file("x.jsonl"), "--no-progress"])
+        XCTAssertEqual(wrong.status, 2, wrong.stderr)
+    }
+}
