@@ -37,6 +37,8 @@ let package = Package(
         // ICU behind a C shim whose header exposes only plain C types (Foundation on
         // Linux carries its own ICU headers, which clash with the system's).
         .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
+        // The MinHash kernel, in C so that it can be compiled for AVX2 with a baseline fallback.
+        .target(name: "CMinHash", cSettings: [.unsafeFlags(["-O3"])]),
         // glibc's malloc tuning (mallopt), which the Glibc module does not export.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
@@ -52,7 +54,7 @@ let package = Package(
         .target(name: "SieveFilters", dependencies: ["SieveCore", "SieveText"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Shingling and MinHash are hot loops too.
-        .target(name: "SieveDedup", dependencies: ["SieveCore", "SieveIO", "SieveText", "CICUShim"],
+        .target(name: "SieveDedup", dependencies: ["SieveCore", "SieveIO", "SieveText", "CICUShim", "CMinHash"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
         .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CPDFShim", "CICUShim"]),

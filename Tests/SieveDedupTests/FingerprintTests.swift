@@ -134,3 +134,18 @@ final class FingerprintTests: XCTestCase {
         XCTAssertEqual(MinHasher().collisionProbability(jaccard: 0.8), 1 - pow(1 - pow(0.8, 8), 14), accuracy: 1e-12)
     }
 }
+
+final class MinHashKernelTests: XCTestCase {
+    /// The C kernel (AVX2 or baseline, whichever this CPU runs) equals the plain Swift
+    /// reference, for shingle counts around the vector width and for odd hash counts.
+    func testKernelEqualsReference() {
+        var random = SplitMix(seed: 11)
+        for (bands, rows) in [(14, 8), (9, 13), (1, 1), (20, 5)] {
+            let hasher = MinHasher(bands: bands, rows: rows, seed: 7)
+            for count in [1, 2, 3, 4, 5, 31, 200] {
+                let shingles = (0..<count).map { _ in random.next() }
+                XCTAssertEqual(hasher.signature(shingles), hasher.referenceSignature(shingles), "\(bands)x\(rows), \(count) shingles")
+            }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import CICUShim
 import SieveText
 
 /// What dedup computes of one document: the hash of its text for exact matching and
@@ -50,20 +51,41 @@ public struct Fingerprinter: Sendable {
     public static func exactHash(_ text: String) -> Hash128 {
         var text = text
         return text.withUTF8 { utf8 in
-            var normalized: [UInt8] = []
-            normalized.reserveCapacity(utf8.count)
-            var pendingSpace = false
-            var i = 0
-            while i < utf8.count {
-                let (c, length) = UTF8Scalars.decode(utf8, at: i)
-                if CharacterClasses.isRegexSpace(c) {
-                    pendingSpace = !normalized.isEmpty
-                } else {
-                    if pendingSpace { normalized.append(0x20) }
-                    pendingSpace = false
-                    normalized.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<(i + length)]))
+            let classes = CharacterClasses.bitTable
+            let spaceBit = UInt16(SIEVE_CC_REGEX_SPACE)
+            let normalized = [UInt8](unsafeUninitializedCapacity: utf8.count) { out, written in
+                var pendingSpace = false
+                var i = 0
+                var runStart = 0
+                // Copies runs of non-space bytes whole; only non-ASCII bytes are decoded.
+                func copyRun(to end: Int) {
+                    guard runStart < end else { return }
+                    if pendingSpace {
+                        out[written] = 0x20
+                        written += 1
+                    }
+                    (out.baseAddress! + written).update(from: utf8.baseAddress! + runStart, count: end - runStart)
+                    written += end - runStart
                 }
-                i += length
+                while i < utf8.count {
+                    let length: Int
+                    let isSpace: Bool
+                    if utf8[i] < 0x80 {
+                        length = 1
+                        isSpace = classes[Int(utf8[i])] & spaceBit != 0
+                    } else {
+                        let (c, n) = UTF8Scalars.decode(utf8, at: i)
+                        length = n
+                        isSpace = classes[Int(c)] & spaceBit != 0
+                    }
+                    if isSpace {
+                        copyRun(to: i)
+                        pendingSpace = written > 0
+                        runStart = i + length
+                    }
+                    i += length
+                }
+                copyRun(to: utf8.count)
             }
             return MurmurHash3.hash(normalized)
         }

@@ -1,3 +1,7 @@
+import CMinHash
+#if canImport(Glibc)
+import Glibc
+#endif
 import SieveCore
 
 /// MinHash signatures and their LSH bands.
@@ -37,23 +41,17 @@ public struct MinHasher: Sendable {
     /// The signature of a set of shingle hashes; nil for the empty set.
     public func signature(_ shingles: [UInt64]) -> [UInt32]? {
         guard !shingles.isEmpty else { return nil }
-        let k = hashCount
-        var minima = [UInt32](repeating: .max, count: k)
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                minima.withUnsafeMutableBufferPointer { m in
-                    for x in shingles {
-                        // The loop over hashes vectorizes; shingles are the outer loop so
-                        // that the minima stay in registers and cache.
-                        for i in 0..<k {
-                            let v = UInt32(truncatingIfNeeded: (a[i] &* x &+ b[i]) >> 32)
-                            m[i] = Swift.min(m[i], v)
-                        }
-                    }
-                }
-            }
-        }
+        var minima = [UInt32](repeating: .max, count: hashCount)
+        sieve_minhash_update(shingles, shingles.count, a, b, &minima, hashCount)
         return minima
+    }
+
+    /// `signature` in plain Swift: what the C kernel must compute.
+    public func referenceSignature(_ shingles: [UInt64]) -> [UInt32]? {
+        guard !shingles.isEmpty else { return nil }
+        return (0..<hashCount).map { i in
+            shingles.map { UInt32(truncatingIfNeeded: (a[i] &* $0 &+ b[i]) >> 32) }.min()!
+        }
     }
 
     /// The key of each band of `signature`.
@@ -80,7 +78,3 @@ public struct MinHasher: Sendable {
         return z ^ (z >> 31)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -74,49 +74,79 @@ public struct Shingler: Sendable {
 private struct Words {
     var characters: [UInt32] = []
     var bounds: [Int] = [0]
-    private var word: [UInt32] = []
 
+    /// One pass over the text. ASCII letters are lowercased and digit runs collapsed on
+    /// the way; a word with a non-ASCII character that has a lowercase mapping or that
+    /// belongs to a dictionary-segmented script is rewritten when it ends (`finishSpecial`).
     mutating func scan(_ utf8: UnsafeBufferPointer<UInt8>, keepSpaces: Bool) {
-        characters.reserveCapacity(utf8.count)
+        characters.reserveCapacity(utf8.count + 1)
+        let classes = CharacterClasses.bitTable
+        let wordBit = UInt16(SIEVE_CC_REGEX_WORD), decimalBit = UInt16(SIEVE_CC_DECIMAL), upperBit = UInt16(SIEVE_CC_UPPER)
+        var start = -1  // where the current word begins in `characters`; -1 between words
+        var special = false
+        var inDigits = false
         var i = 0
         let n = utf8.count
-        while i < n {
-            let (c, length) = UTF8Scalars.decode(utf8, at: i)
-            i += length
-            if CharacterClasses.isRegexWord(c) {
-                word.append(c)
-            } else if !word.isEmpty {
-                flush(keepSpaces: keepSpaces)
+        while i <= n {
+            var c: UInt32 = 0x20  // a separator after the last character ends the last word
+            if i < n {
+                if utf8[i] < 0x80 {
+                    c = UInt32(utf8[i])
+                    i += 1
+                } else {
+                    let (scalar, length) = UTF8Scalars.decode(utf8, at: i)
+                    c = scalar
+                    i += length
+                }
+            } else {
+                i += 1
             }
-        }
-        if !word.isEmpty { flush(keepSpaces: keepSpaces) }
-    }
-
-    private mutating func flush(keepSpaces: Bool) {
-        defer { word.removeAll(keepingCapacity: true) }
-        // Character shingles need no words, and spaces between dictionary words would
-        // be characters the text does not have.
-        if !keepSpaces && word.contains(where: Self.isDictionaryScript) {
-            for span in WordSplitter.icuWordSpans(word, locale: "") { add(word[span], keepSpaces: keepSpaces) }
-        } else {
-            add(word[...], keepSpaces: keepSpaces)
-        }
-    }
-
-    private mutating func add(_ raw: ArraySlice<UInt32>, keepSpaces: Bool) {
-        if keepSpaces && !characters.isEmpty { characters.append(0x20) }
-        let lowered = raw.contains(where: Self.hasLowercase) ? CharacterClasses.lowercased(raw)[...] : raw
-        var inDigits = false
-        for c in lowered {
-            if CharacterClasses.isDecimal(c) {
+            let bits = classes[Int(c)]
+            guard bits & wordBit != 0 else {
+                if start >= 0 {
+                    if special { finishSpecial(from: start, keepSpaces: keepSpaces) }
+                    if characters.count > start { bounds.append(characters.count) }
+                }
+                start = -1
+                special = false
+                inDigits = false
+                continue
+            }
+            if start < 0 {
+                if keepSpaces && !characters.isEmpty { characters.append(0x20) }
+                start = characters.count
+            }
+            if bits & decimalBit != 0 {
                 if !inDigits { characters.append(0x30) }
                 inDigits = true
-            } else {
-                characters.append(c)
-                inDigits = false
+                continue
             }
+            inDigits = false
+            if c < 0x80 {
+                if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+            } else if bits & upperBit != 0 || Self.isTitlecase(c) || (!keepSpaces && Self.isDictionaryScript(c)) {
+                special = true
+            }
+            characters.append(c)
         }
-        bounds.append(characters.count)
+    }
+
+    /// Rewrites the word at `characters[start...]`: full lowercase mapping (ICU, Python's
+    /// `str.lower`) and, in word mode, ICU dictionary word breaks (Han, kana, Thai, ...).
+    /// Character shingles need no words, and spaces between dictionary words would be
+    /// characters the text does not have.
+    private mutating func finishSpecial(from start: Int, keepSpaces: Bool) {
+        let raw = CharacterClasses.lowercased(characters[start...])
+        characters.removeSubrange(start...)
+        guard !keepSpaces && raw.contains(where: Self.isDictionaryScript) else {
+            characters += raw
+            return
+        }
+        let spans = WordSplitter.icuWordSpans(raw, locale: "")
+        for (k, span) in spans.enumerated() {
+            characters += raw[span]
+            if k + 1 < spans.count { bounds.append(characters.count) }
+        }
     }
 
     func hashes() -> [UInt64] {
@@ -127,13 +157,13 @@ private struct Words {
         }
     }
 
-    /// Whether `str.lower` changes `c`: upper case (Python's `isupper`) or title case (Lt).
-    static func hasLowercase(_ c: UInt32) -> Bool {
+    /// Title case (Lt), which `str.lower` maps but Python's `isupper` does not count.
+    static func isTitlecase(_ c: UInt32) -> Bool {
         switch c {
         case 0x01C5, 0x01C8, 0x01CB, 0x01F2, 0x1F88...0x1F8F, 0x1F98...0x1F9F, 0x1FA8...0x1FAF, 0x1FBC, 0x1FCC, 0x1FFC:
             return true
         default:
-            return CharacterClasses.isUpper(c)
+            return false
         }
     }
 

@@ -244,19 +244,36 @@ public struct ShardedDedup {
         return (width * UInt64(task), task + 1 == count ? nil : width * UInt64(task + 1))
     }
 
-    /// Sorts records of `fields` UInt64s lexicographically.
+    /// Sorts records of `fields` (1 to 3) UInt64s lexicographically.
     static func sorted(_ values: [UInt64], fields: Int) -> [UInt64] {
-        let n = values.count / fields
-        let order = (0..<n).sorted { a, b in
-            for f in 0..<fields where values[a * fields + f] != values[b * fields + f] {
-                return values[a * fields + f] < values[b * fields + f]
+        switch fields {
+        case 1:
+            return values.sorted()
+        case 2:
+            var pairs: [(UInt64, UInt64)] = stride(from: 0, to: values.count, by: 2).map { (values[$0], values[$0 + 1]) }
+            pairs.sort { $0 < $1 }
+            var out: [UInt64] = []
+            out.reserveCapacity(values.count)
+            for (a, b) in pairs {
+                out.append(a)
+                out.append(b)
             }
-            return false
+            return out
+        default:
+            precondition(fields == 3)
+            var triples: [(UInt64, UInt64, UInt64)] = stride(from: 0, to: values.count, by: 3).map {
+                (values[$0], values[$0 + 1], values[$0 + 2])
+            }
+            triples.sort { $0 < $1 }
+            var out: [UInt64] = []
+            out.reserveCapacity(values.count)
+            for (a, b, c) in triples {
+                out.append(a)
+                out.append(b)
+                out.append(c)
+            }
+            return out
         }
-        var out: [UInt64] = []
-        out.reserveCapacity(values.count)
-        for i in order { out += values[(i * fields)..<((i + 1) * fields)] }
-        return out
     }
 
     static func number(_ task: Int) -> String {
@@ -329,10 +346,18 @@ public final class SignatureWriter: BatchSink, @unchecked Sendable {
             let key = try DocumentKey.make(unit: unit, batch: batch, index: index)
             index += 1
             idText.append(contentsOf: id)
-            idIndex += [key, UInt64(idText.count)]
-            if settings.exact { exactTriples += [print.exact.lo, print.exact.hi, key] }
+            idIndex.append(key)
+            idIndex.append(UInt64(idText.count))
+            if settings.exact {
+                exactTriples.append(print.exact.lo)
+                exactTriples.append(print.exact.hi)
+                exactTriples.append(key)
+            }
             if settings.minhash && print.bands.isEmpty { withoutShingles += 1 }
-            for (band, bandKey) in print.bands.enumerated() { bandPairs[band] += [bandKey, key] }
+            for (band, bandKey) in print.bands.enumerated() {
+                bandPairs[band].append(bandKey)
+                bandPairs[band].append(key)
+            }
         }
     }
 

@@ -18,6 +18,10 @@ public enum CharacterClasses {
         return UnsafePointer(table)
     }()
 
+    /// The class bits (`SIEVE_CC_*`) of every code point below 0x110000, for hot loops
+    /// in other modules, which cannot inline the accessors below.
+    public static var bitTable: UnsafePointer<UInt16> { builtTable ?? table }
+
     @inline(__always) static func bits(_ c: UInt32) -> UInt16 {
         guard c < 0x110000 else { return 0 }
         if let t = builtTable { return t[Int(c)] }

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""MinHash signatures per second, Sieve vs rensa, datasketch and datatrove, one core
+each, on the same documents in the same run.
+
+Documents: English news documents of 15 consecutive ag_news items (about 500 words)
+and paragraphs of 20 lines from ../shared/data/langid in 24 space-delimited languages.
+Every tool computes 112 hashes (14 bands x 8 rows) over word 5-grams.
+
+- Sieve: `sieve dedup signatures --threads 1`, timed as a whole process: start,
+  reading JSONL, normalization, shingling, signatures, band keys, exact hashes and
+  writing the sorted band files all included.
+- rensa 0.5 (`RMinHash`, Rust): tokens are the 5-grams of `text.lower().split()`
+  joined by spaces, built in Python; timed with and without building them.
+- datasketch 2.0 (`MinHash.update_batch`, numpy): the same 5-grams.
+- datatrove 0.10.1 (`MinhashDedupSignature.get_shingles` + `get_signature`): its own
+  normalization and English word tokenizer (spaCy), in process (no file writing), with
+  its SHA-1 shingle hash: its default xxhash path fails with xxhash 4.x ("Strings must
+  be encoded before hashing").
+
+    python3 Benchmarks/dedup/bench_speed.py [--docs 4000] [--copies 3] [--repeats 3]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+LANGUAGES = ["eng_Latn", "fra_Latn", "deu_Latn", "spa_Latn", "por_Latn", "ita_Latn", "nld_Latn", "pol_Latn",
+             "rus_Cyrl", "ukr_Cyrl", "tur_Latn", "vie_Latn", "ind_Latn", "arb_Arab", "pes_Arab", "hin_Deva",
+             "ben_Beng", "ell_Grek", "heb_Hebr", "kor_Hang", "swh_Latn", "ces_Latn", "ron_Latn", "hun_Latn"]
+
+
+def corpus(data, count):
+    """News documents of 15 ag_news items, then paragraphs of 20 lines of each language
+    in turn, up to `count` documents."""
+    news = []
+    for name in ("train", "test"):
+        with open(os.path.join(data, f"classify/ag_news/{name}.jsonl")) as f:
+            news += [json.loads(line)["text"] for line in f]
+    docs = [" ".join(news[i:i + 15]) for i in range(0, len(news) - 14, 15)][:count // 4]
+    paragraphs = []
+    for language in LANGUAGES:
+        with open(os.path.join(data, f"langid/{language}.txt"), encoding="utf-8") as f:
+            lines = [line.strip() for line in f if line.strip()]
+        paragraphs.append([" ".join(lines[i:i + 20]) for i in range(0, len(lines) - 19, 20)])
+    for i in range(max(len(p) for p in paragraphs)):
+        for p in paragraphs:
+            if i < len(p) and len(docs) < count:
+                docs.append(p[i])
+    return docs
+
+
+def shingles(text):
+    words = text.lower().split()
+    return [" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4))]
+
+
+def timed(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=4000)
+    parser.add_argument("--copies", type=int, default=3, help="repeat the documents (amortizes process start)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--data", default="../shared/data")
+    args = parser.parse_args()
+
+    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], check=True, stdout=subprocess.DEVNULL)
+    sieve = os.path.abspath(".build/release/sieve")
+    docs = corpus(args.data, args.docs) * args.copies
+    words = sum(len(d.split()) for d in docs)
+    print(f"{len(docs)} documents, {words / len(docs):.0f} words on average, "
+          f"{sum(len(d.encode()) for d in docs) / 1e6:.1f} MB")
+
+    work = tempfile.mkdtemp()
+    path = os.path.join(work, "corpus.jsonl")
+    with open(path, "w") as f:
+        for i, text in enumerate(docs):
+            f.write(json.dumps({"id": str(i), "text": text}) + "\n")
+
+    def run_sieve():
+        shutil.rmtree(os.path.join(work, "sig"), ignore_errors=True)
+        subprocess.run([sieve, "dedup", "signatures", path, "--work", os.path.join(work, "sig"), "--threads", "1",
+                        "--no-progress"], check=True, stderr=subprocess.DEVNULL)
+
+    import rensa
+    from datasketch import MinHash
+    from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignature
+    from datatrove.utils.hashing import HashConfig
+
+    prepared = [shingles(d) for d in docs]
+
+    def run_rensa():
+        for text in docs:
+            m = rensa.RMinHash(num_perm=112, seed=1)
+            m.update(shingles(text))
+            m.digest()
+
+    def run_rensa_prepared():
+        for tokens in prepared:
+            m = rensa.RMinHash(num_perm=112, seed=1)
+            m.update(tokens)
+            m.digest()
+
+    def run_datasketch():
+        for text in docs:
+            m = MinHash(num_perm=112, seed=1)
+            m.update_batch([s.encode() for s in shingles(text)])
+            m.digest()
+
+    step = MinhashDedupSignature(output_folder=os.path.join(work, "datatrove"),
+                                 config=MinhashConfig(n_grams=5, num_buckets=14, hashes_per_bucket=8,
+                                                      hash_config=HashConfig(precision=64, hash_fc="sha1")))
+
+    def run_datatrove():
+        for text in docs:
+            s = step.get_shingles(text)
+            if s.size:
+                step.get_signature(s)
+
+    results = [
+        ("sieve (process, 1 thread)", timed(run_sieve, args.repeats)),
+        ("rensa (+ Python 5-grams)", timed(run_rensa, args.repeats)),
+        ("rensa (5-grams prebuilt)", timed(run_rensa_prepared, args.repeats)),
+        ("datasketch", timed(run_datasketch, max(1, args.repeats // 2))),
+        ("datatrove", timed(run_datatrove, max(1, args.repeats // 2))),
+    ]
+    sieve_rate = len(docs) / results[0][1]
+    print(f"{'':28} {'median s':>9} {'docs/s':>9} {'sieve is':>9}")
+    for name, seconds in results:
+        rate = len(docs) / seconds
+        print(f"{name:28} {seconds:9.2f} {rate:9.0f} {sieve_rate / rate:8.2f}x")
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
