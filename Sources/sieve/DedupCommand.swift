@@ -34,9 +34,16 @@ struct DedupCommand: ParsableCommand {
         @Option(help: "Seed of the hash permutations; every task of a run must use the same.")
         var seed: UInt64 = 1
 
+        @Flag(help: "Cluster colliding documents only if the exact Jaccard similarity of their shingle sets reaches --threshold.")
+        var verify = false
+
+        @Option(help: "Jaccard similarity that --verify requires.")
+        var threshold = 0.75
+
         func validate() throws {
             guard ngram >= 1, bands >= 1, rows >= 1 else { throw ValidationError("--ngram, --bands and --rows must be at least 1") }
             guard bands * rows <= 4096 else { throw ValidationError("--bands × --rows must be at most 4096") }
+            guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         }
 
         var settings: DedupSettings {
@@ -48,6 +55,7 @@ struct DedupCommand: ParsableCommand {
             settings.bands = bands
             settings.rows = rows
             settings.seed = seed
+            settings.verifyThreshold = verify ? threshold : nil
             return settings
         }
     }
@@ -88,7 +96,7 @@ struct DedupCommand: ParsableCommand {
             let runner = Runner(stages: [], threads: threads,
                                 progress: processing.noProgress ? nil : Progress(totalBytes: totalBytes))
             _ = try runner.run(source: CorpusSource(units: units, options: ReadOptions()), sink: index)
-            found = index.duplicates()
+            found = try index.duplicates()
         }
         var stats = discovered
         let sink = try SingleFileSink(path: output, rejectedPath: rejected)
@@ -135,7 +143,8 @@ struct DedupCommand: ParsableCommand {
                                                     processing: processing, files: files, stats: stats)
             try processing.printSummary(report)
             let perDocument = index.documentCount == 0 ? 0 : index.byteCount / index.documentCount
-            FileHandle.standardError.write(Data("dedup: \(index.documentCount) documents; clustering held \(index.byteCount) bytes (\(perDocument) per document)\n".utf8))
+            let verified = settings.verify ? "; verified \(index.compared) candidate pairs, \(index.rejected) below \(settings.threshold)" : ""
+            FileHandle.standardError.write(Data("dedup: \(index.documentCount) documents; clustering held \(index.byteCount) bytes (\(perDocument) per document)\(verified)\n".utf8))
         }
     }
 
@@ -179,7 +188,7 @@ struct DedupCommand: ParsableCommand {
 
         func run() throws {
             let summary = try ShardedDedup(work: work.work).buckets(task: task.taskIndex, of: task.taskCount)
-            FileHandle.standardError.write(Data("dedup buckets: task \(task.taskIndex): \(summary.pairs) keys, \(summary.members) documents linked\n".utf8))
+            FileHandle.standardError.write(Data("dedup buckets: task \(task.taskIndex): \(summary.pairs) keys, \(summary.members) documents linked, \(summary.compared) candidate pairs verified, \(summary.rejected) below the threshold\n".utf8))
         }
     }
 

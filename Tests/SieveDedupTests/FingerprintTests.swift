@@ -149,3 +149,23 @@ final class MinHashKernelTests: XCTestCase {
         }
     }
 }
+
+final class GroupLinkerTests: XCTestCase {
+    /// In a group of colliding documents 1 < 2 < 3 < 4 where 2 is unlike 1 but like 3,
+    /// verification joins 3 to 2 (a representative), 4 (like 1) to 1, and rejects the
+    /// rest; exact groups are linked without comparison.
+    func testVerificationComparesWithRepresentatives() throws {
+        let sets: [UInt64: [UInt64]] = [1: [1, 2, 3, 4], 2: [10, 11, 12, 13], 3: [10, 11, 12, 14], 4: [1, 2, 3, 4, 5]]
+        var linker = GroupLinker(threshold: 0.6) { sets[$0]! }
+        var union = SparseUnionFind()
+        var exact: [UInt64] = []
+        try linker.link([7, 1, 7, 2, 7, 3, 7, 4], fields: 2, exact: false, into: &union, exactMembers: &exact)
+        XCTAssertEqual(union.members().map { [$0.member, $0.root] }, [[3, 2], [4, 1]])
+        XCTAssertEqual(linker.compared, 4)  // 2-1, 3-1, 3-2, 4-1
+        XCTAssertEqual(linker.rejected, 2)
+        try linker.link([5, 9, 8, 5, 9, 9], fields: 3, exact: true, into: &union, exactMembers: &exact)
+        XCTAssertEqual(exact, [9])
+        XCTAssertEqual(GroupLinker.jaccard([1, 2, 3], [2, 3, 4, 5]), 2.0 / 5.0)
+        XCTAssertEqual(GroupLinker.jaccard([], []), 1)
+    }
+}

@@ -99,21 +99,36 @@ final class DedupCommandTests: XCTestCase {
     }
 
     /// Four tasks through the four sharded passes keep exactly what the online mode
-    /// keeps, byte for byte, and drop the same documents with the same reasons.
+    /// keeps, byte for byte, and drop the same documents with the same reasons; with
+    /// and without verification of candidates.
     func testShardedPassesWithFourTasksEqualOnline() throws {
+        try checkShardedEqualsOnline(extra: [])
+    }
+
+    func testShardedPassesWithVerificationEqualOnline() throws {
+        try checkShardedEqualsOnline(extra: ["--verify", "--threshold", "0.9"])
+    }
+
+    func checkShardedEqualsOnline(extra: [String]) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         _ = try write(Self.corpus(), to: dir)
         let input = dir.file("in")
-        _ = try sieve(["dedup", input, "-o", dir.file("online.jsonl"), "--rejected", dir.file("online-rejected.jsonl")])
+        let online = try sieve(["dedup", input, "-o", dir.file("online.jsonl"), "--rejected", dir.file("online-rejected.jsonl")] + extra)
         let work = dir.file("work")
         let unitBytes = ["--unit-bytes", "30000"]
         for task in 0..<4 {
-            _ = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "\(task)", "--task-count", "4"] + unitBytes)
+            _ = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "\(task)", "--task-count", "4"] + unitBytes + extra)
         }
-        let again = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "1", "--task-count", "4"] + unitBytes)
+        let again = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "1", "--task-count", "4"] + unitBytes + extra)
         XCTAssertTrue(again.stderr.contains("already done"), again.stderr)
-        for task in 0..<4 { _ = try sieve(["dedup", "buckets", "--work", work, "--task-index", "\(task)", "--task-count", "4"]) }
+        var verified = 0
+        for task in 0..<4 {
+            let result = try sieve(["dedup", "buckets", "--work", work, "--task-index", "\(task)", "--task-count", "4"])
+            if let range = result.stderr.range(of: " candidate pairs verified") {
+                verified += Int(result.stderr[..<range.lowerBound].split(separator: " ").last!)!
+            }
+        }
         _ = try sieve(["dedup", "clusters", "--work", work, "--bucket-tasks", "4"])
         var kept: [UInt8] = []
         var rejected: [UInt8] = []
@@ -126,6 +141,14 @@ final class DedupCommandTests: XCTestCase {
         XCTAssertFalse(try Fixtures.contents(dir.file("out-3.jsonl")).isEmpty, "every task has documents")
         XCTAssertEqual(kept, try Fixtures.contents(dir.file("online.jsonl")))
         XCTAssertEqual(rejected, try Fixtures.contents(dir.file("online-rejected.jsonl")))
+        if extra.contains("--verify") {
+            // The near copies (Jaccard about 0.87) fall below 0.9 and stay.
+            XCTAssertGreaterThan(verified, 0)
+            XCTAssertTrue(online.stderr.contains("verified \(verified) candidate pairs"), online.stderr)
+            XCTAssertEqual(try Fixtures.objects(Fixtures.contents(dir.file("online-rejected.jsonl"))).filter {
+                ($0["id"] as! String).hasSuffix("-near")
+            }.count, 0)
+        }
         // A filter task given other inputs than the signatures pass refuses to run.
         let wrong = try Command.run(Command.sieve, ["dedup", "filter", input, "--work", work, "--task-index", "0",
                                                     "--task-count", "4", "-o", dir.file("x.jsonl"), "--no-progress"])

@@ -8,6 +8,8 @@ public struct Fingerprint: Sendable, Equatable {
     public var exact: Hash128
     /// One key per band; empty when the text has no shingles.
     public var bands: [UInt64]
+    /// The shingle set, sorted, for verifying candidates; empty unless verifying.
+    public var shingles: [UInt64] = []
 }
 
 /// Which duplicates to look for and how: the parameters every pass of a run must share.
@@ -21,6 +23,9 @@ public struct DedupSettings: Sendable, Codable, Equatable {
     public var bands = 14
     public var rows = 8
     public var seed: UInt64 = 1
+    /// When set, documents whose bands collide are clustered only if the exact Jaccard
+    /// similarity of their shingle sets reaches this value (see `GroupLinker`).
+    public var verifyThreshold: Double?
 
     public init() {}
 }
@@ -39,10 +44,11 @@ public struct Fingerprinter: Sendable {
 
     public func fingerprint(_ text: String) -> Fingerprint {
         let exact = settings.exact ? Self.exactHash(text) : Hash128(lo: 0, hi: 0)
-        guard settings.minhash, let signature = minHasher.signature(shingler.shingles(text)) else {
-            return Fingerprint(exact: exact, bands: [])
-        }
-        return Fingerprint(exact: exact, bands: minHasher.bandKeys(signature))
+        let shingles = settings.minhash ? shingler.shingles(text) : []
+        guard let signature = minHasher.signature(shingles) else { return Fingerprint(exact: exact, bands: []) }
+        var print = Fingerprint(exact: exact, bands: minHasher.bandKeys(signature))
+        if settings.verifyThreshold != nil { print.shingles = Array(Set(shingles)).sorted() }
+        return print
     }
 
     /// MurmurHash3 x64 128 (seed 0) of the UTF-8 text with leading and trailing white

@@ -20,8 +20,17 @@ public struct Duplicate: Sendable, Equatable {
 /// The online mode's first pass: a sink that receives every document's fingerprint in
 /// input order and clusters as it goes. Fingerprints are computed by the runner's
 /// worker threads (`encode`); band tables, union-find and ids live here, in memory.
+///
+/// With verification, candidates must be compared within whole groups of colliding
+/// documents, so the index instead collects what pass 1 of the sharded mode writes
+/// (band keys, exact hashes, ids, shingle sets), in memory, and clusters it at the end
+/// with the same `GroupLinker`.
 public final class DuplicateIndex: BatchSink, @unchecked Sendable {
     private let fingerprinter: Fingerprinter
+    private let collected: SignatureWriter?
+    /// With verification: candidate pairs compared, and those below the threshold.
+    public private(set) var compared = 0
+    public private(set) var rejected = 0
     private var sets = UnionFind()
     private var keys: [UInt64] = []
     private var exactDuplicate: [Bool] = []
@@ -33,16 +42,19 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
 
     public init(settings: DedupSettings) {
         fingerprinter = Fingerprinter(settings: settings)
-        bandTables = settings.minhash ? (0..<settings.bands).map { _ in FirstSeenTable(placeholder: 0) } : []
+        let verifies = settings.minhash && settings.verifyThreshold != nil
+        bandTables = settings.minhash && !verifies ? (0..<settings.bands).map { _ in FirstSeenTable(placeholder: 0) } : []
+        collected = verifies ? SignatureWriter(settings: settings) : nil
     }
 
-    public var documentCount: Int { keys.count }
+    public var documentCount: Int { collected.map { $0.idIndex.count / 2 } ?? keys.count }
 
     public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
         FingerprintBatch.encode(documents, with: fingerprinter, ids: true)
     }
 
     public func write(_ encoded: [UInt8], unit: Int) throws {
+        if let collected { return try collected.write(encoded, unit: unit) }
         let batch = batchesSeen[unit, default: 0]
         batchesSeen[unit] = batch + 1
         var index = 0
@@ -68,7 +80,8 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
     public func endUnit(_ unit: Int, stats: RunStats) throws {}
 
     /// The documents to drop, by key: every document that is not the first of its cluster.
-    public func duplicates() -> [UInt64: Duplicate] {
+    public func duplicates() throws -> [UInt64: Duplicate] {
+        if let collected { return try verifiedDuplicates(collected) }
         var result: [UInt64: Duplicate] = [:]
         for doc in 0..<UInt32(keys.count) {
             let root = sets.find(doc)
@@ -78,9 +91,42 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
         return result
     }
 
-    /// Bytes held for clustering: band and exact tables, union-find, keys, ids.
+    private func verifiedDuplicates(_ collected: SignatureWriter) throws -> [UInt64: Duplicate] {
+        var sets = SparseUnionFind()
+        var exactMembers: [UInt64] = []
+        let shingleIndex = collected.shingleIndex, shingleValues = collected.shingleValues
+        var linker = GroupLinker(threshold: fingerprinter.settings.verifyThreshold) { key in
+            KeyedOffsets.find(key, in: shingleIndex).map { Array(shingleValues[KeyedOffsets.range($0, in: shingleIndex)]) } ?? []
+        }
+        for pairs in collected.bandPairs {
+            try linker.link(ShardedDedup.sorted(pairs, fields: 2), fields: 2, exact: false, into: &sets, exactMembers: &exactMembers)
+        }
+        if fingerprinter.settings.exact {
+            try linker.link(ShardedDedup.sorted(collected.exactTriples, fields: 3), fields: 3, exact: true, into: &sets,
+                            exactMembers: &exactMembers)
+        }
+        compared = linker.compared
+        rejected = linker.rejected
+        let exact = Set(exactMembers)
+        let ids = collected.idIndex, text = collected.idText
+        var result: [UInt64: Duplicate] = [:]
+        for (member, root) in sets.members() {
+            guard let i = KeyedOffsets.find(root, in: ids) else { continue }
+            result[member] = Duplicate(reason: exact.contains(member) ? .exact : .minhash,
+                                       keptID: String(decoding: text[KeyedOffsets.range(i, in: ids)], as: UTF8.self))
+        }
+        return result
+    }
+
+    /// Bytes held for clustering: band and exact tables, union-find, keys, ids (with
+    /// verification: the collected band keys, hashes, ids and shingle sets).
     public var byteCount: Int {
-        bandTables.reduce(exactTable.byteCount) { $0 + $1.byteCount } + sets.byteCount
+        if let collected {
+            return 8 * (collected.bandPairs.reduce(0) { $0 + $1.capacity } + collected.exactTriples.capacity
+                + collected.idIndex.capacity + collected.shingleIndex.capacity + collected.shingleValues.capacity)
+                + collected.idText.capacity
+        }
+        return bandTables.reduce(exactTable.byteCount) { $0 + $1.byteCount } + sets.byteCount
             + keys.capacity * 8 + exactDuplicate.capacity + idBytes.capacity + idEnds.capacity * 8
     }
 

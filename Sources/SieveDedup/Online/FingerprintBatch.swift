@@ -2,7 +2,8 @@ import SieveCore
 
 /// The fingerprints of one batch, encoded on a worker thread for the in-order writer:
 /// per document the exact hash (16 bytes), the number of band keys (UInt16) and the
-/// keys, and the document id (UInt32 length + UTF-8), all little-endian.
+/// keys, the number of shingles kept for verification (UInt32) and the shingles, and
+/// the document id (UInt32 length + UTF-8), all little-endian.
 enum FingerprintBatch {
     static func encode(_ documents: [Document], with fingerprinter: Fingerprinter, ids: Bool) -> [UInt8] {
         var out: [UInt8] = []
@@ -13,6 +14,8 @@ enum FingerprintBatch {
             append(print.exact.hi, to: &out)
             append(UInt16(print.bands.count), to: &out)
             for key in print.bands { append(key, to: &out) }
+            append(UInt32(print.shingles.count), to: &out)
+            for shingle in print.shingles { append(shingle, to: &out) }
             let id = ids ? Array(document.id.utf8) : []
             append(UInt32(id.count), to: &out)
             out += id
@@ -32,10 +35,12 @@ enum FingerprintBatch {
                 let exact = Hash128(lo: read(UInt64.self), hi: read(UInt64.self))
                 let bandCount = Int(read(UInt16.self))
                 let bands = (0..<bandCount).map { _ in read(UInt64.self) }
+                let shingleCount = Int(read(UInt32.self))
+                let shingles = (0..<shingleCount).map { _ in read(UInt64.self) }
                 let idLength = Int(read(UInt32.self))
                 let id = UnsafeRawBufferPointer(rebasing: raw[at..<(at + idLength)])
                 at += idLength
-                try body(Fingerprint(exact: exact, bands: bands), id)
+                try body(Fingerprint(exact: exact, bands: bands, shingles: shingles), id)
             }
         }
     }

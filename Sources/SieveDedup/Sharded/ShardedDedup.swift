@@ -43,6 +43,9 @@ public struct ShardedDedup {
         public var pairs: Int
         /// Documents this partition links to a smaller document.
         public var members: Int
+        /// With verification: candidate pairs compared, and those below the threshold.
+        public var compared: Int
+        public var rejected: Int
     }
 
     /// What pass 3 found; also its completion marker.
@@ -76,6 +79,10 @@ public struct ShardedDedup {
         try RecordFile.write(Self.sorted(writer.exactTriples, fields: 3), fields: 3, to: "\(directory)/exact.bin")
         try RecordFile.write(writer.idIndex, fields: 2, to: "\(directory)/ids.index")
         try AtomicFile.write(writer.idText, to: "\(directory)/ids.text")
+        if writer.settings.verifyThreshold != nil {
+            try RecordFile.write(writer.shingleIndex, fields: 2, to: "\(directory)/shingles.index")
+            try RecordFile.write(writer.shingleValues, fields: 1, to: "\(directory)/shingles.bin")
+        }
         let summary = SignatureSummary(settings: writer.settings, taskIndex: task, taskCount: taskCount, units: units,
                                        documents: writer.idIndex.count / 2, withoutShingles: writer.withoutShingles)
         try Self.writeJSON(summary, "\(directory)/done.json")
@@ -131,38 +138,31 @@ public struct ShardedDedup {
             pairs += all.count / fields
             return Self.sorted(all, fields: fields)
         }
-        // Records are sorted by key, then document: each run of equal keys is a group
-        // whose first document is its smallest.
-        func linkGroups(_ records: [UInt64], fields: Int, isExact: Bool) {
-            var start = 0
-            let n = records.count / fields
-            while start < n {
-                var end = start + 1
-                while end < n && (0..<(fields - 1)).allSatisfy({ records[end * fields + $0] == records[start * fields + $0] }) {
-                    end += 1
-                }
-                let first = records[start * fields + fields - 1]
-                for i in (start + 1)..<max(start + 1, end) {
-                    let member = records[i * fields + fields - 1]
-                    sets.union(first, member)
-                    if isExact { exactMembers.append(member) }
-                }
-                start = end
+        var owner: [Int: Int] = [:]
+        for summary in signatures { for unit in summary.units { owner[unit] = summary.taskIndex } }
+        var shingleFiles: [Int: ShingleFile] = [:]
+        var linker = GroupLinker(threshold: settings.verifyThreshold) { key in
+            guard let task = owner[DocumentKey.unit(key)] else {
+                throw FileError(path: self.work, message: "document key \(key) belongs to no signatures task")
             }
+            if shingleFiles[task] == nil { shingleFiles[task] = try ShingleFile(directory: self.signatureDirectory(task)) }
+            return try shingleFiles[task]!.shingles(of: key)
         }
         if settings.minhash {
             for band in 0..<settings.bands {
-                linkGroups(try slices("band-\(band).bin", fields: 2), fields: 2, isExact: false)
+                try linker.link(try slices("band-\(band).bin", fields: 2), fields: 2, exact: false, into: &sets,
+                                exactMembers: &exactMembers)
             }
         }
         if settings.exact {
-            linkGroups(try slices("exact.bin", fields: 3), fields: 3, isExact: true)
+            try linker.link(try slices("exact.bin", fields: 3), fields: 3, exact: true, into: &sets, exactMembers: &exactMembers)
         }
         let members = sets.members()
         try makeDirectories("\(work)/buckets")
         try RecordFile.write(members.flatMap { [$0.member, $0.root] }, fields: 2, to: bucketPath(task, "forest") + ".bin")
         try RecordFile.write(exactMembers.sorted(), fields: 1, to: bucketPath(task, "exact") + ".bin")
-        let summary = BucketSummary(taskIndex: task, taskCount: taskCount, pairs: pairs, members: members.count)
+        let summary = BucketSummary(taskIndex: task, taskCount: taskCount, pairs: pairs, members: members.count,
+                                    compared: linker.compared, rejected: linker.rejected)
         try Self.writeJSON(summary, bucketPath(task, "done") + ".json")
         return summary
     }
@@ -304,16 +304,45 @@ struct IDFile {
     }
 
     func id(of key: UInt64) throws -> String {
+        guard let i = KeyedOffsets.find(key, in: index) else {
+            throw FileError(path: "ids.index", message: "no document with key \(key)")
+        }
+        let range = KeyedOffsets.range(i, in: index)
+        return String(decoding: text[range], as: UTF8.self)
+    }
+}
+
+/// A pass-1 task's shingle sets (with verification): `shingles.index` holds (document
+/// key, end offset in `shingles.bin`) records in key order; `shingles.bin` each
+/// document's sorted shingle hashes back to back.
+struct ShingleFile {
+    private let index: [UInt64]
+    private let values: RecordFile.Reader
+
+    init(directory: String) throws {
+        index = try RecordFile.Reader(path: "\(directory)/shingles.index", fields: 2).readAll()
+        values = try RecordFile.Reader(path: "\(directory)/shingles.bin", fields: 1)
+    }
+
+    func shingles(of key: UInt64) throws -> [UInt64] {
+        guard let i = KeyedOffsets.find(key, in: index) else { return [] }
+        return try values.read(KeyedOffsets.range(i, in: index))
+    }
+}
+
+/// Lookups in (key, end offset) records sorted by key, the index of ids and shingles.
+enum KeyedOffsets {
+    static func find(_ key: UInt64, in index: [UInt64]) -> Int? {
         var low = 0, high = index.count / 2
         while low < high {
             let middle = (low + high) / 2
             if index[2 * middle] < key { low = middle + 1 } else { high = middle }
         }
-        guard low < index.count / 2, index[2 * low] == key else {
-            throw FileError(path: "ids.index", message: "no document with key \(key)")
-        }
-        let start = low == 0 ? 0 : Int(index[2 * low - 1])
-        return String(decoding: text[start..<Int(index[2 * low + 1])], as: UTF8.self)
+        return low < index.count / 2 && index[2 * low] == key ? low : nil
+    }
+
+    static func range(_ i: Int, in index: [UInt64]) -> Range<Int> {
+        (i == 0 ? 0 : Int(index[2 * i - 1]))..<Int(index[2 * i + 1])
     }
 }
 
@@ -325,6 +354,8 @@ public final class SignatureWriter: BatchSink, @unchecked Sendable {
     var exactTriples: [UInt64] = []
     var idIndex: [UInt64] = []
     var idText: [UInt8] = []
+    var shingleIndex: [UInt64] = []
+    var shingleValues: [UInt64] = []
     var withoutShingles = 0
     private var batchesSeen: [Int: Int] = [:]
 
@@ -354,6 +385,11 @@ public final class SignatureWriter: BatchSink, @unchecked Sendable {
                 exactTriples.append(key)
             }
             if settings.minhash && print.bands.isEmpty { withoutShingles += 1 }
+            if settings.verifyThreshold != nil && !print.shingles.isEmpty {
+                shingleValues += print.shingles
+                shingleIndex.append(key)
+                shingleIndex.append(UInt64(shingleValues.count))
+            }
             for (band, bandKey) in print.bands.enumerated() {
                 bandPairs[band].append(bandKey)
                 bandPairs[band].append(key)
