@@ -52,12 +52,26 @@ final class DedupCommandTests: XCTestCase {
         return corpus
     }
 
+    /// Writes the corpus, with bad records in the middle of the second file: a line that
+    /// is not JSON (skipped and counted by the reader, in both passes alike) and one with
+    /// invalid UTF-8 (repaired, kept: its id is `bad-utf8`).
     func write(_ corpus: Corpus, to dir: TemporaryDirectory) throws -> [String] {
         try corpus.files.enumerated().map { f, documents in
-            try dir.write("in/part-\(f).jsonl", Fixtures.jsonl(documents.map {
+            var lines = Fixtures.jsonl(documents.map {
                 "{\"id\":\(Fixtures.jsonString($0.id)),\"text\":\(Fixtures.jsonString($0.text))}"
-            }))
+            })
+            if f == 1 {
+                lines += Array("{\"id\": \"broken\", \"text\": \n".utf8)
+                lines += Array("{\"id\":\"bad-utf8\",\"text\":\"caf".utf8) + [0xFF] + Array(" au lait\"}\n".utf8)
+                lines += Fixtures.jsonl(["{\"id\":\"after-bad\",\"text\":\"a document after the bad lines\"}"])
+            }
+            return try dir.write("in/part-\(f).jsonl", lines)
         }
+    }
+
+    /// Ids in the order `write` puts them in the files.
+    func inputIDs(_ corpus: Corpus) -> [String] {
+        corpus.files.enumerated().flatMap { f, documents in documents.map(\.id) + (f == 1 ? ["bad-utf8", "after-bad"] : []) }
     }
 
     func sieve(_ arguments: [String], cwd: String? = nil) throws -> Command.Result {
@@ -79,8 +93,11 @@ final class DedupCommandTests: XCTestCase {
         defer { dir.remove() }
         let corpus = Self.corpus()
         _ = try write(corpus, to: dir)
-        _ = try sieve(["dedup", dir.file("in"), "-o", dir.file("out.jsonl"), "--rejected", dir.file("rejected.jsonl"), "--threads", "2"])
-        let all = corpus.files.flatMap { $0.map(\.id) }
+        let run = try sieve(["dedup", dir.file("in"), "-o", dir.file("out.jsonl"), "--rejected", dir.file("rejected.jsonl"),
+                             "--threads", "2", "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        XCTAssertTrue("\(report)".contains("read:malformed_json"), run.stdout)
+        let all = inputIDs(corpus)
         XCTAssertEqual(try ids(dir.file("out.jsonl")), all.filter { corpus.duplicates[$0] == nil })
         let rejected = try Fixtures.objects(Fixtures.contents(dir.file("rejected.jsonl")))
         XCTAssertEqual(rejected.count, corpus.duplicates.count)
