@@ -7,7 +7,7 @@ import SieveCore
 public struct DuplicateMarkingSource<Inner: BatchSource>: BatchSource {
     private var inner: Inner
     private let duplicates: [UInt64: Duplicate]
-    private var batchesSeen: [Int: Int] = [:]
+    private var batches = BatchCounter()
 
     public init(_ inner: Inner, duplicates: [UInt64: Duplicate]) {
         self.inner = inner
@@ -17,8 +17,7 @@ public struct DuplicateMarkingSource<Inner: BatchSource>: BatchSource {
     public mutating func next() throws -> SourceItem? {
         guard let item = try inner.next() else { return nil }
         guard case .batch(let batch) = item else { return item }
-        let sequence = batchesSeen[batch.unit, default: 0]
-        batchesSeen[batch.unit] = sequence + 1
+        let sequence = batches.next(unit: batch.unit)
         let duplicates = self.duplicates
         return .batch(SourceBatch(unit: batch.unit, inputBytes: batch.inputBytes) { stats in
             var documents = batch.decode(&stats)

@@ -19,3 +19,15 @@ public enum DocumentKey {
 
     public static func unit(_ key: UInt64) -> Int { Int(key >> 40) }
 }
+
+/// Numbers the batches of each work unit as they arrive in input order, the middle part
+/// of a document key.
+struct BatchCounter {
+    private var seen: [Int: Int] = [:]
+
+    mutating func next(unit: Int) -> Int {
+        let batch = seen[unit, default: 0]
+        seen[unit] = batch + 1
+        return batch
+    }
+}

@@ -1,3 +1,5 @@
+import SieveCore
+
 /// A 128-bit hash value, as two 64-bit halves (`lo` is MurmurHash3's h1, `hi` its h2).
 public struct Hash128: Hashable, Sendable, Comparable {
     public var lo: UInt64
@@ -32,16 +34,6 @@ public enum MurmurHash3 {
 
     @inline(__always) private static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 - r)) }
 
-    @inline(__always) private static func fmix(_ k: UInt64) -> UInt64 {
-        var k = k
-        k ^= k >> 33
-        k &*= 0xff51_afd7_ed55_8ccd
-        k ^= k >> 33
-        k &*= 0xc4ce_b9fe_1a85_ec53
-        k ^= k >> 33
-        return k
-    }
-
     public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> Hash128 {
         let length = bytes.count
         var h1 = UInt64(seed)
@@ -71,8 +63,8 @@ public enum MurmurHash3 {
         h2 ^= UInt64(length)
         h1 &+= h2
         h2 &+= h1
-        h1 = fmix(h1)
-        h2 = fmix(h2)
+        h1 = fmix64(h1)
+        h2 = fmix64(h2)
         h1 &+= h2
         h2 &+= h1
         return Hash128(lo: h1, hi: h2)

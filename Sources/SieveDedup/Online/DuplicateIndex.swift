@@ -38,7 +38,7 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
     private var bandTables: [FirstSeenTable<UInt64>]
     private var idBytes: [UInt8] = []
     private var idEnds: [Int] = []
-    private var batchesSeen: [Int: Int] = [:]
+    private var batches = BatchCounter()
 
     public init(settings: DedupSettings) {
         fingerprinter = Fingerprinter(settings: settings)
@@ -55,12 +55,7 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
 
     public func write(_ encoded: [UInt8], unit: Int) throws {
         if let collected { return try collected.write(encoded, unit: unit) }
-        let batch = batchesSeen[unit, default: 0]
-        batchesSeen[unit] = batch + 1
-        var index = 0
-        try FingerprintBatch.decode(encoded) { print, id in
-            let key = try DocumentKey.make(unit: unit, batch: batch, index: index)
-            index += 1
+        try FingerprintBatch.decode(encoded, unit: unit, batch: batches.next(unit: unit)) { key, print, id in
             let doc = sets.add()
             keys.append(key)
             idBytes.append(contentsOf: id)

@@ -23,8 +23,11 @@ enum FingerprintBatch {
         return out
     }
 
-    /// Calls `body` with each document's fingerprint and id bytes, in order.
-    static func decode(_ bytes: [UInt8], _ body: (Fingerprint, UnsafeRawBufferPointer) throws -> Void) rethrows {
+    /// Calls `body` with each document's key, fingerprint and id bytes, in order: the
+    /// documents of batch `batch` of work unit `unit`.
+    static func decode(_ bytes: [UInt8], unit: Int, batch: Int,
+                       _ body: (UInt64, Fingerprint, UnsafeRawBufferPointer) throws -> Void) throws {
+        var index = 0
         try bytes.withUnsafeBytes { raw in
             var at = 0
             func read<T: FixedWidthInteger>(_: T.Type) -> T {
@@ -40,7 +43,9 @@ enum FingerprintBatch {
                 let idLength = Int(read(UInt32.self))
                 let id = UnsafeRawBufferPointer(rebasing: raw[at..<(at + idLength)])
                 at += idLength
-                try body(Fingerprint(exact: exact, bands: bands, shingles: shingles), id)
+                try body(try DocumentKey.make(unit: unit, batch: batch, index: index),
+                         Fingerprint(exact: exact, bands: bands, shingles: shingles), id)
+                index += 1
             }
         }
     }

@@ -357,7 +357,7 @@ public final class SignatureWriter: BatchSink, @unchecked Sendable {
     var shingleIndex: [UInt64] = []
     var shingleValues: [UInt64] = []
     var withoutShingles = 0
-    private var batchesSeen: [Int: Int] = [:]
+    private var batches = BatchCounter()
 
     init(settings: DedupSettings) {
         self.settings = settings
@@ -370,12 +370,7 @@ public final class SignatureWriter: BatchSink, @unchecked Sendable {
     }
 
     public func write(_ encoded: [UInt8], unit: Int) throws {
-        let batch = batchesSeen[unit, default: 0]
-        batchesSeen[unit] = batch + 1
-        var index = 0
-        try FingerprintBatch.decode(encoded) { print, id in
-            let key = try DocumentKey.make(unit: unit, batch: batch, index: index)
-            index += 1
+        try FingerprintBatch.decode(encoded, unit: unit, batch: batches.next(unit: unit)) { key, print, id in
             idText.append(contentsOf: id)
             idIndex.append(key)
             idIndex.append(UInt64(idText.count))

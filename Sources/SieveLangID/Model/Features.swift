@@ -1,3 +1,4 @@
+import SieveCore
 import SieveText
 
 /// The model's features: hashed character n-grams of orders 1-5 and whole words, over
@@ -21,15 +22,7 @@ enum Features {
     }
 
     @inline(__always)
-    static func finish(_ h: UInt64) -> UInt32 {
-        var x = h
-        x ^= x >> 33
-        x &*= 0xFF51_AFD7_ED55_8CCD
-        x ^= x >> 33
-        x &*= 0xC4CE_B9FE_1A85_EC53
-        x ^= x >> 33
-        return UInt32(truncatingIfNeeded: x)
-    }
+    static func finish(_ h: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: fmix64(h)) }
 
     /// The byte ranges of `count` bytes that are scored: all of it when short enough,
     /// else `windowCount` windows cut at UTF-8 character starts.

@@ -1,0 +1,12 @@
+/// MurmurHash3's 64-bit finalizer: every input bit affects every output bit. Finishes
+/// MurmurHash3 (dedup's exact hash) and the language-ID model's feature hashes.
+@inlinable @inline(__always)
+public func fmix64(_ k: UInt64) -> UInt64 {
+    var k = k
+    k ^= k >> 33
+    k &*= 0xff51_afd7_ed55_8ccd
+    k ^= k >> 33
+    k &*= 0xc4ce_b9fe_1a85_ec53
+    k ^= k >> 33
+    return k
+}
