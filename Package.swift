@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SieveLangID", targets: ["SieveLangID"]),
         .library(name: "SieveFilters", targets: ["SieveFilters"]),
         .library(name: "SieveDedup", targets: ["SieveDedup"]),
+        .library(name: "SieveMixture", targets: ["SieveMixture"]),
         .library(name: "SievePipeline", targets: ["SievePipeline"]),
     ],
     dependencies: [
@@ -59,12 +60,13 @@ let package = Package(
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText"]),
         .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CPDFShim", "CICUShim"]),
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
+        .target(name: "SieveMixture", dependencies: ["SieveCore", "SieveShards"]),
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
         .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards"]),
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SievePipeline", "CMalloc",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -85,6 +87,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveDedupTests", dependencies: ["SieveDedup", "SieveCore", "SieveIO", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "SieveMixtureTests", dependencies: ["SieveMixture", "SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport", "CZstd"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveTestSupport"]),

@@ -1,0 +1,46 @@
+import Foundation
+import SieveShards
+
+/// The tokens a manifest's document shards hold, per (language, domain) and per shard.
+public struct Availability: Sendable {
+    public struct Shard: Sendable, Equatable {
+        /// The shard's path prefix (PATH.bin, PATH.idx), absolute.
+        public var prefix: String
+        public var language: String
+        public var domain: String
+        public var tokens: Int64
+    }
+
+    public private(set) var shards: [Shard] = []
+
+    /// Reads `manifest`; with `minDocumentTokens`, counts only the tokens of documents
+    /// that long (read from each shard's `.idx`), for long-context stages.
+    public init(manifest: String, minDocumentTokens: Int = 0) throws {
+        let database = try SQLiteDatabase(path: manifest, mode: .readOnly)
+        let directory = URL(fileURLWithPath: manifest).deletingLastPathComponent().path
+        for row in try database.query(
+            "SELECT path, language, domain, tokens FROM shards WHERE kind = 'documents' ORDER BY language, domain, path") {
+            let prefix = directory + "/" + (row[0].string ?? "")
+            var tokens = Int64(row[3].int ?? 0)
+            if minDocumentTokens > 0 {
+                let index = try IndexedDatasetReader(prefix: prefix)
+                tokens = index.sequenceLengths.reduce(0) { $0 + (Int($1) >= minDocumentTokens ? Int64($1) : 0) }
+            }
+            shards.append(Shard(prefix: prefix, language: row[1].string ?? "und", domain: row[2].string ?? "unlabeled",
+                                tokens: tokens))
+        }
+    }
+
+    public init(shards: [Shard]) {
+        self.shards = shards
+    }
+
+    /// Tokens per language, then per domain.
+    public var tokens: [String: [String: Int64]] {
+        var result: [String: [String: Int64]] = [:]
+        for shard in shards { result[shard.language, default: [:]][shard.domain, default: 0] += shard.tokens }
+        return result
+    }
+
+    public var domains: Set<String> { Set(shards.map(\.domain)) }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import SieveIO
+import SieveLangID
+import SieveMixture
+
+struct MixCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mix",
+        abstract: "Mixture plans: tokens per language and domain for each training stage (docs/mixture.md).",
+        subcommands: [Plan.self, Show.self, Export.self])
+
+    static func failing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as MixtureError {
+            throw CommandError(description: "\(error)", isUsage: true)
+        }
+    }
+
+    struct Plan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "plan",
+            abstract: "`sieve mix plan MANIFEST --budget 36T [--strategy unimax] [--overrides FILE] -o plan.toml`.",
+            discussion: """
+                Without --overrides, one stage named general. An overrides file (for example \
+                languages/mixture.toml) describes one or more stages with their own budgets, \
+                strategies, pinned shares, floors and caps per language and multipliers per \
+                domain; the options fill in what a stage leaves out.
+                """)
+
+        @Argument(help: "The manifest whose document shards are available.")
+        var manifest: String
+
+        @Option(help: "Tokens per stage: 36T, 500B, 2.5M (K, M, B, T are powers of 1000).")
+        var budget: String?
+
+        @Option(help: "proportional, temperature or unimax.")
+        var strategy: String = "unimax"
+
+        @Option(help: "τ of temperature sampling (weight = tokens^τ).")
+        var temperature = 0.3
+
+        @Option(name: .customLong("max-epochs"), help: "Most passes over any language's or domain's tokens (0: no cap).")
+        var maxEpochs = 4.0
+
+        @Option(help: "Stages and overrides (TOML).")
+        var overrides: String?
+
+        @Option(help: "Seed recorded in the plan, passed to the trainer by exports.")
+        var seed = 1
+
+        @Option(help: "The language registry (default: languages/registry.tsv of this checkout).")
+        var registry: String?
+
+        @Option(name: .shortAndLong, help: "Where the plan goes.")
+        var output: String
+
+        func run() throws {
+            guard let strategy = Strategy(rawValue: strategy) else {
+                throw CommandError(description: "--strategy must be proportional, temperature or unimax", isUsage: true)
+            }
+            var defaults = StageRequest(name: "general", budget: 0)
+            if let budget {
+                guard let tokens = MixturePlanner.parseTokens(budget) else {
+                    throw CommandError(description: "--budget: cannot read \(budget)", isUsage: true)
+                }
+                defaults.budget = tokens
+            }
+            defaults.strategy = strategy
+            defaults.temperature = temperature
+            defaults.maxEpochs = maxEpochs > 0 ? maxEpochs : nil
+            let requests = try MixCommand.failing {
+                try overrides.map { try StageRequests.parse(String(contentsOfFile: $0, encoding: .utf8), defaults: defaults) } ?? [defaults]
+            }
+            for request in requests where request.budget <= 0 {
+                throw CommandError(description: "stage \(request.name) has no budget: pass --budget or set budget in the overrides", isUsage: true)
+            }
+            let known = Set(try LanguageRegistry(contentsOfFile: try registry ?? LangIDCommand.ModelOptions.shipped("registry.tsv"))
+                .languages.map(\.code))
+            let path = URL(fileURLWithPath: manifest).standardizedFileURL.path
+            let stages = try MixCommand.failing {
+                try requests.map { request in
+                    try MixturePlanner.plan(request, availability: try Availability(manifest: path, minDocumentTokens: request.minDocumentTokens),
+                                            knownLanguages: known)
+                }
+            }
+            let plan = MixturePlan(manifest: path, seed: seed, stages: stages)
+            try writeFileAtomically(Array(plan.toml().utf8), to: output)
+            FileHandle.standardError.write(Data(Show.table(plan).utf8))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Print a plan's stages as tables and write its shares per language as an SVG chart beside it.")
+
+        @Argument(help: "A plan from sieve mix plan.")
+        var plan: String
+
+        @Option(help: "Where the chart goes (default: the plan's path with .svg).")
+        var svg: String?
+
+        func run() throws {
+            let plan = try MixCommand.failing { try MixturePlan(toml: String(contentsOfFile: self.plan, encoding: .utf8)) }
+            print(Self.table(plan), terminator: "")
+            let chart = svg ?? (self.plan.hasSuffix(".toml") ? String(self.plan.dropLast(5)) : self.plan) + ".svg"
+            try writeFileAtomically(Array(ShareChart.svg(plan).utf8), to: chart)
+            FileHandle.standardError.write(Data("chart: \(chart)\n".utf8))
+        }
+
+        static func table(_ plan: MixturePlan) -> String {
+            var out = ""
+            for stage in plan.stages {
+                let r = stage.request
+                out += "stage \(r.name): \(r.budget) tokens, \(r.strategy.rawValue)"
+                    + (r.strategy == .temperature ? " τ=\(r.temperature)" : "")
+                    + (r.maxEpochs.map { ", at most \($0) epochs" } ?? "")
+                    + (r.minDocumentTokens > 0 ? ", documents of \(r.minDocumentTokens)+ tokens" : "") + "\n"
+                let rows = stage.targets.map { t in
+                    [t.language, t.domain, "\(t.available)", "\(t.target)", String(format: "%.4f", t.share), String(format: "%.3f", t.epochs)]
+                }
+                let header = ["language", "domain", "available", "target", "share", "epochs"]
+                let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
+                for row in [header] + rows {
+                    out += row.indices.map { c in
+                        c < 2 ? row[c].padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                            : String(repeating: " ", count: widths[c] - row[c].count) + row[c]
+                    }.joined(separator: "  ") + "\n"
+                }
+                out += "\n"
+            }
+            return out
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "`sieve mix export plan.toml --format megatron -o DIR` (or --format jsonl -o FILE|-).",
+            discussion: """
+                megatron: per stage, STAGE.data-args (the --data-path blend of weight and shard \
+                prefix pairs, for --data-args-path) and STAGE.json (budget, seed, blend). \
+                jsonl: one line per stage and shard with its weight and tokens.
+                """)
+
+        @Argument(help: "A plan from sieve mix plan.")
+        var plan: String
+
+        @Option(help: "megatron or jsonl.")
+        var format: String = "megatron"
+
+        @Option(name: .shortAndLong, help: "A folder for megatron, a file (or -) for jsonl.")
+        var output: String
+
+        func run() throws {
+            let plan = try MixCommand.failing { try MixturePlan(toml: String(contentsOfFile: self.plan, encoding: .utf8)) }
+            switch format {
+            case "megatron":
+                try makeDirectories(output)
+                for stage in try MixCommand.failing({ try MixtureExport.megatron(plan) }) {
+                    try writeFileAtomically(Array(stage.dataArgs.utf8), to: "\(output)/\(stage.stage).data-args")
+                    try writeFileAtomically(Array(stage.config.utf8), to: "\(output)/\(stage.stage).json")
+                }
+            case "jsonl":
+                let lines = try MixCommand.failing { try MixtureExport.jsonl(plan) }
+                if output == "-" { print(lines, terminator: "") } else { try writeFileAtomically(Array(lines.utf8), to: output) }
+            default:
+                throw CommandError(description: "--format must be megatron or jsonl", isUsage: true)
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+@testable import SieveMixture
+@testable import SieveShards
+import SieveIO
+import SieveTestSupport
+import XCTest
+
+/// Every strategy against values computed by hand on a small corpus: eng_Latn 1,000
+/// tokens (web 800, math 200), swh_Latn 100 (web), yor_Latn 10 (web); budget 550.
+final class MixturePlanTests: XCTestCase {
+    static let known: Set<String> = ["eng_Latn", "swh_Latn", "yor_Latn", "fra_Latn"]
+
+    static func availability() -> Availability {
+        Availability(shards: [
+            .init(prefix: "/s/eng/web/0", language: "eng_Latn", domain: "web", tokens: 500),
+            .init(prefix: "/s/eng/web/1", language: "eng_Latn", domain: "web", tokens: 300),
+            .init(prefix: "/s/eng/math/0", language: "eng_Latn", domain: "math", tokens: 200),
+            .init(prefix: "/s/swh/web/0", language: "swh_Latn", domain: "web", tokens: 100),
+            .init(prefix: "/s/yor/web/0", language: "yor_Latn", domain: "web", tokens: 10),
+        ])
+    }
+
+    func plan(_ configure: (inout StageRequest) -> Void) throws -> [String: Int64] {
+        var request = StageRequest(name: "general", budget: 550)
+        request.maxEpochs = 4
+        configure(&request)
+        let stage = try MixturePlanner.plan(request, availability: Self.availability(), knownLanguages: Self.known)
+        XCTAssertEqual(stage.targets.reduce(0) { $0 + $1.target }, request.budget, "the budget is met exactly")
+        for t in stage.targets {
+            if let cap = request.maxEpochs { XCTAssertLessThanOrEqual(t.epochs, cap + 1e-9, "\(t.language)/\(t.domain)") }
+            XCTAssertEqual(t.share, Double(t.target) / Double(request.budget), accuracy: 1e-12)
+        }
+        return Dictionary(uniqueKeysWithValues: stage.targets.map { ("\($0.language)/\($0.domain)", $0.target) })
+    }
+
+    /// Weights 1000:100:10 -> 495.50, 49.55, 4.95; whole tokens by largest remainder
+    /// (yor .95, swh .55 get the two left over); eng split 4:1 between web and math.
+    func testProportional() throws {
+        XCTAssertEqual(try plan { $0.strategy = .proportional },
+                       ["eng_Latn/web": 396, "eng_Latn/math": 99, "swh_Latn/web": 50, "yor_Latn/web": 5])
+    }
+
+    /// τ = 0.5: weights √1000 : √100 : √10 = 31.623 : 10 : 3.162 (sum 44.785) ->
+    /// 388.36, 122.81, 38.84 -> 388, 123, 39; eng 388 -> web 310.4, math 77.6 -> 310, 78.
+    func testTemperature() throws {
+        XCTAssertEqual(try plan { $0.strategy = .temperature; $0.temperature = 0.5 },
+                       ["eng_Latn/web": 310, "eng_Latn/math": 78, "swh_Latn/web": 123, "yor_Latn/web": 39])
+    }
+
+    /// UniMax: 550 / 3 = 183.3 each, but yor may take only 4 × 10 = 40, so the other
+    /// two get (550 - 40) / 2 = 255 each; eng 255 -> web 204, math 51.
+    func testUniMax() throws {
+        XCTAssertEqual(try plan { $0.strategy = .unimax },
+                       ["eng_Latn/web": 204, "eng_Latn/math": 51, "swh_Latn/web": 255, "yor_Latn/web": 40])
+    }
+
+    /// math × 3 inside eng: weights 800 : 600 -> 145.71, 109.29 -> 146, 109.
+    func testDomainMultiplier() throws {
+        XCTAssertEqual(try plan { $0.domainMultipliers = ["math": 3] },
+                       ["eng_Latn/web": 146, "eng_Latn/math": 109, "swh_Latn/web": 255, "yor_Latn/web": 40])
+        // Multiplier 0 leaves math out, also from what eng has available.
+        XCTAssertEqual(try plan { $0.domainMultipliers = ["math": 0] },
+                       ["eng_Latn/web": 255, "swh_Latn/web": 255, "yor_Latn/web": 40])
+    }
+
+    /// swh pinned at 0.5 -> 275; the other 275 by UniMax: yor capped at 40, eng 235.
+    /// A cap of 0.3 on eng; a floor of 0.2 on yor (110 tokens > 4 epochs of yor) is refused.
+    func testPinnedSharesFloorsAndCaps() throws {
+        XCTAssertEqual(try plan { $0.languages = ["swh_Latn": LanguageOverride(share: 0.5)] },
+                       ["eng_Latn/web": 188, "eng_Latn/math": 47, "swh_Latn/web": 275, "yor_Latn/web": 40])
+        // eng capped at 0.3 (165): swh takes the rest, 550 - 165 - 40 = 345 (under its 400 cap).
+        XCTAssertEqual(try plan { $0.languages = ["eng_Latn": LanguageOverride(maxShare: 0.3)] },
+                       ["eng_Latn/web": 132, "eng_Latn/math": 33, "swh_Latn/web": 345, "yor_Latn/web": 40])
+        XCTAssertThrowsError(try plan { $0.languages = ["yor_Latn": LanguageOverride(minShare: 0.2)] }) {
+            XCTAssertTrue("\($0)".contains("yor_Latn needs 110 tokens"), "\($0)")
+        }
+        XCTAssertThrowsError(try plan { $0.languages = ["eng_Latn": LanguageOverride(share: 0.7), "swh_Latn": LanguageOverride(minShare: 0.4)] }) {
+            XCTAssertEqual($0 as? MixtureError, .sharesAboveOne(stage: "general", total: 1.1))
+        }
+    }
+
+    /// 5,000 tokens exceed 4 epochs of everything (4,440); each language's shortfall is
+    /// what the uniform split (1,666.7) wants beyond its cap: swh 1,267, yor 1,627.
+    func testBudgetBeyondTheEpochCapReportsShortfalls() throws {
+        XCTAssertThrowsError(try plan { $0.budget = 5000 }) { error in
+            guard case .budgetTooLarge(_, let budget, let maximum, let shortfalls)? = error as? MixtureError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(budget, 5000)
+            XCTAssertEqual(maximum, 4440)
+            XCTAssertEqual(shortfalls.map(\.language), ["swh_Latn", "yor_Latn"])
+            XCTAssertEqual(shortfalls.map(\.tokens), [1267, 1627])
+        }
+    }
+
+    func testUnknownLanguagesAndDomainsAreNamed() throws {
+        XCTAssertThrowsError(try plan { $0.languages = ["xxx_Latn": LanguageOverride(share: 0.1)] }) {
+            XCTAssertTrue("\($0)".contains("xxx_Latn"), "\($0)")
+        }
+        XCTAssertThrowsError(try plan { $0.domainMultipliers = ["poetry": 2] }) {
+            XCTAssertTrue("\($0)".contains("poetry"), "\($0)")
+        }
+    }
+
+    /// Any budget up to the cap: met exactly, no group above the epoch cap.
+    func testBudgetsAreMetAndCapsHoldForEveryStrategy() throws {
+        for strategy in Strategy.allCases {
+            for budget in stride(from: Int64(1), through: 4440, by: 37) {
+                _ = try plan { $0.strategy = strategy; $0.budget = budget }
+            }
+        }
+    }
+
+    func testTokenCounts() {
+        XCTAssertEqual(MixturePlanner.parseTokens("36T"), 36_000_000_000_000)
+        XCTAssertEqual(MixturePlanner.parseTokens("2.5b"), 2_500_000_000)
+        XCTAssertEqual(MixturePlanner.parseTokens("1000"), 1000)
+        XCTAssertNil(MixturePlanner.parseTokens("lots"))
+    }
+
+    /// Stages from an overrides file, the plan file read back, and the exports: weights
+    /// spread over shards by their tokens, summing to 1 per stage, the same bytes twice.
+    func testOverridesPlanFileAndExports() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let manifest = dir.file("manifest.sqlite")
+        let db = try SQLiteDatabase(path: manifest, mode: .readWriteCreate)
+        try db.execute(Manifest.schemaSQL)
+        for (i, shard) in Self.availability().shards.enumerated() {
+            let path = "shards/\(shard.language)/\(shard.domain)/\(i)"
+            try db.query("INSERT INTO shards (path, kind, language, domain, task_index, documents, tokens, sequences, bytes) VALUES (?, 'documents', ?, ?, 0, 1, ?, 1, 0)",
+                         [.text(path), .text(shard.language), .text(shard.domain), .int(shard.tokens)])
+            // One document of all the shard's tokens, for the long-context stage.
+            try makeDirectories(dir.file("shards/\(shard.language)/\(shard.domain)"))
+            try writeFileAtomically(IndexedDataset.index(sequenceLengths: [Int32(shard.tokens)], documentIndices: [0, 1]),
+                                    to: dir.file(path + ".idx"))
+            try writeFileAtomically([UInt8](repeating: 0, count: Int(shard.tokens) * 4), to: dir.file(path + ".bin"))
+        }
+        let overrides = """
+            [[stage]]
+            name = "general"
+            budget = "550"
+            strategy = "unimax"
+            [stage.languages.swh_Latn]
+            share = 0.5
+
+            [[stage]]
+            name = "long"
+            budget = 1200
+            strategy = "proportional"
+            min_document_tokens = 150
+            [stage.domains.math]
+            multiplier = 2
+            """
+        var defaults = StageRequest(name: "x", budget: 0)
+        defaults.maxEpochs = 4
+        let requests = try StageRequests.parse(overrides, defaults: defaults)
+        XCTAssertEqual(requests.map(\.name), ["general", "long"])
+        let stages = try requests.map {
+            try MixturePlanner.plan($0, availability: try Availability(manifest: manifest, minDocumentTokens: $0.minDocumentTokens),
+                                    knownLanguages: Self.known)
+        }
+        // Long documents only: eng's shards of 500, 300 and 200 tokens (swh 100, yor 10 are too short).
+        XCTAssertEqual(stages[1].targets.map(\.available), [200, 800])
+        // Proportional over eng alone: 1,200 tokens, math weighted 400 : 800 web -> 400, 800.
+        XCTAssertEqual(stages[1].targets.map(\.target), [400, 800])
+        let plan = MixturePlan(manifest: manifest, seed: 7, stages: stages)
+        let reread = try MixturePlan(toml: plan.toml())
+        XCTAssertEqual(reread.stages.map(\.targets), plan.stages.map(\.targets))
+        XCTAssertEqual(reread.stages.map(\.request.minDocumentTokens), [0, 150])
+        XCTAssertEqual(reread.seed, 7)
+
+        let weights = try MixtureExport.weights(reread)
+        for stage in ["general", "long"] {
+            XCTAssertEqual(weights.filter { $0.stage == stage }.reduce(0) { $0 + $1.weight }, 1, accuracy: 1e-9)
+        }
+        // eng/web's 188 tokens of the general stage: 500 : 300 over its two shards.
+        let engWeb = weights.filter { $0.stage == "general" && $0.language == "eng_Latn" && $0.domain == "web" }
+        XCTAssertEqual(engWeb.map(\.tokens), [118, 71])
+        let megatron = try MixtureExport.megatron(reread)
+        XCTAssertEqual(megatron.map(\.stage), ["general", "long"])
+        XCTAssertTrue(megatron[0].dataArgs.hasPrefix("0.0854545454545 \(dir.path)/shards/eng_Latn/math/2\n"), megatron[0].dataArgs)
+        XCTAssertEqual(try MixtureExport.megatron(reread).map(\.dataArgs), megatron.map(\.dataArgs))
+        XCTAssertEqual(try MixtureExport.jsonl(reread), try MixtureExport.jsonl(plan))
+        XCTAssertTrue(ShareChart.svg(reread).contains("<rect"))
+    }
+}
