@@ -28,6 +28,24 @@ public struct LanguageOverride: Sendable, Equatable {
     }
 }
 
+/// Per-domain overrides: a weight within each language, and shares of the stage budget
+/// for the domain across languages.
+public struct DomainOverride: Sendable, Equatable {
+    /// Weight of the domain's tokens within each language (default 1; 0 leaves it out).
+    public var multiplier: Double
+    /// Pinned share, floor and cap of the domain's total.
+    public var share: Double?
+    public var minShare: Double?
+    public var maxShare: Double?
+
+    public init(multiplier: Double = 1, share: Double? = nil, minShare: Double? = nil, maxShare: Double? = nil) {
+        self.multiplier = multiplier
+        self.share = share
+        self.minShare = minShare
+        self.maxShare = maxShare
+    }
+}
+
 /// One training stage's request: budget, strategy and overrides.
 public struct StageRequest: Sendable {
     public var name: String
@@ -39,8 +57,7 @@ public struct StageRequest: Sendable {
     /// Only documents with at least this many tokens count (long-context stages).
     public var minDocumentTokens = 0
     public var languages: [String: LanguageOverride] = [:]
-    /// Weights of domains within each language (default 1; 0 leaves a domain out).
-    public var domainMultipliers: [String: Double] = [:]
+    public var domains: [String: DomainOverride] = [:]
 
     public init(name: String, budget: Int64) {
         self.name = name
@@ -97,12 +114,12 @@ public enum MixturePlanner {
     public static func plan(_ request: StageRequest, availability: Availability, knownLanguages: Set<String>) throws -> PlannedStage {
         let unknown = request.languages.keys.filter { !knownLanguages.contains($0) }.sorted()
         guard unknown.isEmpty else { throw MixtureError.unknownLanguages(stage: request.name, unknown) }
-        let unknownDomains = request.domainMultipliers.keys.filter { !availability.domains.contains($0) }.sorted()
+        let unknownDomains = request.domains.keys.filter { !availability.domains.contains($0) }.sorted()
         guard unknownDomains.isEmpty else { throw MixtureError.unknownDomains(stage: request.name, unknownDomains) }
         guard request.budget > 0 else { throw MixtureError.invalid("stage \(request.name): the budget must be positive") }
 
         // Tokens per language over the domains the stage uses.
-        let byLanguage = availability.tokens.mapValues { $0.filter { request.domainMultipliers[$0.key] ?? 1 > 0 } }
+        let byLanguage = availability.tokens.mapValues { $0.filter { request.domains[$0.key]?.multiplier ?? 1 > 0 } }
         let languages = Set(byLanguage.filter { $0.value.values.reduce(0, +) > 0 }.keys).union(request.languages.keys).sorted()
         let available = languages.map { Double(byLanguage[$0]?.values.reduce(0, +) ?? 0) }
         let budget = Double(request.budget)
@@ -147,22 +164,74 @@ public enum MixturePlanner {
         }
         let languageTargets = Allocation.rounded(parts, upper: upper)
 
-        // Within each language, domains by available tokens × multiplier, each capped.
-        var targets: [PlanTarget] = []
-        for (i, language) in languages.enumerated() where languageTargets[i] > 0 || available[i] > 0 {
-            let domains = (byLanguage[language] ?? [:]).keys.sorted()
-            let tokens = domains.map { Double(byLanguage[language]![$0]!) }
-            let domainWeights = domains.indices.map { tokens[$0] * (request.domainMultipliers[domains[$0]] ?? 1) }
-            let domainUpper = tokens.map { t in request.maxEpochs.map { $0 * t } ?? .infinity }
-            guard !domains.isEmpty else {
-                throw MixtureError.invalid("stage \(request.name): \(language) has a pinned share but no tokens in the manifest")
+        // Within each language, domains by available tokens × multiplier, each capped by
+        // the epoch cap. Shares, floors and caps of a domain's total across languages
+        // scale that domain's weight in every language (iterative proportional fitting)
+        // until each domain's total is within its bounds.
+        let rows = languages.indices.filter { languageTargets[$0] > 0 || available[$0] > 0 }
+        for i in rows where (byLanguage[languages[i]] ?? [:]).isEmpty {
+            throw MixtureError.invalid("stage \(request.name): \(languages[i]) has a pinned share but no tokens in the manifest")
+        }
+        let domainsOf = rows.map { (byLanguage[languages[$0]] ?? [:]).keys.sorted() }
+        let tokensOf = rows.indices.map { r in domainsOf[r].map { Double(byLanguage[languages[rows[r]]]![$0]!) } }
+        let capsOf = tokensOf.map { $0.map { t in request.maxEpochs.map { $0 * t } ?? .infinity } }
+        var bounds: [String: (low: Double, high: Double)] = [:]
+        for (name, o) in request.domains where o.share != nil || o.minShare != nil || o.maxShare != nil {
+            bounds[name] = o.share.map { ($0 * budget, $0 * budget) } ?? ((o.minShare ?? 0) * budget, (o.maxShare ?? 1) * budget)
+        }
+        let floorSum = bounds.values.reduce(0) { $0 + $1.low }
+        guard floorSum <= budget * (1 + 1e-12) else {
+            throw MixtureError.sharesAboveOne(stage: request.name, total: floorSum / budget)
+        }
+        var scale: [String: Double] = [:]
+        func splitRows() throws -> [[Double]] {
+            try rows.indices.map { r in
+                let weights = domainsOf[r].indices.map { d in
+                    tokensOf[r][d] * (request.domains[domainsOf[r][d]]?.multiplier ?? 1) * (scale[domainsOf[r][d]] ?? 1)
+                }
+                return try Allocation.split(Double(languageTargets[rows[r]]), weights: weights,
+                                            lower: weights.map { _ in 0 }, upper: capsOf[r])
             }
-            let split = try Allocation.split(Double(languageTargets[i]), weights: domainWeights,
-                                             lower: domains.map { _ in 0 }, upper: domainUpper)
-            for (d, target) in Allocation.rounded(split, upper: domainUpper).enumerated() {
-                targets.append(PlanTarget(language: language, domain: domains[d], available: Int64(tokens[d]), target: target,
-                                          share: Double(target) / budget,
-                                          epochs: tokens[d] > 0 ? Double(target) / tokens[d] : 0))
+        }
+        func totals(_ split: [[Double]]) -> [String: Double] {
+            var result: [String: Double] = [:]
+            for r in rows.indices { for (d, name) in domainsOf[r].enumerated() { result[name, default: 0] += split[r][d] } }
+            return result
+        }
+        var split = try splitRows()
+        let tolerance = 0.5 + 1e-9 * budget
+        for _ in 0..<2000 where !bounds.isEmpty {
+            let current = totals(split)
+            var settled = true
+            for (name, bound) in bounds {
+                let total = current[name] ?? 0
+                let goal = min(bound.high, max(bound.low, total))
+                guard abs(goal - total) > tolerance / 4 else { continue }
+                settled = false
+                // Bounded: a domain that cannot reach its bounds stops at a share of all or
+                // nothing of its languages' targets, and the check below reports it.
+                scale[name] = min(1e12, max(1e-12, (scale[name] ?? 1) * (total > 0 ? goal / total : 2)))
+            }
+            if settled { break }
+            split = try splitRows()
+        }
+        let reached = totals(split)
+        for (name, bound) in bounds.sorted(by: { $0.key < $1.key }) {
+            let total = reached[name] ?? 0
+            guard total >= bound.low - tolerance, total <= bound.high + tolerance else {
+                throw MixtureError.invalid("""
+                    stage \(request.name): domain \(name) cannot get \(Int64(bound.low))...\(Int64(bound.high)) tokens \
+                    with these language targets and the epoch cap (at most \(Int64(total)))
+                    """)
+            }
+        }
+        var targets: [PlanTarget] = []
+        for r in rows.indices {
+            for (d, target) in Allocation.rounded(split[r], upper: capsOf[r]).enumerated() {
+                let tokens = tokensOf[r][d]
+                targets.append(PlanTarget(language: languages[rows[r]], domain: domainsOf[r][d], available: Int64(tokens),
+                                          target: target, share: Double(target) / budget,
+                                          epochs: tokens > 0 ? Double(target) / tokens : 0))
             }
         }
         return PlannedStage(request: request, targets: targets)

@@ -116,7 +116,8 @@ public struct MixturePlan: Sendable {
 /// Stage requests from an overrides file (`languages/mixture.toml`): `[[stage]]` tables
 /// with name, and optionally budget, strategy, temperature, max_epochs,
 /// min_document_tokens, `[stage.languages.CODE]` (share, min_share, max_share) and
-/// `[stage.domains.NAME]` (multiplier). Missing values come from `defaults`.
+/// `[stage.domains.NAME]` (multiplier, share, min_share, max_share). Missing values come
+/// from `defaults`.
 public enum StageRequests {
     public static func parse(_ text: String, defaults: StageRequest) throws -> [StageRequest] {
         let table = try TOML.parse(text)
@@ -154,10 +155,17 @@ public enum StageRequests {
             }
             if case .table(let domains)? = s["domains"] {
                 for name in domains.keys {
-                    guard case .table(let o)? = domains[name], let m = MixturePlan.number(o["multiplier"]), m >= 0 else {
-                        throw MixtureError.invalid("stage \(request.name): domain \(name) needs a multiplier >= 0")
+                    guard case .table(let o)? = domains[name] else { continue }
+                    let override = DomainOverride(multiplier: MixturePlan.number(o["multiplier"]) ?? 1,
+                                                  share: MixturePlan.number(o["share"]), minShare: MixturePlan.number(o["min_share"]),
+                                                  maxShare: MixturePlan.number(o["max_share"]))
+                    guard override.multiplier >= 0 else { throw MixtureError.invalid("stage \(request.name): domain \(name): multiplier below 0") }
+                    for value in [override.share, override.minShare, override.maxShare] {
+                        if let v = value, !(0...1).contains(v) {
+                            throw MixtureError.invalid("stage \(request.name): domain \(name): shares must be between 0 and 1")
+                        }
                     }
-                    request.domainMultipliers[name] = m
+                    request.domains[name] = override
                 }
             }
             return request

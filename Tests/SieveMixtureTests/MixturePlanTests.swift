@@ -56,10 +56,10 @@ final class MixturePlanTests: XCTestCase {
 
     /// math × 3 inside eng: weights 800 : 600 -> 145.71, 109.29 -> 146, 109.
     func testDomainMultiplier() throws {
-        XCTAssertEqual(try plan { $0.domainMultipliers = ["math": 3] },
+        XCTAssertEqual(try plan { $0.domains = ["math": DomainOverride(multiplier: 3)] },
                        ["eng_Latn/web": 146, "eng_Latn/math": 109, "swh_Latn/web": 255, "yor_Latn/web": 40])
         // Multiplier 0 leaves math out, also from what eng has available.
-        XCTAssertEqual(try plan { $0.domainMultipliers = ["math": 0] },
+        XCTAssertEqual(try plan { $0.domains = ["math": DomainOverride(multiplier: 0)] },
                        ["eng_Latn/web": 255, "swh_Latn/web": 255, "yor_Latn/web": 40])
     }
 
@@ -75,6 +75,24 @@ final class MixturePlanTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("yor_Latn needs 110 tokens"), "\($0)")
         }
         XCTAssertThrowsError(try plan { $0.languages = ["eng_Latn": LanguageOverride(share: 0.7), "swh_Latn": LanguageOverride(minShare: 0.4)] }) {
+            XCTAssertEqual($0 as? MixtureError, .sharesAboveOne(stage: "general", total: 1.1))
+        }
+    }
+
+    /// Domain totals across languages: math pinned at 0.3 (165 of eng's 255, the only
+    /// language with math); a floor of 0.1 raises math from 51 to 55; a cap of 0.05 lowers
+    /// it to 27.5 -> 28 (web 227); pinned at 0.5 (275 > eng's 255) is refused.
+    func testDomainSharesFloorsAndCaps() throws {
+        XCTAssertEqual(try plan { $0.domains = ["math": DomainOverride(share: 0.3)] },
+                       ["eng_Latn/web": 90, "eng_Latn/math": 165, "swh_Latn/web": 255, "yor_Latn/web": 40])
+        XCTAssertEqual(try plan { $0.domains = ["math": DomainOverride(minShare: 0.1)] },
+                       ["eng_Latn/web": 200, "eng_Latn/math": 55, "swh_Latn/web": 255, "yor_Latn/web": 40])
+        XCTAssertEqual(try plan { $0.domains = ["math": DomainOverride(maxShare: 0.05)] },
+                       ["eng_Latn/web": 227, "eng_Latn/math": 28, "swh_Latn/web": 255, "yor_Latn/web": 40])
+        XCTAssertThrowsError(try plan { $0.domains = ["math": DomainOverride(share: 0.5)] }) {
+            XCTAssertTrue("\($0)".contains("domain math cannot get 275"), "\($0)")
+        }
+        XCTAssertThrowsError(try plan { $0.domains = ["math": DomainOverride(share: 0.6), "web": DomainOverride(minShare: 0.5)] }) {
             XCTAssertEqual($0 as? MixtureError, .sharesAboveOne(stage: "general", total: 1.1))
         }
     }
@@ -97,7 +115,7 @@ final class MixturePlanTests: XCTestCase {
         XCTAssertThrowsError(try plan { $0.languages = ["xxx_Latn": LanguageOverride(share: 0.1)] }) {
             XCTAssertTrue("\($0)".contains("xxx_Latn"), "\($0)")
         }
-        XCTAssertThrowsError(try plan { $0.domainMultipliers = ["poetry": 2] }) {
+        XCTAssertThrowsError(try plan { $0.domains = ["poetry": DomainOverride(multiplier: 2)] }) {
             XCTAssertTrue("\($0)".contains("poetry"), "\($0)")
         }
     }
