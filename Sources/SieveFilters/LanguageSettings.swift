@@ -1,3 +1,4 @@
+import SieveCore
 import Foundation
 import SieveText
 
@@ -153,7 +154,7 @@ public struct LanguageSettingsBuilder {
             var gopher: [String] = []
             if m.code != "eng_Latn" {
                 if m.stopWords.count >= 8 {
-                    gopher.append("stop_words = [\(m.stopWords.map { Self.quoted($0) }.joined(separator: ", "))]")
+                    gopher.append("stop_words = [\(m.stopWords.map { TOML.quoted($0) }.joined(separator: ", "))]")
                 } else {
                     gopher.append("min_stop_words = 0  # no text to find stop words in")
                 }
@@ -180,18 +181,5 @@ public struct LanguageSettingsBuilder {
             if !c4.isEmpty { out += "[\(m.code).c4]\n" + c4.joined(separator: "\n") + "\n" }
         }
         return out
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F { out += String(format: "\\u%04X", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }

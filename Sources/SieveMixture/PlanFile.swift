@@ -19,7 +19,7 @@ public struct MixturePlan: Sendable {
             # Sieve mixture plan, written by `sieve mix plan`: targets in tokens per stage,
             # language and domain; share = target / stage budget, epochs = target / available.
 
-            manifest = \(Self.quoted(manifest))
+            manifest = \(TOML.quoted(manifest))
             seed = \(seed)
 
             """
@@ -28,9 +28,9 @@ public struct MixturePlan: Sendable {
             out += """
 
                 [[stage]]
-                name = \(Self.quoted(r.name))
+                name = \(TOML.quoted(r.name))
                 budget = \(r.budget)
-                strategy = \(Self.quoted(r.strategy.rawValue))
+                strategy = \(TOML.quoted(r.strategy.rawValue))
                 temperature = \(r.temperature)
                 max_epochs = \(r.maxEpochs ?? 0)
                 min_document_tokens = \(r.minDocumentTokens)
@@ -40,8 +40,8 @@ public struct MixturePlan: Sendable {
                 out += """
 
                     [[stage.target]]
-                    language = \(Self.quoted(t.language))
-                    domain = \(Self.quoted(t.domain))
+                    language = \(TOML.quoted(t.language))
+                    domain = \(TOML.quoted(t.domain))
                     available = \(t.available)
                     target = \(t.target)
                     share = \(t.share)
@@ -95,21 +95,6 @@ public struct MixturePlan: Sendable {
         case .integer(let n)?: return Double(n)
         default: return nil
         }
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04X", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -45,6 +45,26 @@ public struct TOMLError: Error, CustomStringConvertible {
 /// multi-line strings, integers (decimal, hex, octal, binary), floats, booleans,
 /// arrays and inline tables.
 public enum TOML {
+    /// `s` as a TOML basic string, quotes included: the writers of generated TOML
+    /// (per-language filter settings, mixture plans) use it.
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16, uppercase: true)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
     public static func parse(_ text: String) throws -> TOMLTable {
         var parser = Parser(bytes: Array(text.utf8))
         return try parser.document()
