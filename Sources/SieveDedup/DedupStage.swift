@@ -1,57 +1,54 @@
 import SieveCore
 
-/// The filtering pass's source: marks each document with its decision as its batch is
-/// decoded, the one place its key (unit, batch, index) is known; `DedupStage` then
-/// drops the marked documents, so that drops are counted and written to the rejected
-/// stream like every stage's.
-public struct DuplicateMarkingSource<Inner: BatchSource>: BatchSource {
-    private var inner: Inner
-    private let duplicates: [UInt64: Duplicate]
-    private var batches = BatchCounter()
+/// The dedup stage: drops every document that is not the first of its cluster, with the
+/// reason `dedup:exact` or `dedup:minhash` and `dedup_cluster`, the id of the document
+/// the cluster keeps.
+///
+/// A document is known by its key: work unit, batch within the unit, and place among
+/// the documents that reach this stage in that batch (`DocumentKey`). In the online mode
+/// the stage is a `TwoPassStage`: its first pass fills a `DuplicateIndex`. For the
+/// sharded mode's last pass, it is built from the duplicates pass 3 found.
+public final class DedupStage: TwoPassStage, @unchecked Sendable {
+    /// The online index; nil when the duplicates were given.
+    public let index: DuplicateIndex?
+    // Written once, by `finishFirstPass`, before the second pass reads it from many threads.
+    private var duplicates: [UInt64: Duplicate]
 
-    public init(_ inner: Inner, duplicates: [UInt64: Duplicate]) {
-        self.inner = inner
+    /// The online mode: both passes in this process.
+    public init(settings: DedupSettings) {
+        index = DuplicateIndex(settings: settings)
+        duplicates = [:]
+    }
+
+    /// Duplicates found elsewhere (the sharded passes).
+    public init(duplicates: [UInt64: Duplicate]) {
+        index = nil
         self.duplicates = duplicates
     }
 
-    public mutating func next() throws -> SourceItem? {
-        guard let item = try inner.next() else { return nil }
-        guard case .batch(let batch) = item else { return item }
-        let sequence = batches.next(unit: batch.unit)
-        let duplicates = self.duplicates
-        return .batch(SourceBatch(unit: batch.unit, inputBytes: batch.inputBytes) { stats in
-            var documents = batch.decode(&stats)
-            for i in documents.indices {
-                guard let key = try? DocumentKey.make(unit: batch.unit, batch: sequence, index: i),
-                      let duplicate = duplicates[key] else { continue }
-                documents[i].setMetadata(DedupStage.marker, .string(duplicate.reason.rule))
-                documents[i].setMetadata("dedup_cluster", .string(duplicate.keptID))
-            }
-            return documents
-        })
-    }
-}
-
-/// Drops the documents `DuplicateMarkingSource` marked, with reason `dedup:exact` or
-/// `dedup:minhash`; a dropped document carries `dedup_cluster`, the id of the document
-/// its cluster keeps.
-public struct DedupStage: Stage {
-    static let marker = "_dedup"
-
-    public init() {}
-
     public var name: String { "dedup" }
+
+    public func firstPass() -> any BatchSink {
+        guard let index else { preconditionFailure("a dedup stage built from given duplicates has no first pass") }
+        return index
+    }
+
+    public func finishFirstPass() throws {
+        if let index { duplicates = try index.duplicates() }
+    }
 
     public func process(_ documents: [Document], context: inout StageContext) -> [Document] {
         var kept: [Document] = []
         kept.reserveCapacity(documents.count)
-        for var document in documents {
-            guard let i = document.metadata.firstIndex(where: { $0.key == Self.marker }) else {
+        for (i, document) in documents.enumerated() {
+            guard let key = try? DocumentKey.make(unit: context.unit, batch: context.batch, index: i),
+                  let duplicate = duplicates[key] else {
                 kept.append(document)
                 continue
             }
-            let rule = document.metadata.remove(at: i).value
-            context.drop(document, rule: rule == .string("exact") ? "exact" : "minhash")
+            var dropped = document
+            dropped.setMetadata("dedup_cluster", .string(duplicate.keptID))
+            context.drop(dropped, rule: duplicate.reason.rule)
         }
         return kept
     }

@@ -62,6 +62,12 @@ public struct PipelineRun {
         if kind == .shards && !stages.contains(where: { $0.name == "tokenize" }) {
             throw SieveShardsError(message: "output.kind = \"shards\" needs a tokenize stage")
         }
+        if taskCount > 1, let stage = stages.first(where: { $0 is any TwoPassStage }) {
+            throw SieveShardsError(message: """
+                the \(stage.name) stage needs every document of the run in one task; with several tasks, \
+                run it as its own sharded passes (sieve dedup signatures, buckets, clusters, filter; docs/dedup.md)
+                """)
+        }
         let discovery = CorpusDiscovery(include: config.include ?? CorpusDiscovery.defaultInclude,
                                         exclude: config.exclude)
         let (files, discoveryStats) = discovery.discover(config.inputPaths)
@@ -158,6 +164,15 @@ public struct PipelineRun {
             ? try RejectedUnitsSink(wrapping: documentSink, directory: out + "/rejected", format: OutputFormat(compression: .zstd))
             : documentSink
         let todoBytes = todo.reduce(0) { $0 + $1.bytes }
+        // A stage that needs every document first (dedup) gets a first pass over all of
+        // the task's units, resumed ones included, through the stages before it.
+        if !todo.isEmpty, let p = stages.firstIndex(where: { $0 is any TwoPassStage }) {
+            let stage = stages[p] as! any TwoPassStage
+            let allBytes = mine.reduce(0) { $0 + $1.bytes }
+            _ = try Runner(stages: Array(stages[..<p]), threads: threads, progress: showProgress ? Progress(totalBytes: allBytes) : nil)
+                .run(source: CorpusSource(units: mine, options: readOptions), sink: stage.firstPass())
+            try stage.finishFirstPass()
+        }
         let runner = Runner(stages: stages, threads: threads, progress: showProgress ? Progress(totalBytes: todoBytes) : nil)
         _ = try runner.run(source: CorpusSource(units: todo, options: readOptions), sink: sink)
 

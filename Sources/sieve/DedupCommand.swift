@@ -83,27 +83,23 @@ struct DedupCommand: ParsableCommand {
         var work: String
     }
 
-    /// Writes the documents of `units` kept to `output`. The duplicates come from
-    /// `index`, after a first pass that fills it, or are `precomputed` (sharded pass 4).
-    static func runPasses(units: [WorkUnit], index: DuplicateIndex?, precomputed: [UInt64: Duplicate] = [:],
-                          output: String, rejected: String?, processing: ProcessingOptions,
-                          files: [InputFile], stats discovered: RunStats) throws -> RunReport {
+    /// Writes the documents of `units` that `stage` keeps to `output`, after its first
+    /// pass when it has one (the online mode).
+    static func runPasses(units: [WorkUnit], stage: DedupStage, output: String, rejected: String?,
+                          processing: ProcessingOptions, files: [InputFile], stats discovered: RunStats) throws -> RunReport {
         let started = Date()
         let threads = processing.resolvedThreads()
         let totalBytes = units.reduce(0) { $0 + $1.bytes }
-        var found = precomputed
-        if let index {
-            let runner = Runner(stages: [], threads: threads,
-                                progress: processing.noProgress ? nil : Progress(totalBytes: totalBytes))
-            _ = try runner.run(source: CorpusSource(units: units, options: ReadOptions()), sink: index)
-            found = try index.duplicates()
+        func progress() -> SieveCore.Progress? { processing.noProgress ? nil : Progress(totalBytes: totalBytes) }
+        if stage.index != nil {
+            _ = try Runner(stages: [], threads: threads, progress: progress())
+                .run(source: CorpusSource(units: units, options: ReadOptions()), sink: stage.firstPass())
+            try stage.finishFirstPass()
         }
         var stats = discovered
         let sink = try SingleFileSink(path: output, rejectedPath: rejected)
-        let runner = Runner(stages: [DedupStage()], threads: threads,
-                            progress: processing.noProgress ? nil : Progress(totalBytes: totalBytes))
-        stats.merge(try runner.run(source: DuplicateMarkingSource(CorpusSource(units: units, options: ReadOptions()), duplicates: found),
-                                   sink: sink))
+        stats.merge(try Runner(stages: [stage], threads: threads, progress: progress())
+            .run(source: CorpusSource(units: units, options: ReadOptions()), sink: sink))
         try sink.finish()
         return RunReport(command: CommandLine.arguments.joined(separator: " "), startedAt: started,
                          seconds: Date().timeIntervalSince(started), threads: threads, inputFiles: files.count,
@@ -138,9 +134,10 @@ struct DedupCommand: ParsableCommand {
         func run() throws {
             let (files, stats) = try input.files()
             let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)
-            let index = DuplicateIndex(settings: settings.settings)
-            let report = try DedupCommand.runPasses(units: plan.units, index: index, output: output, rejected: rejected,
+            let stage = DedupStage(settings: settings.settings)
+            let report = try DedupCommand.runPasses(units: plan.units, stage: stage, output: output, rejected: rejected,
                                                     processing: processing, files: files, stats: stats)
+            let index = stage.index!
             try processing.printSummary(report)
             let perDocument = index.documentCount == 0 ? 0 : index.byteCount / index.documentCount
             let verified = settings.verify ? "; verified \(index.compared) candidate pairs, \(index.rejected) below \(settings.threshold)" : ""
@@ -239,9 +236,9 @@ struct DedupCommand: ParsableCommand {
                     (task \(task.taskIndex) had units \(summary.units) of \(summary.taskCount) tasks)
                     """, isUsage: true)
             }
-            let report = try DedupCommand.runPasses(units: units, index: nil, precomputed: try dedup.duplicates(task: task.taskIndex),
-                                                    output: output, rejected: rejected, processing: processing,
-                                                    files: files, stats: stats)
+            let stage = DedupStage(duplicates: try dedup.duplicates(task: task.taskIndex))
+            let report = try DedupCommand.runPasses(units: units, stage: stage, output: output, rejected: rejected,
+                                                    processing: processing, files: files, stats: stats)
             try processing.printSummary(report)
         }
     }

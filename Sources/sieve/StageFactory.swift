@@ -1,4 +1,5 @@
 import SieveCore
+import SieveDedup
 import SieveFilters
 import SieveLangID
 import SieveText
@@ -26,12 +27,57 @@ final class StageFactory {
             case "normalize": return try normalize(table)
             case "langid": return try langid(table)
             case "filter": return try filter(table)
+            case "dedup": return try dedup(table)
             case "tokenize": return try tokenize(table)
             default:
-                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, filter, tokenize",
+                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, filter, dedup, tokenize",
                                    isUsage: true)
             }
         }
+    }
+
+    /// `[[stage]] type = "dedup"`: exact and MinHash deduplication of what reaches it
+    /// (docs/dedup.md), in one task; the keys are `sieve dedup`'s options.
+    private func dedup(_ table: TOMLTable) throws -> any Stage {
+        try allow(table, ["type", "exact", "minhash", "shingle", "ngram", "bands", "rows", "seed", "verify", "threshold"], stage: "dedup")
+        var settings = DedupSettings()
+        func bool(_ key: String) throws -> Bool? {
+            switch table[key] {
+            case nil: return nil
+            case .bool(let b)?: return b
+            default: throw CommandError(description: "stage dedup: \(key) must be true or false", isUsage: true)
+            }
+        }
+        func integer(_ key: String, _ valid: ClosedRange<Int>) throws -> Int? {
+            switch table[key] {
+            case nil: return nil
+            case .integer(let n)? where valid.contains(n): return n
+            default: throw CommandError(description: "stage dedup: \(key) must be an integer in \(valid)", isUsage: true)
+            }
+        }
+        settings.exact = try bool("exact") ?? true
+        settings.minhash = try bool("minhash") ?? true
+        guard settings.exact || settings.minhash else {
+            throw CommandError(description: "stage dedup: exact and minhash cannot both be false", isUsage: true)
+        }
+        if let unit = try string(table, "shingle", stage: "dedup") {
+            guard let parsed = ShingleUnit(rawValue: unit) else {
+                throw CommandError(description: "stage dedup: shingle must be word or character", isUsage: true)
+            }
+            settings.shingleUnit = parsed
+        }
+        settings.shingleSize = try integer("ngram", 1...64) ?? settings.shingleSize
+        settings.bands = try integer("bands", 1...512) ?? settings.bands
+        settings.rows = try integer("rows", 1...64) ?? settings.rows
+        settings.seed = UInt64(try integer("seed", 0...Int.max) ?? Int(settings.seed))
+        if try bool("verify") ?? false {
+            switch table["threshold"] {
+            case nil: settings.verifyThreshold = 0.75
+            case .float(let t)? where (0...1).contains(t): settings.verifyThreshold = t
+            default: throw CommandError(description: "stage dedup: threshold must be a number in 0...1", isUsage: true)
+            }
+        }
+        return DedupStage(settings: settings)
     }
 
     private func tokenize(_ table: TOMLTable) throws -> any Stage {

@@ -236,11 +236,15 @@ final class ExamplePipelineTests: XCTestCase {
         let manifest = try Manifest(readingFrom: dir.file("manifest.sqlite"))
         XCTAssertEqual(try manifest.verify(), [])
         let shards = try manifest.query("SELECT path FROM shards ORDER BY path").rows.compactMap { $0[0].string }
-        // Every document is in a shard or counted as dropped by language ID or the filters.
+        // Every document is in a shard or counted as dropped by language ID, the filters or dedup.
         let kept = try manifest.query("SELECT sum(documents) FROM shards").rows[0][0].int ?? 0
         let dropped = try manifest.query("SELECT coalesce(sum(documents), 0) FROM rejections WHERE stage = 'langid'").rows[0][0].int ?? 0
         let filtered = try manifest.query("SELECT coalesce(sum(documents), 0) FROM rejections WHERE stage = 'filter'").rows[0][0].int ?? 0
-        XCTAssertEqual(kept + dropped + filtered, 520)
+        // The sample holds three texts twice, in two formats (a PDF and its text, an HTML
+        // page and a WARC record and their extracted text): the later copy of each goes.
+        let deduped = try manifest.query("SELECT coalesce(sum(documents), 0) FROM rejections WHERE stage = 'dedup' AND rule = 'minhash'").rows[0][0].int ?? 0
+        XCTAssertEqual(deduped, 3)
+        XCTAssertEqual(kept + dropped + filtered + deduped, 520)
         XCTAssertLessThan(dropped, 10)
         // The 300 news items are short (about 40 words): Gopher's 50-word minimum drops them.
         let short = try manifest.query("SELECT coalesce(sum(documents), 0) FROM rejections WHERE rule = 'gopher_quality:word_count'").rows[0][0].int ?? 0
@@ -260,6 +264,9 @@ final class ExamplePipelineTests: XCTestCase {
             sidecar += try DocumentTable.read(path: dir.file(shard + ".docs"))
         }
         XCTAssertEqual(Set(sidecar.map(\.id)).count, kept)
+        let keptIDs = Set(sidecar.map(\.id))
+        XCTAssertTrue(keptIDs.contains("documents/udhr-fr.pdf"))
+        XCTAssertFalse(keptIDs.contains("pdf-text/gen_udhr_fr_lo.txt"))
         XCTAssertTrue(Set(sidecar.map(\.id)).isSubset(of: Set(docs.map { $0["id"] as! String })))
         // The multilingual sample's ids start with their language (`eng_Latn-0`): at least
         // 90% of them are in that language's shards.

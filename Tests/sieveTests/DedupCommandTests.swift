@@ -55,7 +55,7 @@ final class DedupCommandTests: XCTestCase {
     /// Writes the corpus, with bad records in the middle of the second file: a line that
     /// is not JSON (skipped and counted by the reader, in both passes alike) and one with
     /// invalid UTF-8 (repaired, kept: its id is `bad-utf8`).
-    func write(_ corpus: Corpus, to dir: TemporaryDirectory) throws -> [String] {
+    static func write(_ corpus: Corpus, to dir: TemporaryDirectory) throws -> [String] {
         try corpus.files.enumerated().map { f, documents in
             var lines = Fixtures.jsonl(documents.map {
                 "{\"id\":\(Fixtures.jsonString($0.id)),\"text\":\(Fixtures.jsonString($0.text))}"
@@ -70,7 +70,7 @@ final class DedupCommandTests: XCTestCase {
     }
 
     /// Ids in the order `write` puts them in the files.
-    func inputIDs(_ corpus: Corpus) -> [String] {
+    static func inputIDs(_ corpus: Corpus) -> [String] {
         corpus.files.enumerated().flatMap { f, documents in documents.map(\.id) + (f == 1 ? ["bad-utf8", "after-bad"] : []) }
     }
 
@@ -92,12 +92,12 @@ final class DedupCommandTests: XCTestCase {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let corpus = Self.corpus()
-        _ = try write(corpus, to: dir)
+        _ = try Self.write(corpus, to: dir)
         let run = try sieve(["dedup", dir.file("in"), "-o", dir.file("out.jsonl"), "--rejected", dir.file("rejected.jsonl"),
                              "--threads", "2", "--json"])
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
         XCTAssertTrue("\(report)".contains("read:malformed_json"), run.stdout)
-        let all = inputIDs(corpus)
+        let all = Self.inputIDs(corpus)
         XCTAssertEqual(try ids(dir.file("out.jsonl")), all.filter { corpus.duplicates[$0] == nil })
         let rejected = try Fixtures.objects(Fixtures.contents(dir.file("rejected.jsonl")))
         XCTAssertEqual(rejected.count, corpus.duplicates.count)
@@ -129,7 +129,7 @@ final class DedupCommandTests: XCTestCase {
     func checkShardedEqualsOnline(extra: [String]) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        _ = try write(Self.corpus(), to: dir)
+        _ = try Self.write(Self.corpus(), to: dir)
         let input = dir.file("in")
         let online = try sieve(["dedup", input, "-o", dir.file("online.jsonl"), "--rejected", dir.file("online-rejected.jsonl")] + extra)
         let work = dir.file("work")
@@ -170,5 +170,53 @@ final class DedupCommandTests: XCTestCase {
         let wrong = try Command.run(Command.sieve, ["dedup", "filter", input, "--work", work, "--task-index", "0",
                                                     "--task-count", "4", "-o", dir.file("x.jsonl"), "--no-progress"])
         XCTAssertEqual(wrong.status, 2, wrong.stderr)
+    }
+}
+
+/// The dedup stage of `sieve run`: the same decisions as `sieve dedup`, resumable.
+final class DedupStageRunTests: XCTestCase {
+    func testPipelineStageKeepsWhatTheCommandKeepsAndResumesToTheSameBytes() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let corpus = DedupCommandTests.corpus()
+        _ = try DedupCommandTests.write(corpus, to: dir)
+        let config = try dir.write("pipeline.toml", """
+            [input]
+            paths = ["in"]
+            split_bytes = 30000
+            [output]
+            dir = "out"
+            kind = "documents"
+            rejected = true
+            [run]
+            batch_bytes = 20000
+            [[stage]]
+            type = "dedup"
+            """)
+        let run = try Command.run(Command.sieve, ["run", config, "--no-progress", "--threads", "2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        func files(_ folder: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: dir.file("out/\(folder)")).filter { !$0.hasPrefix(".") }.sorted()
+        }
+        func ids(_ folder: String) throws -> [String] {
+            try files(folder).flatMap { try Fixtures.objects(Fixtures.contents(dir.file("out/\(folder)/\($0)"))).map { $0["id"] as! String } }
+        }
+        XCTAssertGreaterThan(try files("documents").count, 3, "several work units")
+        XCTAssertEqual(try ids("documents"), DedupCommandTests.inputIDs(corpus).filter { corpus.duplicates[$0] == nil })
+        XCTAssertEqual(Set(try ids("rejected")), Set(corpus.duplicates.keys))
+
+        // A lost unit output is redone; the first pass sees every unit again, so the
+        // decisions and the bytes are the same.
+        let before = try files("documents").map { try Fixtures.contents(dir.file("out/documents/\($0)")) }
+        try FileManager.default.removeItem(atPath: dir.file("out/documents/" + files("documents")[1]))
+        let again = try Command.run(Command.sieve, ["run", config, "--no-progress", "--threads", "1"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try files("documents").map { try Fixtures.contents(dir.file("out/documents/\($0)")) }, before)
+
+        // Across tasks the stage cannot see every document: refused, pointing to the passes.
+        let tasks = try Command.run(Command.sieve, ["run", config, "--no-progress", "--task-index", "0", "--task-count", "2",
+                                                    "--output", dir.file("tasks")])
+        XCTAssertNotEqual(tasks.status, 0)
+        XCTAssertTrue(tasks.stderr.contains("sieve dedup signatures"), tasks.stderr)
     }
 }

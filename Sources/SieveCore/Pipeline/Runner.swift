@@ -31,6 +31,7 @@ public struct Runner {
 
         DispatchQueue.global().async(group: group) {
             var seq = 0
+            var batchesOfUnit: [Int: Int] = [:]
             while true {
                 state.permits.wait()
                 if state.isCancelled { break }
@@ -47,7 +48,9 @@ public struct Runner {
                 }
                 switch item {
                 case .batch(let batch):
-                    state.work.push((seq, batch))
+                    let number = batchesOfUnit[batch.unit, default: 0]
+                    batchesOfUnit[batch.unit] = number + 1
+                    state.work.push((seq, number, batch))
                 case .unitEnd(let unit, let stats):
                     state.results.put(seq, .unitEnd(unit: unit, stats: stats))
                 }
@@ -59,9 +62,9 @@ public struct Runner {
         let stages = self.stages
         for _ in 0..<threads {
             DispatchQueue.global().async(group: group) {
-                while let (seq, batch) = state.work.pop() {
+                while let (seq, number, batch) = state.work.pop() {
                     if state.isCancelled { continue }
-                    state.results.put(seq, Self.process(batch, stages: stages, sink: sink))
+                    state.results.put(seq, Self.process(batch, number: number, stages: stages, sink: sink))
                 }
             }
         }
@@ -109,7 +112,7 @@ public struct Runner {
         return total
     }
 
-    private static func process(_ batch: SourceBatch, stages: [any Stage], sink: any BatchSink) -> Outcome {
+    private static func process(_ batch: SourceBatch, number: Int, stages: [any Stage], sink: any BatchSink) -> Outcome {
         var stats = RunStats()
         var start = DispatchTime.now()
         var documents = batch.decode(&stats)
@@ -121,6 +124,8 @@ public struct Runner {
         for stage in stages {
             start = DispatchTime.now()
             var context = StageContext(stage: stage.name)
+            context.unit = batch.unit
+            context.batch = number
             context.keepsRejected = keepsRejected
             context.stats.documentsIn = documents.count
             context.stats.bytesIn = documents.bytes
@@ -168,7 +173,7 @@ private final class SourceBox<S: BatchSource>: @unchecked Sendable {
 private final class RunState: @unchecked Sendable {
     let permits: Permits
     let maxInFlight: Int
-    let work = WorkQueue<(Int, SourceBatch)>()
+    let work = WorkQueue<(Int, Int, SourceBatch)>()
     let results = Resequencer<Outcome>()
     private let lock = NSLock()
     private var cancelled = false

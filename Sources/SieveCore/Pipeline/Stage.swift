@@ -10,10 +10,27 @@ public protocol Stage: Sendable {
     func process(_ documents: [Document], context: inout StageContext) -> [Document]
 }
 
+/// A stage that must see every document of the run before it can decide on any
+/// (deduplication keeps the first document of each cluster). A run streams the input
+/// through the stages before it into `firstPass()` (in input order, like any sink), calls
+/// `finishFirstPass()`, and then runs all stages as usual. Within a work unit, the
+/// second pass hands this stage the same documents, in the same batches (numbered by
+/// `StageContext.batch`), in the same order as the first pass's sink received them.
+public protocol TwoPassStage: Stage {
+    /// Receives the documents that reach this stage, in input order.
+    func firstPass() -> any BatchSink
+    /// Called once the first pass is complete, before the second begins.
+    func finishFirstPass() throws
+}
+
 /// What a stage may record while processing a batch.
 public struct StageContext {
     /// The stage's name.
     public let stage: String
+    /// The work unit of the batch, and the batch's number within the unit (from 0, in
+    /// input order): the same for the same input whatever the thread count.
+    public internal(set) var unit = 0
+    public internal(set) var batch = 0
     var stats: StageStats
     /// Dropped documents, kept only when the run writes a rejected stream.
     public internal(set) var rejected: [Document] = []
