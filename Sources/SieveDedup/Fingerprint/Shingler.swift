@@ -37,14 +37,24 @@ public struct Shingler: Sendable {
     /// The shingle hashes of `text`, in text order (repeats included: MinHash takes
     /// minima, so a multiset gives the signature of the set).
     public func shingles(_ text: String) -> [UInt64] {
-        var words = Words()
         var text = text
-        text.withUTF8 { words.scan($0, keepSpaces: unit == .character) }
         switch unit {
         case .word:
-            return Self.grams(of: words.hashes(), size: size)
+            var hashes: [UInt64] = []
+            text.withUTF8 { utf8 in
+                Words.forEach(in: utf8, dictionarySegmentation: true) { hashes.append(XXHash64.hash(UnsafeRawBufferPointer($0))) }
+            }
+            return Self.grams(of: hashes, size: size)
         case .character:
-            return Self.characterGrams(of: words.characters, size: size)
+            var characters: [UInt32] = []
+            text.withUTF8 { utf8 in
+                characters.reserveCapacity(utf8.count)
+                Words.forEach(in: utf8, dictionarySegmentation: false) { word in
+                    if !characters.isEmpty { characters.append(0x20) }
+                    characters.append(contentsOf: word)
+                }
+            }
+            return Self.characterGrams(of: characters, size: size)
         }
     }
 
@@ -69,92 +79,76 @@ public struct Shingler: Sendable {
     }
 }
 
-/// The normalized words of one text: code points of all words back to back, with
-/// bounds (or, for character shingles, the normalized text with single spaces).
-private struct Words {
-    var characters: [UInt32] = []
-    var bounds: [Int] = [0]
-
-    /// One pass over the text. ASCII letters are lowercased and digit runs collapsed on
-    /// the way; a word with a non-ASCII character that has a lowercase mapping or that
-    /// belongs to a dictionary-segmented script is rewritten when it ends (`finishSpecial`).
-    mutating func scan(_ utf8: UnsafeBufferPointer<UInt8>, keepSpaces: Bool) {
-        characters.reserveCapacity(utf8.count + 1)
+/// Cuts a text into normalized words.
+private enum Words {
+    /// Calls `body` with the code points of each normalized word, in order (a buffer valid
+    /// during the call). One pass: ASCII letters are lowercased and digit runs collapsed
+    /// on the way, into a scratch buffer; a word with a non-ASCII character that has a
+    /// lowercase mapping, or (with `dictionarySegmentation`) of a dictionary-segmented
+    /// script, is rewritten when it ends: full lowercase mapping (ICU, Python's
+    /// `str.lower`), then ICU's dictionary word breaks. Character shingles need no
+    /// dictionary words, and spaces between them would be characters the text does not have.
+    static func forEach(in utf8: UnsafeBufferPointer<UInt8>, dictionarySegmentation: Bool,
+                        _ body: (UnsafeBufferPointer<UInt32>) -> Void) {
+        let scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: utf8.count + 1)
+        defer { scratch.deallocate() }
         let classes = CharacterClasses.bitTable
         let wordBit = UInt16(SIEVE_CC_REGEX_WORD), decimalBit = UInt16(SIEVE_CC_DECIMAL), upperBit = UInt16(SIEVE_CC_UPPER)
-        var start = -1  // where the current word begins in `characters`; -1 between words
+        var length = 0
         var special = false
         var inDigits = false
         var i = 0
         let n = utf8.count
-        while i <= n {
-            var c: UInt32 = 0x20  // a separator after the last character ends the last word
-            if i < n {
-                if utf8[i] < 0x80 {
-                    c = UInt32(utf8[i])
-                    i += 1
-                } else {
-                    let (scalar, length) = UTF8Scalars.decode(utf8, at: i)
-                    c = scalar
-                    i += length
-                }
-            } else {
+        func endWord() {
+            defer {
+                length = 0
+                special = false
+                inDigits = false
+            }
+            guard length > 0 else { return }
+            guard special else { return body(UnsafeBufferPointer(start: scratch, count: length)) }
+            let raw = CharacterClasses.lowercased(Array(UnsafeBufferPointer(start: scratch, count: length))[...])
+            guard dictionarySegmentation && raw.contains(where: isDictionaryScript) else {
+                return raw.withUnsafeBufferPointer(body)
+            }
+            raw.withUnsafeBufferPointer { word in
+                for span in WordSplitter.icuWordSpans(raw, locale: "") { body(UnsafeBufferPointer(rebasing: word[span])) }
+            }
+        }
+        while i < n {
+            var c: UInt32
+            if utf8[i] < 0x80 {
+                c = UInt32(utf8[i])
                 i += 1
+            } else {
+                let (scalar, size) = UTF8Scalars.decode(utf8, at: i)
+                c = scalar
+                i += size
             }
             let bits = classes[Int(c)]
             guard bits & wordBit != 0 else {
-                if start >= 0 {
-                    if special { finishSpecial(from: start, keepSpaces: keepSpaces) }
-                    if characters.count > start { bounds.append(characters.count) }
-                }
-                start = -1
-                special = false
-                inDigits = false
+                endWord()
                 continue
             }
-            if start < 0 {
-                if keepSpaces && !characters.isEmpty { characters.append(0x20) }
-                start = characters.count
-            }
             if bits & decimalBit != 0 {
-                if !inDigits { characters.append(0x30) }
+                if !inDigits {
+                    scratch[length] = 0x30
+                    length += 1
+                }
                 inDigits = true
                 continue
             }
             inDigits = false
             if c < 0x80 {
                 if c >= 0x41 && c <= 0x5A { c |= 0x20 }
-            } else if bits & upperBit != 0 || Self.isTitlecase(c) || (!keepSpaces && Self.isDictionaryScript(c)) {
+            } else if bits & upperBit != 0 || (c < 0x2000 && isTitlecase(c))
+                        || (dictionarySegmentation && c >= 0x0E00 && isDictionaryScript(c)) {
                 special = true
             }
-            characters.append(c)
+            scratch[length] = c
+            length += 1
         }
-    }
-
-    /// Rewrites the word at `characters[start...]`: full lowercase mapping (ICU, Python's
-    /// `str.lower`) and, in word mode, ICU dictionary word breaks (Han, kana, Thai, ...).
-    /// Character shingles need no words, and spaces between dictionary words would be
-    /// characters the text does not have.
-    private mutating func finishSpecial(from start: Int, keepSpaces: Bool) {
-        let raw = CharacterClasses.lowercased(characters[start...])
-        characters.removeSubrange(start...)
-        guard !keepSpaces && raw.contains(where: Self.isDictionaryScript) else {
-            characters += raw
-            return
-        }
-        let spans = WordSplitter.icuWordSpans(raw, locale: "")
-        for (k, span) in spans.enumerated() {
-            characters += raw[span]
-            if k + 1 < spans.count { bounds.append(characters.count) }
-        }
-    }
-
-    func hashes() -> [UInt64] {
-        characters.withUnsafeBytes { raw in
-            (0..<(bounds.count - 1)).map { i in
-                XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[(4 * bounds[i])..<(4 * bounds[i + 1])]))
-            }
-        }
+        endWord()
     }
 
     /// Title case (Lt), which `str.lower` maps but Python's `isupper` does not count.
