@@ -1,3 +1,5 @@
+import SieveCore
+
 /// Disjoint sets over documents 0..<n, where every set's root is its smallest member:
 /// the first document of a cluster in input order is the one kept.
 public struct UnionFind {
@@ -36,18 +38,18 @@ public struct UnionFind {
 /// Disjoint sets over sparse 64-bit document keys, for the sharded passes, which see
 /// only the documents that collide; roots are the smallest keys.
 public struct SparseUnionFind {
-    private var index: [UInt64: UInt32] = [:]
+    // 12 bytes a slot where a dictionary costs several times that: pass 3 holds every
+    // duplicate document of a run.
+    private var index = FirstSeenTable<DocumentKeySlot>(placeholder: DocumentKeySlot(key: 0))
     public private(set) var keys: [UInt64] = []
     private var sets = UnionFind()
 
     public init() {}
 
     private mutating func node(_ key: UInt64) -> UInt32 {
-        if let i = index[key] { return i }
-        let i = sets.add()
-        index[key] = i
+        if let i = index.firstOrInsert(DocumentKeySlot(key: key), document: UInt32(keys.count)) { return i }
         keys.append(key)
-        return i
+        return sets.add()
     }
 
     public mutating func union(_ a: UInt64, _ b: UInt64) {
@@ -76,4 +78,11 @@ public struct SparseUnionFind {
 extension UnionFind {
     /// Points root `child` at `root` directly (for callers that choose roots themselves).
     mutating func setParent(_ child: UInt32, _ root: UInt32) { parent[Int(child)] = root }
+}
+
+/// A document key in a `FirstSeenTable`: keys are structured (unit, batch, index), not
+/// random, so their bits are mixed before they pick a slot.
+struct DocumentKeySlot: FirstSeenKey {
+    var key: UInt64
+    var slotBits: UInt64 { fmix64(key) }
 }
