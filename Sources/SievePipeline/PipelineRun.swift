@@ -166,12 +166,10 @@ public struct PipelineRun {
         let todoBytes = todo.reduce(0) { $0 + $1.bytes }
         // A stage that needs every document first (dedup) gets a first pass over all of
         // the task's units, resumed ones included, through the stages before it.
-        if !todo.isEmpty, let p = stages.firstIndex(where: { $0 is any TwoPassStage }) {
-            let stage = stages[p] as! any TwoPassStage
+        if !todo.isEmpty && stages.contains(where: { $0 is any TwoPassStage }) {
             let allBytes = mine.reduce(0) { $0 + $1.bytes }
-            _ = try Runner(stages: Array(stages[..<p]), threads: threads, progress: showProgress ? Progress(totalBytes: allBytes) : nil)
-                .run(source: CorpusSource(units: mine, options: readOptions), sink: stage.firstPass())
-            try stage.finishFirstPass()
+            try Runner(stages: stages, threads: threads, progress: showProgress ? Progress(totalBytes: allBytes) : nil)
+                .runFirstPass(source: CorpusSource(units: mine, options: readOptions))
         }
         let runner = Runner(stages: stages, threads: threads, progress: showProgress ? Progress(totalBytes: todoBytes) : nil)
         _ = try runner.run(source: CorpusSource(units: todo, options: readOptions), sink: sink)

@@ -91,10 +91,10 @@ struct DedupCommand: ParsableCommand {
         let threads = processing.resolvedThreads()
         let totalBytes = units.reduce(0) { $0 + $1.bytes }
         func progress() -> SieveCore.Progress? { processing.noProgress ? nil : Progress(totalBytes: totalBytes) }
+        // Only the online stage has a first pass (the sharded one was given its duplicates).
         if stage.index != nil {
-            _ = try Runner(stages: [], threads: threads, progress: progress())
-                .run(source: CorpusSource(units: units, options: ReadOptions()), sink: stage.firstPass())
-            try stage.finishFirstPass()
+            try Runner(stages: [stage], threads: threads, progress: progress())
+                .runFirstPass(source: CorpusSource(units: units, options: ReadOptions()))
         }
         var stats = discovered
         let sink = try SingleFileSink(path: output, rejectedPath: rejected)

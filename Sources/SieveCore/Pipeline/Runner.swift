@@ -112,6 +112,18 @@ public struct Runner {
         return total
     }
 
+    /// Runs the first pass of the first `TwoPassStage` in `stages`, if there is one:
+    /// streams `source` through the stages before it into its first-pass sink, then
+    /// finishes it. The stages after it run only in the usual pass that follows.
+    public func runFirstPass<S: BatchSource>(source: S) throws {
+        guard let p = stages.firstIndex(where: { $0 is any TwoPassStage }) else { return }
+        let stage = stages[p] as! any TwoPassStage
+        var before = self
+        before.stages = Array(stages[..<p])
+        _ = try before.run(source: source, sink: stage.firstPass())
+        try stage.finishFirstPass()
+    }
+
     private static func process(_ batch: SourceBatch, number: Int, stages: [any Stage], sink: any BatchSink) -> Outcome {
         var stats = RunStats()
         var start = DispatchTime.now()

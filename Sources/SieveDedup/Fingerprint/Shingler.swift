@@ -54,26 +54,18 @@ public struct Shingler: Sendable {
                     characters.append(contentsOf: word)
                 }
             }
-            return Self.characterGrams(of: characters, size: size)
+            return Self.grams(of: characters, size: size)
         }
     }
 
-    static func grams(of words: [UInt64], size: Int) -> [UInt64] {
-        guard !words.isEmpty else { return [] }
-        let n = min(size, words.count)
-        return words.withUnsafeBytes { raw in
-            (0...(words.count - n)).map { i in
-                XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[(8 * i)..<(8 * (i + n))]))
-            }
-        }
-    }
-
-    static func characterGrams(of characters: [UInt32], size: Int) -> [UInt64] {
-        guard !characters.isEmpty else { return [] }
-        let n = min(size, characters.count)
-        return characters.withUnsafeBytes { raw in
-            (0...(characters.count - n)).map { i in
-                XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[(4 * i)..<(4 * (i + n))]))
+    /// XXH64 of every run of `size` consecutive units (of all units when there are fewer),
+    /// as their little-endian bytes: word hashes or code points.
+    static func grams<Unit: FixedWidthInteger>(of units: [Unit], size: Int) -> [UInt64] {
+        guard !units.isEmpty else { return [] }
+        let n = min(size, units.count), width = MemoryLayout<Unit>.size
+        return units.withUnsafeBytes { raw in
+            (0...(units.count - n)).map { i in
+                XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[(width * i)..<(width * (i + n))]))
             }
         }
     }

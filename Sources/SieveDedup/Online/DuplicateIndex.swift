@@ -50,7 +50,7 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
     public var documentCount: Int { collected.map { $0.idIndex.count / 2 } ?? keys.count }
 
     public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
-        FingerprintBatch.encode(documents, with: fingerprinter, ids: true)
+        FingerprintBatch.encode(documents, with: fingerprinter)
     }
 
     public func write(_ encoded: [UInt8], unit: Int) throws {

@@ -5,7 +5,7 @@ import SieveCore
 /// keys, the number of shingles kept for verification (UInt32) and the shingles, and
 /// the document id (UInt32 length + UTF-8), all little-endian.
 enum FingerprintBatch {
-    static func encode(_ documents: [Document], with fingerprinter: Fingerprinter, ids: Bool) -> [UInt8] {
+    static func encode(_ documents: [Document], with fingerprinter: Fingerprinter) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(documents.count * (26 + 8 * fingerprinter.settings.bands))
         for document in documents {
@@ -16,7 +16,7 @@ enum FingerprintBatch {
             for key in print.bands { append(key, to: &out) }
             append(UInt32(print.shingles.count), to: &out)
             for shingle in print.shingles { append(shingle, to: &out) }
-            let id = ids ? Array(document.id.utf8) : []
+            let id = Array(document.id.utf8)
             append(UInt32(id.count), to: &out)
             out += id
         }

@@ -366,7 +366,7 @@ public final class SignatureWriter: BatchSink, @unchecked Sendable {
     }
 
     public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
-        FingerprintBatch.encode(documents, with: fingerprinter, ids: true)
+        FingerprintBatch.encode(documents, with: fingerprinter)
     }
 
     public func write(_ encoded: [UInt8], unit: Int) throws {
