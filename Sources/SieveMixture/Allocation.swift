@@ -29,9 +29,13 @@ public enum Allocation {
                 return lower[i] + extra
             }
         }
-        // The sum is continuous and non-decreasing in λ: bisect to double precision.
+        // The sum is continuous and non-decreasing in λ: bisect to double precision. At
+        // the upper end every weighted item has reached its bound or the whole budget
+        // (finite even when bounds are not: no epoch cap).
         var low = 0.0
-        var high = weights.indices.filter { weights[$0] > 0 }.map { upper[$0] / weights[$0] }.max()!
+        var high = weights.indices.filter { weights[$0] > 0 }.map { min(upper[$0], budget) / weights[$0] }.max()!
+        let reachable = parts(high).reduce(0, +)
+        guard reachable >= budget * (1 - 1e-12) else { throw Failure.budgetTooLarge(maximum: reachable) }
         for _ in 0..<200 {
             let middle = (low + high) / 2
             if parts(middle).reduce(0, +) < budget { low = middle } else { high = middle }

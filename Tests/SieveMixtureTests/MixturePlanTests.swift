@@ -129,6 +129,13 @@ final class MixturePlanTests: XCTestCase {
         }
     }
 
+    /// No epoch cap (bounds infinite): the split is still finite and exact; eng and swh
+    /// share the budget evenly under UniMax, yor taking as much as them.
+    func testWithoutAnEpochCap() throws {
+        XCTAssertEqual(try plan { $0.maxEpochs = nil; $0.budget = 900 },
+                       ["eng_Latn/web": 240, "eng_Latn/math": 60, "swh_Latn/web": 300, "yor_Latn/web": 300])
+    }
+
     func testTokenCounts() {
         XCTAssertEqual(MixturePlanner.parseTokens("36T"), 36_000_000_000_000)
         XCTAssertEqual(MixturePlanner.parseTokens("2.5b"), 2_500_000_000)
@@ -201,5 +208,28 @@ final class MixturePlanTests: XCTestCase {
         XCTAssertEqual(try MixtureExport.megatron(reread).map(\.dataArgs), megatron.map(\.dataArgs))
         XCTAssertEqual(try MixtureExport.jsonl(reread), try MixtureExport.jsonl(plan))
         XCTAssertTrue(ShareChart.svg(reread).contains("<rect"))
+    }
+}
+
+final class PlanFileDamageTests: XCTestCase {
+    /// A plan cut short or edited into something else is refused with what is missing;
+    /// so are bad values in an overrides file.
+    func testDamagedPlansAndOverridesAreRefused() throws {
+        let stage = try MixturePlanner.plan(StageRequest(name: "general", budget: 100), availability: MixturePlanTests.availability(),
+                                            knownLanguages: MixturePlanTests.known)
+        let text = MixturePlan(manifest: "/m.sqlite", seed: 1, stages: [stage]).toml()
+        XCTAssertThrowsError(try MixturePlan(toml: String(text.prefix(120)))) { XCTAssertTrue("\($0)".contains("stage"), "\($0)") }
+        XCTAssertThrowsError(try MixturePlan(toml: text.replacingOccurrences(of: "target = ", with: "targets = "))) {
+            XCTAssertTrue("\($0)".contains("lacks language, domain, available or target"), "\($0)")
+        }
+        XCTAssertThrowsError(try MixturePlan(toml: text + "\n[[stage]\n")) // not TOML
+        let defaults = StageRequest(name: "x", budget: 1)
+        XCTAssertThrowsError(try StageRequests.parse("[[stage]]\nbudget = \"lots\"", defaults: defaults)) {
+            XCTAssertTrue("\($0)".contains("bad budget lots"), "\($0)")
+        }
+        XCTAssertThrowsError(try StageRequests.parse("[[stage]]\nstrategy = \"magic\"", defaults: defaults))
+        XCTAssertThrowsError(try StageRequests.parse("[[stage]]\n[stage.languages.eng_Latn]\nshare = 1.5", defaults: defaults))
+        XCTAssertThrowsError(try StageRequests.parse("[[stage]]\n[stage.domains.math]\nmultiplier = -1", defaults: defaults))
+        XCTAssertThrowsError(try StageRequests.parse("name = 1", defaults: defaults))
     }
 }

@@ -220,3 +220,55 @@ final class DedupStageRunTests: XCTestCase {
         XCTAssertTrue(tasks.stderr.contains("sieve dedup signatures"), tasks.stderr)
     }
 }
+
+/// Damaged or missing files between the sharded passes, and input that cannot be read
+/// twice: each refused with a message that names the problem, never a crash or a
+/// silently smaller output.
+final class DedupDamageTests: XCTestCase {
+    func testDamagedWorkFilesAndUnfinishedPassesAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try DedupCommandTests.write(DedupCommandTests.corpus(), to: dir)
+        let input = dir.file("in"), work = dir.file("work")
+        func sieve(_ arguments: [String]) throws -> Command.Result { try Command.run(Command.sieve, arguments) }
+
+        // Standard input cannot be read twice.
+        let stdin = try sieve(["dedup", "-", "-o", dir.file("x.jsonl"), "--no-progress"])
+        XCTAssertEqual(stdin.status, 2, stdin.stderr)
+        XCTAssertTrue(stdin.stderr.contains("reads its input twice"), stdin.stderr)
+
+        // Pass 2 before pass 1 has finished on every task: names the missing task.
+        for task in [0, 2] {
+            XCTAssertEqual(try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "\(task)",
+                                      "--task-count", "3", "--no-progress"]).status, 0)
+        }
+        let early = try sieve(["dedup", "buckets", "--work", work, "--task-index", "0", "--task-count", "2"])
+        XCTAssertEqual(early.status, 1, early.stderr)
+        XCTAssertTrue(early.stderr.contains("task-00001") && early.stderr.contains("not finished"), early.stderr)
+        XCTAssertEqual(try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "1",
+                                  "--task-count", "3", "--no-progress"]).status, 0)
+
+        // A band file cut short (a torn copy): refused, naming the file.
+        let band = work + "/signatures/task-00001/band-3.bin"
+        let bytes = try Fixtures.contents(band)
+        try Data(bytes.prefix(bytes.count - 5)).write(to: URL(fileURLWithPath: band))
+        let torn = try sieve(["dedup", "buckets", "--work", work, "--task-index", "0", "--task-count", "2"])
+        XCTAssertEqual(torn.status, 1, torn.stderr)
+        XCTAssertTrue(torn.stderr.contains("band-3.bin"), torn.stderr)
+        // Not a record file at all.
+        try Data("not records".utf8).write(to: URL(fileURLWithPath: band))
+        let garbage = try sieve(["dedup", "buckets", "--work", work, "--task-index", "0", "--task-count", "2"])
+        XCTAssertEqual(garbage.status, 1, garbage.stderr)
+        XCTAssertTrue(garbage.stderr.contains("not a sieve dedup record file"), garbage.stderr)
+
+        // Pass 3 and 4 before pass 2 / 3: refused.
+        let clusters = try sieve(["dedup", "clusters", "--work", work, "--bucket-tasks", "2"])
+        XCTAssertEqual(clusters.status, 1, clusters.stderr)
+        XCTAssertTrue(clusters.stderr.contains("buckets pass not finished"), clusters.stderr)
+        let filter = try sieve(["dedup", "filter", input, "--work", work, "--task-index", "0", "--task-count", "3",
+                                "-o", dir.file("out.jsonl"), "--no-progress"])
+        XCTAssertEqual(filter.status, 1, filter.stderr)
+        XCTAssertTrue(filter.stderr.contains("clusters pass not finished"), filter.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.jsonl")), "no partial output")
+    }
+}

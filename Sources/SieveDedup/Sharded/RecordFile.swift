@@ -46,6 +46,12 @@ enum RecordFile {
                 close(fd)
                 throw FileError(path: path, message: "records of \(recordSize) bytes, expected \(8 * fields)")
             }
+            // A torn or truncated copy: the header promises more than the file holds.
+            var info = stat()
+            guard fstat(fd, &info) == 0, Int(info.st_size) == RecordFile.headerSize + count * recordSize else {
+                close(fd)
+                throw FileError(path: path, message: "\(Int(info.st_size)) bytes, but the header describes \(count) records (truncated or corrupt)")
+            }
         }
 
         deinit { close(fd) }
