@@ -7,9 +7,11 @@ Qwen's tokenizer, on one multilingual corpus assembled from ../shared/data, in o
 1. Exactness: Sieve's ids for every document against Hugging Face's (any difference is a bug
    and is printed).
 2. Throughput in MB/s of UTF-8 text, 1 and 2 threads. Peers are timed inside Python after
-   loading. Sieve is timed as a whole `sieve encode` process; the median time of the same
-   process on empty input (loading tokenizer.json) is subtracted for the "excluding load"
-   columns, which compare like with like.
+   loading, on texts already in memory. Sieve is timed twice: the same way ("in-process":
+   `sieve-bench-encode` reads the texts into memory, then times encoding only), and as a
+   whole `sieve encode` process with JSONL parsing and writing ids; for the latter the
+   median time of the process on empty input (loading tokenizer.json) is subtracted in the
+   "excl. load" rows. The ratios against the peers use the in-process time, like with like.
 """
 import argparse, json, os, random, statistics, subprocess, sys, time
 
@@ -107,9 +109,11 @@ def main():
     texts = [json.loads(l)["text"] for l in open(corpus, encoding="utf-8")]
     mb = sum(len(t.encode()) for t in texts) / 1e6
     print(f"corpus: {len(texts)} documents, {mb:.1f} MB of UTF-8 text")
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    for product in ("sieve", "sieve-bench-encode"):
+        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
     sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    in_process = os.path.join(ROOT, ".build", "release", "sieve-bench-encode")
 
     # Exactness against Hugging Face on every document.
     hf_ids = os.path.join(WORK, "hf.ids.jsonl")
@@ -145,6 +149,9 @@ def main():
                 subprocess.run([sieve, "encode", "--tokenizer", QWEN, "--threads", str(threads)],
                                stdin=fin, stdout=subprocess.DEVNULL, check=True)
                 times.setdefault(f"sieve, {threads} thread(s)", []).append(time.perf_counter() - t)
+        for line in run([in_process, QWEN, corpus, "--repeats", "1", "--threads", "2"]).splitlines():
+            r = json.loads(line)
+            times.setdefault(f"sieve in-process, {r['threads']} thread(s)", []).append(r["seconds"][0])
     loads = []
     empty = os.path.join(WORK, "empty.jsonl")
     open(empty, "w").close()
@@ -162,10 +169,11 @@ def main():
     for threads in (1, 2):
         tk = med[f"tiktoken, {threads} thread(s)"]
         hf = med[f"tokenizers, {threads} thread(s)"]
-        for name in ("sieve", "sieve excl. load", "tiktoken", "tokenizers"):
+        for name in ("sieve in-process", "sieve", "sieve excl. load", "tiktoken", "tokenizers"):
             k = f"{name}, {threads} thread(s)"
             print(f"{k:<32}{med[k]:>10.2f}{mb / med[k]:>9.1f}{tk / med[k]:>12.1f}x{hf / med[k]:>14.1f}x")
-    print(f"sieve 2 threads vs 1: {med['sieve, 1 thread(s)'] / med['sieve, 2 thread(s)']:.2f}x end to end, "
+    print(f"sieve 2 threads vs 1: {med['sieve in-process, 1 thread(s)'] / med['sieve in-process, 2 thread(s)']:.2f}x in-process, "
+          f"{med['sieve, 1 thread(s)'] / med['sieve, 2 thread(s)']:.2f}x end to end, "
           f"{med['sieve excl. load, 1 thread(s)'] / med['sieve excl. load, 2 thread(s)']:.2f}x excluding load")
 
 

@@ -33,36 +33,50 @@ static UChar *to_utf16(const uint8_t *src, int32_t length, int32_t *out_length) 
     return buffer;
 }
 
+/* NFC of UTF-16 `text` into `out` (capacity `capacity`); returns the length, the length
+   needed when larger, or -1. */
+static int32_t normalize_to_utf8(const UNormalizer2 *n, const UChar *text, int32_t units,
+                                 UChar *scratch, int32_t scratch_capacity,
+                                 uint8_t *dst, int32_t capacity) {
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t got = unorm2_normalize(n, text, units, scratch, scratch_capacity, &status);
+    UChar *normalized = scratch;
+    if (status == U_BUFFER_OVERFLOW_ERROR || status == U_STRING_NOT_TERMINATED_WARNING) {
+        normalized = malloc(sizeof(UChar) * (size_t)(got + 1));
+        if (!normalized) return -1;
+        status = U_ZERO_ERROR;
+        got = unorm2_normalize(n, text, units, normalized, got + 1, &status);
+    }
+    int32_t bytes = -1;
+    if (U_SUCCESS(status)) {
+        status = U_ZERO_ERROR;
+        u_strToUTF8((char *)dst, capacity, &bytes, normalized, got, &status);
+        if (U_FAILURE(status) && status != U_BUFFER_OVERFLOW_ERROR) bytes = -1;
+    }
+    if (normalized != scratch) free(normalized);
+    return bytes;
+}
+
 int32_t sieve_nfc(const uint8_t *src, int32_t length, uint8_t *dst, int32_t capacity) {
     const UNormalizer2 *n = nfc();
     if (!n) return -1;
+    /* Short text (the spans around combining marks that Normalization.nfc sends) is
+       converted in buffers on the stack: no allocation, one pass of each step. */
+    enum { SMALL = 256 };
+    if (length <= SMALL) {
+        UChar text[SMALL], normalized[3 * SMALL];
+        UErrorCode status = U_ZERO_ERROR;
+        int32_t units = 0;
+        u_strFromUTF8(text, SMALL, &units, (const char *)src, length, &status);
+        if (U_FAILURE(status)) return -1;
+        return normalize_to_utf8(n, text, units, normalized, 3 * SMALL, dst, capacity);
+    }
     int32_t units = 0;
     UChar *text = to_utf16(src, length, &units);
     if (!text) return -1;
-    UErrorCode status = U_ZERO_ERROR;
-    int32_t needed = unorm2_normalize(n, text, units, NULL, 0, &status);
-    if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) {
-        free(text);
-        return -1;
-    }
-    UChar *normalized = malloc(sizeof(UChar) * (size_t)(needed + 1));
-    if (!normalized) {
-        free(text);
-        return -1;
-    }
-    status = U_ZERO_ERROR;
-    int32_t got = unorm2_normalize(n, text, units, normalized, needed + 1, &status);
+    int32_t bytes = normalize_to_utf8(n, text, units, NULL, 0, dst, capacity);
     free(text);
-    if (U_FAILURE(status)) {
-        free(normalized);
-        return -1;
-    }
-    int32_t bytes = 0;
-    status = U_ZERO_ERROR;
-    u_strToUTF8((char *)dst, capacity, &bytes, normalized, got, &status);
-    free(normalized);
-    if (status == U_BUFFER_OVERFLOW_ERROR || status == U_STRING_NOT_TERMINATED_WARNING) return bytes;
-    return U_FAILURE(status) ? -1 : bytes;
+    return bytes;
 }
 
 void sieve_nfc_stable_table(uint8_t *table) {

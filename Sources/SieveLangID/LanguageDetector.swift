@@ -1,4 +1,4 @@
-import CICUShim
+import CMemory
 import Foundation
 import SieveText
 

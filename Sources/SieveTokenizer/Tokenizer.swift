@@ -1,3 +1,4 @@
+import CMemory
 import Foundation
 import SieveCore
 import SieveText
@@ -68,6 +69,12 @@ public final class Tokenizer: Sendable {
 
         // Regular tokens by id, as bytes.
         let maxID = config.vocab.map(\.id).max() ?? 0
+        guard maxID <= MergeTable.maxID else {
+            throw TokenizerError("vocabulary id \(maxID) is above the largest supported, \(MergeTable.maxID)")
+        }
+        guard config.merges.count <= MergeTable.maxRank + 1 else {
+            throw TokenizerError("\(config.merges.count) merges are more than the supported \(MergeTable.maxRank + 1)")
+        }
         var byID = [[UInt8]?](repeating: nil, count: Int(maxID) + 1)
         var table = ByteStringTable(capacity: config.vocab.count)
         // Added tokens that also appear in the vocabulary (as trainers write them) are
@@ -174,18 +181,72 @@ public final class Tokenizer: Sendable {
             encodePiece(text, into: &out, session: session)
             return
         }
+        let batch = session.batch
         preTokenizer.split(text) { range in
-            encodePiece(UnsafeBufferPointer(rebasing: text[range]), into: &out, session: session)
+            if batch.append(range) { encodeBatch(text, into: &out, session: session) }
+        }
+        encodeBatch(text, into: &out, session: session)
+    }
+
+    /// Encodes the pieces of `batch`, in order. The table lookups of a piece are memory
+    /// bound (a random slot of a multi-megabyte table), so they are made in rounds over the
+    /// batch: hash every piece and start loading its vocabulary slot; look the pieces up
+    /// and start loading the piece-cache slot of those not in the vocabulary; then emit.
+    private func encodeBatch(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], session: EncodeSession) {
+        let batch = session.batch
+        let n = batch.count
+        if n == 0 { return }
+        defer { batch.count = 0 }
+        let base = text.baseAddress!
+        @inline(__always) func piece(_ k: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: base + Int(batch.starts[k]), count: Int(batch.lengths[k]))
+        }
+        let vocabFirst = piecesInVocabularyAreTokens
+        session.withCache { cache in
+            vocab.withReader { vocab in cache.withReader { cacheReader in
+                for k in 0..<n {
+                    let length = batch.lengths[k]
+                    guard length > 1 && length <= PieceCache.maxPieceBytes else { continue }
+                    let hash = ByteStringTable.hash(piece(k))
+                    batch.hashes[k] = hash
+                    if vocabFirst { vocab.prefetch(hash: hash) } else { cacheReader.prefetch(hash: hash) }
+                }
+                guard vocabFirst else { return }
+                for k in 0..<n {
+                    let length = batch.lengths[k]
+                    guard length > 1 && length <= PieceCache.maxPieceBytes else { continue }
+                    if let id = vocab.find(piece(k), hash: batch.hashes[k]) {
+                        batch.ids[k] = UInt32(truncatingIfNeeded: id)
+                    } else {
+                        batch.ids[k] = PieceBatch.notFound
+                        cacheReader.prefetch(hash: batch.hashes[k])
+                    }
+                }
+            } }
+            for k in 0..<n {
+                let piece = piece(k)
+                if piece.count == 1 {
+                    out.append(bpe.byteIDs[Int(piece[0])])
+                } else if piece.count > PieceCache.maxPieceBytes {
+                    bpe.encode(piece, into: &out)
+                } else if vocabFirst && batch.ids[k] != PieceBatch.notFound {
+                    out.append(batch.ids[k])
+                } else if !cache.lookup(piece, hash: batch.hashes[k], into: &out) {
+                    let start = out.count
+                    bpe.encode(piece, into: &out)
+                    cache.store(piece, hash: batch.hashes[k], lastOf: out, count: out.count - start)
+                }
+            }
         }
     }
 
-    @inline(__always)
+    /// One piece, without a pre-tokenizer (the whole segment).
     private func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], session: EncodeSession) {
         if piece.count == 1 {
             out.append(bpe.byteIDs[Int(piece[0])])
             return
         }
-        if piece.count > EncodeSession.maxCachedPieceBytes {
+        if piece.count > PieceCache.maxPieceBytes {
             bpe.encode(piece, into: &out)
             return
         }
@@ -194,10 +255,12 @@ public final class Tokenizer: Sendable {
             out.append(UInt32(truncatingIfNeeded: id))
             return
         }
-        if session.lookup(piece, hash: hash, into: &out) { return }
-        let start = out.count
-        bpe.encode(piece, into: &out)
-        session.store(piece, hash: hash, out[start...])
+        session.withCache { cache in
+            if cache.lookup(piece, hash: hash, into: &out) { return }
+            let start = out.count
+            bpe.encode(piece, into: &out)
+            cache.store(piece, hash: hash, lastOf: out, count: out.count - start)
+        }
     }
 
     /// The text of `ids`: token bytes concatenated and decoded as UTF-8, invalid sequences
@@ -248,15 +311,15 @@ public enum AddedTokenMatching: String, Sendable, Hashable, CaseIterable {
     case none
 }
 
-/// Per-thread encoding state: a cache of recently encoded pieces. Not thread-safe; use
-/// one per thread (`EncodeSessionPool`). Used with another tokenizer, it starts afresh.
+/// Per-thread encoding state: a cache of recently encoded pieces and the batch of pieces
+/// being encoded. Not thread-safe; use one per thread (`EncodeSessionPool`). Used with
+/// another tokenizer, it starts afresh.
 public final class EncodeSession {
-    static let maxCachedPieceBytes = 64
-    private static let maxEntries = 1 << 18
-
-    /// Piece bytes → `start << 32 | count` in `ids`.
-    private var table = ByteStringTable(capacity: 1 << 16)
-    private var ids: [UInt32] = []
+    /// Moved out while a batch is encoded (`Tokenizer.withCache`), so that the hot loop
+    /// works on a local value and touches no reference counts.
+    var cache: PieceCache? = PieceCache()
+    /// Pieces waiting to be encoded.
+    let batch = PieceBatch()
 
     /// The tokenizer the cache was filled by.
     private var owner: ObjectIdentifier?
@@ -269,25 +332,79 @@ public final class EncodeSession {
         let id = ObjectIdentifier(tokenizer)
         if owner != id {
             owner = id
-            table.removeAll()
-            ids.removeAll()
+            cache!.removeAll()
         }
     }
 
+    /// Calls `body` with the cache, moved out of the session meanwhile.
+    @inline(__always)
+    func withCache<R>(_ body: (inout PieceCache) -> R) -> R {
+        var local: PieceCache? = nil
+        swap(&local, &cache)
+        defer { swap(&local, &cache) }
+        return body(&local!)
+    }
+}
+
+/// Piece bytes → their ids, for pieces of 2 to `maxPieceBytes` bytes; emptied when full.
+struct PieceCache {
+    static let maxPieceBytes = 64
+    private static let maxEntries = 1 << 18
+
+    /// Piece bytes → `start << 32 | count` in `ids`.
+    private var table = ByteStringTable(capacity: 1 << 16)
+    private var ids: [UInt32] = []
+
+    /// Calls `body` with a read-only view of the table (see `ByteStringTable.withReader`).
+    @inline(__always)
+    func withReader<R>(_ body: (ByteStringTable.Reader) -> R) -> R { table.withReader(body) }
+
+    @inline(__always)
     func lookup(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, into out: inout [UInt32]) -> Bool {
         guard let hit = table.find(piece, hash: hash) else { return false }
         let start = Int(hit >> 32)
-        out += ids[start..<start + Int(hit & 0xFFFF_FFFF)]
+        ids.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<start + Int(hit & 0xFFFF_FFFF)])) }
         return true
     }
 
-    func store(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, _ encoded: ArraySlice<UInt32>) {
-        if table.count >= Self.maxEntries {
-            table.removeAll()
-            ids.removeAll(keepingCapacity: true)
-        }
-        table.insert(piece, hash: hash, UInt64(ids.count) << 32 | UInt64(encoded.count))
-        ids += encoded
+    /// Caches the ids of `piece`: the last `count` ids of `out`.
+    mutating func store(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, lastOf out: [UInt32], count: Int) {
+        if table.count >= Self.maxEntries { removeAll() }
+        table.insert(piece, hash: hash, UInt64(ids.count) << 32 | UInt64(count))
+        out.withUnsafeBufferPointer { ids.append(contentsOf: UnsafeBufferPointer(rebasing: $0[($0.count - count)...])) }
+    }
+
+    mutating func removeAll() {
+        table.removeAll()
+        ids.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The pieces of a text gathered for `Tokenizer.encodeBatch`: their byte ranges, hashes and
+/// vocabulary ids. Fixed-size buffers, reused for the life of the session.
+final class PieceBatch {
+    static let capacity = 32
+    static let notFound = UInt32.max
+    let starts = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+    let lengths = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+    let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+    let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+    var count = 0
+
+    /// Adds a piece; true when the batch is full.
+    @inline(__always)
+    func append(_ range: Range<Int>) -> Bool {
+        starts[count] = range.lowerBound
+        lengths[count] = range.count
+        count += 1
+        return count == Self.capacity
+    }
+
+    deinit {
+        starts.deallocate()
+        lengths.deallocate()
+        hashes.deallocate()
+        ids.deallocate()
     }
 }
 

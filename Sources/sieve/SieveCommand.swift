@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import CMalloc
+import CMemory
 import SieveCore
 import SieveExtract
 

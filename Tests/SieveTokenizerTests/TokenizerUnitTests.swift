@@ -1,17 +1,23 @@
 import Foundation
 import XCTest
 import SieveCore
+import SieveTestSupport
 @testable import SieveTokenizer
 
 final class TokenizerUnitTests: XCTestCase {
     /// A small byte-level tokenizer.json: 256 byte tokens plus merges.
+    /// `reverseMergedIDs` numbers the merged tokens from the last merge to the first, so
+    /// that their ids fall as the rank grows.
     func json(merges: [String], extraVocab: [String] = [], preTokenizer: String? = nil, model: String = "BPE",
-              added: String = "[]") -> [UInt8] {
+              added: String = "[]", reverseMergedIDs: Bool = false) -> [UInt8] {
         var vocab: [String: Int] = [:]
         for b in 0..<256 { vocab[ByteLevel.string(of: [UInt8(b)])] = b }
         for m in merges {
             let token = m.replacingOccurrences(of: " ", with: "")
             if vocab[token] == nil { vocab[token] = vocab.count }
+        }
+        if reverseMergedIDs {
+            for (token, id) in vocab where id >= 256 { vocab[token] = 256 + (vocab.count - 1 - id) }
         }
         for t in extraVocab where vocab[t] == nil { vocab[t] = vocab.count }
         let pre = preTokenizer ?? #"{"type":"ByteLevel","add_prefix_space":false,"use_regex":true}"#
@@ -82,6 +88,26 @@ final class TokenizerUnitTests: XCTestCase {
                     t.bpe.heap($0, into: &heap)
                 }
                 XCTAssertEqual(heap, scan, String(decoding: bytes, as: UTF8.self))
+            }
+        }
+    }
+
+    /// Merge tables store the merged id in place of the rank when ids grow with the rank
+    /// (as in trained vocabularies); a vocabulary numbered otherwise must encode the same.
+    func testMergedIDsThatDoNotGrowWithRankEncodeTheSame() throws {
+        let merges = ["a a", "a b", "b a", "aa a", "aa b", "ab a", "b b", "aaa aa", "ba b", "aab aa", "bb a"]
+        let growing = try Tokenizer(json: json(merges: merges))
+        let falling = try Tokenizer(json: json(merges: merges, reverseMergedIDs: true))
+        XCTAssertTrue(growing.bpe.merges.valuesAreMergedIDs)
+        XCTAssertFalse(falling.bpe.merges.valuesAreMergedIDs)
+        var rng = SplitMix(seed: 3)
+        for length in [2, 3, 5, 17, 64, 97, 200] {
+            for _ in 0..<50 {
+                let text = String((0..<length).map { _ in rng.next() % 2 == 0 ? Character("a") : Character("b") })
+                let a = growing.encode(text).map { growing.decode([$0]) }
+                let b = falling.encode(text).map { falling.decode([$0]) }
+                XCTAssertEqual(a, b, text)
+                XCTAssertLessThan(a.count, length)
             }
         }
     }

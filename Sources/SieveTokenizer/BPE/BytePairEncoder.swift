@@ -1,44 +1,98 @@
-/// The merge table: (left id, right id) → merge rank and the id of the merged token,
-/// packed as `rank << 32 | id` so that comparing packed values compares ranks. Keys and
-/// values sit side by side, so a lookup that hits costs one cache miss, not two: merge
-/// lookups are most of the time spent on long pieces.
-struct MergeTable: Sendable {
-    static let none = UInt64.max
-    /// (key, value) pairs; key .max: empty.
-    private var slots: [(key: UInt64, value: UInt64)]
-    private let mask: Int
+import CMemory
 
+/// The merge table: (left id, right id) → merge rank, in one 64-bit word per slot
+/// (`left << 43 | right << 22 | value`), so that the table of Qwen's 151k merges takes
+/// 2 MB; merge lookups are most of the time spent on long pieces. When the merged tokens'
+/// ids grow with the rank, as in vocabularies written by BPE trainers (Qwen's, GPT-2's,
+/// Sieve's), the value is the merged id itself, which orders merges as the rank does and
+/// saves a dependent lookup per merge; otherwise it is the rank, and `merged` maps it.
+struct MergeTable: Sendable {
+    static let none = UInt32.max
+    /// Ids and ranks must fit their fields; an all-ones left id marks an empty slot.
+    static let maxID = (1 << 21) - 2
+    static let maxRank = (1 << 22) - 1
+    fileprivate static let empty = UInt64.max
+
+    private var slots: [UInt64]
+    private let mask: Int
+    /// The merged token of each rank, when values are ranks; empty when they are ids.
+    private let mergedByRank: [UInt32]
+
+    /// Ids at most `maxID`, at most `maxRank + 1` merges (the caller checks).
     init(_ merges: [(left: UInt32, right: UInt32, merged: UInt32)]) {
         var size = 16
-        while size < merges.count * 2 { size <<= 1 }
-        slots = [(key: UInt64, value: UInt64)](repeating: (.max, Self.none), count: size)
+        while size * 3 < merges.count * 4 { size <<= 1 }   // load factor at most 3/4
+        slots = [UInt64](repeating: Self.empty, count: size)
         mask = size - 1
-        for (rank, m) in merges.enumerated() {
-            let key = UInt64(m.left) << 32 | UInt64(m.right)
-            var slot = Self.slot(key) & mask
-            // A pair listed twice keeps its first (lowest) rank, as Hugging Face does.
-            while slots[slot].key != .max && slots[slot].key != key { slot = (slot + 1) & mask }
-            if slots[slot].key == key { continue }
-            slots[slot] = (key, UInt64(rank) << 32 | UInt64(m.merged))
+        // A pair listed twice keeps its first (lowest) rank, as Hugging Face does: later
+        // listings are left out, and do not count against the ids growing with rank.
+        var effective: [(key: UInt64, rank: Int, merged: UInt32)] = []
+        var seen = Set<UInt64>()
+        for (rank, m) in merges.enumerated() where seen.insert(Self.key(m.left, m.right)).inserted {
+            effective.append((Self.key(m.left, m.right), rank, m.merged))
+        }
+        let idsGrowWithRank = zip(effective, effective.dropFirst()).allSatisfy { $0.merged < $1.merged }
+        mergedByRank = idsGrowWithRank ? [] : merges.map(\.merged)
+        for e in effective {
+            var slot = Self.slot(e.key) & mask
+            while slots[slot] != Self.empty { slot = (slot + 1) & mask }
+            slots[slot] = e.key << 22 | UInt64(idsGrowWithRank ? Int(e.merged) : e.rank)
         }
     }
 
     @inline(__always)
-    static func slot(_ key: UInt64) -> Int {
+    fileprivate static func key(_ left: UInt32, _ right: UInt32) -> UInt64 { UInt64(left) << 21 | UInt64(right) }
+
+    @inline(__always)
+    fileprivate static func slot(_ key: UInt64) -> Int {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20)
     }
 
+    /// Whether values are merged ids rather than ranks.
+    var valuesAreMergedIDs: Bool { mergedByRank.isEmpty }
+
+    /// Calls `body` with a read-only view of the table through raw pointers.
     @inline(__always)
-    func lookup(_ left: UInt32, _ right: UInt32) -> UInt64 {
-        let key = UInt64(left) << 32 | UInt64(right)
-        return slots.withUnsafeBufferPointer { slots in
-            var slot = Self.slot(key) & mask
+    func withReader<R>(_ body: (Reader) -> R) -> R {
+        slots.withUnsafeBufferPointer { slots in
+            mergedByRank.withUnsafeBufferPointer { byRank in
+                body(Reader(slots: slots.baseAddress!, mask: mask, mergedByRank: byRank.isEmpty ? nil : byRank.baseAddress))
+            }
+        }
+    }
+
+    /// Lookups, valid inside `withReader`.
+    struct Reader {
+        let slots: UnsafePointer<UInt64>
+        let mask: Int
+        /// nil when values are merged ids.
+        let mergedByRank: UnsafePointer<UInt32>?
+
+        /// A value ordered as the rank of merging `left` and `right` (lower merges first),
+        /// or `none`.
+        @inline(__always)
+        func rank(_ left: UInt32, _ right: UInt32) -> UInt32 {
+            let key = MergeTable.key(left, right)
+            var slot = MergeTable.slot(key) & mask
             while true {
                 let s = slots[slot]
-                if s.key == key { return s.value }
-                if s.key == .max { return Self.none }
+                if s >> 22 == key { return UInt32(truncatingIfNeeded: s & 0x3F_FFFF) }
+                if s == MergeTable.empty { return MergeTable.none }
                 slot = (slot + 1) & mask
             }
+        }
+
+        /// The merged token for a value from `rank`.
+        @inline(__always)
+        func merged(_ rank: UInt32) -> UInt32 {
+            if let mergedByRank { return mergedByRank[Int(rank)] }
+            return rank
+        }
+
+        /// Starts loading the slot of a pair that `rank` will be asked for.
+        @inline(__always)
+        func prefetch(_ left: UInt32, _ right: UInt32) {
+            sieve_prefetch(slots + (MergeTable.slot(MergeTable.key(left, right)) & mask))
         }
     }
 }
@@ -69,11 +123,15 @@ struct BytePairEncoder: Sendable {
 
     /// The quadratic reference: simple enough to be obviously right.
     func scan(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
+        merges.withReader { merges in
+        byteIDs.withUnsafeBufferPointer { byteIDs in
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: piece.count) { sym in
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: piece.count) { pair in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: piece.count) { pair in
                 var count = piece.count
                 for i in 0..<count { sym[i] = byteIDs[Int(piece[i])] }
-                for i in 0..<count - 1 { pair[i] = merges.lookup(sym[i], sym[i + 1]) }
+                // The first lookups are independent: start them all, then read them.
+                for i in 0..<count - 1 { merges.prefetch(sym[i], sym[i + 1]) }
+                for i in 0..<count - 1 { pair[i] = merges.rank(sym[i], sym[i + 1]) }
                 while count > 1 {
                     var best = MergeTable.none
                     var at = -1
@@ -82,17 +140,19 @@ struct BytePairEncoder: Sendable {
                         at = i
                     }
                     if at < 0 { break }
-                    sym[at] = UInt32(truncatingIfNeeded: best)
+                    sym[at] = merges.merged(best)
                     for i in (at + 1)..<(count - 1) {
                         sym[i] = sym[i + 1]
                         pair[i] = pair[i + 1]
                     }
                     count -= 1
-                    if at > 0 { pair[at - 1] = merges.lookup(sym[at - 1], sym[at]) }
-                    if at < count - 1 { pair[at] = merges.lookup(sym[at], sym[at + 1]) }
+                    if at > 0 { pair[at - 1] = merges.rank(sym[at - 1], sym[at]) }
+                    if at < count - 1 { pair[at] = merges.rank(sym[at], sym[at + 1]) }
                 }
-                for i in 0..<count { out.append(sym[i]) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: sym[0..<count]))
             }
+        }
+        }
         }
     }
 
@@ -101,6 +161,7 @@ struct BytePairEncoder: Sendable {
     /// on the stack (or one temporary allocation for very long pieces).
     func heap(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
         let n = piece.count
+        merges.withReader { merges in
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { sym in
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * n) { links in
         // Each merge pushes at most two entries.
@@ -114,28 +175,28 @@ struct BytePairEncoder: Sendable {
             }
             var heap = MinHeap(storage: storage)
             for i in 0..<(n - 1) {
-                let m = merges.lookup(sym[i], sym[i + 1])
-                if m != MergeTable.none { heap.push(HeapEntry(value: m, position: Int32(i))) }
+                let r = merges.rank(sym[i], sym[i + 1])
+                if r != MergeTable.none { heap.push(HeapEntry(rank: r, position: Int32(i))) }
             }
             while let top = heap.pop() {
                 let i = Int(top.position)
                 // Stale if the left symbol was merged away (its link points to itself) or the
                 // pair there is no longer the one recorded.
                 let j = Int(next[i])
-                guard j < n, next[i] != Int32(i), merges.lookup(sym[i], sym[j]) == top.value else { continue }
-                sym[i] = UInt32(truncatingIfNeeded: top.value)
+                guard j < n, next[i] != Int32(i), merges.rank(sym[i], sym[j]) == top.rank else { continue }
+                sym[i] = merges.merged(top.rank)
                 let after = Int(next[j])
                 next[i] = Int32(after)
                 next[j] = Int32(j)                     // mark j dead
                 if after < n { prev[after] = Int32(i) }
                 let p = Int(prev[i])
                 if p >= 0 {
-                    let pm = merges.lookup(sym[p], sym[i])
-                    if pm != MergeTable.none { heap.push(HeapEntry(value: pm, position: Int32(p))) }
+                    let pr = merges.rank(sym[p], sym[i])
+                    if pr != MergeTable.none { heap.push(HeapEntry(rank: pr, position: Int32(p))) }
                 }
                 if after < n {
-                    let nm = merges.lookup(sym[i], sym[after])
-                    if nm != MergeTable.none { heap.push(HeapEntry(value: nm, position: Int32(i))) }
+                    let nr = merges.rank(sym[i], sym[after])
+                    if nr != MergeTable.none { heap.push(HeapEntry(rank: nr, position: Int32(i))) }
                 }
             }
             var i = 0
@@ -146,18 +207,19 @@ struct BytePairEncoder: Sendable {
         }
         }
         }
+        }
     }
 }
 
-/// A heap entry: packed rank and merged id, and the position of the pair's left symbol.
+/// A heap entry: a merge rank and the position of the pair's left symbol.
 struct HeapEntry {
-    var value: UInt64
+    var rank: UInt32
     var position: Int32
 
     /// Lower rank first; among equal ranks, the leftmost pair.
     @inline(__always)
     static func < (a: HeapEntry, b: HeapEntry) -> Bool {
-        a.value >> 32 != b.value >> 32 ? a.value >> 32 < b.value >> 32 : a.position < b.position
+        a.rank != b.rank ? a.rank < b.rank : a.position < b.position
     }
 }
 

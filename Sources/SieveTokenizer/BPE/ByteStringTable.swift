@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CMemory
 
 /// An open-addressing hash table from byte strings to 64-bit values, for the vocabulary
 /// (bytes → id) and the per-thread cache of encoded pieces (bytes → ids). Both are looked
@@ -8,7 +6,7 @@ import Glibc
 /// slot holds the key's hash and first eight bytes, and keys of up to eight bytes (most
 /// pieces) are compared there; longer keys are compared in the arena.
 struct ByteStringTable {
-    private struct Slot {
+    struct Slot {
         var hash: UInt64 = 0
         var head: UInt64 = 0
         var start: UInt32 = 0
@@ -57,7 +55,7 @@ struct ByteStringTable {
     }
 
     @inline(__always)
-    private static func head(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    static func head(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         bytes.count >= 8 ? UnsafeRawBufferPointer(bytes).loadUnaligned(as: UInt64.self) : tail(bytes, from: 0)
     }
 
@@ -65,21 +63,59 @@ struct ByteStringTable {
 
     @inline(__always)
     func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt64? {
-        let n = UInt32(bytes.count)
-        let head = Self.head(bytes)
-        return slots.withUnsafeBufferPointer { slots in
+        withReader { $0.find(bytes, hash: h) }
+    }
+
+    /// Calls `body` with a read-only view of the table for a hot loop: lookups through it
+    /// touch no reference counts.
+    @inline(__always)
+    func withReader<R>(_ body: (Reader) throws -> R) rethrows -> R {
+        try slots.withUnsafeBufferPointer { slots in
+            try arena.withUnsafeBufferPointer { arena in
+                try body(Reader(slots: slots.baseAddress!, arena: arena.baseAddress, mask: mask))
+            }
+        }
+    }
+
+    /// Lookups through raw pointers, valid inside `withReader`.
+    struct Reader {
+        let slots: UnsafePointer<Slot>
+        let arena: UnsafePointer<UInt8>?
+        let mask: Int
+
+        /// Starts loading the first slot a lookup of `hash` reads.
+        @inline(__always)
+        func prefetch(hash h: UInt64) { sieve_prefetch(slots + (Int(truncatingIfNeeded: h) & mask)) }
+
+        @inline(__always)
+        func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt64? {
+            let n = UInt32(bytes.count)
+            let head = ByteStringTable.head(bytes)
             var i = Int(truncatingIfNeeded: h) & mask
             while true {
                 let s = slots[i]
                 if s.length == .max { return nil }
                 if s.hash == h && s.length == n && s.head == head
-                    && (n <= 8 || arena.withUnsafeBufferPointer {
-                        memcmp($0.baseAddress! + Int(s.start) + 8, bytes.baseAddress! + 8, Int(n) - 8) == 0
-                    }) {
+                    && (n <= 8 || Self.equalAfterHead(arena! + Int(s.start), bytes.baseAddress!, Int(n))) {
                     return s.value
                 }
                 i = (i + 1) & mask
             }
+        }
+
+        /// Whether bytes 8..<n (n > 8) of `a` and `b` are equal, eight at a time; the last
+        /// word overlaps the one before it.
+        @inline(__always)
+        static func equalAfterHead(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+            let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+            var k = 8
+            while k + 8 < n {
+                if ra.loadUnaligned(fromByteOffset: k, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
+                    return false
+                }
+                k += 8
+            }
+            return ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
         }
     }
 
@@ -123,7 +159,7 @@ struct ByteStringTable {
             let s = slots[i]
             if s.hash == h && s.length == n && s.head == head
                 && (n <= 8 || arena.withUnsafeBufferPointer {
-                    memcmp($0.baseAddress! + Int(s.start) + 8, bytes.baseAddress! + 8, Int(n) - 8) == 0
+                    Reader.equalAfterHead($0.baseAddress! + Int(s.start), bytes.baseAddress!, Int(n))
                 }) {
                 slots[i].value &+= delta
                 return

@@ -39,7 +39,7 @@ public struct PreTokenizer: Sendable, Equatable {
     /// Calls `piece` with the byte range of every piece of `text` (valid UTF-8), in order.
     /// The pieces cover the text without gaps.
     public func split(_ text: UnsafeBufferPointer<UInt8>, _ piece: (Range<Int>) -> Void) {
-        var scanner = Scanner(text: text)
+        let scanner = Scanner(text: text)
         var i = 0
         while i < text.count {
             let end: Int
@@ -88,7 +88,7 @@ struct Scanner {
     @inline(__always)
     func cls(_ i: Int) -> (CharClass, Int) {
         let (c, n) = decode(i)
-        return (CharClass(rawValue: table[Int(c)])!, n)
+        return (unsafeBitCast(table[Int(c)], to: CharClass.self), n)   // the table holds raw values only
     }
 
     /// Bytes of a run of `class` starting at `i`.
@@ -96,6 +96,13 @@ struct Scanner {
     func run(_ cls: CharClass, from i: Int) -> Int {
         var j = i
         while j < text.count {
+            // ASCII (most of most text) needs no decoding: its byte is its code point.
+            let b = text[j]
+            if b < 0x80 {
+                guard table[Int(b)] == cls.rawValue else { break }
+                j += 1
+                continue
+            }
             let (c, n) = self.cls(j)
             guard c == cls else { break }
             j += n
