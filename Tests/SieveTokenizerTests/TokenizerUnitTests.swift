@@ -48,6 +48,10 @@ final class TokenizerUnitTests: XCTestCase {
         let split = #"{"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":"\\s+"},"behavior":"Isolated","invert":false},{"type":"ByteLevel","add_prefix_space":false,"use_regex":false}]}"#
         XCTAssertTrue(message(json(merges: [], preTokenizer: split)).contains("is not one Sieve implements"))
         XCTAssertTrue(message(json(merges: [], added: #"[{"id":300,"content":"<x>","lstrip":true}]"#)).contains("lstrip"))
+        // Ids must fit the merge table's 21-bit fields.
+        let hugeID = String(decoding: json(merges: []), as: UTF8.self)
+            .replacingOccurrences(of: #""vocab":{"#, with: #""vocab":{"zz":2097151,"#)
+        XCTAssertTrue(message(Array(hugeID.utf8)).contains("vocabulary id 2097151 is above the largest supported"))
         XCTAssertEqual(message(json(merges: ["a b"])), "accepted")
     }
 
@@ -70,6 +74,20 @@ final class TokenizerUnitTests: XCTestCase {
         XCTAssertEqual(t.encode("ab"), [t.id(of: "ab")!])
         let direct = try Tokenizer(json: json(merges: ["a b"]))
         XCTAssertTrue(direct.piecesInVocabularyAreTokens)
+    }
+
+    /// Without a pre-tokenizer (ByteLevel without its regex) a segment is one piece, short
+    /// (cached) or long (the heap), and encodes as BPE of all its bytes.
+    func testWithoutPreTokenizerTheSegmentIsOnePiece() throws {
+        let t = try Tokenizer(json: json(merges: ["a b", "Ġ a"],
+                                         preTokenizer: #"{"type":"ByteLevel","add_prefix_space":false,"use_regex":false}"#))
+        XCTAssertNil(t.preTokenizer)
+        XCTAssertEqual(t.encode("ab ab").map { t.decode([$0]) }, ["ab", " ", "ab"])
+        for text in ["ab ab", "ab ab", String(repeating: "ab a", count: 30), "x"] {
+            var expected: [UInt32] = []
+            Array(text.utf8).withUnsafeBufferPointer { t.bpe.encode($0, into: &expected) }
+            XCTAssertEqual(t.encode(text), expected, text)
+        }
     }
 
     /// The heap merge loop (for long pieces) must agree with the quadratic reference.
