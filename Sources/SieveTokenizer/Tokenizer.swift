@@ -177,11 +177,13 @@ public final class Tokenizer: Sendable {
     }
 
     private func encodeNormalized(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], session: EncodeSession) {
+        let batch = session.batch
         guard let preTokenizer else {
-            encodePiece(text, into: &out, session: session)
+            // The whole segment is one piece.
+            _ = batch.append(0..<text.count)
+            encodeBatch(text, into: &out, session: session)
             return
         }
-        let batch = session.batch
         preTokenizer.split(text) { range in
             if batch.append(range) { encodeBatch(text, into: &out, session: session) }
         }
@@ -237,29 +239,6 @@ public final class Tokenizer: Sendable {
                     cache.store(piece, hash: batch.hashes[k], lastOf: out, count: out.count - start)
                 }
             }
-        }
-    }
-
-    /// One piece, without a pre-tokenizer (the whole segment).
-    private func encodePiece(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32], session: EncodeSession) {
-        if piece.count == 1 {
-            out.append(bpe.byteIDs[Int(piece[0])])
-            return
-        }
-        if piece.count > PieceCache.maxPieceBytes {
-            bpe.encode(piece, into: &out)
-            return
-        }
-        let hash = ByteStringTable.hash(piece)
-        if piecesInVocabularyAreTokens, let id = vocab.find(piece, hash: hash) {
-            out.append(UInt32(truncatingIfNeeded: id))
-            return
-        }
-        session.withCache { cache in
-            if cache.lookup(piece, hash: hash, into: &out) { return }
-            let start = out.count
-            bpe.encode(piece, into: &out)
-            cache.store(piece, hash: hash, lastOf: out, count: out.count - start)
         }
     }
 
