@@ -65,11 +65,13 @@ let package = Package(
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
         .target(name: "SieveMixture", dependencies: ["SieveCore", "SieveShards"]),
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
-        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards"]),
+        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveDedup"]),
+        // Runs a pipeline's passes as N tasks: child processes here, or job arrays on Slurm.
+        .target(name: "SieveExecutor", dependencies: ["SieveIO"]),
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "CMemory",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "SieveExecutor", "CMemory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -95,7 +97,7 @@ let package = Package(
         .testTarget(name: "SieveMixtureTests", dependencies: ["SieveMixture", "SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport", "CZstd"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
-        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveTestSupport"]),
+        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveExecutor", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

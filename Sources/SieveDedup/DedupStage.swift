@@ -11,22 +11,28 @@ import SieveCore
 public final class DedupStage: TwoPassStage, @unchecked Sendable {
     /// The online index; nil when the duplicates were given.
     public let index: DuplicateIndex?
+    /// The online mode's settings; nil when the duplicates were given.
+    public let settings: DedupSettings?
     // Written once, by `finishFirstPass`, before the second pass reads it from many threads.
     private var duplicates: [UInt64: Duplicate]
 
     /// The online mode: both passes in this process.
     public init(settings: DedupSettings) {
         index = DuplicateIndex(settings: settings)
+        self.settings = settings
         duplicates = [:]
     }
 
     /// Duplicates found elsewhere (the sharded passes).
     public init(duplicates: [UInt64: Duplicate]) {
         index = nil
+        settings = nil
         self.duplicates = duplicates
     }
 
     public var name: String { "dedup" }
+
+    public var needsFirstPass: Bool { index != nil }
 
     public func firstPass() -> any BatchSink {
         guard let index else { preconditionFailure("a dedup stage built from given duplicates has no first pass") }

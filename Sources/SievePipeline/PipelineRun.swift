@@ -4,6 +4,7 @@ import Glibc
 import Dispatch
 import Foundation
 import SieveCore
+import SieveDedup
 import SieveIO
 import SieveShards
 
@@ -29,9 +30,25 @@ public struct PipelineRun {
     public var threads: Int
     public var taskIndex = 0
     public var taskCount = 1
+    /// Which pass of a task this run is; see `Pass`.
+    public var pass = Pass.documents
     public var showProgress = true
     /// The command line, for the report and the manifest.
     public var command = "sieve run"
+
+    /// A task's passes. With one task, `documents` is the whole run. With several tasks and
+    /// a dedup stage, each task first runs `signatures`; then the `sieve dedup buckets` and
+    /// `clusters` passes find the duplicates across tasks; then each task's `documents`
+    /// pass drops its share of them.
+    public enum Pass: String, CaseIterable, Sendable {
+        /// The stages before dedup, into the task's MinHash signatures under `dedupWork`.
+        case signatures
+        /// All stages, into the task's documents or shards and its manifest.
+        case documents
+    }
+
+    /// Where the sharded dedup passes of a run with several tasks keep their files.
+    public var dedupWork: String { config.outputDirectory + "/.sieve/dedup" }
 
     public init(config: PipelineConfig, stages: [any Stage], threads: Int) {
         self.config = config
@@ -62,18 +79,70 @@ public struct PipelineRun {
         if kind == .shards && !stages.contains(where: { $0.name == "tokenize" }) {
             throw SieveShardsError(message: "output.kind = \"shards\" needs a tokenize stage")
         }
-        if taskCount > 1, let stage = stages.first(where: { $0 is any TwoPassStage }) {
-            throw SieveShardsError(message: """
-                the \(stage.name) stage needs every document of the run in one task; with several tasks, \
-                run it as its own sharded passes (sieve dedup signatures, buckets, clusters, filter; docs/dedup.md)
-                """)
-        }
         let discovery = CorpusDiscovery(include: config.include ?? CorpusDiscovery.defaultInclude,
                                         exclude: config.exclude)
         let (files, discoveryStats) = discovery.discover(config.inputPaths)
         let plan = WorkPlan(files: files, splitBytes: config.splitBytes, taskCount: taskCount)
         let mine = plan.units(task: taskIndex, of: taskCount)
 
+        var job = self
+        let dedup = stages.firstIndex { $0 is DedupStage }
+        if pass == .signatures {
+            guard let dedup, taskCount > 1 else {
+                throw SieveShardsError(message: "the signatures pass is for a pipeline with a dedup stage run as several tasks")
+            }
+            return try signatures(mine, before: Array(stages[..<dedup]), settings: (stages[dedup] as! DedupStage).settings!,
+                                  started: started, discoveryStats: discoveryStats)
+        }
+        if taskCount > 1, let dedup {
+            job.stages[dedup] = try shardedDedupStage(online: stages[dedup] as! DedupStage, units: mine.map(\.index))
+            job.stageFiles.append("\(dedupWork)/clusters/done.json")
+        }
+        return try job.documents(mine, kind: kind, started: started, discoveryStats: discoveryStats)
+    }
+
+    /// The `signatures` pass: the stages before dedup over this task's units, into its
+    /// signature files. A task whose files are there, with the same settings and units,
+    /// does nothing.
+    private func signatures(_ mine: [WorkUnit], before: [any Stage], settings: DedupSettings, started: Date,
+                            discoveryStats: RunStats) throws -> RunReport {
+        let sharded = ShardedDedup(work: dedupWork)
+        var stats = discoveryStats
+        let done = sharded.signatureSummary(task: taskIndex)
+        if done?.settings != settings || done?.taskCount != taskCount || done?.units != mine.map(\.index) {
+            let writer = sharded.signatureWriter(settings: settings)
+            let bytes = mine.reduce(0) { $0 + $1.bytes }
+            stats.merge(try Runner(stages: before, threads: threads, progress: showProgress ? Progress(totalBytes: bytes) : nil)
+                .run(source: CorpusSource(units: mine, options: readOptions), sink: writer))
+            _ = try sharded.finish(writer, task: taskIndex, of: taskCount, units: mine.map(\.index))
+        }
+        return RunReport(command: command, startedAt: started, seconds: Date().timeIntervalSince(started), threads: threads,
+                         taskIndex: taskIndex, taskCount: taskCount, inputFiles: Set(mine.flatMap { $0.segments.map(\.file.path) }).count,
+                         inputBytes: mine.reduce(0) { $0 + $1.bytes }, units: mine.count, unitsResumed: 0,
+                         outputs: [sharded.signatureDirectory(taskIndex)], stats: stats)
+    }
+
+    /// The dedup stage of a `documents` pass with several tasks: the duplicates that the
+    /// sharded passes found among this task's documents.
+    private func shardedDedupStage(online: DedupStage, units: [Int]) throws -> DedupStage {
+        let sharded = ShardedDedup(work: dedupWork)
+        guard let mine = sharded.signatureSummary(task: taskIndex) else {
+            throw SieveShardsError(message: """
+                \(dedupWork): task \(taskIndex) has no signatures; run the signatures, buckets and clusters passes first \
+                (sieve run --pass signatures; docs/scale.md)
+                """)
+        }
+        guard mine.settings == online.settings, mine.taskCount == taskCount, mine.units == units else {
+            throw SieveShardsError(message: """
+                \(dedupWork): task \(taskIndex)'s signatures were written with other dedup settings, \
+                task count or inputs; run the signatures pass again
+                """)
+        }
+        return DedupStage(duplicates: try sharded.duplicates(task: taskIndex))
+    }
+
+    private func documents(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, started: Date,
+                           discoveryStats: RunStats) throws -> RunReport {
         let out = config.outputDirectory
         try makeDirectories(out + "/.sieve")
         let manifest = try Manifest(writingTo: manifestPath)
@@ -166,7 +235,7 @@ public struct PipelineRun {
         let todoBytes = todo.reduce(0) { $0 + $1.bytes }
         // A stage that needs every document first (dedup) gets a first pass over all of
         // the task's units, resumed ones included, through the stages before it.
-        if !todo.isEmpty && stages.contains(where: { $0 is any TwoPassStage }) {
+        if !todo.isEmpty && stages.contains(where: { ($0 as? any TwoPassStage)?.needsFirstPass == true }) {
             let allBytes = mine.reduce(0) { $0 + $1.bytes }
             try Runner(stages: stages, threads: threads, progress: showProgress ? Progress(totalBytes: allBytes) : nil)
                 .runFirstPass(source: CorpusSource(units: mine, options: readOptions))

@@ -92,10 +92,8 @@ struct DedupCommand: ParsableCommand {
         let totalBytes = units.reduce(0) { $0 + $1.bytes }
         func progress() -> SieveCore.Progress? { processing.noProgress ? nil : Progress(totalBytes: totalBytes) }
         // Only the online stage has a first pass (the sharded one was given its duplicates).
-        if stage.index != nil {
-            try Runner(stages: [stage], threads: threads, progress: progress())
-                .runFirstPass(source: CorpusSource(units: units, options: ReadOptions()))
-        }
+        try Runner(stages: [stage], threads: threads, progress: progress())
+            .runFirstPass(source: CorpusSource(units: units, options: ReadOptions()))
         var stats = discovered
         let sink = try SingleFileSink(path: output, rejectedPath: rejected)
         stats.merge(try Runner(stages: [stage], threads: threads, progress: progress())

@@ -96,8 +96,11 @@ struct ManifestCommand: ParsableCommand {
         @Argument(help: "The manifests to merge.")
         var inputs: [String]
 
+        @Flag(help: "Replace OUTPUT if it exists (the last pass of a run with several tasks).")
+        var replace = false
+
         func run() throws {
-            try Manifest.merge(into: output, from: inputs)
+            try Manifest.merge(into: output, from: inputs, replace: replace)
         }
     }
 

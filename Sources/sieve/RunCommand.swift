@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SieveCore
+import SieveExecutor
 import SieveLangID
 import SieveIO
 import SievePipeline
@@ -13,9 +14,70 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Rerunning the same command after an interruption finishes the job: work units \
             already written are skipped, and the outputs are byte-identical to an \
-            uninterrupted run.
+            uninterrupted run. --tasks N runs the pipeline as N tasks on this machine, \
+            deduplicating across them (docs/scale.md).
             """)
 
+    @OptionGroup var pipeline: PipelineOptions
+
+    @OptionGroup var task: TaskOptions
+
+    @Option(help: "The pass of this task: signatures (with a dedup stage and several tasks, the stages before it into MinHash signatures) or documents.")
+    var pass: PipelineRun.Pass = .documents
+
+    @Option(help: "Run the pipeline as this many tasks on this machine, every pass, with one merged manifest.")
+    var tasks: Int?
+
+    @Option(help: "With --tasks: tasks running at once (default: one per core).")
+    var parallel: Int?
+
+    @OptionGroup var processing: ProcessingOptions
+
+    func validate() throws {
+        if let threads = processing.threads, threads < 0 { throw ValidationError("--threads must not be negative") }
+        if let tasks {
+            guard tasks >= 1 else { throw ValidationError("--tasks must be at least 1") }
+            guard task.taskCount == 1 && pass == .documents && !processing.json else {
+                throw ValidationError("--tasks runs every task and pass itself: it does not take --task-index, --task-count, --pass or --json")
+            }
+        }
+        if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1") }
+    }
+
+    func run() throws {
+        let (config, factory, stages) = try pipeline.load()
+        if let tasks {
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let parallel = min(self.parallel ?? cores, tasks)
+            var executor = LocalExecutor(executable: try currentExecutable(), parallel: parallel,
+                                         threadsPerTask: processing.threads ?? max(1, cores / parallel))
+            executor.log = { FileHandle.standardError.write(Data("sieve run: \($0)\n".utf8)) }
+            try executor.run(try pipeline.plan(config, tasks: tasks))
+            FileHandle.standardError.write(Data("sieve run: \(tasks) tasks done; manifest \(config.outputDirectory)/manifest.sqlite\n".utf8))
+            return
+        }
+        var job = PipelineRun(config: config, stages: stages, threads: processing.resolvedThreads(configured: config.threads))
+        job.taskIndex = task.taskIndex
+        job.taskCount = task.taskCount
+        job.pass = pass
+        job.showProgress = !processing.noProgress
+        job.command = CommandLine.arguments.joined(separator: " ")
+        job.stageFiles = factory.files
+        if let langid = stages.compactMap({ $0 as? LangIDStage }).first {
+            job.languages = langid.detector.model.registry.languages.map {
+                Manifest.Language(code: $0.code, name: $0.name, family: $0.family, script: $0.script, segmentation: $0.segmentation)
+            }
+        }
+        let report = try job.run()
+        try processing.printSummary(report)
+    }
+}
+
+extension PipelineRun.Pass: ExpressibleByArgument {}
+
+/// A pipeline configuration and the options that replace its paths; shared by `sieve run`
+/// and `sieve slurm submit`.
+struct PipelineOptions: ParsableArguments {
     @Argument(help: "The pipeline configuration.")
     var pipeline: String
 
@@ -28,15 +90,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "A tokenizer.json for the tokenize stage, instead of the config's.")
     var tokenizer: String?
 
-    @OptionGroup var task: TaskOptions
-
-    @OptionGroup var processing: ProcessingOptions
-
-    func validate() throws {
-        if let threads = processing.threads, threads < 0 { throw ValidationError("--threads must not be negative") }
-    }
-
-    func run() throws {
+    /// The configuration with the options applied, and its stages.
+    func load() throws -> (PipelineConfig, StageFactory, [any Stage]) {
         guard let data = FileManager.default.contents(atPath: pipeline) else {
             throw CommandError(description: "cannot read \(pipeline)", isUsage: true)
         }
@@ -51,10 +106,9 @@ struct RunCommand: ParsableCommand {
         if let output { config.outputDirectory = output }
         if let tokenizer {
             // Written into the stage's settings, so that the resume fingerprint sees it.
-            let absolute = tokenizer.hasPrefix("/") ? tokenizer : FileManager.default.currentDirectoryPath + "/" + tokenizer
             var found = false
             for i in config.stages.indices where config.stages[i]["type"] == .string("tokenize") {
-                config.stages[i]["tokenizer"] = .string(absolute)
+                config.stages[i]["tokenizer"] = .string(absolutePath(tokenizer))
                 found = true
             }
             guard found else {
@@ -62,20 +116,30 @@ struct RunCommand: ParsableCommand {
             }
         }
         let factory = StageFactory(baseDirectory: base)
-        let stages = try factory.stages(config.stages)
+        return (config, factory, try factory.stages(config.stages))
+    }
 
-        var job = PipelineRun(config: config, stages: stages, threads: processing.resolvedThreads(configured: config.threads))
-        job.taskIndex = task.taskIndex
-        job.taskCount = task.taskCount
-        job.showProgress = !processing.noProgress
-        job.command = CommandLine.arguments.joined(separator: " ")
-        job.stageFiles = factory.files
-        if let langid = stages.compactMap({ $0 as? LangIDStage }).first {
-            job.languages = langid.detector.model.registry.languages.map {
-                Manifest.Language(code: $0.code, name: $0.name, family: $0.family, script: $0.script, segmentation: $0.segmentation)
-            }
-        }
-        let report = try job.run()
-        try processing.printSummary(report)
+    /// The passes of `config` as `tasks` tasks, every path absolute so that tasks may
+    /// run from any directory.
+    func plan(_ config: PipelineConfig, tasks: Int) throws -> PassPlan {
+        let output = absolutePath(config.outputDirectory)
+        var arguments = ["run", absolutePath(pipeline), "--output", output]
+        for input in inputs { arguments += ["--input", absolutePath(input)] }
+        if let tokenizer { arguments += ["--tokenizer", absolutePath(tokenizer)] }
+        return PassPlan(runArguments: arguments, output: output, tasks: tasks,
+                        dedup: config.stages.contains { $0["type"] == .string("dedup") })
+    }
+}
+
+func absolutePath(_ path: String) -> String {
+    path.hasPrefix("/") ? path : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path).standardized.path
+}
+
+/// This program's path, for running its own tasks.
+func currentExecutable() throws -> String {
+    do {
+        return try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    } catch {
+        throw CommandError(description: "cannot find this program's path (/proc/self/exe): \(error)")
     }
 }

@@ -116,7 +116,7 @@ public struct Runner {
     /// streams `source` through the stages before it into its first-pass sink, then
     /// finishes it. The stages after it run only in the usual pass that follows.
     public func runFirstPass<S: BatchSource>(source: S) throws {
-        guard let p = stages.firstIndex(where: { $0 is any TwoPassStage }) else { return }
+        guard let p = stages.firstIndex(where: { ($0 as? any TwoPassStage)?.needsFirstPass == true }) else { return }
         let stage = stages[p] as! any TwoPassStage
         var before = self
         before.stages = Array(stages[..<p])

@@ -17,6 +17,9 @@ public protocol Stage: Sendable {
 /// second pass hands this stage the same documents, in the same batches (numbered by
 /// `StageContext.batch`), in the same order as the first pass's sink received them.
 public protocol TwoPassStage: Stage {
+    /// False when the stage was given what the first pass would find (the sharded passes
+    /// computed it elsewhere): then it runs as a plain stage.
+    var needsFirstPass: Bool { get }
     /// Receives the documents that reach this stage, in input order.
     func firstPass() -> any BatchSink
     /// Called once the first pass is complete, before the second begins.

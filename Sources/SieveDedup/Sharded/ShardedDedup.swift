@@ -57,7 +57,7 @@ public struct ShardedDedup {
 
     // MARK: Pass 1
 
-    func signatureDirectory(_ task: Int) -> String { "\(work)/signatures/task-\(Self.number(task))" }
+    public func signatureDirectory(_ task: Int) -> String { "\(work)/signatures/task-\(Self.number(task))" }
 
     /// The sink for a pass-1 task: run its work units through it, then `finish`.
     public func signatureWriter(settings: DedupSettings) -> SignatureWriter {
@@ -91,18 +91,27 @@ public struct ShardedDedup {
 
     /// The summaries of every pass-1 task; fails unless all finished with the same settings.
     public func signatureSummaries() throws -> [SignatureSummary] {
-        guard let first = signatureSummary(task: 0) else {
-            throw FileError(path: signatureDirectory(0), message: "signatures pass not finished (no done.json)")
+        // Any finished task tells the task count, so that every missing one can be named.
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(work)/signatures")) ?? []
+        let finished = names.sorted().compactMap { $0.hasPrefix("task-") ? Int($0.dropFirst(5)) : nil }
+            .lazy.compactMap { signatureSummary(task: $0) }
+        guard let any = finished.first else {
+            throw FileError(path: "\(work)/signatures", message: "signatures pass not finished: no task has written done.json")
         }
-        var all = [first]
-        for task in 1..<first.taskCount {
+        var all: [SignatureSummary] = []
+        var missing: [Int] = []
+        for task in 0..<any.taskCount {
             guard let summary = signatureSummary(task: task) else {
-                throw FileError(path: signatureDirectory(task), message: "signatures pass not finished (no done.json)")
+                missing.append(task)
+                continue
             }
-            guard summary.settings == first.settings, summary.taskCount == first.taskCount else {
-                throw FileError(path: signatureDirectory(task), message: "written with other settings than task 0")
+            guard summary.settings == any.settings, summary.taskCount == any.taskCount else {
+                throw FileError(path: signatureDirectory(task), message: "written with other settings than task \(any.taskIndex)")
             }
             all.append(summary)
+        }
+        guard missing.isEmpty else {
+            throw FileError(path: "\(work)/signatures", message: "signatures pass not finished: \(Self.describe(missing, of: any.taskCount)) missing (no done.json)")
         }
         return all
     }
@@ -177,10 +186,11 @@ public struct ShardedDedup {
         let signatures = try signatureSummaries()
         var sets = SparseUnionFind()
         var exact = Set<UInt64>()
+        let missing = (0..<bucketTasks).filter { bucketSummary(task: $0, of: bucketTasks) == nil }
+        guard missing.isEmpty else {
+            throw FileError(path: "\(work)/buckets", message: "buckets pass not finished: \(Self.describe(missing, of: bucketTasks)) missing (no done-TTTTT.json)")
+        }
         for task in 0..<bucketTasks {
-            guard bucketSummary(task: task, of: bucketTasks) != nil else {
-                throw FileError(path: bucketPath(task, "done") + ".json", message: "buckets pass not finished")
-            }
             let forest = try RecordFile.Reader(path: bucketPath(task, "forest") + ".bin", fields: 2).readAll()
             for i in stride(from: 0, to: forest.count, by: 2) { sets.union(forest[i], forest[i + 1]) }
             exact.formUnion(try RecordFile.Reader(path: bucketPath(task, "exact") + ".bin", fields: 1).readAll())
@@ -274,6 +284,11 @@ public struct ShardedDedup {
             }
             return out
         }
+    }
+
+    /// "tasks 1, 3 of 4", for messages naming the tasks a pass still lacks.
+    static func describe(_ tasks: [Int], of count: Int) -> String {
+        (tasks.count == 1 ? "task " : "tasks ") + tasks.map(String.init).joined(separator: ", ") + " of \(count)"
     }
 
     static func number(_ task: Int) -> String {

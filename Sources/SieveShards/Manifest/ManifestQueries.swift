@@ -125,9 +125,25 @@ extension Manifest {
 
     /// Merges task manifests into one at `output` (which must not exist): every row of
     /// every table, with paths rewritten relative to the new manifest's directory.
-    public static func merge(into output: String, from inputs: [String]) throws {
-        guard !FileManager.default.fileExists(atPath: output) else {
+    /// Every input must exist and its last run must have finished; the message lists each
+    /// one that does not. With `replace`, an existing `output` is replaced (atomically).
+    public static func merge(into output: String, from inputs: [String], replace: Bool = false) throws {
+        guard replace || !FileManager.default.fileExists(atPath: output) else {
             throw SieveShardsError(message: "\(output) exists; merge writes a new manifest")
+        }
+        var problems: [String] = []
+        for input in inputs {
+            guard FileManager.default.fileExists(atPath: input) else {
+                problems.append("\(input) is missing")
+                continue
+            }
+            let last = try Manifest(readingFrom: input).db.query("SELECT status, error FROM runs ORDER BY run_id DESC LIMIT 1").first
+            if last?.first?.string != "done" {
+                problems.append("\(input): its last run did not finish (\(last?.first?.string ?? "no run")\(last?[1].string.map { ": " + $0 } ?? ""))")
+            }
+        }
+        guard problems.isEmpty else {
+            throw SieveShardsError(message: "cannot merge: " + problems.joined(separator: "; "))
         }
         let temporary = output + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: temporary)

@@ -1,0 +1,257 @@
+import Foundation
+import SieveIO
+
+/// Runs a `PassPlan` on Slurm: one `sbatch` job array per pass, each depending
+/// (`afterok`) on the pass before it. Everything lives in the state folder
+/// (`OUTPUT/.sieve/slurm`), which must be on the filesystem the nodes share:
+///
+/// - `state.json`: the plan, the sbatch settings and every submission (pass, job id, tasks);
+/// - `PASS.sbatch`: the script of each pass; the task index comes from `SLURM_ARRAY_TASK_ID`;
+/// - `logs/PASS-T.log`: each task's output, appended to by every attempt;
+/// - `done/PASS-T`: written by a task's script after its command succeeded.
+///
+/// `status` compares the done markers with `squeue`; `resume` submits again only the
+/// tasks without a marker, pass by pass, each pass depending on the one resubmitted before.
+public struct SlurmExecutor {
+    public struct Settings: Codable, Equatable, Sendable {
+        public var partition: String?
+        public var cpusPerTask: Int?
+        public var memory: String?
+        public var time: String?
+        /// At most this many tasks of a pass at once (`--array=…%K`).
+        public var maxParallel: Int?
+        public init() {}
+    }
+
+    /// What `submit` records, and `status` and `resume` read.
+    public struct State: Codable, Equatable, Sendable {
+        public var executable: String
+        public var plan: PassPlan
+        public var settings: Settings
+        public var submissions: [Submission]
+    }
+
+    public struct Submission: Codable, Equatable, Sendable {
+        public var pass: String
+        public var job: String
+        public var tasks: [Int]
+    }
+
+    /// Where a task of a pass stands.
+    public struct PassStatus: Equatable, Sendable {
+        public var name: String
+        public var tasks: Int
+        public var done: [Int]
+        /// Task → Slurm state (PENDING, RUNNING, …) and reason, for the tasks in the queue.
+        public var queued: [Int: String]
+        /// Neither done nor queued.
+        public var missing: [Int] { (0..<tasks).filter { !done.contains($0) && queued[$0] == nil } }
+    }
+
+    public let directory: String
+    /// The Slurm commands, by name; tests may point them elsewhere.
+    public var sbatch = "sbatch"
+    public var squeue = "squeue"
+    public var scancel = "scancel"
+
+    public init(output: String) {
+        directory = output + "/.sieve/slurm"
+    }
+
+    var statePath: String { directory + "/state.json" }
+
+    public func scriptPath(_ pass: String) -> String { "\(directory)/\(pass).sbatch" }
+
+    public func logPath(_ pass: String, task: Int) -> String { "\(directory)/logs/\(pass)-\(task).log" }
+
+    func donePath(_ pass: String, task: Int) -> String { donePrefix(pass) + String(task) }
+
+    func donePrefix(_ pass: String) -> String { "\(directory)/done/\(pass)-" }
+
+    public func readState() throws -> State {
+        guard let data = FileManager.default.contents(atPath: statePath) else {
+            throw ExecutorError(message: "\(statePath): no submission recorded here (run sieve slurm submit first)")
+        }
+        return try JSONDecoder().decode(State.self, from: data)
+    }
+
+    func write(_ state: State) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try writeFileAtomically(Array(try encoder.encode(state)) + [0x0A], to: statePath)
+    }
+
+    /// The batch script of `pass`.
+    public func script(_ pass: PassPlan.Pass, plan: PassPlan, executable: String, settings: Settings) -> String {
+        var lines = [
+            "#!/bin/bash",
+            "# Pass \"\(pass.name)\" of a Sieve pipeline run as \(plan.tasks) tasks; written by sieve slurm submit.",
+            "#SBATCH --job-name=sieve-\(pass.name)",
+            "# sieve slurm passes --output=\(directory)/logs/\(pass.name)-%a.log (one log per task) to sbatch.",
+            "#SBATCH --open-mode=append",
+        ]
+        if let partition = settings.partition { lines.append("#SBATCH --partition=\(partition)") }
+        if let cpus = settings.cpusPerTask { lines.append("#SBATCH --cpus-per-task=\(cpus)") }
+        if let memory = settings.memory { lines.append("#SBATCH --mem=\(memory)") }
+        if let time = settings.time { lines.append("#SBATCH --time=\(time)") }
+        let command = ([executable] + pass.arguments).map { argument in
+            switch argument {
+            case PassPlan.task: return "\"$task\""
+            case PassPlan.threads: return "\"$threads\""
+            default:
+                return Self.quote(argument).replacingOccurrences(of: PassPlan.task, with: "'\"$task\"'")
+                    .replacingOccurrences(of: PassPlan.threads, with: "'\"$threads\"'")
+            }
+        }
+        lines += [
+            "set -euo pipefail",
+            "task=${SLURM_ARRAY_TASK_ID:-0}",
+            "threads=${SLURM_CPUS_PER_TASK:-1}",
+            "echo \"sieve \(pass.name) task $task: job ${SLURM_JOB_ID:-none} on $(hostname) at $(date -u +%FT%TZ)\"",
+            command.joined(separator: " "),
+            "touch \(Self.quote(donePrefix(pass.name)))\"$task\"",
+            "",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    /// Writes the scripts and submits every pass; with `dryRun`, writes the scripts and
+    /// returns the sbatch command lines without running them.
+    public func submit(_ plan: PassPlan, executable: String, settings: Settings, dryRun: Bool) throws -> [String] {
+        if !dryRun, let state = try? readState() {
+            let active = try queue(state)
+            guard active.isEmpty else {
+                throw ExecutorError(message: "jobs of the last submission are still queued (\(Set(active.map(\.job)).sorted().joined(separator: ", "))); wait, or scancel them")
+            }
+        }
+        try makeDirectories(directory + "/logs")
+        for pass in plan.passes {
+            try writeFileAtomically(Array(script(pass, plan: plan, executable: executable, settings: settings).utf8), to: scriptPath(pass.name))
+        }
+        var state = State(executable: executable, plan: plan, settings: settings, submissions: [])
+        if dryRun {
+            var lines: [String] = []
+            var previous: String?
+            for pass in plan.passes {
+                lines.append(sbatchArguments(pass.name, tasks: Array(0..<pass.tasks), after: previous, settings: settings)
+                    .map(Self.quote).joined(separator: " "))
+                previous = "$\(pass.name.uppercased())_JOB"
+            }
+            return lines
+        }
+        try? FileManager.default.removeItem(atPath: directory + "/done")
+        try makeDirectories(directory + "/done")
+        try write(state)
+        try submit(plan.passes.map { ($0.name, Array(0..<$0.tasks)) }, state: &state)
+        return state.submissions.map { "\($0.pass): job \($0.job), tasks \(Self.arraySpec($0.tasks))" }
+    }
+
+    /// Where every pass stands.
+    public func status() throws -> [PassStatus] {
+        let state = try readState()
+        let queued = try queue(state)
+        return state.plan.passes.map { pass in
+            var status = PassStatus(name: pass.name, tasks: pass.tasks, done: [], queued: [:])
+            status.done = (0..<pass.tasks).filter { FileManager.default.fileExists(atPath: donePath(pass.name, task: $0)) }
+            for entry in queued where entry.pass == pass.name && !status.done.contains(entry.task) {
+                status.queued[entry.task] = entry.state
+            }
+            return status
+        }
+    }
+
+    /// Submits again the tasks that have not finished, and every pass after the first
+    /// such one. Jobs left waiting on a dependency that can no longer be met are cancelled
+    /// first; anything else still queued makes `resume` refuse.
+    public func resume() throws -> [String] {
+        var state = try readState()
+        let queued = try queue(state)
+        let stuck = queued.filter { $0.state.contains("DependencyNeverSatisfied") }
+        let active = queued.filter { !$0.state.contains("DependencyNeverSatisfied") }
+        guard active.isEmpty else {
+            throw ExecutorError(message: "tasks are still queued or running: " + active.map { "\($0.pass) task \($0.task) (\($0.state))" }.joined(separator: ", "))
+        }
+        if !stuck.isEmpty { _ = try Self.execute([scancel] + Set(stuck.map(\.job)).sorted()) }
+        var todo: [(String, [Int])] = []
+        for pass in state.plan.passes {
+            let missing = (0..<pass.tasks).filter { !FileManager.default.fileExists(atPath: donePath(pass.name, task: $0)) }
+            if !missing.isEmpty { todo.append((pass.name, missing)) }
+        }
+        let before = state.submissions.count
+        try submit(todo, state: &state)
+        return state.submissions[before...].map { "\($0.pass): job \($0.job), tasks \(Self.arraySpec($0.tasks))" }
+    }
+
+    private func submit(_ passes: [(name: String, tasks: [Int])], state: inout State) throws {
+        var previous: String?
+        for pass in passes {
+            let output = try Self.execute(sbatchArguments(pass.name, tasks: pass.tasks, after: previous, settings: state.settings))
+            // --parsable prints "job" or "job;cluster".
+            guard let job = output.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }),
+                  !job.isEmpty, job.allSatisfy(\.isNumber) else {
+                throw ExecutorError(message: "sbatch printed no job id: \(output)")
+            }
+            state.submissions.append(Submission(pass: pass.name, job: job, tasks: pass.tasks))
+            try write(state)
+            previous = job
+        }
+    }
+
+    func sbatchArguments(_ pass: String, tasks: [Int], after job: String?, settings: Settings) -> [String] {
+        var arguments = [sbatch, "--parsable", "--array=" + Self.arraySpec(tasks) + (settings.maxParallel.map { "%\($0)" } ?? "")]
+        if let job { arguments.append("--dependency=afterok:\(job)") }
+        // Given here rather than in the script, where a path with spaces would not parse.
+        arguments += ["--output=\(directory)/logs/\(pass)-%a.log", scriptPath(pass)]
+        return arguments
+    }
+
+    /// This state's tasks that `squeue` lists: pass, task, job, and "STATE (reason)".
+    func queue(_ state: State) throws -> [(pass: String, task: Int, job: String, state: String)] {
+        let passOfJob = Dictionary(state.submissions.map { ($0.job, $0.pass) }, uniquingKeysWith: { a, _ in a })
+        guard !passOfJob.isEmpty else { return [] }
+        // One line per array task (-r), pending ones included: job|task|state|reason.
+        let output = try Self.execute([squeue, "-h", "-r", "-o", "%F|%K|%T|%r"])
+        return output.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 4, let pass = passOfJob[fields[0]], let task = Int(fields[1]) else { return nil }
+            return (pass, task, fields[0], fields[3] == "None" ? fields[2] : "\(fields[2]) (\(fields[3]))")
+        }
+    }
+
+    /// "0-3", "1,3,5-7".
+    static func arraySpec(_ tasks: [Int]) -> String {
+        var parts: [String] = []
+        var i = 0
+        while i < tasks.count {
+            var j = i
+            while j + 1 < tasks.count && tasks[j + 1] == tasks[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(tasks[i])" : "\(tasks[i])-\(tasks[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    static func quote(_ argument: String) -> String {
+        "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Runs a command from `PATH`, returns its standard output; fails with its standard error.
+    static func execute(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { throw ExecutorError(message: "\(arguments[0]): \(error)") }
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let message = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ExecutorError(message: "\(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SieveExecutor
+
+struct SlurmCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slurm",
+        abstract: "Run a pipeline as Slurm job arrays, one per pass (docs/scale.md).",
+        subcommands: [Submit.self, Status.self, Resume.self])
+
+    struct Submit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a batch script per pass under OUTPUT/.sieve/slurm and submit them as dependent job arrays.",
+            discussion: """
+                The output directory, the inputs and this program must be on a filesystem every \
+                node sees. Each task runs `sieve run ... --task-index $SLURM_ARRAY_TASK_ID \
+                --task-count N` (and, with a dedup stage, the sharded dedup passes between); the \
+                last pass merges the tasks' manifests into OUTPUT/manifest.sqlite.
+                """)
+
+        @OptionGroup var pipeline: PipelineOptions
+
+        @Option(help: "Number of tasks of each pass.")
+        var tasks: Int
+
+        @Option(help: "Slurm partition.")
+        var partition: String?
+
+        @Option(name: .customLong("cpus-per-task"), help: "CPUs per task; each task runs that many threads.")
+        var cpusPerTask: Int?
+
+        @Option(help: "Memory per task, as sbatch takes it (8G).")
+        var mem: String?
+
+        @Option(help: "Time limit per task, as sbatch takes it (4:00:00).")
+        var time: String?
+
+        @Option(name: .customLong("max-parallel"), help: "At most this many tasks of a pass at once.")
+        var maxParallel: Int?
+
+        @Flag(name: .customLong("dry-run"), help: "Write the scripts and print the sbatch commands without submitting.")
+        var dryRun = false
+
+        func validate() throws {
+            guard tasks >= 1 else { throw ValidationError("--tasks must be at least 1") }
+            if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1") }
+            if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        }
+
+        func run() throws {
+            let (config, _, _) = try pipeline.load()
+            let plan = try pipeline.plan(config, tasks: tasks)
+            var settings = SlurmExecutor.Settings()
+            settings.partition = partition
+            settings.cpusPerTask = cpusPerTask
+            settings.memory = mem
+            settings.time = time
+            settings.maxParallel = maxParallel
+            let executor = SlurmExecutor(output: plan.output)
+            let lines = try executor.submit(plan, executable: try currentExecutable(), settings: settings, dryRun: dryRun)
+            for line in lines { print(line) }
+            if !dryRun { FileHandle.standardError.write(Data("sieve slurm: submitted; sieve slurm status \(plan.output)\n".utf8)) }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tasks done, queued and missing for each pass of the last submission.",
+            discussion: "Exit code 0 when every task of every pass is done, 3 while tasks are queued, 1 when some are missing.")
+
+        @Argument(help: "The pipeline's output directory.")
+        var output: String
+
+        @Flag(help: "Poll squeue until no task of the submission is queued, then report.")
+        var wait = false
+
+        func run() throws {
+            let executor = SlurmExecutor(output: absolutePath(output))
+            var passes = try executor.status()
+            while wait && passes.contains(where: { !$0.queued.isEmpty }) {
+                Thread.sleep(forTimeInterval: 1)
+                passes = try executor.status()
+            }
+            for pass in passes {
+                var line = "\(pass.name): \(pass.done.count)/\(pass.tasks) done"
+                let queued = pass.queued.sorted { $0.key < $1.key }
+                if !queued.isEmpty { line += "; queued: " + queued.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
+                if !pass.missing.isEmpty {
+                    line += "; missing: " + pass.missing.map(String.init).joined(separator: ", ")
+                    line += " (logs: \(executor.logPath(pass.name, task: pass.missing[0])))"
+                }
+                print(line)
+            }
+            if passes.contains(where: { !$0.queued.isEmpty }) { throw ExitCode(3) }
+            if passes.contains(where: { !$0.missing.isEmpty }) { throw ExitCode(1) }
+        }
+    }
+
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit again only the tasks that did not finish, and the passes after them.")
+
+        @Argument(help: "The pipeline's output directory.")
+        var output: String
+
+        func run() throws {
+            let lines = try SlurmExecutor(output: absolutePath(output)).resume()
+            if lines.isEmpty { FileHandle.standardError.write(Data("sieve slurm: every task is done\n".utf8)) }
+            for line in lines { print(line) }
+        }
+    }
+}
