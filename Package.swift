@@ -46,12 +46,14 @@ let package = Package(
         // Stages, from the bottom up.
         .target(name: "SieveCore"),
         .target(name: "SieveIO", dependencies: ["SieveCore", "SieveExtract", "CZstd", "CZlib"]),
-        // The word splitter and the filters are hot loops over code points: optimized in
-        // debug builds too, so that the tests that compare them with NLTK and datatrove
-        // on thousands of documents take seconds, not minutes.
+        // The word splitter, the filters and language ID are hot loops over code points:
+        // optimized in debug builds too, so that the tests that compare them with NLTK and
+        // datatrove on thousands of documents, or run the example pipeline as several
+        // tasks, take seconds, not minutes.
         .target(name: "SieveText", dependencies: ["SieveCore", "CICUShim"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        .target(name: "SieveLangID", dependencies: ["SieveCore", "SieveText", "CICUShim", "CMemory", "CZstd"]),
+        .target(name: "SieveLangID", dependencies: ["SieveCore", "SieveText", "CICUShim", "CMemory", "CZstd"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "SieveFilters", dependencies: ["SieveCore", "SieveText"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Shingling and MinHash are hot loops too.

@@ -8,6 +8,19 @@ set -euo pipefail
 command=${1:?start or stop}
 dir=$(realpath -m "${2:?folder}")
 
+# Starts a daemon holding none of this script's file descriptors, its standard streams on
+# /dev/null: a caller that waits for this script (Foundation's Process watches a socket it
+# hands to the child) must not wait for the daemons as well.
+daemon() {
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        exec "$@" </dev/null >/dev/null 2>&1
+    )
+}
+
 stop() {
     for name in slurmd slurmctld munged; do
         pidfile="$dir/run/$name.pid"
@@ -31,7 +44,7 @@ start)
     install -d -m 0755 "$dir/munge"
     dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
     chmod 0600 "$dir/munge/munge.key"
-    munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
+    daemon munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
         --pid-file="$dir/run/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munged.seed"
     # Ports apart from a system Slurm's 6817/6818.
     port=$((20000 + RANDOM % 20000))
@@ -65,8 +78,8 @@ NodeName=localhost CPUs=$(nproc) State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
     export SLURM_CONF="$dir/slurm.conf"
-    slurmctld -f "$SLURM_CONF"
-    slurmd -N localhost -f "$SLURM_CONF"
+    daemon slurmctld -f "$SLURM_CONF"
+    daemon slurmd -N localhost -f "$SLURM_CONF"
     for _ in $(seq 150); do
         state=$(sinfo -h -o %T 2>/dev/null || true)
         if [ "$state" = idle ]; then echo "$SLURM_CONF"; exit 0; fi

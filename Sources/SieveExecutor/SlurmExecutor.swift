@@ -125,6 +125,7 @@ public struct SlurmExecutor {
             }
         }
         try makeDirectories(directory + "/logs")
+        try makeDirectories(directory + "/done")
         for pass in plan.passes {
             try writeFileAtomically(Array(script(pass, plan: plan, executable: executable, settings: settings).utf8), to: scriptPath(pass.name))
         }
@@ -139,8 +140,10 @@ public struct SlurmExecutor {
             }
             return lines
         }
-        try? FileManager.default.removeItem(atPath: directory + "/done")
-        try makeDirectories(directory + "/done")
+        // Markers of an earlier submission would hide tasks of this one.
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory + "/done") {
+            try FileManager.default.removeItem(atPath: directory + "/done/" + name)
+        }
         try write(state)
         try submit(plan.passes.map { ($0.name, Array(0..<$0.tasks)) }, state: &state)
         return state.submissions.map { "\($0.pass): job \($0.job), tasks \(Self.arraySpec($0.tasks))" }

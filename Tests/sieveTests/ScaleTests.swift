@@ -1,0 +1,208 @@
+import Foundation
+import SieveTestSupport
+import XCTest
+
+/// A pipeline with a dedup stage run as N tasks, by `sieve run --tasks` or by
+/// `sieve slurm`, keeps exactly what one task keeps: the same documents in the same
+/// order, the same drops, the same merged manifest totals.
+final class ScaleTests: XCTestCase {
+    /// DedupCommandTests' corpus (known exact and near duplicates, a malformed line,
+    /// invalid UTF-8) in a documents pipeline cut into about eight work units.
+    static func pipeline(_ dir: TemporaryDirectory) throws -> String {
+        _ = try DedupCommandTests.write(DedupCommandTests.corpus(), to: dir)
+        return try dir.write("pipeline.toml", """
+            [input]
+            paths = ["in"]
+            split_bytes = 30000
+            [output]
+            dir = "out"
+            kind = "documents"
+            rejected = true
+            [run]
+            batch_bytes = 20000
+            [[stage]]
+            type = "dedup"
+            """)
+    }
+
+    static func sieve(_ arguments: [String]) throws -> Command.Result { try Command.run(Command.sieve, arguments) }
+
+    /// The decompressed files of `out/folder`, concatenated in name order.
+    static func concatenated(_ out: String, _ folder: String) throws -> [UInt8] {
+        let dir = out + "/" + folder
+        return try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") }.sorted()
+            .flatMap { try Fixtures.contents(dir + "/" + $0) }
+    }
+
+    /// What the manifest says happened, summed over tasks.
+    static func totals(_ manifest: String) throws -> String {
+        let queries = [
+            "SELECT stage, rule, language, sum(documents) FROM rejections GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            "SELECT stage, sum(documents_in), sum(documents_out), sum(bytes_in), sum(bytes_out) FROM stages GROUP BY 1 ORDER BY 1",
+            "SELECT sum(documents_read), sum(documents_failed) FROM inputs WHERE status = 'done'",
+        ]
+        return try queries.map { query in
+            let result = try sieve(["manifest", "query", manifest, query])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return result.stdout
+        }.joined()
+    }
+
+    /// Documents, rejected documents and manifest totals are those of one task.
+    static func assertSameOutput(_ out: String, as one: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let documents = try concatenated(one, "documents")
+        XCTAssertGreaterThan(documents.count, 100_000, file: file, line: line)
+        XCTAssertEqual(try concatenated(out, "documents"), documents, "kept documents", file: file, line: line)
+        XCTAssertEqual(try concatenated(out, "rejected"), try concatenated(one, "rejected"), "rejected documents", file: file, line: line)
+        let totals = try totals(one + "/manifest.sqlite")
+        XCTAssertTrue(totals.contains("exact") && totals.contains("minhash"), totals, file: file, line: line)
+        XCTAssertEqual(try Self.totals(out + "/manifest.sqlite"), totals, file: file, line: line)
+    }
+
+    static func report(_ out: String, task: Int, of count: Int) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(Fixtures.contents("\(out)/report-task-\(task)-of-\(count).json"))) as! [String: Any]
+    }
+
+    func testLocalTasksKeepWhatOneTaskKeepsAndOnlyAFailedTaskIsRedone() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = try Self.pipeline(dir)
+        let one = try Self.sieve(["run", config, "--output", dir.file("one"), "--no-progress"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+
+        // Task 1's manifest path is taken by a folder: its documents pass fails, the other
+        // tasks finish, and the merge pass does not start.
+        let three = dir.file("three")
+        try FileManager.default.createDirectory(atPath: three + "/manifest-task-1-of-3.sqlite", withIntermediateDirectories: true)
+        let failed = try Self.sieve(["run", config, "--output", three, "--tasks", "3", "--parallel", "2", "--threads", "1"])
+        XCTAssertEqual(failed.status, 1, failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("pass documents: task 1 exited with 1"), failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("documents-00001.log"), failed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: three + "/manifest.sqlite"))
+
+        // The merge pass alone refuses while a task's manifest is missing, naming it.
+        try FileManager.default.removeItem(atPath: three + "/manifest-task-1-of-3.sqlite")
+        let manifests = (0..<3).map { "\(three)/manifest-task-\($0)-of-3.sqlite" }
+        let merge = try Self.sieve(["manifest", "merge", "--replace", three + "/manifest.sqlite"] + manifests)
+        XCTAssertEqual(merge.status, 1, merge.stderr)
+        XCTAssertTrue(merge.stderr.contains("manifest-task-1-of-3.sqlite is missing"), merge.stderr)
+
+        // Run again: the finished tasks skip their work units; task 1 does its own.
+        let again = try Self.sieve(["run", config, "--output", three, "--tasks", "3", "--parallel", "2", "--threads", "1"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        for task in [0, 2] {
+            let report = try Self.report(three, task: task, of: 3)
+            XCTAssertEqual(report["units_resumed"] as? Int, report["units"] as? Int, "task \(task) redid nothing")
+            XCTAssertGreaterThan(report["units"] as! Int, 1)
+        }
+        XCTAssertEqual(try Self.report(three, task: 1, of: 3)["units_resumed"] as? Int, 0)
+        try Self.assertSameOutput(three, as: dir.file("one"))
+    }
+
+    /// The batch scripts `sieve slurm submit` writes, run one task at a time by bash as
+    /// Slurm would run them (no Slurm needed), do the whole job.
+    func testSlurmScriptsDoTheJobRunByHand() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = try Self.pipeline(dir)
+        let out = dir.file("slurm")
+        let submit = try Self.sieve(["slurm", "submit", config, "--output", out, "--tasks", "3", "--partition", "cpu",
+                                     "--cpus-per-task", "2", "--mem", "4G", "--time", "1:00:00", "--max-parallel", "2", "--dry-run"])
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        let state = out + "/.sieve/slurm"
+        let lines = submit.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, [
+            "'sbatch' '--parsable' '--array=0-2%2' '--output=\(state)/logs/signatures-%a.log' '\(state)/signatures.sbatch'",
+            "'sbatch' '--parsable' '--array=0-2%2' '--dependency=afterok:$SIGNATURES_JOB' '--output=\(state)/logs/buckets-%a.log' '\(state)/buckets.sbatch'",
+            "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$BUCKETS_JOB' '--output=\(state)/logs/clusters-%a.log' '\(state)/clusters.sbatch'",
+            "'sbatch' '--parsable' '--array=0-2%2' '--dependency=afterok:$CLUSTERS_JOB' '--output=\(state)/logs/documents-%a.log' '\(state)/documents.sbatch'",
+            "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$DOCUMENTS_JOB' '--output=\(state)/logs/merge-%a.log' '\(state)/merge.sbatch'",
+        ])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/state.json"), "a dry run submits nothing")
+        let script = String(decoding: try Fixtures.contents(state + "/documents.sbatch"), as: UTF8.self)
+        for directive in ["#SBATCH --partition=cpu", "#SBATCH --cpus-per-task=2", "#SBATCH --mem=4G", "#SBATCH --time=1:00:00"] {
+            XCTAssertTrue(script.contains(directive + "\n"), script)
+        }
+        XCTAssertTrue(script.contains("'--task-index' \"$task\" '--task-count' '3' '--threads' \"$threads\""), script)
+
+        func runScript(_ pass: String, task: Int) throws -> Command.Result {
+            try Command.run("/usr/bin/env", ["SLURM_ARRAY_TASK_ID=\(task)", "SLURM_CPUS_PER_TASK=1", "/bin/bash", "\(state)/\(pass).sbatch"])
+        }
+        for task in [0, 2] { XCTAssertEqual(try runScript("signatures", task: task).status, 0) }
+        // A pass whose inputs are incomplete refuses to start and names the missing task.
+        let early = try runScript("buckets", task: 0)
+        XCTAssertNotEqual(early.status, 0)
+        XCTAssertTrue(early.stderr.contains("signatures pass not finished: task 1 of 3 missing"), early.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/done/buckets-0"))
+
+        for (pass, tasks) in [("signatures", [1]), ("buckets", [0, 1, 2]), ("clusters", [0]), ("documents", [0, 1, 2]), ("merge", [0])] {
+            for task in tasks {
+                let result = try runScript(pass, task: task)
+                XCTAssertEqual(result.status, 0, "\(pass) \(task): \(result.stderr)")
+                XCTAssertTrue(FileManager.default.fileExists(atPath: "\(state)/done/\(pass)-\(task)"))
+            }
+        }
+        let one = try Self.sieve(["run", config, "--output", dir.file("one"), "--no-progress"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        try Self.assertSameOutput(out, as: dir.file("one"))
+    }
+
+    /// A real single-node Slurm from Debian's packages (scripts/slurm-local.sh), started
+    /// and stopped by this test: the example pipeline as 4 tasks equals one local task,
+    /// and a cancelled task is resubmitted alone.
+    func testRealSlurm() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/slurmctld"), getuid() == 0 else {
+            throw XCTSkip("needs root and Debian's slurmctld, slurmd, slurm-client and munge (.ci/run installs them)")
+        }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let repository = MixCommandTests.repository
+        let cluster = dir.file("cluster")
+        let start = try Command.run("/bin/bash", [repository + "/scripts/slurm-local.sh", "start", cluster])
+        XCTAssertEqual(start.status, 0, start.stderr)
+        defer { _ = try? Command.run("/bin/bash", [repository + "/scripts/slurm-local.sh", "stop", cluster]) }
+        setenv("SLURM_CONF", start.stdout.trimmingCharacters(in: .whitespacesAndNewlines), 1)
+        defer { unsetenv("SLURM_CONF") }
+
+        // The example pipeline (language ID, filters, dedup, tokenizer, shards) as 4 tasks.
+        let example = repository + "/examples/pipeline.toml"
+        let out = dir.file("example-4")
+        let submit = try Self.sieve(["slurm", "submit", example, "--tasks", "4", "--output", out])
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        let status = try Self.sieve(["slurm", "status", out, "--wait"])
+        XCTAssertEqual(status.status, 0, status.stdout + status.stderr)
+        XCTAssertTrue(status.stdout.contains("documents: 4/4 done") && status.stdout.contains("merge: 1/1 done"), status.stdout)
+        let local = dir.file("example-1")
+        let one = try Self.sieve(["run", example, "--output", local, "--no-progress"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let byLanguage = "SELECT language, domain, sum(documents), sum(tokens) FROM shards GROUP BY 1, 2 ORDER BY 1, 2"
+        XCTAssertEqual(try Self.sieve(["manifest", "query", out + "/manifest.sqlite", byLanguage]).stdout,
+                       try Self.sieve(["manifest", "query", local + "/manifest.sqlite", byLanguage]).stdout)
+        XCTAssertEqual(try Self.totals(out + "/manifest.sqlite"), try Self.totals(local + "/manifest.sqlite"))
+        XCTAssertTrue(try Self.totals(local + "/manifest.sqlite").contains("minhash"), "the sample's near duplicates are dropped")
+
+        // A task cancelled before it ran: the passes after it are cancelled too
+        // (kill_invalid_depend); resume submits that task alone, then the later passes.
+        let config = try Self.pipeline(dir)
+        let small = dir.file("small-3")
+        XCTAssertEqual(try Command.run("/usr/bin/scontrol", ["update", "nodename=localhost", "state=drain", "reason=test"]).status, 0)
+        let held = try Self.sieve(["slurm", "submit", config, "--tasks", "3", "--output", small])
+        XCTAssertEqual(held.status, 0, held.stderr)
+        let job = try XCTUnwrap(held.stdout.split(separator: "\n").first { $0.hasPrefix("signatures: job ") }?
+            .split(separator: " ")[2].trimmingCharacters(in: .punctuationCharacters))
+        XCTAssertEqual(try Command.run("/usr/bin/scancel", ["\(job)_1"]).status, 0)
+        XCTAssertEqual(try Command.run("/usr/bin/scontrol", ["update", "nodename=localhost", "state=resume"]).status, 0)
+        let broken = try Self.sieve(["slurm", "status", small, "--wait"])
+        XCTAssertEqual(broken.status, 1, broken.stdout + broken.stderr)
+        XCTAssertTrue(broken.stdout.contains("signatures: 2/3 done; missing: 1"), broken.stdout)
+        let resume = try Self.sieve(["slurm", "resume", small])
+        XCTAssertEqual(resume.status, 0, resume.stderr)
+        let resubmitted = resume.stdout.split(separator: "\n").map { $0.split(separator: ",").last.map(String.init) ?? "" }
+        XCTAssertEqual(resubmitted, [" tasks 1", " tasks 0-2", " tasks 0", " tasks 0-2", " tasks 0"], resume.stdout)
+        let finished = try Self.sieve(["slurm", "status", small, "--wait"])
+        XCTAssertEqual(finished.status, 0, finished.stdout + finished.stderr)
+        let reference = try Self.sieve(["run", config, "--output", dir.file("small-1"), "--no-progress"])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        try Self.assertSameOutput(small, as: dir.file("small-1"))
+    }
+}
