@@ -96,7 +96,7 @@ final class CommandTests: XCTestCase {
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
             let done = (try? Manifest(readingFrom: manifest).query("SELECT count(*) FROM units").rows[0][0].int) ?? 0
-            if done ?? 0 >= count { break }
+            if done >= count { break }
             usleep(2000)
         }
     }

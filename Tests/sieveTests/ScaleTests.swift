@@ -1,4 +1,5 @@
 import Foundation
+import SieveShards
 import SieveTestSupport
 import XCTest
 
@@ -148,8 +149,8 @@ final class ScaleTests: XCTestCase {
     }
 
     /// A real single-node Slurm from Debian's packages (scripts/slurm-local.sh), started
-    /// and stopped by this test: the example pipeline as 4 tasks equals one local task,
-    /// and a cancelled task is resubmitted alone.
+    /// and stopped by this test: the example pipeline as 4 tasks equals one local task; a
+    /// task cancelled before it ran, and one killed mid-way, are resubmitted alone.
     func testRealSlurm() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/slurmctld"), getuid() == 0 else {
             throw XCTSkip("needs root and Debian's slurmctld, slurmd, slurm-client and munge (.ci/run installs them)")
@@ -204,5 +205,47 @@ final class ScaleTests: XCTestCase {
         let reference = try Self.sieve(["run", config, "--output", dir.file("small-1"), "--no-progress"])
         XCTAssertEqual(reference.status, 0, reference.stderr)
         try Self.assertSameOutput(small, as: dir.file("small-1"))
+
+        // A task killed mid-way: task 1 of the documents pass is cancelled once its manifest
+        // records a finished work unit. Resume runs it alone, then the merge.
+        _ = try dir.write("mid/in/a.jsonl", Fixtures.jsonl(Fixtures.records(12000, seed: 1, prefix: "a")))
+        _ = try dir.write("mid/in/b.jsonl", Fixtures.jsonl(Fixtures.records(12000, seed: 2, prefix: "b") + Fixtures.records(300, seed: 1, prefix: "a")))
+        let mid = try dir.write("mid/pipeline.toml", """
+            [input]
+            paths = ["in"]
+            split_bytes = 150000
+            [output]
+            dir = "out"
+            kind = "documents"
+            rejected = true
+            [[stage]]
+            type = "dedup"
+            """)
+        let midOut = dir.file("mid-2")
+        let running = try Self.sieve(["slurm", "submit", mid, "--tasks", "2", "--output", midOut])
+        XCTAssertEqual(running.status, 0, running.stderr)
+        let documentsJob = try XCTUnwrap(running.stdout.split(separator: "\n").first { $0.hasPrefix("documents: job ") }?
+            .split(separator: " ")[2].trimmingCharacters(in: .punctuationCharacters))
+        let taskManifest = midOut + "/manifest-task-1-of-2.sqlite"
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline,
+              ((try? Manifest(readingFrom: taskManifest).query("SELECT count(*) FROM units").rows[0][0].int) ?? 0) < 1 {
+            usleep(2000)
+        }
+        XCTAssertEqual(try Command.run("/usr/bin/scancel", ["\(documentsJob)_1"]).status, 0)
+        let killed = try Self.sieve(["slurm", "status", midOut, "--wait"])
+        XCTAssertEqual(killed.status, 1, killed.stdout + killed.stderr)
+        XCTAssertTrue(killed.stdout.contains("documents: 1/2 done; missing: 1"), killed.stdout)
+        XCTAssertEqual(try Manifest(readingFrom: taskManifest).query("SELECT status FROM runs ORDER BY run_id DESC LIMIT 1").rows,
+                       [[.text("running")]], "the task was stopped mid-way")
+        let again = try Self.sieve(["slurm", "resume", midOut])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(again.stdout.split(separator: "\n").map { $0.split(separator: ":").first.map(String.init) ?? "" }, ["documents", "merge"])
+        XCTAssertTrue(again.stdout.hasSuffix(", tasks 0\n") && again.stdout.contains(", tasks 1\n"), again.stdout)
+        let done = try Self.sieve(["slurm", "status", midOut, "--wait"])
+        XCTAssertEqual(done.status, 0, done.stdout + done.stderr)
+        let midOne = try Self.sieve(["run", mid, "--output", dir.file("mid-1"), "--no-progress"])
+        XCTAssertEqual(midOne.status, 0, midOne.stderr)
+        try Self.assertSameOutput(midOut, as: dir.file("mid-1"))
     }
 }
