@@ -67,13 +67,15 @@ let package = Package(
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
         .target(name: "SieveMixture", dependencies: ["SieveCore", "SieveShards"]),
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
-        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveDedup"]),
+        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveDedup", "SieveReport"]),
+        // The run report: an HTML page with inline SVG charts, from a manifest.
+        .target(name: "SieveReport", dependencies: ["SieveCore", "SieveIO", "SieveShards"]),
         // Runs a pipeline's passes as N tasks: child processes here, or job arrays on Slurm.
         .target(name: "SieveExecutor", dependencies: ["SieveIO"]),
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "SieveExecutor", "CMemory",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "SieveExecutor", "SieveReport", "CMemory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

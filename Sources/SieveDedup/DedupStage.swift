@@ -43,10 +43,28 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
         if let index { duplicates = try index.duplicates() }
     }
 
+    /// The sizes of the clusters found by the first pass as a `clusterSizeHistogram`
+    /// (clusters told apart by the id they keep); empty before it or in the sharded mode,
+    /// where pass 3 counts them (`ShardedDedup.ClusterSummary.clusterSizes`).
+    public var clusterSizes: [Int] {
+        var members: [String: Int] = [:]
+        for duplicate in duplicates.values { members[duplicate.keptID, default: 0] += 1 }
+        return Self.clusterSizeHistogram(members.values.map { $0 + 1 })
+    }
+
+    /// Bin i counts clusters of 2^i + 1 … 2^(i+1) documents (bin 0: pairs), 24 bins.
+    public static func clusterSizeHistogram(_ sizes: some Sequence<Int>) -> [Int] {
+        var bins = [Int](repeating: 0, count: 24)
+        for size in sizes where size >= 2 { bins[min(23, Int.bitWidth - (size - 1).leadingZeroBitCount - 1)] += 1 }
+        return bins.allSatisfy { $0 == 0 } ? [] : bins
+    }
+
     public func process(_ documents: [Document], context: inout StageContext) -> [Document] {
         var kept: [Document] = []
         kept.reserveCapacity(documents.count)
         for (i, document) in documents.enumerated() {
+            // For the run report's duplicate rate per language.
+            context.count("documents", language: document.language ?? "und")
             guard let key = try? DocumentKey.make(unit: context.unit, batch: context.batch, index: i),
                   let duplicate = duplicates[key] else {
                 kept.append(document)

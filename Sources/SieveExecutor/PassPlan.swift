@@ -13,9 +13,10 @@ import Foundation
 /// | `clusters` | 1 | `sieve dedup clusters --work OUT/.sieve/dedup --bucket-tasks N` |
 /// | `documents` | N | `sieve run P --task-index T --task-count N` |
 /// | `merge` | 1 | `sieve manifest merge --replace OUT/manifest.sqlite OUT/manifest-task-*-of-N.sqlite` |
+/// | `report` | 1 | `sieve report OUT/manifest.sqlite` (writes `OUT/report.html`) |
 ///
 /// Without a dedup stage the first three are left out; with one task only `documents`
-/// runs, and writes `manifest.sqlite` itself.
+/// runs, and writes `manifest.sqlite` and `report.html` itself.
 public struct PassPlan: Codable, Equatable, Sendable {
     /// Stands for the task's index in `Pass.arguments`.
     public static let task = "{task}"
@@ -64,6 +65,7 @@ public struct PassPlan: Codable, Equatable, Sendable {
         if tasks > 1 {
             let manifests = (0..<tasks).map { "\(output)/manifest-task-\($0)-of-\(tasks).sqlite" }
             passes.append(Pass(name: "merge", tasks: 1, arguments: ["manifest", "merge", "--replace", "\(output)/manifest.sqlite"] + manifests))
+            passes.append(Pass(name: "report", tasks: 1, arguments: ["report", "\(output)/manifest.sqlite"]))
         }
         self.passes = passes
     }

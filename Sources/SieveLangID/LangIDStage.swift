@@ -31,6 +31,10 @@ public struct LangIDStage: Stage {
                 .object([JSONMember("language", .string($0.language)), JSONMember("score", .number(Self.format($0.score)))])
             }))
             if let reason = d.reason { document.setMetadata("language_reason", .string(reason)) }
+            // For the run report: documents, mixed scripts and scores per language.
+            context.count("documents", language: d.language)
+            if d.mixedScript { context.count("mixed_script", language: d.language) }
+            context.observe("language_score:" + d.language, value: d.score)
             if let rule = filter.rejection(d, registry: detector.model.registry) {
                 context.drop(document, rule: rule)
             } else {

@@ -6,6 +6,7 @@ import Foundation
 import SieveCore
 import SieveDedup
 import SieveIO
+import SieveReport
 import SieveShards
 
 /// One task of a pipeline over a corpus: discovers the inputs, plans work units, takes
@@ -154,6 +155,8 @@ public struct PipelineRun {
                                  discoveryStats: discoveryStats)
             try manifest.endRun(runID, error: nil)
             try manifest.checkpoint()
+            // With several tasks, the report comes after their manifests are merged.
+            if taskCount == 1 { try RunReportPage.write(manifest: manifestPath, to: config.outputDirectory + "/report.html") }
             return report
         } catch {
             try? manifest.endRun(runID, error: String(describing: error))
@@ -246,6 +249,11 @@ public struct PipelineRun {
         // Totals in unit order, whether a unit was done now or by an earlier run.
         var stats = discoveryStats
         for unit in mine { stats.merge(unitStats[unit.index]!) }
+        // Cluster sizes, for the report: known to the whole run, so only task 0 reports them.
+        if let dedup = stages.first(where: { $0 is DedupStage }) as? DedupStage, taskIndex == 0 {
+            let sizes = taskCount == 1 ? dedup.clusterSizes : ShardedDedup(work: dedupWork).clusterSummary()?.clusterSizes ?? []
+            if !sizes.isEmpty { stats[stage: "dedup"].histograms["cluster_size"] = sizes }
+        }
 
         var outputs: [String]
         if kind == .shards {

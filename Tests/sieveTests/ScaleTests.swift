@@ -118,6 +118,7 @@ final class ScaleTests: XCTestCase {
             "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$BUCKETS_JOB' '--output=\(state)/logs/clusters-%a.log' '\(state)/clusters.sbatch'",
             "'sbatch' '--parsable' '--array=0-2%2' '--dependency=afterok:$CLUSTERS_JOB' '--output=\(state)/logs/documents-%a.log' '\(state)/documents.sbatch'",
             "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$DOCUMENTS_JOB' '--output=\(state)/logs/merge-%a.log' '\(state)/merge.sbatch'",
+            "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$MERGE_JOB' '--output=\(state)/logs/report-%a.log' '\(state)/report.sbatch'",
         ])
         XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/state.json"), "a dry run submits nothing")
         let script = String(decoding: try Fixtures.contents(state + "/documents.sbatch"), as: UTF8.self)
@@ -136,7 +137,7 @@ final class ScaleTests: XCTestCase {
         XCTAssertTrue(early.stderr.contains("signatures pass not finished: task 1 of 3 missing"), early.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/done/buckets-0"))
 
-        for (pass, tasks) in [("signatures", [1]), ("buckets", [0, 1, 2]), ("clusters", [0]), ("documents", [0, 1, 2]), ("merge", [0])] {
+        for (pass, tasks) in [("signatures", [1]), ("buckets", [0, 1, 2]), ("clusters", [0]), ("documents", [0, 1, 2]), ("merge", [0]), ("report", [0])] {
             for task in tasks {
                 let result = try runScript(pass, task: task)
                 XCTAssertEqual(result.status, 0, "\(pass) \(task): \(result.stderr)")
@@ -172,7 +173,8 @@ final class ScaleTests: XCTestCase {
         XCTAssertEqual(submit.status, 0, submit.stderr)
         let status = try Self.sieve(["slurm", "status", out, "--wait"])
         XCTAssertEqual(status.status, 0, status.stdout + status.stderr)
-        XCTAssertTrue(status.stdout.contains("documents: 4/4 done") && status.stdout.contains("merge: 1/1 done"), status.stdout)
+        XCTAssertTrue(status.stdout.contains("documents: 4/4 done") && status.stdout.contains("report: 1/1 done"), status.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.html"), "the last pass writes the report")
         let local = dir.file("example-1")
         let one = try Self.sieve(["run", example, "--output", local, "--no-progress"])
         XCTAssertEqual(one.status, 0, one.stderr)
@@ -199,7 +201,7 @@ final class ScaleTests: XCTestCase {
         let resume = try Self.sieve(["slurm", "resume", small])
         XCTAssertEqual(resume.status, 0, resume.stderr)
         let resubmitted = resume.stdout.split(separator: "\n").map { $0.split(separator: ",").last.map(String.init) ?? "" }
-        XCTAssertEqual(resubmitted, [" tasks 1", " tasks 0-2", " tasks 0", " tasks 0-2", " tasks 0"], resume.stdout)
+        XCTAssertEqual(resubmitted, [" tasks 1", " tasks 0-2", " tasks 0", " tasks 0-2", " tasks 0", " tasks 0"], resume.stdout)
         let finished = try Self.sieve(["slurm", "status", small, "--wait"])
         XCTAssertEqual(finished.status, 0, finished.stdout + finished.stderr)
         let reference = try Self.sieve(["run", config, "--output", dir.file("small-1"), "--no-progress"])
@@ -240,7 +242,7 @@ final class ScaleTests: XCTestCase {
                        [[.text("running")]], "the task was stopped mid-way")
         let again = try Self.sieve(["slurm", "resume", midOut])
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual(again.stdout.split(separator: "\n").map { $0.split(separator: ":").first.map(String.init) ?? "" }, ["documents", "merge"])
+        XCTAssertEqual(again.stdout.split(separator: "\n").map { $0.split(separator: ":").first.map(String.init) ?? "" }, ["documents", "merge", "report"])
         XCTAssertTrue(again.stdout.hasSuffix(", tasks 0\n") && again.stdout.contains(", tasks 1\n"), again.stdout)
         let done = try Self.sieve(["slurm", "status", midOut, "--wait"])
         XCTAssertEqual(done.status, 0, done.stdout + done.stderr)

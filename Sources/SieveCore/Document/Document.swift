@@ -23,6 +23,12 @@ public struct Document: Sendable, Equatable {
     }
 
     /// Sets a metadata entry, replacing an existing one with the same key in place.
+    /// The `language` metadata the langid stage sets, if any.
+    public var language: String? {
+        if case .string(let code)? = metadata.first(where: { $0.key == "language" })?.value { return code }
+        return nil
+    }
+
     public mutating func setMetadata(_ key: String, _ value: JSONValue) {
         if let i = metadata.firstIndex(where: { $0.key == key }) {
             metadata[i].value = value

@@ -55,18 +55,22 @@ public struct StageContext {
     /// when the run writes a rejected stream, the document goes there with the reason
     /// in `metadata.drop_reason`.
     public mutating func drop(_ document: Document, rule: String) {
-        let language: String
-        if case .string(let code)? = document.metadata.first(where: { $0.key == "language" })?.value {
-            language = code
-        } else {
-            language = "und"
-        }
-        stats.countDrop("\(stage):\(rule)", language: language)
+        stats.countDrop("\(stage):\(rule)", language: document.language ?? "und")
         if keepsRejected {
             var document = document
             document.setMetadata("drop_reason", .string("\(stage):\(rule)"))
             rejected.append(document)
         }
+    }
+
+    /// Adds one to the report counter `name` of `language` (`StageStats.countsByLanguage`).
+    public mutating func count(_ name: String, language: String) {
+        stats.count(name, language: language)
+    }
+
+    /// Adds `value` in [0, 1] to the report histogram `name` (`StageStats.histograms`).
+    public mutating func observe(_ name: String, value: Double, bins: Int = 20) {
+        stats.observe(name, value: value, bins: bins)
     }
 
     /// Records that a kept document was repaired by `rule`.

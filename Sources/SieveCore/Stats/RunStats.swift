@@ -17,12 +17,66 @@ public struct StageStats: Sendable, Codable, Equatable {
     public var errors: [String: Int] = [:]
     /// Wall-clock seconds spent in the stage, summed over worker threads.
     public var seconds = 0.0
+    /// Counters a stage keeps by language, by name (`documents`, `mixed_script`), for the
+    /// run report.
+    public var countsByLanguage: [String: [String: Int]] = [:]
+    /// Fixed-bin histograms by name: `language_score:CODE` (20 bins over [0, 1], the last
+    /// including 1, by `observe`); `cluster_size` (dedup: bin i counts clusters of
+    /// 2^i + 1 … 2^(i+1) documents).
+    public var histograms: [String: [Int]] = [:]
 
     public init(name: String) { self.name = name }
 
     enum CodingKeys: String, CodingKey {
         case name, documentsIn = "documents_in", bytesIn = "bytes_in", documentsOut = "documents_out"
         case bytesOut = "bytes_out", drops, dropsByLanguage = "drops_by_language", repairs, errors, seconds
+        case countsByLanguage = "counts_by_language", histograms
+    }
+
+    // The report-only fields are left out when empty and may be missing (older manifests).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        documentsIn = try c.decode(Int.self, forKey: .documentsIn)
+        bytesIn = try c.decode(Int.self, forKey: .bytesIn)
+        documentsOut = try c.decode(Int.self, forKey: .documentsOut)
+        bytesOut = try c.decode(Int.self, forKey: .bytesOut)
+        drops = try c.decode([String: Int].self, forKey: .drops)
+        dropsByLanguage = try c.decode([String: [String: Int]].self, forKey: .dropsByLanguage)
+        repairs = try c.decode([String: Int].self, forKey: .repairs)
+        errors = try c.decode([String: Int].self, forKey: .errors)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        countsByLanguage = try c.decodeIfPresent([String: [String: Int]].self, forKey: .countsByLanguage) ?? [:]
+        histograms = try c.decodeIfPresent([String: [Int]].self, forKey: .histograms) ?? [:]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(documentsIn, forKey: .documentsIn)
+        try c.encode(bytesIn, forKey: .bytesIn)
+        try c.encode(documentsOut, forKey: .documentsOut)
+        try c.encode(bytesOut, forKey: .bytesOut)
+        try c.encode(drops, forKey: .drops)
+        try c.encode(dropsByLanguage, forKey: .dropsByLanguage)
+        try c.encode(repairs, forKey: .repairs)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(seconds, forKey: .seconds)
+        if !countsByLanguage.isEmpty { try c.encode(countsByLanguage, forKey: .countsByLanguage) }
+        if !histograms.isEmpty { try c.encode(histograms, forKey: .histograms) }
+    }
+
+    /// Adds one to counter `name` of `language`.
+    public mutating func count(_ name: String, language: String) {
+        countsByLanguage[name, default: [:]][language, default: 0] += 1
+    }
+
+    /// Adds `value` (in [0, 1], clamped) to histogram `name` of `bins` bins.
+    public mutating func observe(_ name: String, value: Double, bins: Int) {
+        var histogram = histograms[name] ?? [Int](repeating: 0, count: bins)
+        let bin = value.isNaN ? 0 : min(bins - 1, max(0, Int(value * Double(bins))))
+        histogram[bin] += 1
+        histograms[name] = histogram
     }
 
     /// Counts a dropped document under its reason and language.
@@ -41,6 +95,8 @@ public struct StageStats: Sendable, Codable, Equatable {
         repairs.merge(other.repairs, uniquingKeysWith: +)
         errors.merge(other.errors, uniquingKeysWith: +)
         seconds += other.seconds
+        countsByLanguage.merge(other.countsByLanguage) { $0.merging($1, uniquingKeysWith: +) }
+        histograms.merge(other.histograms) { a, b in a.count == b.count ? zip(a, b).map(+) : a }
     }
 }
 

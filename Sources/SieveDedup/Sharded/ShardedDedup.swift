@@ -53,6 +53,8 @@ public struct ShardedDedup {
         public var clusters: Int
         public var exactDuplicates: Int
         public var minhashDuplicates: Int
+        /// `DedupStage.clusterSizeHistogram` of every cluster (absent in older work folders).
+        public var clusterSizes: [Int]?
     }
 
     // MARK: Pass 1
@@ -200,7 +202,9 @@ public struct ShardedDedup {
         var perTask = [[UInt64]](repeating: [], count: signatures.count)
         var roots = Set<UInt64>()
         var summary = ClusterSummary(clusters: 0, exactDuplicates: 0, minhashDuplicates: 0)
+        var members: [UInt64: Int] = [:]
         for (member, root) in sets.members() {
+            members[root, default: 0] += 1
             let reason = exact.contains(member) ? DuplicateReason.exact : .minhash
             if reason == .exact { summary.exactDuplicates += 1 } else { summary.minhashDuplicates += 1 }
             roots.insert(root)
@@ -210,6 +214,7 @@ public struct ShardedDedup {
             perTask[task] += [member, root, UInt64(reason.rawValue)]
         }
         summary.clusters = roots.count
+        summary.clusterSizes = DedupStage.clusterSizeHistogram(members.values.map { $0 + 1 })
         try makeDirectories(clusterDirectory)
         for (task, records) in perTask.enumerated() {
             try RecordFile.write(records, fields: 3, to: "\(clusterDirectory)/task-\(Self.number(task)).bin")
@@ -241,6 +246,11 @@ public struct ShardedDedup {
                                            keptID: try idFiles[rootTask]!.id(of: root))
         }
         return result
+    }
+
+    /// The summary of pass 3, nil until it has finished.
+    public func clusterSummary() -> ClusterSummary? {
+        try? Self.readJSON(ClusterSummary.self, "\(clusterDirectory)/done.json")
     }
 
     /// The settings pass 1 ran with, which every later pass uses.

@@ -95,6 +95,10 @@ extension Manifest {
         public var path: String
         public var message: String
         public var description: String { "\(path): \(message)" }
+        public init(path: String, message: String) {
+            self.path = path
+            self.message = message
+        }
     }
 
     /// Checks every shard file's presence, size and checksum; returns every problem.
