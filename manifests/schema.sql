@@ -109,4 +109,9 @@ CREATE TABLE languages (
     script        TEXT NOT NULL,
     segmentation  TEXT NOT NULL
 );
-PRAGMA user_version = 1;
+
+-- migration 1 -> 2
+-- Schema version 2: when each work unit finished (ISO 8601, UTC; NULL for units of
+-- version 1), for the run report's timeline.
+ALTER TABLE units ADD COLUMN finished_at TEXT;
+PRAGMA user_version = 2;

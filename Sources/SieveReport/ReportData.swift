@@ -42,6 +42,9 @@ struct ReportData {
     /// Units' stats: example incidents, and error counts by reason.
     var incidents: [Incident] = []
     var errors: [String: Int] = [:]
+    /// `units`: seconds since the first run started and the input bytes of each unit that
+    /// finished then, in time order (units of schema-1 manifests have no time).
+    var timeline: [(seconds: Double, bytes: Int)] = []
     /// Documents with a `quality` score: none until a labelling stage writes one.
     var qualityScores: [Int] = []
 
@@ -62,9 +65,15 @@ struct ReportData {
         // Units' statistics, merged in task and unit order.
         var stats = RunStats()
         let decoder = JSONDecoder()
-        for row in try rows("SELECT stats FROM units ORDER BY task_index, unit") {
-            if let text = row[0].string, let unit = try? decoder.decode(RunStats.self, from: Data(text.utf8)) { stats.merge(unit) }
+        let start = try rows("SELECT min(started_at) FROM runs")[0][0].string.flatMap { ISO8601DateFormatter().date(from: $0) }
+        for row in try rows("SELECT stats, finished_at FROM units ORDER BY task_index, unit") {
+            guard let text = row[0].string, let unit = try? decoder.decode(RunStats.self, from: Data(text.utf8)) else { continue }
+            stats.merge(unit)
+            if let start, let finished = row[1].string.flatMap({ ISO8601DateFormatter().date(from: $0) }) {
+                timeline.append((finished.timeIntervalSince(start), unit[stage: "read"].bytesIn))
+            }
         }
+        timeline.sort { $0.seconds < $1.seconds }
         incidents = stats.incidents
         errors = stats.errors
         let langid = stats[stage: "langid"], dedup = stats[stage: "dedup"]

@@ -148,6 +148,15 @@ public enum RunReportPage {
             let rate = Double($0.bytesIn) / 1e6 / $0.seconds
             return ($0.name, rate, Format.fixed(rate, 1) + " MB/s (" + Format.fixed($0.seconds, 1) + " s)")
         })
+        if !d.timeline.isEmpty {
+            var total = 0.0
+            let points = d.timeline.map { unit -> (x: Double, y: Double) in
+                total += Double(unit.bytes) / 1e6
+                return (unit.seconds, total)
+            }
+            html += "<h3>Over the run</h3>\n<p>Input MB of the finished work units against time since the first run started (\(d.timeline.count) units; times to the second).</p>\n"
+            html += SVG.cumulative(points, xLabel: Format.fixed(points.last!.x, 0) + " s", yLabel: Format.fixed(total, 1) + " MB")
+        }
         html += "<h3>Runs</h3>\n" + table(["task", "started", "ended", "status"], d.runs.map {
             ["\($0.task) of \($0.taskCount)", $0.started, $0.ended, $0.status]
         })

@@ -55,6 +55,23 @@ enum SVG {
         return svg + "</svg>"
     }
 
+    /// A rising line of `points` (x, cumulative y), axes labelled at their ends.
+    static func cumulative(_ points: [(x: Double, y: Double)], xLabel: String, yLabel: String, width: Int = 640, height: Int = 180) -> String {
+        guard let last = points.last else { return "" }
+        let left = 60, bottom = height - 22, plotWidth = width - left - 10
+        let maxX = max(last.x, 1e-9), maxY = max(points.map(\.y).max() ?? 1, 1e-9)
+        var svg = open(width: width, height: height)
+        let path = ([(0.0, 0.0)] + points).map { x, y in
+            Format.fixed(Double(left) + x / maxX * Double(plotWidth), 1) + "," + Format.fixed(Double(bottom) - y / maxY * Double(bottom - 8), 1)
+        }.joined(separator: " ")
+        svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(palette[0])\" stroke-width=\"2\"/>"
+        svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(width - 10)\" y2=\"\(bottom)\" stroke=\"#888\"/>"
+        svg += "<line x1=\"\(left)\" y1=\"8\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"#888\"/>"
+        svg += text(left - 4, 16, yLabel, anchor: "end") + text(left - 4, bottom, "0", anchor: "end")
+        svg += text(width - 10, height - 4, xLabel, anchor: "end")
+        return svg + "</svg>"
+    }
+
     /// A grid of cells shaded by value; rows and columns labelled.
     static func heatMap(rows: [String], columns: [String], value: (String, String) -> Int) -> String {
         guard !rows.isEmpty, !columns.isEmpty else { return "" }

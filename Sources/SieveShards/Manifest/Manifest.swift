@@ -204,8 +204,9 @@ extension Manifest {
         let inputsJSON = String(decoding: try encoder.encode(Dictionary(uniqueKeysWithValues: stats.inputs.map { (stored($0.key), $0.value) })),
                                 as: UTF8.self)
         try db.transaction {
-            try db.query("INSERT OR REPLACE INTO units (task_index, unit, segments, status, output, stats, inputs) VALUES (?, ?, ?, 'done', ?, ?, ?)",
-                         [.int(Int64(task)), .int(Int64(unit)), .text(segments), .text(stored(output)), .text(statsJSON), .text(inputsJSON)])
+            try db.query("INSERT OR REPLACE INTO units (task_index, unit, segments, status, output, stats, inputs, finished_at) VALUES (?, ?, ?, 'done', ?, ?, ?, ?)",
+                         [.int(Int64(task)), .int(Int64(unit)), .text(segments), .text(stored(output)), .text(statsJSON), .text(inputsJSON),
+                          .text(Self.now())])
             let update = try db.prepare("""
                 UPDATE inputs SET status = 'done', documents_read = ?, documents_failed = ?, error = ?
                 WHERE path = ? AND task_index = ?

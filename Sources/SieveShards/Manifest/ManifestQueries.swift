@@ -183,7 +183,7 @@ extension Manifest {
                                    "started_at", "ended_at", "status", "error"])
         try copy("inputs", columns: ["path", "task_index", "size", "content_xxh64", "status", "documents_read",
                                      "documents_failed", "error"], pathColumns: ["path"])
-        try copy("units", columns: ["task_index", "unit", "segments", "status", "output", "stats", "inputs"], pathColumns: ["output"])
+        try copy("units", columns: ["task_index", "unit", "segments", "status", "output", "stats", "inputs", "finished_at"], pathColumns: ["output"])
         try copy("stages", columns: ["task_index", "position", "stage", "documents_in", "bytes_in", "documents_out", "bytes_out", "seconds"])
         try copy("rejections", columns: ["task_index", "stage", "rule", "language", "documents"])
         for row in try source.db.query("SELECT code, name, family, script, segmentation FROM languages") {

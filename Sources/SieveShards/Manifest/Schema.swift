@@ -118,6 +118,11 @@ enum ManifestSchema {
             segmentation  TEXT NOT NULL
         );
         """,
+        """
+        -- Schema version 2: when each work unit finished (ISO 8601, UTC; NULL for units of
+        -- version 1), for the run report's timeline.
+        ALTER TABLE units ADD COLUMN finished_at TEXT;
+        """,
     ]
 
     /// The full current schema, as `manifests/schema.sql` holds it.
