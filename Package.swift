@@ -69,7 +69,7 @@ let package = Package(
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
         .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveDedup", "SieveReport"]),
         // The run report: an HTML page with inline SVG charts, from a manifest.
-        .target(name: "SieveReport", dependencies: ["SieveCore", "SieveIO", "SieveShards"]),
+        .target(name: "SieveReport", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveMixture"]),
         // Runs a pipeline's passes as N tasks: child processes here, or job arrays on Slurm.
         .target(name: "SieveExecutor", dependencies: ["SieveIO"]),
 

@@ -1,5 +1,6 @@
 import Foundation
 import SieveIO
+import SieveMixture
 
 /// The run report: one self-contained HTML page (inline CSS and SVG, no scripts, nothing
 /// fetched) of what happened to the corpus, drawn from a manifest and the `report*.json`
@@ -7,18 +8,20 @@ import SieveIO
 /// throughput, errors. `docs/report.md` lists where each number comes from.
 public enum RunReportPage {
     /// Renders the report of the manifest at `manifest`. With `verifyChecksums`, every
-    /// shard file is read and its XXH64 compared; otherwise only sizes are checked.
-    public static func render(manifest: String, verifyChecksums: Bool = false) throws -> String {
+    /// shard file is read and its XXH64 compared; otherwise only sizes are checked. A
+    /// mixture plan (`sieve mix plan`'s `plan.toml`) adds its targets against what is
+    /// available.
+    public static func render(manifest: String, verifyChecksums: Bool = false, plan: MixturePlan? = nil) throws -> String {
         let data = try ReportData(manifest: manifest, verifyChecksums: verifyChecksums)
-        return page(data, title: "Sieve run report: " + ((manifest as NSString).deletingLastPathComponent as NSString).lastPathComponent)
+        return page(data, plan: plan, title: "Sieve run report: " + ((manifest as NSString).deletingLastPathComponent as NSString).lastPathComponent)
     }
 
     /// Renders and writes the report atomically.
-    public static func write(manifest: String, to path: String, verifyChecksums: Bool = false) throws {
-        try writeFileAtomically(Array(try render(manifest: manifest, verifyChecksums: verifyChecksums).utf8), to: path)
+    public static func write(manifest: String, to path: String, verifyChecksums: Bool = false, plan: MixturePlan? = nil) throws {
+        try writeFileAtomically(Array(try render(manifest: manifest, verifyChecksums: verifyChecksums, plan: plan).utf8), to: path)
     }
 
-    static func page(_ d: ReportData, title: String) -> String {
+    static func page(_ d: ReportData, plan: MixturePlan?, title: String) -> String {
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>\(SVG.escape(title))</title>
@@ -40,7 +43,7 @@ public enum RunReportPage {
         html += "<b>\(Format.count(d.shardDocuments)) documents, \(Format.count(d.shardTokens)) tokens</b> in \(Format.count(d.shardCount)) shards. "
         html += "\(tasks) task\(tasks == 1 ? "" : "s"), \(d.runs.count) run\(d.runs.count == 1 ? "" : "s") recorded.</p>\n"
 
-        html += funnel(d) + languages(d) + domains(d) + dedup(d) + shards(d) + throughput(d) + errors(d)
+        html += funnel(d) + languages(d) + domains(d) + dedup(d) + shards(d, plan: plan) + throughput(d) + errors(d)
         html += "<p class=\"muted\">Every number comes from the manifest and report.json (docs/report.md). Regenerate with <code>sieve report MANIFEST</code>.</p>\n"
         return html + "</body></html>\n"
     }
@@ -127,7 +130,7 @@ public enum RunReportPage {
         return html
     }
 
-    static func shards(_ d: ReportData) -> String {
+    static func shards(_ d: ReportData, plan: MixturePlan?) -> String {
         var html = "<h2 id=\"shards\">Shards</h2>\n"
         html += table(["shards", "files", "bytes", "tokens", "documents"], [[Format.count(d.shardCount), Format.count(d.shardFiles),
                       Format.bytes(d.shardBytes), Format.count(d.shardTokens), Format.count(d.shardDocuments)]], numeric: [0, 1, 2, 3, 4])
@@ -138,7 +141,20 @@ public enum RunReportPage {
             html += "<p class=\"bad\">\(d.shardProblems.count) shard files do not match the manifest (\(check)):</p>\n"
             html += table(["file", "problem"], d.shardProblems.prefix(50).map { [SVG.escape($0.path), SVG.escape($0.message)] })
         }
-        html += "<p class=\"muted\">Mixture plans are not read by this report: <code>sieve mix plan</code> prints target against available tokens.</p>\n"
+        guard let plan else {
+            return html + "<p class=\"muted\">No mixture plan given (<code>sieve report --plan plan.toml</code>).</p>\n"
+        }
+        html += "<h3>Mixture plan</h3>\n"
+        for stage in plan.stages {
+            let targets = stage.targets.filter { $0.target > 0 || $0.available > 0 }.sorted { ($0.target, $1.language) > ($1.target, $0.language) }
+            let over = targets.filter { $0.epochs > 1 }.count
+            html += "<p><b>\(SVG.escape(stage.request.name))</b>: \(Format.count(Int(stage.request.budget))) tokens, \(stage.request.strategy.rawValue); "
+            html += "\(targets.count) (language, domain) groups, \(over) repeated (more than one epoch).</p>\n"
+            html += table(["language", "domain", "available", "target", "share", "epochs"], targets.prefix(30).map {
+                [$0.language, SVG.escape($0.domain), Format.count(Int($0.available)), Format.count(Int($0.target)),
+                 Format.fixed(100 * $0.share, 2) + "%", $0.epochs > 1 ? "<b>\(Format.fixed($0.epochs, 2))</b>" : Format.fixed($0.epochs, 2)]
+            }, numeric: [2, 3, 4, 5])
+        }
         return html
     }
 

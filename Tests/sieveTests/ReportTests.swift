@@ -65,6 +65,13 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try Fixtures.contents(dir.file("again.html")), Array(html.utf8))
 
+        // A mixture plan's targets, against what is available.
+        XCTAssertEqual(try Self.sieve(["mix", "plan", out + "/manifest.sqlite", "--budget", "400K", "-o", dir.file("plan.toml")]).status, 0)
+        let planned = try Self.sieve(["report", out + "/manifest.sqlite", "--plan", dir.file("plan.toml"), "-o", dir.file("planned.html")])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        let planText = Self.text(String(decoding: try Fixtures.contents(dir.file("planned.html")), as: UTF8.self))
+        XCTAssertTrue(planText.contains("400,000 tokens, unimax") && planText.contains("eng_Latn unlabeled \(Self.commas(english)) "), planText)
+
         // A shard cut short is shown; a changed byte only when checksums are verified.
         let shard = try XCTUnwrap(manifest.query("SELECT path FROM shard_files WHERE path LIKE '%.bin' ORDER BY path LIMIT 1").rows.first?.first?.string)
         let path = out + "/" + shard
