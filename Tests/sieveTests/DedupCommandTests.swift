@@ -175,12 +175,11 @@ final class DedupCommandTests: XCTestCase {
 
 /// The dedup stage of `sieve run`: the same decisions as `sieve dedup`, resumable.
 final class DedupStageRunTests: XCTestCase {
-    func testPipelineStageKeepsWhatTheCommandKeepsAndResumesToTheSameBytes() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let corpus = DedupCommandTests.corpus()
-        _ = try DedupCommandTests.write(corpus, to: dir)
-        let config = try dir.write("pipeline.toml", """
+    /// DedupCommandTests' corpus (known exact and near duplicates, a malformed line,
+    /// invalid UTF-8) in a documents pipeline cut into about eight work units.
+    static func pipeline(_ dir: TemporaryDirectory) throws -> String {
+        _ = try DedupCommandTests.write(DedupCommandTests.corpus(), to: dir)
+        return try dir.write("pipeline.toml", """
             [input]
             paths = ["in"]
             split_bytes = 30000
@@ -193,6 +192,13 @@ final class DedupStageRunTests: XCTestCase {
             [[stage]]
             type = "dedup"
             """)
+    }
+
+    func testPipelineStageKeepsWhatTheCommandKeepsAndResumesToTheSameBytes() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let corpus = DedupCommandTests.corpus()
+        let config = try Self.pipeline(dir)
         let run = try Command.run(Command.sieve, ["run", config, "--no-progress", "--threads", "2"])
         XCTAssertEqual(run.status, 0, run.stderr)
         func files(_ folder: String) throws -> [String] {

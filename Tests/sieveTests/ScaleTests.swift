@@ -7,25 +7,6 @@ import XCTest
 /// `sieve slurm`, keeps exactly what one task keeps: the same documents in the same
 /// order, the same drops, the same merged manifest totals.
 final class ScaleTests: XCTestCase {
-    /// DedupCommandTests' corpus (known exact and near duplicates, a malformed line,
-    /// invalid UTF-8) in a documents pipeline cut into about eight work units.
-    static func pipeline(_ dir: TemporaryDirectory) throws -> String {
-        _ = try DedupCommandTests.write(DedupCommandTests.corpus(), to: dir)
-        return try dir.write("pipeline.toml", """
-            [input]
-            paths = ["in"]
-            split_bytes = 30000
-            [output]
-            dir = "out"
-            kind = "documents"
-            rejected = true
-            [run]
-            batch_bytes = 20000
-            [[stage]]
-            type = "dedup"
-            """)
-    }
-
     static func sieve(_ arguments: [String]) throws -> Command.Result { try Command.run(Command.sieve, arguments) }
 
     /// The decompressed files of `out/folder`, concatenated in name order.
@@ -67,7 +48,7 @@ final class ScaleTests: XCTestCase {
     func testLocalTasksKeepWhatOneTaskKeepsAndOnlyAFailedTaskIsRedone() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let config = try Self.pipeline(dir)
+        let config = try DedupStageRunTests.pipeline(dir)
         let one = try Self.sieve(["run", config, "--output", dir.file("one"), "--no-progress"])
         XCTAssertEqual(one.status, 0, one.stderr)
 
@@ -105,7 +86,7 @@ final class ScaleTests: XCTestCase {
     func testSlurmScriptsDoTheJobRunByHand() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let config = try Self.pipeline(dir)
+        let config = try DedupStageRunTests.pipeline(dir)
         let out = dir.file("slurm")
         let submit = try Self.sieve(["slurm", "submit", config, "--output", out, "--tasks", "3", "--partition", "cpu",
                                      "--cpus-per-task", "2", "--mem", "4G", "--time", "1:00:00", "--max-parallel", "2", "--dry-run"])
@@ -186,7 +167,7 @@ final class ScaleTests: XCTestCase {
 
         // A task cancelled before it ran: the passes after it are cancelled too
         // (kill_invalid_depend); resume submits that task alone, then the later passes.
-        let config = try Self.pipeline(dir)
+        let config = try DedupStageRunTests.pipeline(dir)
         let small = dir.file("small-3")
         XCTAssertEqual(try Command.run("/usr/bin/scontrol", ["update", "nodename=localhost", "state=drain", "reason=test"]).status, 0)
         let held = try Self.sieve(["slurm", "submit", config, "--tasks", "3", "--output", small])
