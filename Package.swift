@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SieveDedup", targets: ["SieveDedup"]),
         .library(name: "SieveMixture", targets: ["SieveMixture"]),
         .library(name: "SievePipeline", targets: ["SievePipeline"]),
+        .library(name: "SieveKernels", targets: ["SieveKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
         // The MinHash kernel, in C so that it can be compiled for AVX2 with a baseline fallback.
         .target(name: "CMinHash", cSettings: [.unsafeFlags(["-O3"])]),
+        // The matrix-multiply micro-kernel, for AVX2 + FMA and baseline x86-64 (see sgemm.c).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // glibc's malloc tuning (mallopt) and cache prefetch hints, which Swift does not export.
         .systemLibrary(name: "CMemory", path: "Sources/CMemory"),
 
@@ -70,6 +73,10 @@ let package = Package(
         .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveDedup", "SieveReport"]),
         // The run report: an HTML page with inline SVG charts, from a manifest.
         .target(name: "SieveReport", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveMixture"]),
+        // Numeric kernels for the models Sieve trains and runs: matrix multiply (with the
+        // C micro-kernel), row kernels, embedding bags, optimizer updates.
+        .target(name: "SieveKernels", dependencies: ["CKernels"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Runs a pipeline's passes as N tasks: child processes here, or job arrays on Slurm.
         .target(name: "SieveExecutor", dependencies: ["SieveIO"]),
 
@@ -82,6 +89,7 @@ let package = Package(
         // Benchmarks that need our code in-process (the rest are scripts under Benchmarks/).
         .executableTarget(name: "sieve-bench-runner", dependencies: ["SieveCore", "SieveIO"],
                           path: "Benchmarks/runner"),
+        .executableTarget(name: "sieve-bench-kernels", dependencies: ["SieveKernels"], path: "Benchmarks/kernels/matmul"),
         .executableTarget(name: "sieve-bench-encode", dependencies: ["SieveCore", "SieveTokenizer", "CMemory"],
                           path: "Benchmarks/tokenizer/encode"),
 
@@ -100,6 +108,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveMixtureTests", dependencies: ["SieveMixture", "SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport", "CZstd"]),
+        .testTarget(name: "SieveKernelsTests", dependencies: ["SieveKernels", "SieveTestSupport"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveExecutor", "SieveTestSupport"]),
     ],

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Matrix multiply: SieveKernels vs numpy (OpenBLAS) on the same shapes, same thread
+counts, in one run. GFLOP/s = 2·M·N·K / median seconds.
+
+    python3 Benchmarks/kernels/bench.py [--repeats 5] [--threads 1,2]
+
+Shapes: square 256…2048 and skinny ones (a batch of 64 or 512 rows through a 1024-wide
+layer, and a 4096 x 256 · 256 x 1024 projection). Sieve runs `sieve-bench-kernels`
+(release build); numpy runs in a child process with OPENBLAS_NUM_THREADS set, since
+OpenBLAS fixes its thread count when it loads.
+"""
+import argparse, json, os, statistics, subprocess, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHAPES = ["256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048",
+          "64x1024x1024", "512x1024x1024", "4096x256x1024", "1024x4096x64"]
+
+NUMPY = r"""
+import json, sys, time
+import numpy as np
+repeats = int(sys.argv[1])
+for shape in sys.argv[2:]:
+    m, k, n = map(int, shape.split("x"))
+    a = (np.arange(m * k, dtype=np.float32) % 97 / 97 - 0.5).reshape(m, k)
+    b = (np.arange(k * n, dtype=np.float32) % 89 / 89 - 0.5).reshape(k, n)
+    c = np.empty((m, n), dtype=np.float32)
+    times = []
+    for _ in range(repeats + 1):
+        t = time.perf_counter()
+        np.matmul(a, b, out=c)
+        times.append(time.perf_counter() - t)
+    times = sorted(times[1:])
+    print(json.dumps({"shape": shape, "median": times[len(times) // 2]}))
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", default="1,2")
+    args = parser.parse_args()
+    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve-bench-kernels"], cwd=ROOT, check=True,
+                   capture_output=True)
+    bench = os.path.join(ROOT, ".build", "release", "sieve-bench-kernels")
+    import numpy
+    config = numpy.show_config(mode="dicts") if hasattr(numpy, "show_config") else {}
+    blas = config.get("Build Dependencies", {}).get("blas", {}) if isinstance(config, dict) else {}
+    print(f"numpy {numpy.__version__}, BLAS: {blas.get('name', '?')} {blas.get('version', '')}")
+    print(f"{'shape M x K x N':>18} {'threads':>7} {'sieve GFLOP/s':>14} {'numpy GFLOP/s':>14} {'sieve / numpy':>14}")
+    for threads in [int(t) for t in args.threads.split(",")]:
+        sieve = {}
+        for line in subprocess.run([bench, "--threads", str(threads), "--repeats", str(args.repeats)] + SHAPES,
+                                   check=True, capture_output=True, text=True).stdout.splitlines():
+            row = json.loads(line)
+            sieve[row["shape"]] = row["median"]
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        peer = {}
+        for line in subprocess.run([sys.executable, "-c", NUMPY, str(args.repeats)] + SHAPES, check=True, capture_output=True,
+                                   text=True, env=env).stdout.splitlines():
+            row = json.loads(line)
+            peer[row["shape"]] = row["median"]
+        ratios = []
+        for shape in SHAPES:
+            m, k, n = map(int, shape.split("x"))
+            flops = 2 * m * n * k
+            ratios.append(peer[shape] / sieve[shape])
+            print(f"{shape:>18} {threads:>7} {flops / sieve[shape] / 1e9:>14.1f} {flops / peer[shape] / 1e9:>14.1f} {ratios[-1]:>13.2f}x")
+        print(f"{'median ratio':>18} {threads:>7} {'':>14} {'':>14} {statistics.median(ratios):>13.2f}x")
+
+
+if __name__ == "__main__":
+    main()
