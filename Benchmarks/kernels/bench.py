@@ -2,7 +2,7 @@
 """Matrix multiply: SieveKernels vs numpy (OpenBLAS) on the same shapes, same thread
 counts, in one run. GFLOP/s = 2·M·N·K / median seconds.
 
-    python3 Benchmarks/kernels/bench.py [--repeats 5] [--threads 1,2]
+    python3 Benchmarks/kernels/bench.py [--rounds 5] [--repeats 3] [--threads 1,2]
 
 Shapes: square 256…2048 and skinny ones (a batch of 64 or 512 rows through a 1024-wide
 layer, and a 4096 x 256 · 256 x 1024 projection). Sieve runs `sieve-bench-kernels`
@@ -36,7 +36,8 @@ for shape in sys.argv[2:]:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating Sieve / numpy rounds")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per shape in a round (median kept)")
     parser.add_argument("--threads", default="1,2")
     args = parser.parse_args()
     subprocess.run(["swift", "build", "-c", "release", "--product", "sieve-bench-kernels"], cwd=ROOT, check=True,
@@ -45,26 +46,32 @@ def main():
     import numpy
     config = numpy.show_config(mode="dicts") if hasattr(numpy, "show_config") else {}
     blas = config.get("Build Dependencies", {}).get("blas", {}) if isinstance(config, dict) else {}
-    print(f"numpy {numpy.__version__}, BLAS: {blas.get('name', '?')} {blas.get('version', '')}")
+    print(f"numpy {numpy.__version__}, BLAS: {blas.get('name', '?')} {blas.get('version', '')}; "
+          f"{args.rounds} rounds alternating the two, medians")
     print(f"{'shape M x K x N':>18} {'threads':>7} {'sieve GFLOP/s':>14} {'numpy GFLOP/s':>14} {'sieve / numpy':>14}")
     for threads in [int(t) for t in args.threads.split(",")]:
-        sieve = {}
-        for line in subprocess.run([bench, "--threads", str(threads), "--repeats", str(args.repeats)] + SHAPES,
-                                   check=True, capture_output=True, text=True).stdout.splitlines():
-            row = json.loads(line)
-            sieve[row["shape"]] = row["median"]
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-        peer = {}
-        for line in subprocess.run([sys.executable, "-c", NUMPY, str(args.repeats)] + SHAPES, check=True, capture_output=True,
-                                   text=True, env=env).stdout.splitlines():
-            row = json.loads(line)
-            peer[row["shape"]] = row["median"]
+        sieve = {shape: [] for shape in SHAPES}
+        peer = {shape: [] for shape in SHAPES}
+        # The machine is shared: alternate the two so that both see the same background load,
+        # and compare them round by round.
+        for _ in range(args.rounds):
+            for line in subprocess.run([bench, "--threads", str(threads), "--repeats", str(args.repeats)] + SHAPES,
+                                       check=True, capture_output=True, text=True).stdout.splitlines():
+                row = json.loads(line)
+                sieve[row["shape"]].append(row["median"])
+            for line in subprocess.run([sys.executable, "-c", NUMPY, str(args.repeats)] + SHAPES, check=True,
+                                       capture_output=True, text=True, env=env).stdout.splitlines():
+                row = json.loads(line)
+                peer[row["shape"]].append(row["median"])
         ratios = []
         for shape in SHAPES:
             m, k, n = map(int, shape.split("x"))
             flops = 2 * m * n * k
-            ratios.append(peer[shape] / sieve[shape])
-            print(f"{shape:>18} {threads:>7} {flops / sieve[shape] / 1e9:>14.1f} {flops / peer[shape] / 1e9:>14.1f} {ratios[-1]:>13.2f}x")
+            ratio = statistics.median(p / s for p, s in zip(peer[shape], sieve[shape]))
+            ratios.append(ratio)
+            print(f"{shape:>18} {threads:>7} {flops / statistics.median(sieve[shape]) / 1e9:>14.1f} "
+                  f"{flops / statistics.median(peer[shape]) / 1e9:>14.1f} {ratio:>13.2f}x")
         print(f"{'median ratio':>18} {threads:>7} {'':>14} {'':>14} {statistics.median(ratios):>13.2f}x")
 
 

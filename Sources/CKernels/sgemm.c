@@ -13,8 +13,8 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
 #if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
 __attribute__((target_clones("fma", "default")))
 #endif
-void sieve_sgemm_6x16(int64_t k, const float *restrict a, const float *restrict b, float *restrict c, int64_t ldc,
-                      int32_t accumulate) {
+void sieve_sgemm_6x16(int64_t k, const float *restrict a, const float *restrict b, int64_t ldb, float *restrict c,
+                      int64_t ldc, int32_t accumulate) {
     v8 c0a = {0}, c0b = {0}, c1a = {0}, c1b = {0}, c2a = {0}, c2b = {0};
     v8 c3a = {0}, c3b = {0}, c4a = {0}, c4b = {0}, c5a = {0}, c5b = {0};
     for (int64_t p = 0; p < k; p++) {
@@ -30,7 +30,7 @@ void sieve_sgemm_6x16(int64_t k, const float *restrict a, const float *restrict 
         c4a += a4 * b0; c4b += a4 * b1;
         c5a += a5 * b0; c5b += a5 * b1;
         a += 6;
-        b += 16;
+        b += ldb;
     }
     v8 rows[12] = {c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b};
     for (int r = 0; r < 6; r++) {

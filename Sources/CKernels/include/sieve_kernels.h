@@ -3,9 +3,9 @@
 #include <stdint.h>
 
 /// The matrix-multiply micro-kernel: C[6 x 16] (row stride ldc) = or += A · B over k,
-/// where A is a packed 6-row strip (6 floats per step of k) and B a packed 16-column
-/// strip (16 floats per step of k). Compiled for FMA (256-bit AVX) and for baseline x86-64;
+/// where A is a packed 6-row strip (6 floats per step of k) and B 16 columns, each step
+/// of k `ldb` floats after the last (16 when packed; B's row stride when read in place). Compiled for FMA (256-bit AVX) and for baseline x86-64;
 /// the choice is made when the program loads.
-void sieve_sgemm_6x16(int64_t k, const float *a, const float *b, float *c, int64_t ldc, int32_t accumulate);
+void sieve_sgemm_6x16(int64_t k, const float *a, const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate);
 
 #endif
