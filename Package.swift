@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SieveMixture", targets: ["SieveMixture"]),
         .library(name: "SievePipeline", targets: ["SievePipeline"]),
         .library(name: "SieveKernels", targets: ["SieveKernels"]),
+        .library(name: "SieveModels", targets: ["SieveModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -77,12 +78,15 @@ let package = Package(
         // C micro-kernel), row kernels, embedding bags, optimizer updates.
         .target(name: "SieveKernels", dependencies: ["CKernels"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Models Sieve trains and runs: the fastText-style text classifier.
+        .target(name: "SieveModels", dependencies: ["SieveKernels", "SieveIO"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Runs a pipeline's passes as N tasks: child processes here, or job arrays on Slurm.
         .target(name: "SieveExecutor", dependencies: ["SieveIO"]),
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "SieveExecutor", "SieveReport", "CMemory",
+            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "SieveExecutor", "SieveReport", "SieveModels", "CMemory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -109,6 +113,7 @@ let package = Package(
         .testTarget(name: "SieveMixtureTests", dependencies: ["SieveMixture", "SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport", "CZstd"]),
         .testTarget(name: "SieveKernelsTests", dependencies: ["SieveKernels", "SieveTestSupport"]),
+        .testTarget(name: "SieveModelsTests", dependencies: ["SieveModels", "SieveTestSupport"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveExecutor", "SieveTestSupport"]),
     ],

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Text classification: Sieve's classifier vs fastText (PyPI `fasttext-wheel` 0.9.2) on the
+same train/test split with the same hyper-parameters, in one run.
+
+    python3 Benchmarks/classifier/bench.py [--threads 1,2] [--sets ag_news,langid]
+
+Sets:
+- ag_news: ../shared/data/classify/ag_news (5,700 train / 1,900 test news texts, 4 topics);
+  25 epochs, lr 0.5, dim 50, word bigrams, 200,000 buckets.
+- langid: ../shared/data/langid as a 118-class problem, every 10th line held out;
+  5 epochs, lr 0.5, dim 32, character 2-4-grams, 200,000 buckets.
+
+Reported: accuracy on the test split; training seconds (Sieve: the time its `train`
+reports, dictionary and features included, file reading excluded; fastText: its
+`train_supervised` call, which reads the file); prediction seconds for the test split
+(Sieve: the whole `sieve classifier predict` process, model loading and JSON included;
+fastText: `predict` in-process on the texts in memory).
+"""
+import argparse, json, os, re, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.path.join(ROOT, "..", "shared", "data")
+WORK = os.path.join(ROOT, ".build-bench", "classifier")
+
+SETS = {
+    "ag_news": dict(epoch=25, lr=0.5, dim=50, wordNgrams=2, minn=0, maxn=0, bucket=200000),
+    "langid": dict(epoch=5, lr=0.5, dim=32, wordNgrams=1, minn=2, maxn=4, bucket=200000),
+}
+
+
+def prepare(name):
+    """Writes WORK/name-{train,test}.{jsonl,txt}; returns the test texts and labels."""
+    rows = {"train": [], "test": []}
+    if name == "ag_news":
+        for split in rows:
+            for line in open(os.path.join(DATA, "classify", "ag_news", f"{split}.jsonl"), encoding="utf-8"):
+                o = json.loads(line)
+                rows[split].append((" ".join(o["text"].split()), o["label"]))
+    else:
+        folder = os.path.join(DATA, "langid")
+        for file in sorted(os.listdir(folder)):
+            if not file.endswith(".txt"):
+                continue
+            for i, line in enumerate(open(os.path.join(folder, file), encoding="utf-8")):
+                text = " ".join(line.split())
+                if text:
+                    rows["test" if i % 10 == 9 else "train"].append((text, file[:-4]))
+    for split, items in rows.items():
+        with open(os.path.join(WORK, f"{name}-{split}.jsonl"), "w", encoding="utf-8") as f:
+            for text, label in items:
+                f.write(json.dumps({"text": text, "label": label}, ensure_ascii=False) + "\n")
+        with open(os.path.join(WORK, f"{name}-{split}.txt"), "w", encoding="utf-8") as f:
+            for text, label in items:
+                f.write(f"__label__{label} {text}\n")
+    return rows["test"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--sets", default="ag_news,langid")
+    args = parser.parse_args()
+    import fasttext
+    os.makedirs(WORK, exist_ok=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, capture_output=True)
+    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    print(f"{'set':8} {'threads':>7} {'':10} {'accuracy':>9} {'train s':>8} {'predict s':>10}")
+    for name in args.sets.split(","):
+        test = prepare(name)
+        p = SETS[name]
+        for threads in [int(t) for t in args.threads.split(",")]:
+            model = os.path.join(WORK, f"{name}.bin")
+            r = subprocess.run([sieve, "classifier", "train", "--data", os.path.join(WORK, f"{name}-train.jsonl"), "-o", model,
+                                "--epochs", str(p["epoch"]), "--lr", str(p["lr"]), "--dim", str(p["dim"]),
+                                "--word-ngrams", str(p["wordNgrams"]), "--minn", str(p["minn"]), "--maxn", str(p["maxn"]),
+                                "--buckets", str(p["bucket"]), "--threads", str(threads)], capture_output=True, text=True, check=True)
+            train_s = float(re.search(r"trained in ([0-9.]+) s", r.stderr).group(1))
+            accuracy = json.loads(subprocess.run([sieve, "classifier", "eval", "--model", model, "--data",
+                                                  os.path.join(WORK, f"{name}-test.jsonl"), "--json"],
+                                                 capture_output=True, text=True, check=True).stdout)["accuracy"]
+            t = time.perf_counter()
+            subprocess.run([sieve, "classifier", "predict", "--model", model, os.path.join(WORK, f"{name}-test.jsonl"),
+                            "-o", os.devnull], check=True)
+            predict_s = time.perf_counter() - t
+            print(f"{name:8} {threads:>7} {'sieve':10} {accuracy:>9.4f} {train_s:>8.2f} {predict_s:>10.2f}")
+
+            t = time.perf_counter()
+            ft = fasttext.train_supervised(os.path.join(WORK, f"{name}-train.txt"), epoch=p["epoch"], lr=p["lr"], dim=p["dim"],
+                                           wordNgrams=p["wordNgrams"], minn=p["minn"], maxn=p["maxn"], bucket=p["bucket"],
+                                           thread=threads, verbose=0)
+            ft_train = time.perf_counter() - t
+            _, precision, _ = ft.test(os.path.join(WORK, f"{name}-test.txt"))
+            texts = [text for text, _ in test]
+            t = time.perf_counter()
+            ft.predict(texts)
+            ft_predict = time.perf_counter() - t
+            print(f"{name:8} {threads:>7} {'fastText':10} {precision:>9.4f} {ft_train:>8.2f} {ft_predict:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+import Dispatch
+import Foundation
+import SieveKernels
+
+/// The hyper-parameters of `TextClassifier`, named as fastText names them.
+public struct ClassifierOptions: Codable, Equatable, Sendable {
+    public var dim = 100
+    public var epochs = 5
+    public var lr = 0.1
+    /// Word n-grams up to this length (1: words only).
+    public var wordNgrams = 1
+    /// Character n-grams of `<word>` from minn to maxn code points (0: none).
+    public var minn = 0
+    public var maxn = 0
+    /// Hash buckets for word and character n-grams; 0 when there are none (as fastText).
+    public var buckets = 2_000_000
+    /// Words seen fewer times are left out of the vocabulary (their n-grams still count).
+    public var minCount = 1
+    /// One-vs-all sigmoid per label instead of softmax over labels.
+    public var multiLabel = false
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// fastText drops the buckets when nothing is hashed into them.
+    var effectiveBuckets: Int { wordNgrams <= 1 && maxn == 0 ? 0 : buckets }
+}
+
+/// A labelled text.
+public struct LabeledText: Sendable {
+    public var text: String
+    public var labels: [String]
+    public init(text: String, labels: [String]) {
+        self.text = text
+        self.labels = labels
+    }
+}
+
+/// A fastText-style supervised classifier: the mean of the embeddings of a text's words,
+/// hashed word n-grams and character n-grams, then a linear layer with softmax (one label)
+/// or one sigmoid per label (several). Trained by SGD with a linearly decaying learning
+/// rate, Hogwild across threads (deterministic with one thread and a fixed seed).
+/// Features follow fastText: whitespace-separated tokens plus an end-of-line token
+/// `</s>`, FNV-1a hashes, word n-gram hashes chained as h·116049371 + next.
+public final class TextClassifier: @unchecked Sendable {
+    public let options: ClassifierOptions
+    public let labels: [String]
+    public let words: [String]
+    let wordIndex: [String: Int32]
+    /// (words + buckets) x dim, then labels x dim.
+    var input: [Float]
+    var output: [Float]
+
+    static let endOfLine = "</s>"
+
+    init(options: ClassifierOptions, labels: [String], words: [String], input: [Float], output: [Float]) {
+        self.options = options
+        self.labels = labels
+        self.words = words
+        self.input = input
+        self.output = output
+        var index: [String: Int32] = [:]
+        for (i, w) in words.enumerated() { index[w] = Int32(i) }
+        wordIndex = index
+    }
+
+    // MARK: Features
+
+    static func tokens(_ text: String) -> [Substring] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" }) + [Substring(endOfLine)]
+    }
+
+    /// FNV-1a over the bytes, each sign-extended as fastText's `int8_t` cast does.
+    static func hash<S: Sequence>(_ bytes: S) -> UInt32 where S.Element == UInt8 {
+        var h: UInt32 = 2_166_136_261
+        for b in bytes {
+            h ^= UInt32(bitPattern: Int32(Int8(bitPattern: b)))
+            h = h &* 16_777_619
+        }
+        return h
+    }
+
+    /// The input rows of a text: vocabulary words, their character n-grams, word n-grams.
+    func features(_ text: String) -> [Int32] {
+        let buckets = options.effectiveBuckets
+        let base = Int32(words.count)
+        var ids: [Int32] = []
+        var hashes: [UInt32] = []
+        for token in Self.tokens(text) {
+            let h = Self.hash(token.utf8)
+            if let id = wordIndex[String(token)] { ids.append(id) }
+            if options.maxn > 0 && token != Self.endOfLine && buckets > 0 {
+                let scalars = Array(("<" + token + ">").unicodeScalars)
+                for n in options.minn...options.maxn where n <= scalars.count {
+                    // As fastText: every n-gram but the lone "<" and ">".
+                    for start in 0...(scalars.count - n) where !(n == 1 && (start == 0 || start == scalars.count - 1)) {
+                        var bytes: [UInt8] = []
+                        for s in scalars[start..<(start + n)] { bytes += Array(String(s).utf8) }
+                        ids.append(base + Int32(Self.hash(bytes) % UInt32(buckets)))
+                    }
+                }
+            }
+            hashes.append(h)
+        }
+        if options.wordNgrams > 1 && buckets > 0 {
+            for i in hashes.indices {
+                var h = UInt64(hashes[i])
+                for j in (i + 1)..<min(hashes.count, i + options.wordNgrams) {
+                    h = h &* 116_049_371 &+ UInt64(hashes[j])
+                    ids.append(base + Int32(h % UInt64(buckets)))
+                }
+            }
+        }
+        return ids
+    }
+
+    // MARK: Training
+
+    /// Trains on `examples` with `threads` threads.
+    public static func train(_ examples: [LabeledText], options: ClassifierOptions, threads: Int = 1) -> TextClassifier {
+        var counts: [String: Int] = [:]
+        var labelSet = Set<String>()
+        var order: [String] = []
+        for example in examples {
+            for token in tokens(example.text) {
+                let word = String(token)
+                if counts[word] == nil { order.append(word) }
+                counts[word, default: 0] += 1
+            }
+            labelSet.formUnion(example.labels)
+        }
+        // Vocabulary by descending count, first occurrence breaking ties: deterministic.
+        let firstSeen = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let words = order.filter { counts[$0]! >= options.minCount }
+            .sorted { (counts[$0]!, firstSeen[$1]!) > (counts[$1]!, firstSeen[$0]!) }
+        let labels = labelSet.sorted()
+        let rows = words.count + options.effectiveBuckets
+        var random = SplitMix64(seed: options.seed)
+        let bound = 1 / Float(options.dim)
+        let input = (0..<(rows * options.dim)).map { _ in (Float(random.next() >> 40) / Float(1 << 24) * 2 - 1) * bound }
+        let model = TextClassifier(options: options, labels: labels, words: words, input: input,
+                                   output: [Float](repeating: 0, count: labels.count * options.dim))
+        let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+        let prepared = examples.map { (model.features($0.text), $0.labels.compactMap { labelIndex[$0] }) }
+        model.fit(prepared, threads: max(1, threads))
+        return model
+    }
+
+    /// SGD over the examples; thread t takes every example i with i % threads == t.
+    func fit(_ examples: [(features: [Int32], labels: [Int32])], threads: Int) {
+        let dim = options.dim, classes = labels.count
+        let total = Double(options.epochs * examples.count)
+        input.withUnsafeMutableBufferPointer { inputBuffer in
+            output.withUnsafeMutableBufferPointer { outputBuffer in
+                let input = inputBuffer.baseAddress!, output = outputBuffer.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    let hidden = UnsafeMutablePointer<Float>.allocate(capacity: dim)
+                    let gradient = UnsafeMutablePointer<Float>.allocate(capacity: dim)
+                    let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(classes, 1))
+                    defer { hidden.deallocate(); gradient.deallocate(); scores.deallocate() }
+                    var random = SplitMix64(seed: options.seed &+ UInt64(t))
+                    var done = 0
+                    for _ in 0..<options.epochs {
+                        for i in stride(from: t, to: examples.count, by: threads) {
+                            let (features, targets) = examples[i]
+                            done += threads
+                            guard !features.isEmpty, !targets.isEmpty else { continue }
+                            let lr = Float(options.lr * max(0, 1 - Double(done) / total))
+                            features.withUnsafeBufferPointer { EmbeddingBag.mean(table: input, width: dim, indices: $0, into: hidden) }
+                            gradient.update(repeating: 0, count: dim)
+                            Self.scores(output, hidden, classes: classes, dim: dim, into: scores)
+                            if options.multiLabel {
+                                for c in 0..<classes {
+                                    let p = Self.sigmoid(scores[c])
+                                    let alpha = lr * ((targets.contains(Int32(c)) ? 1 : 0) - p)
+                                    EmbeddingBag.add(output + c * dim, into: gradient, scale: alpha, count: dim)
+                                    EmbeddingBag.add(hidden, into: output + c * dim, scale: alpha, count: dim)
+                                }
+                            } else {
+                                // One target: a random one of the example's labels, as fastText.
+                                let target = Int(targets[Int(random.next() % UInt64(targets.count))])
+                                RowKernels.softmax(scores, rows: 1, width: classes, into: scores)
+                                for c in 0..<classes {
+                                    let alpha = lr * ((c == target ? 1 : 0) - scores[c])
+                                    EmbeddingBag.add(output + c * dim, into: gradient, scale: alpha, count: dim)
+                                    EmbeddingBag.add(hidden, into: output + c * dim, scale: alpha, count: dim)
+                                }
+                            }
+                            features.withUnsafeBufferPointer {
+                                EmbeddingBag.scatterMean(gradient: gradient, width: dim, indices: $0, into: input)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func scores(_ output: UnsafePointer<Float>, _ hidden: UnsafePointer<Float>, classes: Int, dim: Int,
+                       into scores: UnsafeMutablePointer<Float>) {
+        for c in 0..<classes {
+            let row = output + c * dim
+            var sum: Float = 0
+            for j in 0..<dim { sum += row[j] * hidden[j] }
+            scores[c] = sum
+        }
+    }
+
+    static func sigmoid(_ x: Float) -> Float { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
+
+    // MARK: Prediction
+
+    /// Labels with probabilities, most probable first: all of them, or the top `k`.
+    public func predict(_ text: String, k: Int? = nil) -> [(label: String, probability: Float)] {
+        let features = self.features(text)
+        let dim = options.dim, classes = labels.count
+        var probabilities = [Float](repeating: 0, count: classes)
+        var hidden = [Float](repeating: 0, count: dim)
+        input.withUnsafeBufferPointer { input in
+            output.withUnsafeBufferPointer { output in
+                hidden.withUnsafeMutableBufferPointer { hidden in
+                    probabilities.withUnsafeMutableBufferPointer { p in
+                        features.withUnsafeBufferPointer {
+                            EmbeddingBag.mean(table: input.baseAddress!, width: dim, indices: $0, into: hidden.baseAddress!)
+                        }
+                        Self.scores(output.baseAddress!, hidden.baseAddress!, classes: classes, dim: dim, into: p.baseAddress!)
+                        if options.multiLabel {
+                            for c in 0..<classes { p[c] = Self.sigmoid(p[c]) }
+                        } else {
+                            RowKernels.softmax(p.baseAddress!, rows: 1, width: classes, into: p.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        let ranked = zip(labels, probabilities).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { (label: $0.0, probability: $0.1) }
+        return k.map { Array(ranked.prefix($0)) } ?? ranked
+    }
+}
+
+/// SplitMix64: small, seeded, the same on every platform.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
