@@ -129,16 +129,22 @@ struct ClassifierCommand: ParsableCommand {
             let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input)
             guard let data else { throw CommandError(description: "cannot read \(input)", isUsage: true) }
             var out = Data()
+            var predicting = 0.0
+            var count = 0
             for (number, line) in data.split(separator: 0x0A).enumerated() where !line.isEmpty {
                 guard var object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let text = object[textField] as? String else {
                     throw CommandError(description: "\(input):\(number + 1): not a JSON object with a string \(textField)")
                 }
+                let started = Date()
                 let predictions = classifier.predict(text, k: k)
+                predicting += Date().timeIntervalSince(started)
+                count += 1
                 object["labels"] = predictions.map(\.label)
                 object["probabilities"] = predictions.map { Double($0.probability) }
                 out += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) + Data([0x0A])
             }
             if output == "-" { FileHandle.standardOutput.write(out) } else { try out.write(to: URL(fileURLWithPath: output), options: .atomic) }
+            FileHandle.standardError.write(Data(String(format: "sieve classifier: predicted %d texts in %.3f s (features and model only)\n", count, predicting).utf8))
         }
     }
 }
