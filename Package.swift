@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "SieveKernels", dependencies: ["CKernels"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Models Sieve trains and runs: the fastText-style text classifier.
-        .target(name: "SieveModels", dependencies: ["SieveKernels", "SieveIO"],
+        .target(name: "SieveModels", dependencies: ["SieveKernels", "SieveCore", "SieveIO"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Runs a pipeline's passes as N tasks: child processes here, or job arrays on Slurm.
         .target(name: "SieveExecutor", dependencies: ["SieveIO"]),

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SieveCore
 import SieveKernels
 
 /// The hyper-parameters of `TextClassifier`, named as fastText names them.
@@ -262,18 +263,5 @@ public final class TextClassifier: @unchecked Sendable {
         }
         let ranked = zip(labels, probabilities).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { (label: $0.0, probability: $0.1) }
         return k.map { Array(ranked.prefix($0)) } ?? ranked
-    }
-}
-
-/// SplitMix64: small, seeded, the same on every platform.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

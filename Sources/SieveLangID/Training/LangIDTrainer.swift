@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SieveCore
 
 /// Trains a `LanguageModel` from a `LangIDCorpus`: per script group, a softmax
 /// regression over the mean of hashed feature rows (fastText's supervised objective
@@ -253,26 +254,5 @@ extension LanguageModel.ScriptGroup {
             if z.indices.max(by: { z[$0] < z[$1] }) == data.labels[s] { right += 1 }
         }
         return Double(right) / Double(max(data.count, 1))
-    }
-}
-
-/// Seeded generator for reproducible shuffles (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Fisher-Yates with this generator (the standard library's shuffle may change).
-    mutating func shuffle<T>(_ a: inout [T]) {
-        guard a.count > 1 else { return }
-        for i in stride(from: a.count - 1, to: 0, by: -1) {
-            let j = Int(next() % UInt64(i + 1))
-            a.swapAt(i, j)
-        }
     }
 }
