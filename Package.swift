@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "SieveReport", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveMixture"]),
         // Numeric kernels for the models Sieve trains and runs: matrix multiply (with the
         // C micro-kernel), row kernels, embedding bags, optimizer updates.
-        .target(name: "SieveKernels", dependencies: ["CKernels"],
+        .target(name: "SieveKernels", dependencies: ["CKernels", "CMemory"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Models Sieve trains and runs: the fastText-style text classifier.
         .target(name: "SieveModels", dependencies: ["SieveKernels", "SieveCore", "SieveIO"],

@@ -1,3 +1,4 @@
+import CMemory
 import Foundation
 
 /// An embedding bag: the mean of the rows of a table (`width` floats a row) picked by a
@@ -8,7 +9,14 @@ public enum EmbeddingBag {
     public static func mean(table: UnsafePointer<Float>, width: Int, indices: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>) {
         out.update(repeating: 0, count: width)
         guard !indices.isEmpty else { return }
-        for index in indices { add(table + Int(index) * width, into: out, scale: 1, count: width) }
+        // The rows are scattered over a table larger than the caches: ask for a few rows
+        // ahead so that their loads overlap.
+        let ahead = 8
+        for i in 0..<min(ahead, indices.count) { sieve_prefetch(table + Int(indices[i]) * width) }
+        for i in indices.indices {
+            if i + ahead < indices.count { sieve_prefetch(table + Int(indices[i + ahead]) * width) }
+            add(table + Int(indices[i]) * width, into: out, scale: 1, count: width)
+        }
         let scale = 1 / Float(indices.count)
         for i in 0..<width { out[i] *= scale }
     }

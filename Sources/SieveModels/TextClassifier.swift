@@ -47,14 +47,10 @@ public final class TextClassifier: @unchecked Sendable {
     public let options: ClassifierOptions
     public let labels: [String]
     public let words: [String]
-    /// Keyed by UTF-8 bytes: hashing a `String` checks Unicode normalization, which took a
-    /// third of the training time.
-    let wordIndex: [[UInt8]: Int32]
+    let table: WordTable
     /// (words + buckets) x dim, then labels x dim.
     var input: [Float]
     var output: [Float]
-
-    static let endOfLine = "</s>"
 
     init(options: ClassifierOptions, labels: [String], words: [String], input: [Float], output: [Float]) {
         self.options = options
@@ -62,61 +58,10 @@ public final class TextClassifier: @unchecked Sendable {
         self.words = words
         self.input = input
         self.output = output
-        var index: [[UInt8]: Int32] = [:]
-        for (i, w) in words.enumerated() { index[Array(w.utf8)] = Int32(i) }
-        wordIndex = index
+        table = WordTable(words)
     }
 
-    // MARK: Features
-
-    static func tokens(_ text: String) -> [Substring] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" }) + [Substring(endOfLine)]
-    }
-
-    /// FNV-1a over the bytes, each sign-extended as fastText's `int8_t` cast does.
-    static func hash<S: Sequence>(_ bytes: S) -> UInt32 where S.Element == UInt8 {
-        var h: UInt32 = 2_166_136_261
-        for b in bytes {
-            h ^= UInt32(bitPattern: Int32(Int8(bitPattern: b)))
-            h = h &* 16_777_619
-        }
-        return h
-    }
-
-    /// The input rows of a text: vocabulary words, their character n-grams, word n-grams.
-    func features(_ text: String) -> [Int32] {
-        let buckets = options.effectiveBuckets
-        let base = Int32(words.count)
-        var ids: [Int32] = []
-        var hashes: [UInt32] = []
-        for token in Self.tokens(text) {
-            let h = Self.hash(token.utf8)
-            if let id = wordIndex[Array(token.utf8)] { ids.append(id) }
-            if options.maxn > 0 && token != Self.endOfLine && buckets > 0 {
-                // Hashed straight from the UTF-8 bytes of "<token>", cut at code points.
-                let bytes = [UInt8(ascii: "<")] + Array(token.utf8) + [UInt8(ascii: ">")]
-                let starts = bytes.indices.filter { bytes[$0] & 0xC0 != 0x80 } + [bytes.count]
-                let points = starts.count - 1
-                for n in options.minn...options.maxn where n <= points {
-                    // As fastText: every n-gram but the lone "<" and ">".
-                    for start in 0...(points - n) where !(n == 1 && (start == 0 || start == points - 1)) {
-                        ids.append(base + Int32(Self.hash(bytes[starts[start]..<starts[start + n]]) % UInt32(buckets)))
-                    }
-                }
-            }
-            hashes.append(h)
-        }
-        if options.wordNgrams > 1 && buckets > 0 {
-            for i in hashes.indices {
-                var h = UInt64(hashes[i])
-                for j in (i + 1)..<min(hashes.count, i + options.wordNgrams) {
-                    h = h &* 116_049_371 &+ UInt64(hashes[j])
-                    ids.append(base + Int32(h % UInt64(buckets)))
-                }
-            }
-        }
-        return ids
-    }
+    func featureExtractor() -> FeatureExtractor { FeatureExtractor(options: options, words: Int32(words.count), table: table) }
 
     // MARK: Training
 
@@ -127,8 +72,8 @@ public final class TextClassifier: @unchecked Sendable {
         var order: [(word: [UInt8], count: Int)] = []
         var labelSet = Set<String>()
         for example in examples {
-            for token in tokens(example.text) {
-                let word = Array(token.utf8)
+            FeatureExtractor.tokens(example.text) { token, _ in
+                let word = Array(token)
                 if let i = slot[word] {
                     order[i].count += 1
                 } else {
@@ -155,8 +100,10 @@ public final class TextClassifier: @unchecked Sendable {
         prepared.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             DispatchQueue.concurrentPerform(iterations: max(1, threads)) { t in
+                var extractor = model.featureExtractor()
                 for i in stride(from: t, to: examples.count, by: max(1, threads)) {
-                    base[i] = (model.features(examples[i].text), examples[i].labels.compactMap { labelIndex[$0] })
+                    extractor.extract(examples[i].text)
+                    base[i] = (extractor.ids, examples[i].labels.compactMap { labelIndex[$0] })
                 }
             }
         }
@@ -237,20 +184,68 @@ public final class TextClassifier: @unchecked Sendable {
 
     /// Labels with probabilities, most probable first: all of them, or the top `k`.
     public func predict(_ text: String, k: Int? = nil) -> [(label: String, probability: Float)] {
-        let features = self.features(text)
-        let dim = options.dim, classes = labels.count
-        var probabilities = [Float](repeating: 0, count: classes)
-        var hidden = [Float](repeating: 0, count: dim)
-        input.withUnsafeBufferPointer { input in
-            output.withUnsafeBufferPointer { output in
+        var predictor = Predictor(self)
+        if k == 1 {
+            let best = predictor.best(text)
+            return [(labels[best.label], best.probability)]
+        }
+        let probabilities = predictor.probabilities(text)
+        let ranked = zip(labels, probabilities).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { (label: $0.0, probability: $0.1) }
+        return k.map { Array(ranked.prefix($0)) } ?? ranked
+    }
+
+    /// The top `k` labels of each text, in order, on `threads` threads (each with its own
+    /// predictor, over contiguous runs of texts).
+    public static func predictions(_ model: TextClassifier, texts: [String], k: Int, threads: Int) -> [[(label: String, probability: Float)]] {
+        var results = [[(label: String, probability: Float)]](repeating: [], count: texts.count)
+        let chunk = max(1, (texts.count + threads - 1) / max(1, threads))
+        results.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: max(1, threads)) { t in
+                var predictor = Predictor(model)
+                for i in (t * chunk)..<min(texts.count, (t + 1) * chunk) {
+                    if k == 1 {
+                        let best = predictor.best(texts[i])
+                        base[i] = [(model.labels[best.label], best.probability)]
+                    } else {
+                        let p = predictor.probabilities(texts[i])
+                        base[i] = zip(model.labels, p).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(k).map { (label: $0.0, probability: $0.1) }
+                    }
+                }
+            }
+        }
+        return results
+    }
+}
+
+/// Predictions with buffers kept between texts: one per thread.
+public struct Predictor {
+    public let model: TextClassifier
+    private var extractor: FeatureExtractor
+    private var hidden: [Float]
+    private var scores: [Float]
+
+    public init(_ model: TextClassifier) {
+        self.model = model
+        extractor = model.featureExtractor()
+        hidden = [Float](repeating: 0, count: model.options.dim)
+        scores = [Float](repeating: 0, count: model.labels.count)
+    }
+
+    /// The probability of each label, in the order of `model.labels`.
+    public mutating func probabilities(_ text: String) -> [Float] {
+        extractor.extract(text)
+        let dim = model.options.dim, classes = model.labels.count, multiLabel = model.options.multiLabel
+        model.input.withUnsafeBufferPointer { input in
+            model.output.withUnsafeBufferPointer { output in
                 hidden.withUnsafeMutableBufferPointer { hidden in
-                    probabilities.withUnsafeMutableBufferPointer { p in
-                        features.withUnsafeBufferPointer {
+                    scores.withUnsafeMutableBufferPointer { p in
+                        extractor.ids.withUnsafeBufferPointer {
                             EmbeddingBag.mean(table: input.baseAddress!, width: dim, indices: $0, into: hidden.baseAddress!)
                         }
-                        Self.scores(output.baseAddress!, hidden.baseAddress!, classes: classes, dim: dim, into: p.baseAddress!)
-                        if options.multiLabel {
-                            for c in 0..<classes { p[c] = Self.sigmoid(p[c]) }
+                        TextClassifier.scores(output.baseAddress!, hidden.baseAddress!, classes: classes, dim: dim, into: p.baseAddress!)
+                        if multiLabel {
+                            for c in 0..<classes { p[c] = TextClassifier.sigmoid(p[c]) }
                         } else {
                             RowKernels.softmax(p.baseAddress!, rows: 1, width: classes, into: p.baseAddress!)
                         }
@@ -258,10 +253,14 @@ public final class TextClassifier: @unchecked Sendable {
                 }
             }
         }
-        if k == 1, let best = probabilities.indices.max(by: { (probabilities[$0], $1) < (probabilities[$1], $0) }) {
-            return [(labels[best], probabilities[best])]
-        }
-        let ranked = zip(labels, probabilities).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { (label: $0.0, probability: $0.1) }
-        return k.map { Array(ranked.prefix($0)) } ?? ranked
+        return scores
+    }
+
+    /// The most probable label (its index in `model.labels`; the first on ties).
+    public mutating func best(_ text: String) -> (label: Int, probability: Float) {
+        _ = probabilities(text)
+        var best = 0
+        for c in scores.indices where scores[c] > scores[best] { best = c }
+        return (best, scores[best])
     }
 }

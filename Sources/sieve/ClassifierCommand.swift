@@ -9,6 +9,46 @@ struct ClassifierCommand: ParsableCommand {
         abstract: "A fastText-style text classifier: train, evaluate, predict (docs/models.md).",
         subcommands: [Train.self, Eval.self, Predict.self])
 
+    /// Lines a command could not use, by reason, with the first line of each: reported,
+    /// never fatal while some lines are usable.
+    struct Skipped {
+        private(set) var reasons: [String: (count: Int, firstLine: Int)] = [:]
+        var total: Int { reasons.values.reduce(0) { $0 + $1.count } }
+
+        mutating func add(_ reason: String, line: Int) {
+            reasons[reason, default: (0, line)].count += 1
+        }
+
+        /// "skipped 2 of 10 lines: 1 malformed JSON (first at line 3), 1 no label (line 7)".
+        func report(of lines: Int, file: String) {
+            guard total > 0 else { return }
+            let parts = reasons.sorted { $0.key < $1.key }.map { "\($0.value.count) \($0.key) (first at line \($0.value.firstLine))" }
+            FileHandle.standardError.write(Data("sieve classifier: \(file): skipped \(total) of \(lines) lines: \(parts.joined(separator: ", "))\n".utf8))
+        }
+    }
+
+    /// The JSON object of each line of a JSONL file with a string text field, in order;
+    /// other lines are skipped by reason.
+    static func records(_ path: String, textField: String, skipped: inout Skipped) throws -> (records: [(line: Int, object: [String: Any], text: String)], lines: Int) {
+        let contents = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+        guard let contents else { throw CommandError(description: "cannot read \(path)", isUsage: true) }
+        var records: [(line: Int, object: [String: Any], text: String)] = []
+        var lines = 0
+        for (number, line) in contents.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            lines += 1
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                skipped.add("malformed JSON", line: number + 1)
+                continue
+            }
+            guard let text = object[textField] as? String else {
+                skipped.add("no string \(textField)", line: number + 1)
+                continue
+            }
+            records.append((number + 1, object, text))
+        }
+        return (records, lines)
+    }
+
     /// JSONL lines with a text and a label field (a string, or an array of strings).
     struct DataOptions: ParsableArguments {
         @Option(help: "Labelled JSONL.")
@@ -20,20 +60,26 @@ struct ClassifierCommand: ParsableCommand {
         @Option(name: .customLong("label-field"), help: "Field with the label (a string, or an array for several).")
         var labelField = "label"
 
-        func examples() throws -> [LabeledText] {
-            guard let data = FileManager.default.contents(atPath: data) else {
-                throw CommandError(description: "cannot read \(self.data)", isUsage: true)
-            }
+        /// The usable examples; lines without a label or text, or with a label outside
+        /// `known` (when given), are skipped and reported.
+        func examples(known: Set<String>? = nil) throws -> [LabeledText] {
+            var skipped = Skipped()
+            let (records, lines) = try ClassifierCommand.records(data, textField: textField, skipped: &skipped)
             var examples: [LabeledText] = []
-            for (number, line) in data.split(separator: 0x0A).enumerated() where !line.isEmpty {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                      let text = object[textField] as? String else {
-                    throw CommandError(description: "\(self.data):\(number + 1): not a JSON object with a string \(textField)")
-                }
+            for (line, object, text) in records {
                 let labels = (object[labelField] as? [String]) ?? (object[labelField] as? String).map { [$0] } ?? []
-                guard !labels.isEmpty else { throw CommandError(description: "\(self.data):\(number + 1): no \(labelField)") }
-                examples.append(LabeledText(text: text, labels: labels))
+                if labels.isEmpty || labels.contains(where: \.isEmpty) {
+                    skipped.add("no \(labelField)", line: line)
+                } else if text.allSatisfy(\.isWhitespace) {
+                    skipped.add("empty text", line: line)
+                } else if let known, let unknown = labels.first(where: { !known.contains($0) }) {
+                    skipped.add("label unknown to the model (\(unknown))", line: line)
+                } else {
+                    examples.append(LabeledText(text: text, labels: labels))
+                }
             }
+            skipped.report(of: lines, file: data)
+            guard !examples.isEmpty else { throw CommandError(description: "\(data): no usable examples in \(lines) lines") }
             return examples
         }
     }
@@ -73,6 +119,10 @@ struct ClassifierCommand: ParsableCommand {
             (options.minn, options.maxn, options.buckets, options.minCount) = (minn, maxn, buckets, minCount)
             (options.multiLabel, options.seed) = (multiLabel, seed)
             let examples = try data.examples()
+            let labels = Set(examples.flatMap(\.labels))
+            guard labels.count >= 2 || multiLabel else {
+                throw CommandError(description: "\(data.data): one label (\(labels.first!)) in every example: nothing to learn")
+            }
             let started = Date()
             let model = TextClassifier.train(examples, options: options, threads: threads)
             let seconds = Date().timeIntervalSince(started)
@@ -91,7 +141,7 @@ struct ClassifierCommand: ParsableCommand {
 
         func run() throws {
             let classifier = try TextClassifier.read(from: model)
-            let evaluation = ClassifierEvaluation(model: classifier, examples: try data.examples())
+            let evaluation = ClassifierEvaluation(model: classifier, examples: try data.examples(known: Set(classifier.labels)))
             if json {
                 var perLabel: [String: Any] = [:]
                 for label in classifier.labels {
@@ -103,9 +153,9 @@ struct ClassifierCommand: ParsableCommand {
                 return
             }
             print(String(format: "accuracy %.4f on %d examples", evaluation.accuracy, evaluation.examples))
-            print("label        precision  recall  F1")
+            print("label                precision  recall  F1")
             for label in classifier.labels {
-                print(String(format: "%-12@ %9.4f %7.4f %7.4f", label as NSString, evaluation.precision(label), evaluation.recall(label), evaluation.f1(label)))
+                print(String(format: "%-20@ %9.4f %7.4f %7.4f", label as NSString, evaluation.precision(label), evaluation.recall(label), evaluation.f1(label)))
             }
             for (truth, row) in evaluation.confusion.sorted(by: { $0.key < $1.key }) {
                 for (predicted, n) in row.sorted(by: { $0.key < $1.key }) where predicted != truth {
@@ -124,27 +174,30 @@ struct ClassifierCommand: ParsableCommand {
         @Option(name: .customLong("text-field")) var textField = "text"
         @Option(name: .customLong("k"), help: "Labels per line.") var k = 1
 
+        @Option(help: "Threads (the output is the same with any number).") var threads = 1
+
+        func validate() throws {
+            guard k >= 1, threads >= 1 else { throw ValidationError("--k and --threads must be at least 1") }
+        }
+
         func run() throws {
             let classifier = try TextClassifier.read(from: model)
-            let data = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: input)
-            guard let data else { throw CommandError(description: "cannot read \(input)", isUsage: true) }
+            var skipped = Skipped()
+            let (records, lines) = try ClassifierCommand.records(input, textField: textField, skipped: &skipped)
+            skipped.report(of: lines, file: input)
+            let objects = records.map(\.object), texts = records.map(\.text)
+            let started = Date()
+            let predictions = TextClassifier.predictions(classifier, texts: texts, k: k, threads: threads)
+            let predicting = Date().timeIntervalSince(started)
             var out = Data()
-            var predicting = 0.0
-            var count = 0
-            for (number, line) in data.split(separator: 0x0A).enumerated() where !line.isEmpty {
-                guard var object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let text = object[textField] as? String else {
-                    throw CommandError(description: "\(input):\(number + 1): not a JSON object with a string \(textField)")
-                }
-                let started = Date()
-                let predictions = classifier.predict(text, k: k)
-                predicting += Date().timeIntervalSince(started)
-                count += 1
-                object["labels"] = predictions.map(\.label)
-                object["probabilities"] = predictions.map { Double($0.probability) }
+            for (object, prediction) in zip(objects, predictions) {
+                var object = object
+                object["labels"] = prediction.map(\.label)
+                object["probabilities"] = prediction.map { Double($0.probability) }
                 out += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) + Data([0x0A])
             }
             if output == "-" { FileHandle.standardOutput.write(out) } else { try out.write(to: URL(fileURLWithPath: output), options: .atomic) }
-            FileHandle.standardError.write(Data(String(format: "sieve classifier: predicted %d texts in %.3f s (features and model only)\n", count, predicting).utf8))
+            FileHandle.standardError.write(Data(String(format: "sieve classifier: predicted %d texts in %.3f s (features and model only)\n", texts.count, predicting).utf8))
         }
     }
 }

@@ -47,6 +47,25 @@ final class ClassifierTests: XCTestCase {
         XCTAssertThrowsError(try TextClassifier.read(from: path)) { XCTAssertTrue("\($0)".contains("truncated or damaged"), "\($0)") }
     }
 
+    /// A fastText model (Fixtures/make_fasttext_fixture.py) in Sieve's file format gives
+    /// fastText's probabilities: the word, character n-gram and word-bigram hashes, the
+    /// white space and `</s>` are fastText's, in scripts from Latin to Hangul.
+    func testFeaturesAreFastTexts() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        let model = try TextClassifier.read(from: fixtures.appendingPathComponent("fasttext-parity.bin").path)
+        let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("fasttext-parity.json"))) as! [[String: Any]]
+        XCTAssertEqual(cases.count, 33)
+        var predictor = Predictor(model)
+        for item in cases {
+            let text = item["text"] as! String, expected = item["probabilities"] as! [String: Double]
+            let got = predictor.probabilities(text)
+            for (label, p) in zip(model.labels, got) {
+                // fastText reports exp(log(p + 1e-5)): its std_log adds 1e-5.
+                XCTAssertEqual(Double(p) + 1e-5, expected[label]!, accuracy: 2e-6, "\(label) of \(text.debugDescription)")
+            }
+        }
+    }
+
     func testMultiLabelLearnsIndependentLabels() {
         // Texts carry "red" when they contain r-words and "blue" when they contain b-words.
         var examples: [LabeledText] = []
