@@ -2,6 +2,7 @@ import SieveCore
 import SieveDedup
 import SieveFilters
 import SieveLangID
+import SieveModels
 import SieveText
 import SieveTokenizer
 
@@ -28,9 +29,10 @@ final class StageFactory {
             case "langid": return try langid(table)
             case "filter": return try filter(table)
             case "dedup": return try dedup(table)
+            case "label": return try label(table)
             case "tokenize": return try tokenize(table)
             default:
-                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, filter, dedup, tokenize",
+                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, filter, dedup, label, tokenize",
                                    isUsage: true)
             }
         }
@@ -180,6 +182,51 @@ final class StageFactory {
         default: throw CommandError(description: "stage langid: keep_undetermined must be true or false", isUsage: true)
         }
         return LangIDStage(detector: detector, filter: filter)
+    }
+
+    /// `[[stage]] type = "label"`: domain and quality labels from classifier files
+    /// (docs/labels.md).
+    private func label(_ table: TOMLTable) throws -> any Stage {
+        try allow(table, ["type", "domain_model", "quality_model", "taxonomy", "min_domain_score", "quality_label",
+                          "min_quality", "min_qualities"], stage: "label")
+        func model(_ key: String) throws -> TextClassifier? {
+            guard let path = try string(table, key, stage: "label").map({ PipelineConfig.resolve($0, against: baseDirectory) }) else { return nil }
+            files.append(path)
+            do { return try TextClassifier.read(from: path) } catch { throw CommandError(description: "stage label: \(error)", isUsage: true) }
+        }
+        func number(_ value: TOMLValue?, _ key: String) throws -> Double? {
+            switch value {
+            case nil: return nil
+            case .float(let x)? where (0...1).contains(x): return x
+            case .integer(let x)? where (0...1).contains(x): return Double(x)
+            default: throw CommandError(description: "stage label: \(key) must be a number in 0...1", isUsage: true)
+            }
+        }
+        let domainModel = try model("domain_model"), qualityModel = try model("quality_model")
+        guard domainModel != nil || qualityModel != nil else {
+            throw CommandError(description: "stage label needs domain_model, quality_model or both", isUsage: true)
+        }
+        var settings = LabelSettings()
+        settings.minDomainScore = try number(table["min_domain_score"], "min_domain_score") ?? 0
+        settings.qualityLabel = try string(table, "quality_label", stage: "label") ?? settings.qualityLabel
+        settings.minQualityDefault = try number(table["min_quality"], "min_quality") ?? 0
+        switch table["min_qualities"] {
+        case nil: break
+        case .table(let scores)?:
+            for (code, value) in scores.entries { settings.minQualityByLanguage[code] = try number(value, "min_qualities.\(code)") }
+        default: throw CommandError(description: "stage label: min_qualities must be a table language = score", isUsage: true)
+        }
+        if let path = try string(table, "taxonomy", stage: "label").map({ PipelineConfig.resolve($0, against: baseDirectory) }) {
+            files.append(path)
+            do { settings.taxonomy = Set(try DomainTaxonomy.load(path).domains.map(\.name)) } catch {
+                throw CommandError(description: "stage label: \(error)", isUsage: true)
+            }
+        }
+        do {
+            return try LabelStage(domainModel: domainModel, qualityModel: qualityModel, settings: settings)
+        } catch {
+            throw CommandError(description: "stage label: \(error)", isUsage: true)
+        }
     }
 
     private func allow(_ table: TOMLTable, _ keys: [String], stage: String) throws {

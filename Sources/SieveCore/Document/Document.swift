@@ -22,13 +22,13 @@ public struct Document: Sendable, Equatable {
         self.metadata = metadata
     }
 
-    /// Sets a metadata entry, replacing an existing one with the same key in place.
     /// The `language` metadata the langid stage sets, if any.
     public var language: String? {
         if case .string(let code)? = metadata.first(where: { $0.key == "language" })?.value { return code }
         return nil
     }
 
+    /// Sets a metadata entry, replacing an existing one with the same key in place.
     public mutating func setMetadata(_ key: String, _ value: JSONValue) {
         if let i = metadata.firstIndex(where: { $0.key == key }) {
             metadata[i].value = value
