@@ -1,0 +1,476 @@
+import Dispatch
+import Foundation
+import SieveCore
+import SieveKernels
+
+/// Fixed-length sequences for the decoder: `batch` rows of `length` tokens. Attention
+/// stays within a row's segment (a document), and positions restart at each segment, so
+/// packed documents do not see one another.
+public struct LMBatch: Sendable {
+    public var batch: Int
+    public var length: Int
+    public var tokens: [Int32]
+    /// The token each position predicts, or -1 for none (no loss there).
+    public var targets: [Int32]
+    /// The position within its document, for the rotary embedding.
+    public var positions: [Int32]
+    /// Positions with the same segment number in a row attend to one another (causally).
+    public var segments: [Int32]
+
+    public init(batch: Int, length: Int, tokens: [Int32], targets: [Int32], positions: [Int32], segments: [Int32]) {
+        precondition([tokens.count, targets.count, positions.count, segments.count].allSatisfy { $0 == batch * length })
+        self.batch = batch
+        self.length = length
+        self.tokens = tokens
+        self.targets = targets
+        self.positions = positions
+        self.segments = segments
+    }
+}
+
+/// Where each parameter lives in the flat parameter vector, under Hugging Face's Qwen3
+/// names (`model.layers.0.self_attn.q_proj.weight`, …); linear weights are out x in.
+public struct LMLayout: Sendable {
+    public struct Layer: Sendable {
+        var inputNorm = 0, q = 0, k = 0, v = 0, o = 0, qNorm = 0, kNorm = 0, postNorm = 0, gate = 0, up = 0, down = 0
+    }
+
+    public private(set) var entries: [(name: String, offset: Int, shape: [Int])] = []
+    public private(set) var count = 0
+    var embed = 0, finalNorm = 0, lmHead = 0
+    var layers: [Layer] = []
+
+    init(_ c: LMConfig) {
+        func add(_ name: String, _ shape: [Int]) -> Int {
+            entries.append((name, count, shape))
+            defer { count += shape.reduce(1, *) }
+            return count
+        }
+        let d = c.hiddenSize, qd = c.heads * c.headDim, kd = c.kvHeads * c.headDim
+        embed = add("model.embed_tokens.weight", [c.vocabSize, d])
+        for i in 0..<c.layers {
+            let p = "model.layers.\(i)."
+            var l = Layer()
+            l.inputNorm = add(p + "input_layernorm.weight", [d])
+            l.q = add(p + "self_attn.q_proj.weight", [qd, d])
+            l.k = add(p + "self_attn.k_proj.weight", [kd, d])
+            l.v = add(p + "self_attn.v_proj.weight", [kd, d])
+            l.o = add(p + "self_attn.o_proj.weight", [d, qd])
+            l.qNorm = add(p + "self_attn.q_norm.weight", [c.headDim])
+            l.kNorm = add(p + "self_attn.k_norm.weight", [c.headDim])
+            l.postNorm = add(p + "post_attention_layernorm.weight", [d])
+            l.gate = add(p + "mlp.gate_proj.weight", [c.intermediateSize, d])
+            l.up = add(p + "mlp.up_proj.weight", [c.intermediateSize, d])
+            l.down = add(p + "mlp.down_proj.weight", [d, c.intermediateSize])
+            layers.append(l)
+        }
+        finalNorm = add("model.norm.weight", [d])
+        lmHead = c.tiedEmbeddings ? embed : add("lm_head.weight", [c.vocabSize, d])
+    }
+
+    /// Norm weights start at 1 and are not decayed; everything else is a matrix.
+    func isNorm(_ name: String) -> Bool { name.hasSuffix("norm.weight") }
+}
+
+/// A Qwen3-style decoder (docs/lm.md): token embeddings, per layer RMSNorm, grouped-query
+/// attention with RMSNorm on each head's queries and keys and rotary embeddings, RMSNorm,
+/// a SwiGLU MLP; a final RMSNorm and the output projection (tied to the embeddings by
+/// default). Forward and backward passes by hand on `SieveKernels`.
+public final class Transformer: @unchecked Sendable {
+    public let config: LMConfig
+    public let layout: LMLayout
+    public var parameters: [Float]
+
+    /// Linear and embedding weights from N(0, 0.02²), norm weights 1; deterministic.
+    public init(config: LMConfig, seed: UInt64 = 1) {
+        self.config = config
+        layout = LMLayout(config)
+        var random = SplitMix64(seed: seed)
+        var values = [Float](repeating: 0, count: layout.count)
+        for entry in layout.entries {
+            let n = entry.shape.reduce(1, *)
+            if layout.isNorm(entry.name) {
+                for i in 0..<n { values[entry.offset + i] = 1 }
+            } else {
+                for i in 0..<n { values[entry.offset + i] = 0.02 * Self.gaussian(&random) }
+            }
+        }
+        parameters = values
+    }
+
+    public init(config: LMConfig, parameters: [Float]) {
+        self.config = config
+        layout = LMLayout(config)
+        precondition(parameters.count == layout.count)
+        self.parameters = parameters
+    }
+
+    static func gaussian(_ random: inout SplitMix64) -> Float {
+        let u1 = (Double(random.next() >> 11) + 0.5) / Double(1 << 53), u2 = Double(random.next() >> 11) / Double(1 << 53)
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
+    }
+
+    /// The parameters as named tensors (for safetensors).
+    public var tensors: [String: Safetensors.Tensor] {
+        Dictionary(uniqueKeysWithValues: layout.entries.map { entry in
+            (entry.name, Safetensors.Tensor(shape: entry.shape, values: Array(parameters[entry.offset..<entry.offset + entry.shape.reduce(1, *)])))
+        })
+    }
+
+    /// A model from named tensors; every parameter of `config` must be there, with its shape.
+    public convenience init(config: LMConfig, tensors: [String: Safetensors.Tensor]) throws {
+        let layout = LMLayout(config)
+        var values = [Float](repeating: 0, count: layout.count)
+        for entry in layout.entries {
+            guard let tensor = tensors[entry.name] else { throw ModelError("checkpoint has no \(entry.name): not this model config") }
+            guard tensor.shape == entry.shape else {
+                throw ModelError("checkpoint's \(entry.name) is \(tensor.shape), the config needs \(entry.shape): not this model config")
+            }
+            values.replaceSubrange(entry.offset..<entry.offset + tensor.values.count, with: tensor.values)
+        }
+        self.init(config: config, parameters: values)
+    }
+
+    // MARK: Forward and backward
+
+    /// One layer's saved activations.
+    struct LayerCache {
+        var input: [Float], inputScale: [Float], normed: [Float]
+        var qRaw: [Float], kRaw: [Float], qScale: [Float], kScale: [Float]
+        var q: [Float], k: [Float], v: [Float], probabilities: [Float], attention: [Float]
+        var middle: [Float], middleScale: [Float], normed2: [Float]
+        var gate: [Float], up: [Float], activated: [Float]
+    }
+
+    /// The log-probability of each position's target (0 where the target is -1).
+    public func targetLogProbabilities(_ batch: LMBatch, threads: Int = 1) -> [Float] {
+        run(batch, gradients: nil, threads: threads).logProbabilities
+    }
+
+    /// The mean cross-entropy over positions with a target; with `gradients` (as long as
+    /// the parameters), adds the loss's gradient to it.
+    public func loss(_ batch: LMBatch, gradients: UnsafeMutablePointer<Float>?, threads: Int = 1) -> Double {
+        run(batch, gradients: gradients, threads: threads).loss
+    }
+
+    func run(_ batch: LMBatch, gradients: UnsafeMutablePointer<Float>?, threads: Int) -> (loss: Double, logProbabilities: [Float]) {
+        let c = config
+        let n = batch.batch * batch.length, d = c.hiddenSize, hd = c.headDim
+        let qd = c.heads * hd, kd = c.kvHeads * hd, f = c.intermediateSize, v = c.vocabSize
+        let eps = Float(c.normEps)
+        let threads = max(1, threads)
+        return parameters.withUnsafeBufferPointer { pb -> (Double, [Float]) in
+            let p = pb.baseAddress!
+            // Rotary tables for the positions in the batch.
+            let maxPosition = Int(batch.positions.max() ?? 0) + 1
+            var cosTable = [Float](repeating: 0, count: maxPosition * hd / 2), sinTable = cosTable
+            for pos in 0..<maxPosition {
+                for i in 0..<hd / 2 {
+                    let angle = Double(pos) * pow(c.ropeTheta, -2 * Double(i) / Double(hd))
+                    cosTable[pos * hd / 2 + i] = Float(cos(angle))
+                    sinTable[pos * hd / 2 + i] = Float(sin(angle))
+                }
+            }
+            // Embeddings.
+            var x = [Float](repeating: 0, count: n * d)
+            for t in 0..<n {
+                let token = Int(batch.tokens[t])
+                precondition(token >= 0 && token < v, "token \(token) outside the vocabulary (\(v))")
+                for j in 0..<d { x[t * d + j] = p[layout.embed + token * d + j] }
+            }
+            var caches: [LayerCache] = []
+            for l in layout.layers {
+                var cache = LayerCache(input: x, inputScale: [], normed: [], qRaw: [], kRaw: [], qScale: [], kScale: [], q: [], k: [], v: [],
+                                       probabilities: [], attention: [], middle: [], middleScale: [], normed2: [], gate: [], up: [], activated: [])
+                (cache.normed, cache.inputScale) = Self.rmsNorm(x, weight: p + l.inputNorm, rows: n, width: d, eps: eps)
+                cache.qRaw = Self.linear(cache.normed, p + l.q, rows: n, input: d, output: qd, threads: threads)
+                cache.kRaw = Self.linear(cache.normed, p + l.k, rows: n, input: d, output: kd, threads: threads)
+                cache.v = Self.linear(cache.normed, p + l.v, rows: n, input: d, output: kd, threads: threads)
+                (cache.q, cache.qScale) = Self.rmsNorm(cache.qRaw, weight: p + l.qNorm, rows: n * c.heads, width: hd, eps: eps)
+                (cache.k, cache.kScale) = Self.rmsNorm(cache.kRaw, weight: p + l.kNorm, rows: n * c.kvHeads, width: hd, eps: eps)
+                Self.rotate(&cache.q, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false)
+                Self.rotate(&cache.k, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false)
+                (cache.attention, cache.probabilities) = attentionForward(cache.q, cache.k, cache.v, batch: batch, threads: threads)
+                let projected = Self.linear(cache.attention, p + l.o, rows: n, input: qd, output: d, threads: threads)
+                for i in 0..<(n * d) { x[i] += projected[i] }
+                cache.middle = x
+                (cache.normed2, cache.middleScale) = Self.rmsNorm(x, weight: p + l.postNorm, rows: n, width: d, eps: eps)
+                cache.gate = Self.linear(cache.normed2, p + l.gate, rows: n, input: d, output: f, threads: threads)
+                cache.up = Self.linear(cache.normed2, p + l.up, rows: n, input: d, output: f, threads: threads)
+                cache.activated = [Float](repeating: 0, count: n * f)
+                for i in 0..<(n * f) {
+                    let g = cache.gate[i]
+                    cache.activated[i] = g / (1 + exp(-g)) * cache.up[i]
+                }
+                let down = Self.linear(cache.activated, p + l.down, rows: n, input: f, output: d, threads: threads)
+                for i in 0..<(n * d) { x[i] += down[i] }
+                caches.append(cache)
+            }
+            let (final, finalScale) = Self.rmsNorm(x, weight: p + layout.finalNorm, rows: n, width: d, eps: eps)
+            var logits = Self.linear(final, p + layout.lmHead, rows: n, input: d, output: v, threads: threads)
+            // Cross-entropy; logits become dloss/dlogits in place.
+            let counted = batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+            var logProbabilities = [Float](repeating: 0, count: n)
+            logits.withUnsafeMutableBufferPointer { lb in
+                logProbabilities.withUnsafeMutableBufferPointer { out in
+                    let logits = lb.baseAddress!, out = out.baseAddress!
+                    Self.parallel(rows: n, threads: threads) { t in
+                        let row = logits + t * v
+                        var maximum = -Float.infinity
+                        for j in 0..<v { maximum = max(maximum, row[j]) }
+                        var sum: Double = 0
+                        for j in 0..<v { sum += Double(exp(row[j] - maximum)) }
+                        let logSum = maximum + Float(log(sum))
+                        let target = Int(batch.targets[t])
+                        out[t] = target >= 0 ? row[target] - logSum : 0
+                        guard gradients != nil else { return }
+                        let scale = target >= 0 ? 1 / Float(max(counted, 1)) : 0
+                        for j in 0..<v { row[j] = exp(row[j] - logSum) * scale }
+                        if target >= 0 { row[target] -= scale }
+                    }
+                }
+            }
+            let loss = -logProbabilities.reduce(0) { $0 + Double($1) } / Double(max(counted, 1))
+            guard let g = gradients else { return (loss, logProbabilities) }
+
+            // Backward.
+            Self.linearBackwardWeight(logits, final, g + layout.lmHead, rows: n, input: d, output: v, threads: threads)
+            var dx = Self.linearBackwardInput(logits, p + layout.lmHead, rows: n, input: d, output: v, threads: threads)
+            dx = Self.rmsNormBackward(dx, x: x, scale: finalScale, weight: p + layout.finalNorm, weightGradient: g + layout.finalNorm,
+                                      rows: n, width: d)
+            for (index, l) in layout.layers.enumerated().reversed() {
+                let cache = caches[index]
+                // MLP.
+                Self.linearBackwardWeight(dx, cache.activated, g + l.down, rows: n, input: f, output: d, threads: threads)
+                let dActivated = Self.linearBackwardInput(dx, p + l.down, rows: n, input: f, output: d, threads: threads)
+                var dGate = [Float](repeating: 0, count: n * f), dUp = dGate
+                for i in 0..<(n * f) {
+                    let gate = cache.gate[i], sigma = 1 / (1 + exp(-gate))
+                    dUp[i] = dActivated[i] * gate * sigma
+                    dGate[i] = dActivated[i] * cache.up[i] * sigma * (1 + gate * (1 - sigma))
+                }
+                Self.linearBackwardWeight(dGate, cache.normed2, g + l.gate, rows: n, input: d, output: f, threads: threads)
+                Self.linearBackwardWeight(dUp, cache.normed2, g + l.up, rows: n, input: d, output: f, threads: threads)
+                var dNormed2 = Self.linearBackwardInput(dGate, p + l.gate, rows: n, input: d, output: f, threads: threads)
+                Self.linearBackwardInput(dUp, p + l.up, rows: n, input: d, output: f, threads: threads, into: &dNormed2)
+                let dMiddle = Self.rmsNormBackward(dNormed2, x: cache.middle, scale: cache.middleScale, weight: p + l.postNorm,
+                                                   weightGradient: g + l.postNorm, rows: n, width: d)
+                for i in 0..<(n * d) { dx[i] += dMiddle[i] }
+                // Attention.
+                Self.linearBackwardWeight(dx, cache.attention, g + l.o, rows: n, input: qd, output: d, threads: threads)
+                let dAttention = Self.linearBackwardInput(dx, p + l.o, rows: n, input: qd, output: d, threads: threads)
+                var (dq, dk, dv) = attentionBackward(dAttention, cache: cache, batch: batch, threads: threads)
+                Self.rotate(&dq, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: true)
+                Self.rotate(&dk, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: true)
+                let dqRaw = Self.rmsNormBackward(dq, x: cache.qRaw, scale: cache.qScale, weight: p + l.qNorm, weightGradient: g + l.qNorm,
+                                                 rows: n * c.heads, width: hd)
+                let dkRaw = Self.rmsNormBackward(dk, x: cache.kRaw, scale: cache.kScale, weight: p + l.kNorm, weightGradient: g + l.kNorm,
+                                                 rows: n * c.kvHeads, width: hd)
+                Self.linearBackwardWeight(dqRaw, cache.normed, g + l.q, rows: n, input: d, output: qd, threads: threads)
+                Self.linearBackwardWeight(dkRaw, cache.normed, g + l.k, rows: n, input: d, output: kd, threads: threads)
+                Self.linearBackwardWeight(dv, cache.normed, g + l.v, rows: n, input: d, output: kd, threads: threads)
+                var dNormed = Self.linearBackwardInput(dqRaw, p + l.q, rows: n, input: d, output: qd, threads: threads)
+                Self.linearBackwardInput(dkRaw, p + l.k, rows: n, input: d, output: kd, threads: threads, into: &dNormed)
+                Self.linearBackwardInput(dv, p + l.v, rows: n, input: d, output: kd, threads: threads, into: &dNormed)
+                let dInput = Self.rmsNormBackward(dNormed, x: cache.input, scale: cache.inputScale, weight: p + l.inputNorm,
+                                                  weightGradient: g + l.inputNorm, rows: n, width: d)
+                for i in 0..<(n * d) { dx[i] += dInput[i] }
+            }
+            for t in 0..<n {
+                let row = g + layout.embed + Int(batch.tokens[t]) * d
+                for j in 0..<d { row[j] += dx[t * d + j] }
+            }
+            return (loss, logProbabilities)
+        }
+    }
+
+    // MARK: Attention
+
+    /// Causal attention within segments, per (row, head): softmax(q·kᵀ/√hd) · v.
+    /// Returns the heads' outputs (n x heads·hd) and the probabilities (per row and head,
+    /// length x length, zero where masked).
+    func attentionForward(_ q: [Float], _ k: [Float], _ v: [Float], batch: LMBatch, threads: Int) -> ([Float], [Float]) {
+        let c = config, t = batch.length, hd = c.headDim, qd = c.heads * hd, kd = c.kvHeads * hd
+        var out = [Float](repeating: 0, count: batch.batch * t * qd)
+        var probabilities = [Float](repeating: 0, count: batch.batch * c.heads * t * t)
+        let scale = 1 / Float(hd).squareRoot()
+        q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in probabilities.withUnsafeMutableBufferPointer { pr in
+                let q = q.baseAddress!, k = k.baseAddress!, v = v.baseAddress!, o = o.baseAddress!, pr = pr.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: batch.batch * c.heads) { job in
+                    let b = job / c.heads, h = job % c.heads, kv = h / (c.heads / c.kvHeads)
+                    let qView = MatrixView(q + b * t * qd + h * hd, rows: t, columns: hd, rowStride: qd, columnStride: 1)
+                    let kView = MatrixView(k + b * t * kd + kv * hd, rows: t, columns: hd, rowStride: kd, columnStride: 1)
+                    let vView = MatrixView(v + b * t * kd + kv * hd, rows: t, columns: hd, rowStride: kd, columnStride: 1)
+                    let s = pr + job * t * t
+                    Matmul.multiply(qView, kView.transposed, into: s, ldc: t)
+                    for i in 0..<t {
+                        let row = s + i * t, segment = batch.segments[b * t + i]
+                        var maximum = -Float.infinity
+                        for j in 0...i where batch.segments[b * t + j] == segment { maximum = max(maximum, row[j] * scale) }
+                        var sum: Float = 0
+                        for j in 0..<t {
+                            if j <= i && batch.segments[b * t + j] == segment {
+                                row[j] = exp(row[j] * scale - maximum)
+                                sum += row[j]
+                            } else {
+                                row[j] = 0
+                            }
+                        }
+                        for j in 0...i { row[j] /= sum }
+                    }
+                    Matmul.multiply(MatrixView(s, rows: t, columns: t), vView, into: o + b * t * qd + h * hd, ldc: qd)
+                }
+            } }
+        } } }
+        return (out, probabilities)
+    }
+
+    /// Gradients of q, k and v (after the rotary embedding) from the heads' output
+    /// gradient. Jobs are (row, key-value head), so heads sharing keys add into them in turn.
+    func attentionBackward(_ dOut: [Float], cache: LayerCache, batch: LMBatch, threads: Int) -> ([Float], [Float], [Float]) {
+        let c = config, t = batch.length, hd = c.headDim, qd = c.heads * hd, kd = c.kvHeads * hd, group = c.heads / c.kvHeads
+        var dq = [Float](repeating: 0, count: batch.batch * t * qd)
+        var dk = [Float](repeating: 0, count: batch.batch * t * kd), dv = dk
+        let scale = 1 / Float(hd).squareRoot()
+        dOut.withUnsafeBufferPointer { dOut in cache.q.withUnsafeBufferPointer { q in cache.k.withUnsafeBufferPointer { k in
+            cache.v.withUnsafeBufferPointer { v in cache.probabilities.withUnsafeBufferPointer { pr in
+                dq.withUnsafeMutableBufferPointer { dq in dk.withUnsafeMutableBufferPointer { dk in dv.withUnsafeMutableBufferPointer { dv in
+                    let dOut = dOut.baseAddress!, q = q.baseAddress!, k = k.baseAddress!, v = v.baseAddress!, pr = pr.baseAddress!
+                    let dq = dq.baseAddress!, dk = dk.baseAddress!, dv = dv.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: batch.batch * c.kvHeads) { job in
+                        let b = job / c.kvHeads, kv = job % c.kvHeads
+                        let ds = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
+                        defer { ds.deallocate() }
+                        let kView = MatrixView(k + b * t * kd + kv * hd, rows: t, columns: hd, rowStride: kd, columnStride: 1)
+                        let vView = MatrixView(v + b * t * kd + kv * hd, rows: t, columns: hd, rowStride: kd, columnStride: 1)
+                        for h in (kv * group)..<((kv + 1) * group) {
+                            let p = pr + (b * c.heads + h) * t * t
+                            let dOutView = MatrixView(dOut + b * t * qd + h * hd, rows: t, columns: hd, rowStride: qd, columnStride: 1)
+                            let qView = MatrixView(q + b * t * qd + h * hd, rows: t, columns: hd, rowStride: qd, columnStride: 1)
+                            // dV += Pᵀ · dO; dP = dO · Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √hd.
+                            Matmul.multiply(MatrixView(p, rows: t, columns: t).transposed, dOutView, into: dv + b * t * kd + kv * hd,
+                                            ldc: kd, accumulate: true)
+                            Matmul.multiply(dOutView, vView.transposed, into: ds, ldc: t)
+                            for i in 0..<t {
+                                let row = ds + i * t, pRow = p + i * t
+                                var dot: Float = 0
+                                for j in 0...i { dot += row[j] * pRow[j] }
+                                for j in 0..<t { row[j] = j <= i ? pRow[j] * (row[j] - dot) * scale : 0 }
+                            }
+                            // dQ = dS · K; dK += dSᵀ · Q.
+                            Matmul.multiply(MatrixView(ds, rows: t, columns: t), kView, into: dq + b * t * qd + h * hd, ldc: qd)
+                            Matmul.multiply(MatrixView(ds, rows: t, columns: t).transposed, qView, into: dk + b * t * kd + kv * hd,
+                                            ldc: kd, accumulate: true)
+                        }
+                    }
+                } } }
+            } }
+        } } }
+        return (dq, dk, dv)
+    }
+
+    // MARK: Pieces
+
+    /// Runs body(row) for rows 0..<rows in `threads` contiguous blocks.
+    static func parallel(rows: Int, threads: Int, _ body: (Int) -> Void) {
+        let blocks = min(threads, max(1, rows))
+        let size = (rows + blocks - 1) / blocks
+        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+            for r in (block * size)..<min(rows, (block + 1) * size) { body(r) }
+        }
+    }
+
+    /// y = x · Wᵀ, with x rows x input and W output x input.
+    static func linear(_ x: [Float], _ w: UnsafePointer<Float>, rows: Int, input: Int, output: Int, threads: Int) -> [Float] {
+        var y = [Float](repeating: 0, count: rows * output)
+        x.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                Matmul.multiply(MatrixView(x.baseAddress!, rows: rows, columns: input), MatrixView(w, rows: output, columns: input).transposed,
+                                into: y.baseAddress!, ldc: output, threads: threads)
+            }
+        }
+        return y
+    }
+
+    /// dW += dyᵀ · x.
+    static func linearBackwardWeight(_ dy: [Float], _ x: [Float], _ dw: UnsafeMutablePointer<Float>, rows: Int, input: Int, output: Int,
+                                     threads: Int) {
+        dy.withUnsafeBufferPointer { dy in
+            x.withUnsafeBufferPointer { x in
+                Matmul.multiply(MatrixView(dy.baseAddress!, rows: rows, columns: output).transposed,
+                                MatrixView(x.baseAddress!, rows: rows, columns: input), into: dw, ldc: input, accumulate: true, threads: threads)
+            }
+        }
+    }
+
+    /// dx = dy · W.
+    static func linearBackwardInput(_ dy: [Float], _ w: UnsafePointer<Float>, rows: Int, input: Int, output: Int, threads: Int) -> [Float] {
+        var dx = [Float](repeating: 0, count: rows * input)
+        linearBackwardInput(dy, w, rows: rows, input: input, output: output, threads: threads, into: &dx)
+        return dx
+    }
+
+    /// dx += dy · W.
+    static func linearBackwardInput(_ dy: [Float], _ w: UnsafePointer<Float>, rows: Int, input: Int, output: Int, threads: Int,
+                                    into dx: inout [Float]) {
+        dy.withUnsafeBufferPointer { dy in
+            dx.withUnsafeMutableBufferPointer { dx in
+                Matmul.multiply(MatrixView(dy.baseAddress!, rows: rows, columns: output), MatrixView(w, rows: output, columns: input),
+                                into: dx.baseAddress!, ldc: input, accumulate: true, threads: threads)
+            }
+        }
+    }
+
+    /// y = x · r · w per row, r = 1/√(mean(x²) + eps); returns y and r.
+    static func rmsNorm(_ x: [Float], weight: UnsafePointer<Float>, rows: Int, width: Int, eps: Float) -> ([Float], [Float]) {
+        var y = [Float](repeating: 0, count: rows * width), scales = [Float](repeating: 0, count: rows)
+        for r in 0..<rows {
+            var squares: Float = 0
+            for j in 0..<width { squares += x[r * width + j] * x[r * width + j] }
+            let scale = 1 / (squares / Float(width) + eps).squareRoot()
+            scales[r] = scale
+            for j in 0..<width { y[r * width + j] = x[r * width + j] * scale * weight[j] }
+        }
+        return (y, scales)
+    }
+
+    /// dx = r·(dy⊙w) − x·r³·mean((dy⊙w)⊙x); dw += Σ dy⊙x·r.
+    static func rmsNormBackward(_ dy: [Float], x: [Float], scale: [Float], weight: UnsafePointer<Float>,
+                                weightGradient: UnsafeMutablePointer<Float>, rows: Int, width: Int) -> [Float] {
+        var dx = [Float](repeating: 0, count: rows * width)
+        for r in 0..<rows {
+            let s = scale[r]
+            var dot: Float = 0
+            for j in 0..<width {
+                let i = r * width + j
+                dot += dy[i] * weight[j] * x[i]
+                weightGradient[j] += dy[i] * x[i] * s
+            }
+            let correction = s * s * s * dot / Float(width)
+            for j in 0..<width {
+                let i = r * width + j
+                dx[i] = s * dy[i] * weight[j] - x[i] * correction
+            }
+        }
+        return dx
+    }
+
+    /// The rotary embedding (rotate-half pairs i and i + hd/2) of every head of every
+    /// position, or its inverse (the backward pass of a rotation).
+    static func rotate(_ x: inout [Float], heads: Int, headDim hd: Int, positions: [Int32], cos: [Float], sin: [Float], inverse: Bool) {
+        let half = hd / 2
+        for t in positions.indices {
+            let table = Int(positions[t]) * half
+            for h in 0..<heads {
+                let base = (t * heads + h) * hd
+                for i in 0..<half {
+                    let c = cos[table + i], s = inverse ? -sin[table + i] : sin[table + i]
+                    let a = x[base + i], b = x[base + i + half]
+                    x[base + i] = a * c - b * s
+                    x[base + i + half] = b * c + a * s
+                }
+            }
+        }
+    }
+}
