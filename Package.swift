@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "SieveKernels", dependencies: ["CKernels", "CMemory"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Models Sieve trains and runs: the fastText-style text classifier.
-        .target(name: "SieveModels", dependencies: ["SieveKernels", "SieveCore", "SieveIO"],
+        .target(name: "SieveModels", dependencies: ["SieveKernels", "SieveCore", "SieveIO", "SieveShards", "SieveMixture"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Runs a pipeline's passes as N tasks: child processes here, or job arrays on Slurm.
         .target(name: "SieveExecutor", dependencies: ["SieveIO"]),
@@ -94,6 +94,7 @@ let package = Package(
         .executableTarget(name: "sieve-bench-runner", dependencies: ["SieveCore", "SieveIO"],
                           path: "Benchmarks/runner"),
         .executableTarget(name: "sieve-bench-kernels", dependencies: ["SieveKernels"], path: "Benchmarks/kernels/matmul"),
+        .executableTarget(name: "sieve-bench-lm", dependencies: ["SieveModels", "SieveKernels", "SieveCore", "CMemory"], path: "Benchmarks/lm/step"),
         .executableTarget(name: "sieve-bench-encode", dependencies: ["SieveCore", "SieveTokenizer", "CMemory"],
                           path: "Benchmarks/tokenizer/encode"),
 

@@ -1,3 +1,4 @@
+import Foundation
 import SieveCore
 import SieveDedup
 import SieveFilters
@@ -30,9 +31,10 @@ final class StageFactory {
             case "filter": return try filter(table)
             case "dedup": return try dedup(table)
             case "label": return try label(table)
+            case "perplexity": return try perplexity(table)
             case "tokenize": return try tokenize(table)
             default:
-                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, filter, dedup, label, tokenize",
+                throw CommandError(description: "unknown stage type \"\(type)\"; this build has: normalize, langid, filter, dedup, label, tokenize, perplexity",
                                    isUsage: true)
             }
         }
@@ -227,6 +229,36 @@ final class StageFactory {
         } catch {
             throw CommandError(description: "stage label: \(error)", isUsage: true)
         }
+    }
+
+    /// `[[stage]] type = "perplexity"`, after `tokenize`: perplexity from a trained model,
+    /// buckets from per-language cutoffs (docs/lm.md).
+    private func perplexity(_ table: TOMLTable) throws -> any Stage {
+        try allow(table, ["type", "model", "cutoffs", "keep"], stage: "perplexity")
+        guard let model = try string(table, "model", stage: "perplexity").map({ PipelineConfig.resolve($0, against: baseDirectory) }) else {
+            throw CommandError(description: "stage perplexity needs model = \"a sieve model train --out folder\"", isUsage: true)
+        }
+        let transformer: Transformer
+        do { transformer = try LMTrainer.load(model) } catch { throw CommandError(description: "stage perplexity: \(error)", isUsage: true) }
+        files.append(FileManager.default.fileExists(atPath: model + "/checkpoint/model.safetensors") ? model + "/checkpoint/model.safetensors" : model)
+        var cutoffs: [String: (Double, Double)] = [:]
+        if let path = try string(table, "cutoffs", stage: "perplexity").map({ PipelineConfig.resolve($0, against: baseDirectory) }) {
+            files.append(path)
+            cutoffs = try ModelCommand.readCutoffs(path)
+        }
+        var keep = Set(PerplexityStage.buckets)
+        switch table["keep"] {
+        case nil: break
+        case .array(let items)?:
+            keep = Set(try items.map { item in
+                guard case .string(let bucket) = item, PerplexityStage.buckets.contains(bucket) else {
+                    throw CommandError(description: "stage perplexity: keep takes head, middle, tail", isUsage: true)
+                }
+                return bucket
+            })
+        default: throw CommandError(description: "stage perplexity: keep must be an array of buckets", isUsage: true)
+        }
+        return PerplexityStage(model: transformer, cutoffs: cutoffs, keep: keep)
     }
 
     private func allow(_ table: TOMLTable, _ keys: [String], stage: String) throws {

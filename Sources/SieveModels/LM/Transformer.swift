@@ -144,16 +144,37 @@ public final class Transformer: @unchecked Sendable {
 
     /// The log-probability of each position's target (0 where the target is -1).
     public func targetLogProbabilities(_ batch: LMBatch, threads: Int = 1) -> [Float] {
-        run(batch, gradients: nil, threads: threads).logProbabilities
+        var profile = LMProfile()
+        return run(batch, gradients: nil, threads: threads, profile: &profile).logProbabilities
     }
 
     /// The mean cross-entropy over positions with a target; with `gradients` (as long as
     /// the parameters), adds the loss's gradient to it.
     public func loss(_ batch: LMBatch, gradients: UnsafeMutablePointer<Float>?, threads: Int = 1) -> Double {
-        run(batch, gradients: gradients, threads: threads).loss
+        var profile = LMProfile()
+        return run(batch, gradients: gradients, threads: threads, profile: &profile).loss
     }
 
-    func run(_ batch: LMBatch, gradients: UnsafeMutablePointer<Float>?, threads: Int) -> (loss: Double, logProbabilities: [Float]) {
+    /// `loss`, adding the seconds spent in matrix multiplies, attention and the rest to
+    /// `profile`.
+    public func loss(_ batch: LMBatch, gradients: UnsafeMutablePointer<Float>?, threads: Int, profile: inout LMProfile) -> Double {
+        run(batch, gradients: gradients, threads: threads, profile: &profile).loss
+    }
+
+    func run(_ batch: LMBatch, gradients: UnsafeMutablePointer<Float>?, threads: Int, profile: inout LMProfile)
+        -> (loss: Double, logProbabilities: [Float]) {
+        let started = Date()
+        var matmul = 0.0, attention = 0.0
+        defer {
+            profile.matmul += matmul
+            profile.attention += attention
+            profile.other += Date().timeIntervalSince(started) - matmul - attention
+        }
+        func timed<T>(_ clock: inout Double, _ body: () -> T) -> T {
+            let start = Date()
+            defer { clock += Date().timeIntervalSince(start) }
+            return body()
+        }
         let c = config
         let n = batch.batch * batch.length, d = c.hiddenSize, hd = c.headDim
         let qd = c.heads * hd, kd = c.kvHeads * hd, f = c.intermediateSize, v = c.vocabSize
@@ -183,31 +204,31 @@ public final class Transformer: @unchecked Sendable {
                 var cache = LayerCache(input: x, inputScale: [], normed: [], qRaw: [], kRaw: [], qScale: [], kScale: [], q: [], k: [], v: [],
                                        probabilities: [], attention: [], middle: [], middleScale: [], normed2: [], gate: [], up: [], activated: [])
                 (cache.normed, cache.inputScale) = Self.rmsNorm(x, weight: p + l.inputNorm, rows: n, width: d, eps: eps)
-                cache.qRaw = Self.linear(cache.normed, p + l.q, rows: n, input: d, output: qd, threads: threads)
-                cache.kRaw = Self.linear(cache.normed, p + l.k, rows: n, input: d, output: kd, threads: threads)
-                cache.v = Self.linear(cache.normed, p + l.v, rows: n, input: d, output: kd, threads: threads)
+                cache.qRaw = timed(&matmul) { Self.linear(cache.normed, p + l.q, rows: n, input: d, output: qd, threads: threads) }
+                cache.kRaw = timed(&matmul) { Self.linear(cache.normed, p + l.k, rows: n, input: d, output: kd, threads: threads) }
+                cache.v = timed(&matmul) { Self.linear(cache.normed, p + l.v, rows: n, input: d, output: kd, threads: threads) }
                 (cache.q, cache.qScale) = Self.rmsNorm(cache.qRaw, weight: p + l.qNorm, rows: n * c.heads, width: hd, eps: eps)
                 (cache.k, cache.kScale) = Self.rmsNorm(cache.kRaw, weight: p + l.kNorm, rows: n * c.kvHeads, width: hd, eps: eps)
                 Self.rotate(&cache.q, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false)
                 Self.rotate(&cache.k, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false)
-                (cache.attention, cache.probabilities) = attentionForward(cache.q, cache.k, cache.v, batch: batch, threads: threads)
-                let projected = Self.linear(cache.attention, p + l.o, rows: n, input: qd, output: d, threads: threads)
+                (cache.attention, cache.probabilities) = timed(&attention) { attentionForward(cache.q, cache.k, cache.v, batch: batch, threads: threads) }
+                let projected = timed(&matmul) { Self.linear(cache.attention, p + l.o, rows: n, input: qd, output: d, threads: threads) }
                 for i in 0..<(n * d) { x[i] += projected[i] }
                 cache.middle = x
                 (cache.normed2, cache.middleScale) = Self.rmsNorm(x, weight: p + l.postNorm, rows: n, width: d, eps: eps)
-                cache.gate = Self.linear(cache.normed2, p + l.gate, rows: n, input: d, output: f, threads: threads)
-                cache.up = Self.linear(cache.normed2, p + l.up, rows: n, input: d, output: f, threads: threads)
+                cache.gate = timed(&matmul) { Self.linear(cache.normed2, p + l.gate, rows: n, input: d, output: f, threads: threads) }
+                cache.up = timed(&matmul) { Self.linear(cache.normed2, p + l.up, rows: n, input: d, output: f, threads: threads) }
                 cache.activated = [Float](repeating: 0, count: n * f)
                 for i in 0..<(n * f) {
                     let g = cache.gate[i]
                     cache.activated[i] = g / (1 + exp(-g)) * cache.up[i]
                 }
-                let down = Self.linear(cache.activated, p + l.down, rows: n, input: f, output: d, threads: threads)
+                let down = timed(&matmul) { Self.linear(cache.activated, p + l.down, rows: n, input: f, output: d, threads: threads) }
                 for i in 0..<(n * d) { x[i] += down[i] }
                 caches.append(cache)
             }
             let (final, finalScale) = Self.rmsNorm(x, weight: p + layout.finalNorm, rows: n, width: d, eps: eps)
-            var logits = Self.linear(final, p + layout.lmHead, rows: n, input: d, output: v, threads: threads)
+            var logits = timed(&matmul) { Self.linear(final, p + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
             // Cross-entropy; logits become dloss/dlogits in place.
             let counted = batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
             var logProbabilities = [Float](repeating: 0, count: n)
@@ -234,44 +255,44 @@ public final class Transformer: @unchecked Sendable {
             guard let g = gradients else { return (loss, logProbabilities) }
 
             // Backward.
-            Self.linearBackwardWeight(logits, final, g + layout.lmHead, rows: n, input: d, output: v, threads: threads)
-            var dx = Self.linearBackwardInput(logits, p + layout.lmHead, rows: n, input: d, output: v, threads: threads)
+            timed(&matmul) { Self.linearBackwardWeight(logits, final, g + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
+            var dx = timed(&matmul) { Self.linearBackwardInput(logits, p + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
             dx = Self.rmsNormBackward(dx, x: x, scale: finalScale, weight: p + layout.finalNorm, weightGradient: g + layout.finalNorm,
                                       rows: n, width: d)
             for (index, l) in layout.layers.enumerated().reversed() {
                 let cache = caches[index]
                 // MLP.
-                Self.linearBackwardWeight(dx, cache.activated, g + l.down, rows: n, input: f, output: d, threads: threads)
-                let dActivated = Self.linearBackwardInput(dx, p + l.down, rows: n, input: f, output: d, threads: threads)
+                timed(&matmul) { Self.linearBackwardWeight(dx, cache.activated, g + l.down, rows: n, input: f, output: d, threads: threads) }
+                let dActivated = timed(&matmul) { Self.linearBackwardInput(dx, p + l.down, rows: n, input: f, output: d, threads: threads) }
                 var dGate = [Float](repeating: 0, count: n * f), dUp = dGate
                 for i in 0..<(n * f) {
                     let gate = cache.gate[i], sigma = 1 / (1 + exp(-gate))
                     dUp[i] = dActivated[i] * gate * sigma
                     dGate[i] = dActivated[i] * cache.up[i] * sigma * (1 + gate * (1 - sigma))
                 }
-                Self.linearBackwardWeight(dGate, cache.normed2, g + l.gate, rows: n, input: d, output: f, threads: threads)
-                Self.linearBackwardWeight(dUp, cache.normed2, g + l.up, rows: n, input: d, output: f, threads: threads)
-                var dNormed2 = Self.linearBackwardInput(dGate, p + l.gate, rows: n, input: d, output: f, threads: threads)
-                Self.linearBackwardInput(dUp, p + l.up, rows: n, input: d, output: f, threads: threads, into: &dNormed2)
+                timed(&matmul) { Self.linearBackwardWeight(dGate, cache.normed2, g + l.gate, rows: n, input: d, output: f, threads: threads) }
+                timed(&matmul) { Self.linearBackwardWeight(dUp, cache.normed2, g + l.up, rows: n, input: d, output: f, threads: threads) }
+                var dNormed2 = timed(&matmul) { Self.linearBackwardInput(dGate, p + l.gate, rows: n, input: d, output: f, threads: threads) }
+                timed(&matmul) { Self.linearBackwardInput(dUp, p + l.up, rows: n, input: d, output: f, threads: threads, into: &dNormed2) }
                 let dMiddle = Self.rmsNormBackward(dNormed2, x: cache.middle, scale: cache.middleScale, weight: p + l.postNorm,
                                                    weightGradient: g + l.postNorm, rows: n, width: d)
                 for i in 0..<(n * d) { dx[i] += dMiddle[i] }
                 // Attention.
-                Self.linearBackwardWeight(dx, cache.attention, g + l.o, rows: n, input: qd, output: d, threads: threads)
-                let dAttention = Self.linearBackwardInput(dx, p + l.o, rows: n, input: qd, output: d, threads: threads)
-                var (dq, dk, dv) = attentionBackward(dAttention, cache: cache, batch: batch, threads: threads)
+                timed(&matmul) { Self.linearBackwardWeight(dx, cache.attention, g + l.o, rows: n, input: qd, output: d, threads: threads) }
+                let dAttention = timed(&matmul) { Self.linearBackwardInput(dx, p + l.o, rows: n, input: qd, output: d, threads: threads) }
+                var (dq, dk, dv) = timed(&attention) { attentionBackward(dAttention, cache: cache, batch: batch, threads: threads) }
                 Self.rotate(&dq, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: true)
                 Self.rotate(&dk, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: true)
                 let dqRaw = Self.rmsNormBackward(dq, x: cache.qRaw, scale: cache.qScale, weight: p + l.qNorm, weightGradient: g + l.qNorm,
                                                  rows: n * c.heads, width: hd)
                 let dkRaw = Self.rmsNormBackward(dk, x: cache.kRaw, scale: cache.kScale, weight: p + l.kNorm, weightGradient: g + l.kNorm,
                                                  rows: n * c.kvHeads, width: hd)
-                Self.linearBackwardWeight(dqRaw, cache.normed, g + l.q, rows: n, input: d, output: qd, threads: threads)
-                Self.linearBackwardWeight(dkRaw, cache.normed, g + l.k, rows: n, input: d, output: kd, threads: threads)
-                Self.linearBackwardWeight(dv, cache.normed, g + l.v, rows: n, input: d, output: kd, threads: threads)
-                var dNormed = Self.linearBackwardInput(dqRaw, p + l.q, rows: n, input: d, output: qd, threads: threads)
-                Self.linearBackwardInput(dkRaw, p + l.k, rows: n, input: d, output: kd, threads: threads, into: &dNormed)
-                Self.linearBackwardInput(dv, p + l.v, rows: n, input: d, output: kd, threads: threads, into: &dNormed)
+                timed(&matmul) { Self.linearBackwardWeight(dqRaw, cache.normed, g + l.q, rows: n, input: d, output: qd, threads: threads) }
+                timed(&matmul) { Self.linearBackwardWeight(dkRaw, cache.normed, g + l.k, rows: n, input: d, output: kd, threads: threads) }
+                timed(&matmul) { Self.linearBackwardWeight(dv, cache.normed, g + l.v, rows: n, input: d, output: kd, threads: threads) }
+                var dNormed = timed(&matmul) { Self.linearBackwardInput(dqRaw, p + l.q, rows: n, input: d, output: qd, threads: threads) }
+                timed(&matmul) { Self.linearBackwardInput(dkRaw, p + l.k, rows: n, input: d, output: kd, threads: threads, into: &dNormed) }
+                timed(&matmul) { Self.linearBackwardInput(dv, p + l.v, rows: n, input: d, output: kd, threads: threads, into: &dNormed) }
                 let dInput = Self.rmsNormBackward(dNormed, x: cache.input, scale: cache.inputScale, weight: p + l.inputNorm,
                                                   weightGradient: g + l.inputNorm, rows: n, width: d)
                 for i in 0..<(n * d) { dx[i] += dInput[i] }
