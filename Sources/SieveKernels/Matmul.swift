@@ -128,6 +128,15 @@ public enum Matmul {
                 }
                 continue
             }
+            if a.rowStride == 1 && rows == mr {
+                // Transposed A (a view of a row-major matrix): each step's six values are adjacent.
+                let c0 = a.base + p0 * a.columnStride + i0 + i
+                for p in 0..<kb {
+                    (o).update(from: c0 + p * a.columnStride, count: mr)
+                    o += mr
+                }
+                continue
+            }
             for p in 0..<kb {
                 for r in 0..<rows { o[r] = a[i0 + i + r, p0 + p] }
                 for r in rows..<mr { o[r] = 0 }
@@ -146,6 +155,15 @@ public enum Matmul {
             var o = out + s * kb * nr
             if b.columnStride == 1 && columns == nr {
                 for p in 0..<kb { (o + p * nr).update(from: b.base + (p0 + p) * b.rowStride + j0 + j, count: nr) }
+                return
+            }
+            if b.rowStride == 1 {
+                // Transposed B (a weight matrix used as Wᵀ): read each column down, contiguous.
+                for q in 0..<columns {
+                    let column = b.base + (j0 + j + q) * b.columnStride + p0
+                    for p in 0..<kb { o[p * nr + q] = column[p] }
+                }
+                if columns < nr { for p in 0..<kb { for q in columns..<nr { o[p * nr + q] = 0 } } }
                 return
             }
             for p in 0..<kb {

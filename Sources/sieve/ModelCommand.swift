@@ -46,7 +46,8 @@ struct ModelCommand: ParsableCommand {
             // A step allocates the same large activations again and again: keep them on the
             // heap instead of mapping fresh zeroed pages each time (main() lowers the threshold
             // for the document pipeline).
-            mallopt(M_MMAP_THRESHOLD, 1 << 30)
+            mallopt(M_MMAP_THRESHOLD, 32 << 20)  // glibc's largest
+            mallopt(M_TRIM_THRESHOLD, 1 << 30)
             do {
                 let config = try self.config.map(LMConfig.load) ?? LMConfig()
                 var options = LMTrainingOptions()

@@ -60,6 +60,28 @@ final class KernelTests: XCTestCase {
         assertClose((0..<10).flatMap { c[($0 * 40)..<($0 * 40 + 30)] }, expected, "strided C")
     }
 
+    /// The eight-lane exp against libm's, in Double, over the range softmax and sigmoid use;
+    /// and the row form's sum.
+    func testVectorExpMatchesLibm() {
+        var random = SplitMix(seed: 11)
+        var worst = 0.0
+        for _ in 0..<20_000 {
+            var x = SIMD8<Float>()
+            for i in 0..<8 { x[i] = Float(Double(random.next() >> 11) / Double(1 << 53) * 170 - 86) }
+            let y = VectorMath.exp(x)
+            for i in 0..<8 {
+                let want = Foundation.exp(Double(x[i]))
+                worst = max(worst, abs(Double(y[i]) - want) / want)
+            }
+        }
+        XCTAssertLessThanOrEqual(worst, 1e-6)
+        let row: [Float] = (0..<13).map { Float($0) / 3 - 2 }
+        var out = [Float](repeating: 0, count: 13)
+        let sum = row.withUnsafeBufferPointer { r in out.withUnsafeMutableBufferPointer { VectorMath.exp(r.baseAddress!, minus: 1, count: 13, into: $0.baseAddress!) } }
+        for (x, y) in zip(row, out) { XCTAssertEqual(Double(y), Foundation.exp(Double(x) - 1), accuracy: 1e-6 * Foundation.exp(Double(x) - 1)) }
+        XCTAssertEqual(Double(sum), row.map { Foundation.exp(Double($0) - 1) }.reduce(0, +), accuracy: 1e-5)
+    }
+
     func testRowKernelsMatchTheirReferences() {
         for (rows, width) in [(1, 1), (3, 7), (5, 8), (4, 33), (2, 1000)] {
             let x = values(rows * width, scale: 20), w = values(width), bias = values(width)

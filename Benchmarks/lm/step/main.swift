@@ -27,7 +27,8 @@ while let argument = arguments.next() {
     }
 }
 // As `sieve model train`: activations come from the heap, not fresh mappings each step.
-mallopt(M_MMAP_THRESHOLD, 1 << 30)
+mallopt(M_MMAP_THRESHOLD, 32 << 20)  // glibc's largest
+mallopt(M_TRIM_THRESHOLD, 1 << 30)
 let model = Transformer(config: config, seed: 1)
 var random = SplitMix64(seed: 2)
 let n = batchSize * config.seqLen

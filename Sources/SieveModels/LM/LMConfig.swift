@@ -46,6 +46,7 @@ public struct LMConfig: Codable, Equatable, Sendable {
         }
         guard heads % kvHeads == 0 else { throw ModelError("model config: num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))") }
         guard headDim % 2 == 0 else { throw ModelError("model config: head_dim must be even for rotary embeddings") }
+        guard intermediateSize % 8 == 0 else { throw ModelError("model config: intermediate_size must be a multiple of 8 (the MLP runs in 8 lanes)") }
     }
 
     public static func load(_ path: String) throws -> LMConfig {

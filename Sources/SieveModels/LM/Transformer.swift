@@ -201,33 +201,31 @@ public final class Transformer: @unchecked Sendable {
             }
             var caches: [LayerCache] = []
             for l in layout.layers {
-                var cache = LayerCache(input: x, inputScale: [], normed: [], qRaw: [], kRaw: [], qScale: [], kScale: [], q: [], k: [], v: [],
+                // Inference keeps no activations (and so copies no residual stream).
+                let keep = gradients != nil
+                var cache = LayerCache(input: keep ? x : [], inputScale: [], normed: [], qRaw: [], kRaw: [], qScale: [], kScale: [], q: [], k: [], v: [],
                                        probabilities: [], attention: [], middle: [], middleScale: [], normed2: [], gate: [], up: [], activated: [])
-                (cache.normed, cache.inputScale) = Self.rmsNorm(x, weight: p + l.inputNorm, rows: n, width: d, eps: eps)
+                (cache.normed, cache.inputScale) = Self.rmsNorm(x, weight: p + l.inputNorm, rows: n, width: d, eps: eps, threads: threads)
                 cache.qRaw = timed(&matmul) { Self.linear(cache.normed, p + l.q, rows: n, input: d, output: qd, threads: threads) }
                 cache.kRaw = timed(&matmul) { Self.linear(cache.normed, p + l.k, rows: n, input: d, output: kd, threads: threads) }
                 cache.v = timed(&matmul) { Self.linear(cache.normed, p + l.v, rows: n, input: d, output: kd, threads: threads) }
-                (cache.q, cache.qScale) = Self.rmsNorm(cache.qRaw, weight: p + l.qNorm, rows: n * c.heads, width: hd, eps: eps)
-                (cache.k, cache.kScale) = Self.rmsNorm(cache.kRaw, weight: p + l.kNorm, rows: n * c.kvHeads, width: hd, eps: eps)
-                Self.rotate(&cache.q, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false)
-                Self.rotate(&cache.k, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false)
+                (cache.q, cache.qScale) = Self.rmsNorm(cache.qRaw, weight: p + l.qNorm, rows: n * c.heads, width: hd, eps: eps, threads: threads)
+                (cache.k, cache.kScale) = Self.rmsNorm(cache.kRaw, weight: p + l.kNorm, rows: n * c.kvHeads, width: hd, eps: eps, threads: threads)
+                Self.rotate(&cache.q, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false, threads: threads)
+                Self.rotate(&cache.k, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false, threads: threads)
                 (cache.attention, cache.probabilities) = timed(&attention) { attentionForward(cache.q, cache.k, cache.v, batch: batch, threads: threads) }
                 let projected = timed(&matmul) { Self.linear(cache.attention, p + l.o, rows: n, input: qd, output: d, threads: threads) }
                 for i in 0..<(n * d) { x[i] += projected[i] }
-                cache.middle = x
-                (cache.normed2, cache.middleScale) = Self.rmsNorm(x, weight: p + l.postNorm, rows: n, width: d, eps: eps)
+                if keep { cache.middle = x }
+                (cache.normed2, cache.middleScale) = Self.rmsNorm(x, weight: p + l.postNorm, rows: n, width: d, eps: eps, threads: threads)
                 cache.gate = timed(&matmul) { Self.linear(cache.normed2, p + l.gate, rows: n, input: d, output: f, threads: threads) }
                 cache.up = timed(&matmul) { Self.linear(cache.normed2, p + l.up, rows: n, input: d, output: f, threads: threads) }
-                cache.activated = [Float](repeating: 0, count: n * f)
-                for i in 0..<(n * f) {
-                    let g = cache.gate[i]
-                    cache.activated[i] = g / (1 + exp(-g)) * cache.up[i]
-                }
+                cache.activated = Self.swiGLU(cache.gate, cache.up, threads: threads)
                 let down = timed(&matmul) { Self.linear(cache.activated, p + l.down, rows: n, input: f, output: d, threads: threads) }
                 for i in 0..<(n * d) { x[i] += down[i] }
-                caches.append(cache)
+                if keep { caches.append(cache) }
             }
-            let (final, finalScale) = Self.rmsNorm(x, weight: p + layout.finalNorm, rows: n, width: d, eps: eps)
+            let (final, finalScale) = Self.rmsNorm(x, weight: p + layout.finalNorm, rows: n, width: d, eps: eps, threads: threads)
             var logits = timed(&matmul) { Self.linear(final, p + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
             // Cross-entropy; logits become dloss/dlogits in place.
             let counted = batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
@@ -239,14 +237,15 @@ public final class Transformer: @unchecked Sendable {
                         let row = logits + t * v
                         var maximum = -Float.infinity
                         for j in 0..<v { maximum = max(maximum, row[j]) }
-                        var sum: Double = 0
-                        for j in 0..<v { sum += Double(exp(row[j] - maximum)) }
-                        let logSum = maximum + Float(log(sum))
                         let target = Int(batch.targets[t])
-                        out[t] = target >= 0 ? row[target] - logSum : 0
+                        let targetLogit = target >= 0 ? row[target] : 0
+                        // The row becomes exp(logit − max); then, for the gradient, softmax · scale.
+                        let sum = VectorMath.exp(row, minus: maximum, count: v, into: row)
+                        out[t] = target >= 0 ? targetLogit - maximum - log(sum) : 0
                         guard gradients != nil else { return }
                         let scale = target >= 0 ? 1 / Float(max(counted, 1)) : 0
-                        for j in 0..<v { row[j] = exp(row[j] - logSum) * scale }
+                        let factor = scale / sum
+                        for j in 0..<v { row[j] *= factor }
                         if target >= 0 { row[target] -= scale }
                     }
                 }
@@ -258,35 +257,30 @@ public final class Transformer: @unchecked Sendable {
             timed(&matmul) { Self.linearBackwardWeight(logits, final, g + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
             var dx = timed(&matmul) { Self.linearBackwardInput(logits, p + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
             dx = Self.rmsNormBackward(dx, x: x, scale: finalScale, weight: p + layout.finalNorm, weightGradient: g + layout.finalNorm,
-                                      rows: n, width: d)
+                                      rows: n, width: d, threads: threads)
             for (index, l) in layout.layers.enumerated().reversed() {
                 let cache = caches[index]
                 // MLP.
                 timed(&matmul) { Self.linearBackwardWeight(dx, cache.activated, g + l.down, rows: n, input: f, output: d, threads: threads) }
                 let dActivated = timed(&matmul) { Self.linearBackwardInput(dx, p + l.down, rows: n, input: f, output: d, threads: threads) }
-                var dGate = [Float](repeating: 0, count: n * f), dUp = dGate
-                for i in 0..<(n * f) {
-                    let gate = cache.gate[i], sigma = 1 / (1 + exp(-gate))
-                    dUp[i] = dActivated[i] * gate * sigma
-                    dGate[i] = dActivated[i] * cache.up[i] * sigma * (1 + gate * (1 - sigma))
-                }
+                let (dGate, dUp) = Self.swiGLUBackward(dActivated, cache.gate, cache.up, threads: threads)
                 timed(&matmul) { Self.linearBackwardWeight(dGate, cache.normed2, g + l.gate, rows: n, input: d, output: f, threads: threads) }
                 timed(&matmul) { Self.linearBackwardWeight(dUp, cache.normed2, g + l.up, rows: n, input: d, output: f, threads: threads) }
                 var dNormed2 = timed(&matmul) { Self.linearBackwardInput(dGate, p + l.gate, rows: n, input: d, output: f, threads: threads) }
                 timed(&matmul) { Self.linearBackwardInput(dUp, p + l.up, rows: n, input: d, output: f, threads: threads, into: &dNormed2) }
                 let dMiddle = Self.rmsNormBackward(dNormed2, x: cache.middle, scale: cache.middleScale, weight: p + l.postNorm,
-                                                   weightGradient: g + l.postNorm, rows: n, width: d)
+                                                   weightGradient: g + l.postNorm, rows: n, width: d, threads: threads)
                 for i in 0..<(n * d) { dx[i] += dMiddle[i] }
                 // Attention.
                 timed(&matmul) { Self.linearBackwardWeight(dx, cache.attention, g + l.o, rows: n, input: qd, output: d, threads: threads) }
                 let dAttention = timed(&matmul) { Self.linearBackwardInput(dx, p + l.o, rows: n, input: qd, output: d, threads: threads) }
                 var (dq, dk, dv) = timed(&attention) { attentionBackward(dAttention, cache: cache, batch: batch, threads: threads) }
-                Self.rotate(&dq, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: true)
-                Self.rotate(&dk, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: true)
+                Self.rotate(&dq, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: true, threads: threads)
+                Self.rotate(&dk, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: true, threads: threads)
                 let dqRaw = Self.rmsNormBackward(dq, x: cache.qRaw, scale: cache.qScale, weight: p + l.qNorm, weightGradient: g + l.qNorm,
-                                                 rows: n * c.heads, width: hd)
+                                                 rows: n * c.heads, width: hd, threads: threads)
                 let dkRaw = Self.rmsNormBackward(dk, x: cache.kRaw, scale: cache.kScale, weight: p + l.kNorm, weightGradient: g + l.kNorm,
-                                                 rows: n * c.kvHeads, width: hd)
+                                                 rows: n * c.kvHeads, width: hd, threads: threads)
                 timed(&matmul) { Self.linearBackwardWeight(dqRaw, cache.normed, g + l.q, rows: n, input: d, output: qd, threads: threads) }
                 timed(&matmul) { Self.linearBackwardWeight(dkRaw, cache.normed, g + l.k, rows: n, input: d, output: kd, threads: threads) }
                 timed(&matmul) { Self.linearBackwardWeight(dv, cache.normed, g + l.v, rows: n, input: d, output: kd, threads: threads) }
@@ -294,7 +288,7 @@ public final class Transformer: @unchecked Sendable {
                 timed(&matmul) { Self.linearBackwardInput(dkRaw, p + l.k, rows: n, input: d, output: kd, threads: threads, into: &dNormed) }
                 timed(&matmul) { Self.linearBackwardInput(dv, p + l.v, rows: n, input: d, output: kd, threads: threads, into: &dNormed) }
                 let dInput = Self.rmsNormBackward(dNormed, x: cache.input, scale: cache.inputScale, weight: p + l.inputNorm,
-                                                  weightGradient: g + l.inputNorm, rows: n, width: d)
+                                                  weightGradient: g + l.inputNorm, rows: n, width: d, threads: threads)
                 for i in 0..<(n * d) { dx[i] += dInput[i] }
             }
             for t in 0..<n {
@@ -315,6 +309,7 @@ public final class Transformer: @unchecked Sendable {
         var out = [Float](repeating: 0, count: batch.batch * t * qd)
         var probabilities = [Float](repeating: 0, count: batch.batch * c.heads * t * t)
         let scale = 1 / Float(hd).squareRoot()
+        let starts = Self.segmentStarts(batch)
         q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
             out.withUnsafeMutableBufferPointer { o in probabilities.withUnsafeMutableBufferPointer { pr in
                 let q = q.baseAddress!, k = k.baseAddress!, v = v.baseAddress!, o = o.baseAddress!, pr = pr.baseAddress!
@@ -326,19 +321,18 @@ public final class Transformer: @unchecked Sendable {
                     let s = pr + job * t * t
                     Matmul.multiply(qView, kView.transposed, into: s, ldc: t)
                     for i in 0..<t {
-                        let row = s + i * t, segment = batch.segments[b * t + i]
+                        // Keys start..i: the query's own document, up to itself.
+                        let row = s + i * t, start = starts[b * t + i], count = i - start + 1
                         var maximum = -Float.infinity
-                        for j in 0...i where batch.segments[b * t + j] == segment { maximum = max(maximum, row[j] * scale) }
-                        var sum: Float = 0
-                        for j in 0..<t {
-                            if j <= i && batch.segments[b * t + j] == segment {
-                                row[j] = exp(row[j] * scale - maximum)
-                                sum += row[j]
-                            } else {
-                                row[j] = 0
-                            }
+                        for j in start...i {
+                            row[j] *= scale
+                            maximum = max(maximum, row[j])
                         }
-                        for j in 0...i { row[j] /= sum }
+                        let sum = VectorMath.exp(row + start, minus: maximum, count: count, into: row + start)
+                        let inverse = 1 / sum
+                        for j in start...i { row[j] *= inverse }
+                        if start > 0 { row.update(repeating: 0, count: start) }
+                        if i + 1 < t { (row + i + 1).update(repeating: 0, count: t - i - 1) }
                     }
                     Matmul.multiply(MatrixView(s, rows: t, columns: t), vView, into: o + b * t * qd + h * hd, ldc: qd)
                 }
@@ -354,6 +348,7 @@ public final class Transformer: @unchecked Sendable {
         var dq = [Float](repeating: 0, count: batch.batch * t * qd)
         var dk = [Float](repeating: 0, count: batch.batch * t * kd), dv = dk
         let scale = 1 / Float(hd).squareRoot()
+        let starts = Self.segmentStarts(batch)
         dOut.withUnsafeBufferPointer { dOut in cache.q.withUnsafeBufferPointer { q in cache.k.withUnsafeBufferPointer { k in
             cache.v.withUnsafeBufferPointer { v in cache.probabilities.withUnsafeBufferPointer { pr in
                 dq.withUnsafeMutableBufferPointer { dq in dk.withUnsafeMutableBufferPointer { dk in dv.withUnsafeMutableBufferPointer { dv in
@@ -374,10 +369,12 @@ public final class Transformer: @unchecked Sendable {
                                             ldc: kd, accumulate: true)
                             Matmul.multiply(dOutView, vView.transposed, into: ds, ldc: t)
                             for i in 0..<t {
-                                let row = ds + i * t, pRow = p + i * t
+                                let row = ds + i * t, pRow = p + i * t, start = starts[b * t + i]
                                 var dot: Float = 0
-                                for j in 0...i { dot += row[j] * pRow[j] }
-                                for j in 0..<t { row[j] = j <= i ? pRow[j] * (row[j] - dot) * scale : 0 }
+                                for j in start...i { dot += row[j] * pRow[j] }
+                                for j in start...i { row[j] = pRow[j] * (row[j] - dot) * scale }
+                                if start > 0 { row.update(repeating: 0, count: start) }
+                                if i + 1 < t { (row + i + 1).update(repeating: 0, count: t - i - 1) }
                             }
                             // dQ = dS · K; dK += dSᵀ · Q.
                             Matmul.multiply(MatrixView(ds, rows: t, columns: t), kView, into: dq + b * t * qd + h * hd, ldc: qd)
@@ -392,6 +389,61 @@ public final class Transformer: @unchecked Sendable {
     }
 
     // MARK: Pieces
+
+    /// For each position, where its document (its run of equal segment numbers) starts in
+    /// its row.
+    static func segmentStarts(_ batch: LMBatch) -> [Int] {
+        var starts = [Int](repeating: 0, count: batch.tokens.count)
+        for b in 0..<batch.batch {
+            for i in 1..<max(1, batch.length) {
+                let at = b * batch.length + i
+                starts[at] = batch.segments[at] == batch.segments[at - 1] ? starts[at - 1] : i
+            }
+        }
+        return starts
+    }
+
+    /// silu(gate) · up, eight lanes at a time, on `threads` threads.
+    static func swiGLU(_ gate: [Float], _ up: [Float], threads: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: gate.count)
+        gate.withUnsafeBufferPointer { g in up.withUnsafeBufferPointer { u in out.withUnsafeMutableBufferPointer { o in
+            let g = g.baseAddress!, u = u.baseAddress!, o = o.baseAddress!
+            lanes(gate.count, threads: threads) { i in
+                let x = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                let sigma = 1 / (1 + VectorMath.exp(-x))
+                UnsafeMutableRawPointer(o + i).storeBytes(of: x * sigma * UnsafeRawPointer(u + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                          as: SIMD8<Float>.self)
+            }
+        } } }
+        return out
+    }
+
+    /// The gradients of gate and up from that of silu(gate) · up.
+    static func swiGLUBackward(_ dOut: [Float], _ gate: [Float], _ up: [Float], threads: Int) -> ([Float], [Float]) {
+        var dGate = [Float](repeating: 0, count: gate.count), dUp = dGate
+        dOut.withUnsafeBufferPointer { d in gate.withUnsafeBufferPointer { g in up.withUnsafeBufferPointer { u in
+            dGate.withUnsafeMutableBufferPointer { dg in dUp.withUnsafeMutableBufferPointer { du in
+                let d = d.baseAddress!, g = g.baseAddress!, u = u.baseAddress!, dg = dg.baseAddress!, du = du.baseAddress!
+                lanes(gate.count, threads: threads) { i in
+                    let x = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                    let dy = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self)
+                    let sigma = 1 / (1 + VectorMath.exp(-x))
+                    UnsafeMutableRawPointer(du + i).storeBytes(of: dy * x * sigma, as: SIMD8<Float>.self)
+                    let derivative = sigma * (1 + x * (1 - sigma))
+                    UnsafeMutableRawPointer(dg + i).storeBytes(of: dy * UnsafeRawPointer(u + i).loadUnaligned(as: SIMD8<Float>.self) * derivative,
+                                                               as: SIMD8<Float>.self)
+                }
+            } }
+        } } }
+        return (dGate, dUp)
+    }
+
+    /// Calls body(i) for i = 0, 8, 16, … < count, split over threads; count must be a
+    /// multiple of 8.
+    static func lanes(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        precondition(count % 8 == 0, "lanes of 8")
+        parallel(rows: count / 8, threads: threads) { body($0 * 8) }
+    }
 
     /// Runs body(row) for rows 0..<rows in `threads` contiguous blocks.
     static func parallel(rows: Int, threads: Int, _ body: (Int) -> Void) {
@@ -444,52 +496,68 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// y = x · r · w per row, r = 1/√(mean(x²) + eps); returns y and r.
-    static func rmsNorm(_ x: [Float], weight: UnsafePointer<Float>, rows: Int, width: Int, eps: Float) -> ([Float], [Float]) {
+    static func rmsNorm(_ x: [Float], weight: UnsafePointer<Float>, rows: Int, width: Int, eps: Float, threads: Int = 1) -> ([Float], [Float]) {
         var y = [Float](repeating: 0, count: rows * width), scales = [Float](repeating: 0, count: rows)
-        for r in 0..<rows {
-            var squares: Float = 0
-            for j in 0..<width { squares += x[r * width + j] * x[r * width + j] }
-            let scale = 1 / (squares / Float(width) + eps).squareRoot()
-            scales[r] = scale
-            for j in 0..<width { y[r * width + j] = x[r * width + j] * scale * weight[j] }
-        }
+        x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in scales.withUnsafeMutableBufferPointer { scales in
+            let x = x.baseAddress!, y = y.baseAddress!, scales = scales.baseAddress!
+            parallel(rows: rows, threads: threads) { r in
+                let row = x + r * width, out = y + r * width
+                var squares: Float = 0
+                for j in 0..<width { squares += row[j] * row[j] }
+                let scale = 1 / (squares / Float(width) + eps).squareRoot()
+                scales[r] = scale
+                for j in 0..<width { out[j] = row[j] * scale * weight[j] }
+            }
+        } } }
         return (y, scales)
     }
 
     /// dx = r·(dy⊙w) − x·r³·mean((dy⊙w)⊙x); dw += Σ dy⊙x·r.
     static func rmsNormBackward(_ dy: [Float], x: [Float], scale: [Float], weight: UnsafePointer<Float>,
-                                weightGradient: UnsafeMutablePointer<Float>, rows: Int, width: Int) -> [Float] {
+                                weightGradient: UnsafeMutablePointer<Float>, rows: Int, width: Int, threads: Int = 1) -> [Float] {
         var dx = [Float](repeating: 0, count: rows * width)
-        for r in 0..<rows {
-            let s = scale[r]
-            var dot: Float = 0
-            for j in 0..<width {
-                let i = r * width + j
-                dot += dy[i] * weight[j] * x[i]
-                weightGradient[j] += dy[i] * x[i] * s
-            }
-            let correction = s * s * s * dot / Float(width)
-            for j in 0..<width {
-                let i = r * width + j
-                dx[i] = s * dy[i] * weight[j] - x[i] * correction
-            }
-        }
+        // Each block of rows sums its own weight gradient; the blocks are added in order.
+        let blocks = min(threads, max(1, rows)), size = (rows + blocks - 1) / blocks
+        var partial = [Float](repeating: 0, count: blocks * width)
+        dy.withUnsafeBufferPointer { dy in x.withUnsafeBufferPointer { x in scale.withUnsafeBufferPointer { scale in
+            dx.withUnsafeMutableBufferPointer { dx in partial.withUnsafeMutableBufferPointer { partial in
+                let dy = dy.baseAddress!, x = x.baseAddress!, scale = scale.baseAddress!, dx = dx.baseAddress!, partial = partial.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                    let wg = partial + block * width
+                    for r in (block * size)..<min(rows, (block + 1) * size) {
+                        let s = scale[r], g = dy + r * width, row = x + r * width, out = dx + r * width
+                        var dot: Float = 0
+                        for j in 0..<width {
+                            dot += g[j] * weight[j] * row[j]
+                            wg[j] += g[j] * row[j] * s
+                        }
+                        let correction = s * s * s * dot / Float(width)
+                        for j in 0..<width { out[j] = s * g[j] * weight[j] - row[j] * correction }
+                    }
+                }
+            } }
+        } } }
+        for block in 0..<blocks { for j in 0..<width { weightGradient[j] += partial[block * width + j] } }
         return dx
     }
 
     /// The rotary embedding (rotate-half pairs i and i + hd/2) of every head of every
     /// position, or its inverse (the backward pass of a rotation).
-    static func rotate(_ x: inout [Float], heads: Int, headDim hd: Int, positions: [Int32], cos: [Float], sin: [Float], inverse: Bool) {
+    static func rotate(_ x: inout [Float], heads: Int, headDim hd: Int, positions: [Int32], cos: [Float], sin: [Float], inverse: Bool,
+                       threads: Int = 1) {
         let half = hd / 2
-        for t in positions.indices {
-            let table = Int(positions[t]) * half
-            for h in 0..<heads {
-                let base = (t * heads + h) * hd
-                for i in 0..<half {
-                    let c = cos[table + i], s = inverse ? -sin[table + i] : sin[table + i]
-                    let a = x[base + i], b = x[base + i + half]
-                    x[base + i] = a * c - b * s
-                    x[base + i + half] = b * c + a * s
+        x.withUnsafeMutableBufferPointer { x in
+            let x = x.baseAddress!
+            parallel(rows: positions.count, threads: threads) { t in
+                let table = Int(positions[t]) * half
+                for h in 0..<heads {
+                    let base = x + (t * heads + h) * hd
+                    for i in 0..<half {
+                        let c = cos[table + i], s = inverse ? -sin[table + i] : sin[table + i]
+                        let a = base[i], b = base[i + half]
+                        base[i] = a * c - b * s
+                        base[i + half] = b * c + a * s
+                    }
                 }
             }
         }
