@@ -249,8 +249,16 @@ public struct SlurmExecutor {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch { throw ExecutorError(message: "\(arguments[0]): \(error)") }
+        // Both pipes are drained at once: a command that fills one (64 KiB) while this reads
+        // the other would otherwise wait forever.
+        nonisolated(unsafe) var message = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            message = err.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
         let output = out.fileHandleForReading.readDataToEndOfFile()
-        let message = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw ExecutorError(message: "\(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
