@@ -114,6 +114,27 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(drops, ["perplexity:bucket_tail": 40 - 27])
     }
 
+    /// With a mixture plan, training reads the shards the plan's stage draws from.
+    func testAMixturePlanChoosesTheShards() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let plan = try Command.run(Command.sieve, ["mix", "plan", Self.example.file("manifest.sqlite"), "--budget", "20K", "--strategy", "unimax",
+                                                   "--registry", Self.repository + "/languages/registry.tsv", "-o", dir.file("plan.toml")])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        let export = try Command.run(Command.sieve, ["mix", "export", dir.file("plan.toml"), "--format", "jsonl", "-o", "-"])
+        let weights = try Fixtures.objects(Array(export.stdout.utf8))
+        let stage = weights[0]["stage"] as! String
+        let shards = Set(weights.filter { $0["stage"] as? String == stage }.map { $0["shard"] as! String })
+        XCTAssertGreaterThan(shards.count, 5)
+        let r = try train(dir.file("lm"), ["--plan", dir.file("plan.toml"), "--steps", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains(", \(shards.count) shards"), r.stderr)
+        XCTAssertEqual(try Self.losses(r.stdout).count, 3)
+        let unknown = try train(dir.file("lm2"), ["--plan", dir.file("plan.toml"), "--stage", "nonesuch", "--steps", "1"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("no stage nonesuch"), unknown.stderr)
+    }
+
     func testBadInputStopsWithTheReasonAndKeepsTheLastGoodCheckpoint() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
