@@ -45,8 +45,10 @@ struct ReportData {
     /// `units`: seconds since the first run started and the input bytes of each unit that
     /// finished then, in time order (units of schema-1 manifests have no time).
     var timeline: [(seconds: Double, bytes: Int)] = []
-    /// Documents with a `quality` score: none until a labelling stage writes one.
+    /// The `label` stage's `quality` histogram (20 bins over [0, 1]); empty without one.
     var qualityScores: [Int] = []
+    /// Documents per domain as the `label` stage named them (`other` included).
+    var documentsByDomain: [String: Int] = [:]
 
     init(manifest path: String, verifyChecksums: Bool) throws {
         let manifest = try Manifest(readingFrom: path)
@@ -78,7 +80,11 @@ struct ReportData {
         timeline.sort { $0.seconds < $1.seconds }
         incidents = stats.incidents
         errors = stats.errors
-        let langid = stats[stage: "langid"], dedup = stats[stage: "dedup"]
+        let langid = stats[stage: "langid"], dedup = stats[stage: "dedup"], label = stats[stage: "label"]
+        qualityScores = label.histograms["quality"] ?? []
+        for (key, byLanguage) in label.countsByLanguage where key.hasPrefix("domain:") {
+            documentsByDomain[String(key.dropFirst("domain:".count))] = byLanguage.values.reduce(0, +)
+        }
         scoreHistograms = langid.histograms.reduce(into: [:]) { result, entry in
             guard entry.key.hasPrefix("language_score:") else { return }
             result[String(entry.key.dropFirst("language_score:".count))] = entry.value

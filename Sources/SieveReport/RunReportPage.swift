@@ -104,8 +104,21 @@ public enum RunReportPage {
         let languages = d.languages.filter { $0.tokens > 0 }.prefix(40).map(\.code)
         html += "<p>Tokens per domain and language (the first 40 languages by tokens; darker is more).</p>\n"
         html += SVG.heatMap(rows: domains, columns: languages) { d.tokensByDomain[$0]?[$1] ?? 0 }
+        if !d.documentsByDomain.isEmpty {
+            let total = d.documentsByDomain.values.reduce(0, +)
+            html += "<h3>Documents per domain</h3>\n<p>As the label stage named them, before the stages after it (docs/labels.md).</p>\n"
+            html += SVG.bars(d.documentsByDomain.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
+                ($0.key, Double($0.value), "\(Format.count($0.value)) (\(Format.percent($0.value, of: total)))")
+            })
+        }
         if d.qualityScores.isEmpty {
             html += "<p class=\"muted\">No document has a quality score: the run has no quality-labelling stage.</p>\n"
+        } else {
+            let bins = d.qualityScores.count
+            html += "<h3>Quality</h3>\n<p>Documents by the quality model's score, in \(bins) bins from 0 to 1.</p>\n"
+            html += SVG.bars(d.qualityScores.enumerated().map { i, n in
+                (String(format: "%.2f–%.2f", Double(i) / Double(bins), Double(i + 1) / Double(bins)), Double(n), Format.count(n))
+            })
         }
         return html
     }

@@ -59,6 +59,17 @@ final class ReportTests: XCTestCase {
         let absent = try XCTUnwrap(manifest.query("SELECT code, name, script FROM languages WHERE code NOT IN (SELECT language FROM shards) ORDER BY code LIMIT 1").rows.first)
         XCTAssertTrue(text.contains("\(absent[0].string!) \(absent[1].string!) \(absent[2].string!) 0 0 "), text)
         XCTAssertTrue(text.contains("Every shard file is present and matches the manifest"), text)
+        // The label stage's domains and quality scores: every labelled document is counted once.
+        let labelled = try value("SELECT documents_in FROM stages WHERE stage = 'label'")
+        XCTAssertTrue(text.contains("Documents per domain") && text.contains("Quality Documents by the quality model's score"), text)
+        func numbers(between start: String, and end: String, _ pattern: String) throws -> [Int] {
+            let from = try XCTUnwrap(text.range(of: start)), to = try XCTUnwrap(text.range(of: end, range: from.upperBound..<text.endIndex))
+            let part = String(text[from.upperBound..<to.lowerBound])
+            return try NSRegularExpression(pattern: pattern).matches(in: part, range: NSRange(part.startIndex..., in: part))
+                .map { Int((part as NSString).substring(with: $0.range(at: 1)))! }
+        }
+        XCTAssertEqual(try numbers(between: "Documents per domain", and: "Quality", "[a-z_]+ (\\d+) \\(").reduce(0, +), labelled)
+        XCTAssertEqual(try numbers(between: "from 0 to 1.", and: "Deduplication", "\\d\\.\\d\\d (\\d+)").reduce(0, +), labelled)
 
         // Regenerating from the manifest gives the same page.
         let again = try Self.sieve(["report", out + "/manifest.sqlite", "-o", dir.file("again.html")])
@@ -70,7 +81,11 @@ final class ReportTests: XCTestCase {
         let planned = try Self.sieve(["report", out + "/manifest.sqlite", "--plan", dir.file("plan.toml"), "-o", dir.file("planned.html")])
         XCTAssertEqual(planned.status, 0, planned.stderr)
         let planText = Self.text(String(decoding: try Fixtures.contents(dir.file("planned.html")), as: UTF8.self))
-        XCTAssertTrue(planText.contains("400,000 tokens, unimax") && planText.contains("eng_Latn unlabeled \(Self.commas(english)) "), planText)
+        XCTAssertTrue(planText.contains("400,000 tokens, unimax"), planText)
+        // English's largest group is among the plan rows shown.
+        for row in try manifest.query("SELECT domain, sum(tokens) FROM shards WHERE language = 'eng_Latn' GROUP BY domain ORDER BY 2 DESC LIMIT 1").rows {
+            XCTAssertTrue(planText.contains("eng_Latn \(row[0].string!) \(Self.commas(row[1].int!)) "), planText)
+        }
 
         // A shard cut short is shown; a changed byte only when checksums are verified.
         let shard = try XCTUnwrap(manifest.query("SELECT path FROM shard_files WHERE path LIKE '%.bin' ORDER BY path LIMIT 1").rows.first?.first?.string)
