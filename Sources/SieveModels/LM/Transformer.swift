@@ -306,8 +306,9 @@ public final class Transformer: @unchecked Sendable {
     /// length x length, zero where masked).
     func attentionForward(_ q: [Float], _ k: [Float], _ v: [Float], batch: LMBatch, threads: Int) -> ([Float], [Float]) {
         let c = config, t = batch.length, hd = c.headDim, qd = c.heads * hd, kd = c.kvHeads * hd
-        var out = [Float](repeating: 0, count: batch.batch * t * qd)
-        var probabilities = [Float](repeating: 0, count: batch.batch * c.heads * t * t)
+        // Every head writes its own columns of out and its whole block of probabilities.
+        var out = Self.uninitialized(batch.batch * t * qd)
+        var probabilities = Self.uninitialized(batch.batch * c.heads * t * t)
         let scale = 1 / Float(hd).squareRoot()
         let starts = Self.segmentStarts(batch)
         q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
@@ -345,7 +346,7 @@ public final class Transformer: @unchecked Sendable {
     /// gradient. Jobs are (row, key-value head), so heads sharing keys add into them in turn.
     func attentionBackward(_ dOut: [Float], cache: LayerCache, batch: LMBatch, threads: Int) -> ([Float], [Float], [Float]) {
         let c = config, t = batch.length, hd = c.headDim, qd = c.heads * hd, kd = c.kvHeads * hd, group = c.heads / c.kvHeads
-        var dq = [Float](repeating: 0, count: batch.batch * t * qd)
+        var dq = Self.uninitialized(batch.batch * t * qd)  // each head writes its columns; dk and dv add up
         var dk = [Float](repeating: 0, count: batch.batch * t * kd), dv = dk
         let scale = 1 / Float(hd).squareRoot()
         let starts = Self.segmentStarts(batch)
@@ -405,7 +406,7 @@ public final class Transformer: @unchecked Sendable {
 
     /// silu(gate) · up, eight lanes at a time, on `threads` threads.
     static func swiGLU(_ gate: [Float], _ up: [Float], threads: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: gate.count)
+        var out = uninitialized(gate.count)
         gate.withUnsafeBufferPointer { g in up.withUnsafeBufferPointer { u in out.withUnsafeMutableBufferPointer { o in
             let g = g.baseAddress!, u = u.baseAddress!, o = o.baseAddress!
             lanes(gate.count, threads: threads) { i in
@@ -420,7 +421,7 @@ public final class Transformer: @unchecked Sendable {
 
     /// The gradients of gate and up from that of silu(gate) · up.
     static func swiGLUBackward(_ dOut: [Float], _ gate: [Float], _ up: [Float], threads: Int) -> ([Float], [Float]) {
-        var dGate = [Float](repeating: 0, count: gate.count), dUp = dGate
+        var dGate = uninitialized(gate.count), dUp = uninitialized(gate.count)
         dOut.withUnsafeBufferPointer { d in gate.withUnsafeBufferPointer { g in up.withUnsafeBufferPointer { u in
             dGate.withUnsafeMutableBufferPointer { dg in dUp.withUnsafeMutableBufferPointer { du in
                 let d = d.baseAddress!, g = g.baseAddress!, u = u.baseAddress!, dg = dg.baseAddress!, du = du.baseAddress!
@@ -456,7 +457,7 @@ public final class Transformer: @unchecked Sendable {
 
     /// y = x · Wᵀ, with x rows x input and W output x input.
     static func linear(_ x: [Float], _ w: UnsafePointer<Float>, rows: Int, input: Int, output: Int, threads: Int) -> [Float] {
-        var y = [Float](repeating: 0, count: rows * output)
+        var y = uninitialized(rows * output)
         x.withUnsafeBufferPointer { x in
             y.withUnsafeMutableBufferPointer { y in
                 Matmul.multiply(MatrixView(x.baseAddress!, rows: rows, columns: input), MatrixView(w, rows: output, columns: input).transposed,
@@ -479,9 +480,19 @@ public final class Transformer: @unchecked Sendable {
 
     /// dx = dy · W.
     static func linearBackwardInput(_ dy: [Float], _ w: UnsafePointer<Float>, rows: Int, input: Int, output: Int, threads: Int) -> [Float] {
-        var dx = [Float](repeating: 0, count: rows * input)
-        linearBackwardInput(dy, w, rows: rows, input: input, output: output, threads: threads, into: &dx)
+        var dx = uninitialized(rows * input)
+        dy.withUnsafeBufferPointer { dy in
+            dx.withUnsafeMutableBufferPointer { dx in
+                Matmul.multiply(MatrixView(dy.baseAddress!, rows: rows, columns: output), MatrixView(w, rows: output, columns: input),
+                                into: dx.baseAddress!, ldc: input, threads: threads)
+            }
+        }
         return dx
+    }
+
+    /// An array every element of which the caller writes before reading: no zero fill.
+    static func uninitialized(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// dx += dy · W.
@@ -497,7 +508,7 @@ public final class Transformer: @unchecked Sendable {
 
     /// y = x · r · w per row, r = 1/√(mean(x²) + eps); returns y and r.
     static func rmsNorm(_ x: [Float], weight: UnsafePointer<Float>, rows: Int, width: Int, eps: Float, threads: Int = 1) -> ([Float], [Float]) {
-        var y = [Float](repeating: 0, count: rows * width), scales = [Float](repeating: 0, count: rows)
+        var y = uninitialized(rows * width), scales = uninitialized(rows)
         x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in scales.withUnsafeMutableBufferPointer { scales in
             let x = x.baseAddress!, y = y.baseAddress!, scales = scales.baseAddress!
             parallel(rows: rows, threads: threads) { r in
@@ -515,7 +526,7 @@ public final class Transformer: @unchecked Sendable {
     /// dx = r·(dy⊙w) − x·r³·mean((dy⊙w)⊙x); dw += Σ dy⊙x·r.
     static func rmsNormBackward(_ dy: [Float], x: [Float], scale: [Float], weight: UnsafePointer<Float>,
                                 weightGradient: UnsafeMutablePointer<Float>, rows: Int, width: Int, threads: Int = 1) -> [Float] {
-        var dx = [Float](repeating: 0, count: rows * width)
+        var dx = uninitialized(rows * width)
         // Each block of rows sums its own weight gradient; the blocks are added in order.
         let blocks = min(threads, max(1, rows)), size = (rows + blocks - 1) / blocks
         var partial = [Float](repeating: 0, count: blocks * width)
