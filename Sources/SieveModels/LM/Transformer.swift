@@ -133,6 +133,9 @@ public final class Transformer: @unchecked Sendable {
 
     // MARK: Forward and backward
 
+    /// How many logits (rows x vocabulary) the output head holds at once.
+    nonisolated(unsafe) public static var outputBlockFloats = 4 << 20
+
     /// One layer's saved activations.
     struct LayerCache {
         var input: [Float], inputScale: [Float], normed: [Float]
@@ -226,15 +229,24 @@ public final class Transformer: @unchecked Sendable {
                 if keep { caches.append(cache) }
             }
             let (final, finalScale) = Self.rmsNorm(x, weight: p + layout.finalNorm, rows: n, width: d, eps: eps, threads: threads)
-            var logits = timed(&matmul) { Self.linear(final, p + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
-            // Cross-entropy; logits become dloss/dlogits in place.
+            // The output head and the cross-entropy, a block of rows at a time: a block's logits
+            // stay near 16 MiB whatever the vocabulary (Qwen's 151,646 ids would need 1.2 GB for
+            // 2,048 rows at once). In a block, logits become dloss/dlogits in place.
             let counted = batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
             var logProbabilities = [Float](repeating: 0, count: n)
-            logits.withUnsafeMutableBufferPointer { lb in
-                logProbabilities.withUnsafeMutableBufferPointer { out in
-                    let logits = lb.baseAddress!, out = out.baseAddress!
-                    Self.parallel(rows: n, threads: threads) { t in
-                        let row = logits + t * v
+            var dx = gradients == nil ? [] : Self.uninitialized(n * d)
+            let block = max(1, min(n, Self.outputBlockFloats / v))
+            let logits = UnsafeMutablePointer<Float>.allocate(capacity: block * v)
+            defer { logits.deallocate() }
+            let head = MatrixView(p + layout.lmHead, rows: v, columns: d)
+            final.withUnsafeBufferPointer { final in logProbabilities.withUnsafeMutableBufferPointer { out in dx.withUnsafeMutableBufferPointer { dx in
+                let final = final.baseAddress!, out = out.baseAddress!
+                for first in stride(from: 0, to: n, by: block) {
+                    let rows = min(block, n - first)
+                    let input = MatrixView(final + first * d, rows: rows, columns: d)
+                    timed(&matmul) { Matmul.multiply(input, head.transposed, into: logits, ldc: v, threads: threads) }
+                    Self.parallel(rows: rows, threads: threads) { r in
+                        let row = logits + r * v, t = first + r
                         var maximum = -Float.infinity
                         for j in 0..<v { maximum = max(maximum, row[j]) }
                         let target = Int(batch.targets[t])
@@ -248,14 +260,18 @@ public final class Transformer: @unchecked Sendable {
                         for j in 0..<v { row[j] *= factor }
                         if target >= 0 { row[target] -= scale }
                     }
+                    guard let g = gradients else { continue }
+                    let dLogits = MatrixView(logits, rows: rows, columns: v)
+                    timed(&matmul) {
+                        Matmul.multiply(dLogits.transposed, input, into: g + layout.lmHead, ldc: d, accumulate: true, threads: threads)
+                        Matmul.multiply(dLogits, head, into: dx.baseAddress! + first * d, ldc: d, threads: threads)
+                    }
                 }
-            }
+            } } }
             let loss = -logProbabilities.reduce(0) { $0 + Double($1) } / Double(max(counted, 1))
             guard let g = gradients else { return (loss, logProbabilities) }
 
             // Backward.
-            timed(&matmul) { Self.linearBackwardWeight(logits, final, g + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
-            var dx = timed(&matmul) { Self.linearBackwardInput(logits, p + layout.lmHead, rows: n, input: d, output: v, threads: threads) }
             dx = Self.rmsNormBackward(dx, x: x, scale: finalScale, weight: p + layout.finalNorm, weightGradient: g + layout.finalNorm,
                                       rows: n, width: d, threads: threads)
             for (index, l) in layout.layers.enumerated().reversed() {
