@@ -23,10 +23,11 @@ final class TransformerTests: XCTestCase {
     }
 
     func testLossLogProbabilitiesAndGradientsMatchPyTorch() throws {
-        // The whole batch in one block of logits, and in blocks of 5 rows (the last one short).
-        defer { Transformer.outputBlockFloats = 4 << 20 }
-        for (name, blockFloats) in [("tied", 4 << 20), ("untied", 4 << 20), ("tied", 5 * 50), ("untied", 5 * 50)] {
-            Transformer.outputBlockFloats = blockFloats
+        // The whole batch in one block of logits and of attention rows, and in blocks of 5
+        // rows (the last one short).
+        defer { (Transformer.outputBlockFloats, Transformer.attentionBlockRows) = (4 << 20, 32) }
+        for (name, blockFloats, attentionRows) in [("tied", 4 << 20, 32), ("untied", 4 << 20, 32), ("tied", 5 * 50, 5), ("untied", 5 * 50, 5)] {
+            (Transformer.outputBlockFloats, Transformer.attentionBlockRows) = (blockFloats, attentionRows)
             let (model, expected) = try Self.model(name)
             var gradients = [Float](repeating: 0, count: model.parameters.count)
             let loss = gradients.withUnsafeMutableBufferPointer { model.loss(Self.batch(), gradients: $0.baseAddress!, threads: 2) }

@@ -135,6 +135,22 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("no stage nonesuch"), unknown.stderr)
     }
 
+    /// Two micro-batches of 2 rows are one batch of 4: the same rows, the same mean loss and
+    /// the same update (to rounding).
+    func testGradientAccumulationEqualsOneLargerBatch() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let whole = try train(dir.file("whole"), ["--steps", "2"])
+        let halves = try Command.run(Command.sieve, ["model", "train", "--manifest", Self.example.file("manifest.sqlite"), "--config",
+                                                     Self.example.file("tiny.json"), "--out", dir.file("halves"), "--json", "--threads", "1",
+                                                     "--batch-size", "2", "--accumulation", "2", "--steps", "2"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        XCTAssertEqual(halves.status, 0, halves.stderr)
+        let a = try Self.losses(whole.stdout), b = try Self.losses(halves.stdout)
+        for step in [1, 2] { XCTAssertEqual(a[step]!, b[step]!, accuracy: 1e-5 * a[step]!, "step \(step)") }
+        XCTAssertNotEqual(a[1], a[2])
+    }
+
     func testBadInputStopsWithTheReasonAndKeepsTheLastGoodCheckpoint() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -133,6 +133,9 @@ public final class Transformer: @unchecked Sendable {
 
     // MARK: Forward and backward
 
+    /// Query rows per block of causal attention (keys past a block's last row are skipped).
+    nonisolated(unsafe) public static var attentionBlockRows = 32
+
     /// How many logits (rows x vocabulary) the output head holds at once.
     nonisolated(unsafe) public static var outputBlockFloats = 4 << 20
 
@@ -336,7 +339,14 @@ public final class Transformer: @unchecked Sendable {
                     let kView = MatrixView(k + b * t * kd + kv * hd, rows: t, columns: hd, rowStride: kd, columnStride: 1)
                     let vView = MatrixView(v + b * t * kd + kv * hd, rows: t, columns: hd, rowStride: kd, columnStride: 1)
                     let s = pr + job * t * t
-                    Matmul.multiply(qView, kView.transposed, into: s, ldc: t)
+                    // Causal: a block of query rows needs only the keys up to its last row, so the
+                    // masked upper triangle is (mostly) not computed.
+                    for first in stride(from: 0, to: t, by: Self.attentionBlockRows) {
+                        let rows = min(Self.attentionBlockRows, t - first), keys = first + rows
+                        Matmul.multiply(MatrixView(qView.base + first * qd, rows: rows, columns: hd, rowStride: qd, columnStride: 1),
+                                        MatrixView(kView.base, rows: keys, columns: hd, rowStride: kd, columnStride: 1).transposed,
+                                        into: s + first * t, ldc: t)
+                    }
                     for i in 0..<t {
                         // Keys start..i: the query's own document, up to itself.
                         let row = s + i * t, start = starts[b * t + i], count = i - start + 1
@@ -351,7 +361,12 @@ public final class Transformer: @unchecked Sendable {
                         if start > 0 { row.update(repeating: 0, count: start) }
                         if i + 1 < t { (row + i + 1).update(repeating: 0, count: t - i - 1) }
                     }
-                    Matmul.multiply(MatrixView(s, rows: t, columns: t), vView, into: o + b * t * qd + h * hd, ldc: qd)
+                    for first in stride(from: 0, to: t, by: Self.attentionBlockRows) {
+                        let rows = min(Self.attentionBlockRows, t - first), keys = first + rows
+                        Matmul.multiply(MatrixView(s + first * t, rows: rows, columns: keys, rowStride: t, columnStride: 1),
+                                        MatrixView(vView.base, rows: keys, columns: hd, rowStride: kd, columnStride: 1),
+                                        into: o + (b * t + first) * qd + h * hd, ldc: qd)
+                    }
                 }
             } }
         } } }
