@@ -219,7 +219,9 @@ public final class Transformer: @unchecked Sendable {
                 (cache.k, cache.kScale) = Self.rmsNorm(cache.kRaw, weight: p + l.kNorm, rows: n * c.kvHeads, width: hd, eps: eps, threads: threads)
                 Self.rotate(&cache.q, heads: c.heads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false, threads: threads)
                 Self.rotate(&cache.k, heads: c.kvHeads, headDim: hd, positions: batch.positions, cos: cosTable, sin: sinTable, inverse: false, threads: threads)
-                (cache.attention, cache.probabilities) = timed(&attention) { attentionForward(cache.q, cache.k, cache.v, batch: batch, threads: threads) }
+                (cache.attention, cache.probabilities) = timed(&attention) {
+                    attentionForward(cache.q, cache.k, cache.v, batch: batch, threads: threads, keepProbabilities: keep)
+                }
                 let projected = timed(&matmul) { Self.linear(cache.attention, p + l.o, rows: n, input: qd, output: d, threads: threads) }
                 for i in 0..<(n * d) { x[i] += projected[i] }
                 if keep { cache.middle = x }
@@ -323,48 +325,49 @@ public final class Transformer: @unchecked Sendable {
     /// Causal attention within segments, per (row, head): softmax(q·kᵀ/√hd) · v.
     /// Returns the heads' outputs (n x heads·hd) and the probabilities (per row and head,
     /// length x length, zero where masked).
-    func attentionForward(_ q: [Float], _ k: [Float], _ v: [Float], batch: LMBatch, threads: Int) -> ([Float], [Float]) {
+    func attentionForward(_ q: [Float], _ k: [Float], _ v: [Float], batch: LMBatch, threads: Int, keepProbabilities: Bool = true)
+        -> ([Float], [Float]) {
         let c = config, t = batch.length, hd = c.headDim, qd = c.heads * hd, kd = c.kvHeads * hd
-        // Every head writes its own columns of out and its whole block of probabilities.
+        let blockRows = Self.attentionBlockRows
+        // Every head writes its own columns of out and, when kept, its whole block of
+        // probabilities; without a backward pass a block's scores live in a scratch buffer.
         var out = Self.uninitialized(batch.batch * t * qd)
-        var probabilities = Self.uninitialized(batch.batch * c.heads * t * t)
+        var probabilities = keepProbabilities ? Self.uninitialized(batch.batch * c.heads * t * t) : []
         let scale = 1 / Float(hd).squareRoot()
         let starts = Self.segmentStarts(batch)
         q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
             out.withUnsafeMutableBufferPointer { o in probabilities.withUnsafeMutableBufferPointer { pr in
-                let q = q.baseAddress!, k = k.baseAddress!, v = v.baseAddress!, o = o.baseAddress!, pr = pr.baseAddress!
+                let q = q.baseAddress!, k = k.baseAddress!, v = v.baseAddress!, o = o.baseAddress!, pr = pr.baseAddress
                 DispatchQueue.concurrentPerform(iterations: batch.batch * c.heads) { job in
                     let b = job / c.heads, h = job % c.heads, kv = h / (c.heads / c.kvHeads)
-                    let qView = MatrixView(q + b * t * qd + h * hd, rows: t, columns: hd, rowStride: qd, columnStride: 1)
-                    let kView = MatrixView(k + b * t * kd + kv * hd, rows: t, columns: hd, rowStride: kd, columnStride: 1)
-                    let vView = MatrixView(v + b * t * kd + kv * hd, rows: t, columns: hd, rowStride: kd, columnStride: 1)
-                    let s = pr + job * t * t
+                    let qBase = q + b * t * qd + h * hd, kBase = k + b * t * kd + kv * hd, vBase = v + b * t * kd + kv * hd
+                    let scratch = keepProbabilities ? nil : UnsafeMutablePointer<Float>.allocate(capacity: blockRows * t)
+                    defer { scratch?.deallocate() }
                     // Causal: a block of query rows needs only the keys up to its last row, so the
                     // masked upper triangle is (mostly) not computed.
-                    for first in stride(from: 0, to: t, by: Self.attentionBlockRows) {
-                        let rows = min(Self.attentionBlockRows, t - first), keys = first + rows
-                        Matmul.multiply(MatrixView(qView.base + first * qd, rows: rows, columns: hd, rowStride: qd, columnStride: 1),
-                                        MatrixView(kView.base, rows: keys, columns: hd, rowStride: kd, columnStride: 1).transposed,
-                                        into: s + first * t, ldc: t)
-                    }
-                    for i in 0..<t {
-                        // Keys start..i: the query's own document, up to itself.
-                        let row = s + i * t, start = starts[b * t + i], count = i - start + 1
-                        var maximum = -Float.infinity
-                        for j in start...i {
-                            row[j] *= scale
-                            maximum = max(maximum, row[j])
+                    for first in stride(from: 0, to: t, by: blockRows) {
+                        let rows = min(blockRows, t - first), keys = first + rows
+                        let s = scratch ?? pr! + job * t * t + first * t
+                        Matmul.multiply(MatrixView(qBase + first * qd, rows: rows, columns: hd, rowStride: qd, columnStride: 1),
+                                        MatrixView(kBase, rows: keys, columns: hd, rowStride: kd, columnStride: 1).transposed,
+                                        into: s, ldc: t)
+                        for r in 0..<rows {
+                            // Keys start..i: the query's own document, up to itself.
+                            let i = first + r, row = s + r * t, start = starts[b * t + i], count = i - start + 1
+                            var maximum = -Float.infinity
+                            for j in start...i {
+                                row[j] *= scale
+                                maximum = max(maximum, row[j])
+                            }
+                            let sum = VectorMath.exp(row + start, minus: maximum, count: count, into: row + start)
+                            let inverse = 1 / sum
+                            for j in start...i { row[j] *= inverse }
+                            if start > 0 { row.update(repeating: 0, count: start) }
+                            let end = keepProbabilities ? t : keys
+                            if i + 1 < end { (row + i + 1).update(repeating: 0, count: end - i - 1) }
                         }
-                        let sum = VectorMath.exp(row + start, minus: maximum, count: count, into: row + start)
-                        let inverse = 1 / sum
-                        for j in start...i { row[j] *= inverse }
-                        if start > 0 { row.update(repeating: 0, count: start) }
-                        if i + 1 < t { (row + i + 1).update(repeating: 0, count: t - i - 1) }
-                    }
-                    for first in stride(from: 0, to: t, by: Self.attentionBlockRows) {
-                        let rows = min(Self.attentionBlockRows, t - first), keys = first + rows
-                        Matmul.multiply(MatrixView(s + first * t, rows: rows, columns: keys, rowStride: t, columnStride: 1),
-                                        MatrixView(vView.base, rows: keys, columns: hd, rowStride: kd, columnStride: 1),
+                        Matmul.multiply(MatrixView(s, rows: rows, columns: keys, rowStride: t, columnStride: 1),
+                                        MatrixView(vBase, rows: keys, columns: hd, rowStride: kd, columnStride: 1),
                                         into: o + (b * t + first) * qd + h * hd, ldc: qd)
                     }
                 }
