@@ -57,7 +57,6 @@ public final class LMTrainer {
     public private(set) var step = 0
     public var threads = 1
     private var m: [Float], v: [Float]
-    private let decay: [Bool]
 
     struct TrainerState: Codable {
         var step: Int
@@ -92,11 +91,6 @@ public final class LMTrainer {
             m = [Float](repeating: 0, count: model.parameters.count)
             v = m
         }
-        var decay = [Bool](repeating: false, count: model.parameters.count)
-        for entry in model.layout.entries where !model.layout.isNorm(entry.name) {
-            for i in entry.offset..<(entry.offset + entry.shape.reduce(1, *)) { decay[i] = true }
-        }
-        self.decay = decay
     }
 
     /// Runs until `options.steps`, calling `report` after each step and saving a
@@ -149,21 +143,18 @@ public final class LMTrainer {
         return state.step
     }
 
+    /// SieveKernels' AdamW, tensor by tensor: the norm weights are not decayed.
     private func adamW(_ gradients: [Float], learningRate: Float) {
-        let t = Float(step + 1), b1 = Float(options.beta1), b2 = Float(options.beta2), wd = Float(options.weightDecay)
-        let c1 = 1 / (1 - pow(b1, t)), c2 = 1 / (1 - pow(b2, t))
         model.parameters.withUnsafeMutableBufferPointer { w in
-            m.withUnsafeMutableBufferPointer { m in
-                v.withUnsafeMutableBufferPointer { v in
-                    for i in 0..<w.count {
-                        let g = gradients[i]
-                        m[i] = b1 * m[i] + (1 - b1) * g
-                        v[i] = b2 * v[i] + (1 - b2) * g * g
-                        if decay[i] { w[i] -= learningRate * wd * w[i] }
-                        w[i] -= learningRate * (m[i] * c1) / ((v[i] * c2).squareRoot() + 1e-8)
+            m.withUnsafeMutableBufferPointer { m in v.withUnsafeMutableBufferPointer { v in gradients.withUnsafeBufferPointer { g in
+                    for entry in model.layout.entries {
+                        let at = entry.offset, count = entry.shape.reduce(1, *)
+                        Optimizer.adamW(w.baseAddress! + at, gradient: g.baseAddress! + at,
+                                        m: m.baseAddress! + at, v: v.baseAddress! + at, count: count, step: step + 1,
+                                        learningRate: learningRate, beta1: Float(options.beta1), beta2: Float(options.beta2),
+                                        weightDecay: model.layout.isNorm(entry.name) ? 0 : Float(options.weightDecay))
                     }
-                }
-            }
+            } } }
         }
     }
 
