@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 import SieveModels
 import SieveTestSupport
 import XCTest
@@ -77,6 +78,30 @@ final class TransformerTests: XCTestCase {
                 XCTAssertEqual(Double(gradients[i]), numeric, accuracy: 2e-2 * abs(numeric) + 1e-4, "\(name)[\(i - entry.offset)]")
             }
         }
+    }
+
+    /// Documents the stage cannot score are kept, unscored, and counted by reason.
+    func testPerplexityStageKeepsDocumentsItCannotScore() throws {
+        let (model, _) = try Self.model("tied")  // 50 ids
+        func document(_ id: String, _ tokens: [UInt32]) -> Document {
+            var d = Document(id: id, text: id, source: "test")
+            d.tokens = tokens
+            return d
+        }
+        var context = StageContext(stage: "perplexity")
+        let kept = PerplexityStage(model: model).process([document("ok", [3, 7, 9, 0]), document("big", [3, 70, 0]), document("one", [0])],
+                                                         context: &context)
+        XCTAssertEqual(kept.map(\.id), ["ok", "big", "one"])
+        XCTAssertNotNil(kept[0].metadata.first { $0.key == "perplexity" })
+        XCTAssertNil(kept[1].metadata.first { $0.key == "perplexity" })
+        XCTAssertNil(kept[2].metadata.first { $0.key == "perplexity" })
+        XCTAssertEqual(context.drops, [:])
+        // Its log-probability sum is the model's, over the three predicted tokens.
+        let scores = PerplexityStage(model: model).score([[3, 7, 9, 0]])
+        let direct = model.targetLogProbabilities(LMBatch(batch: 1, length: 3, tokens: [3, 7, 9], targets: [7, 9, 0], positions: [0, 1, 2],
+                                                          segments: [0, 0, 0]))
+        XCTAssertEqual(scores[0].1, 3)
+        XCTAssertEqual(scores[0].0, direct.reduce(0) { $0 + Double($1) }, accuracy: 1e-4)
     }
 
     func testCheckpointOfAnotherConfigIsRefused() throws {

@@ -170,6 +170,32 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(vocabulary.status, 1)
         XCTAssertTrue(vocabulary.stderr.contains("outside the model's vocabulary of 100"), vocabulary.stderr)
 
+        // A checkpoint cut short is refused with the file and the reason, by train and by score.
+        XCTAssertEqual(try train(dir.file("cut"), ["--steps", "1"]).status, 0)
+        let weights = dir.file("cut/checkpoint/model.safetensors")
+        let bytes = try Fixtures.contents(weights)
+        try Data(bytes.prefix(bytes.count - 100)).write(to: URL(fileURLWithPath: weights))
+        let resumed = try train(dir.file("cut"), ["--steps", "2"])
+        XCTAssertEqual(resumed.status, 1)
+        XCTAssertTrue(resumed.stderr.contains("model.safetensors: ") && resumed.stderr.contains("truncated or damaged"), resumed.stderr)
+        let scored = try Command.run(Command.sieve, ["model", "score", "--model", dir.file("cut"), "--tokenizer",
+                                                     Self.repository + "/examples/tokenizer.json", Self.repository + "/examples/corpus/web",
+                                                     "-o", dir.file("s.jsonl"), "--no-progress"])
+        XCTAssertEqual(scored.status, 1)
+        XCTAssertTrue(scored.stderr.contains("truncated or damaged"), scored.stderr)
+        // Cutoffs that are not two increasing numbers, and a config that cannot be built.
+        let cutoffs = try dir.write("bad.toml", "[cutoffs]\neng_Latn = [9.0, 3.0]\n")
+        let badCutoffs = try Command.run(Command.sieve, ["model", "score", "--model", dir.file("nan"), "--tokenizer",
+                                                         Self.repository + "/examples/tokenizer.json", Self.repository + "/examples/corpus/web",
+                                                         "-o", dir.file("s.jsonl"), "--cutoffs", cutoffs, "--no-progress"])
+        XCTAssertEqual(badCutoffs.status, 2)
+        XCTAssertTrue(badCutoffs.stderr.contains("eng_Latn must be two increasing numbers"), badCutoffs.stderr)
+        let heads = try dir.write("heads.json", Self.tiny.replacingOccurrences(of: "\"num_key_value_heads\": 2", with: "\"num_key_value_heads\": 3"))
+        let badConfig = try Command.run(Command.sieve, ["model", "train", "--manifest", Self.example.file("manifest.sqlite"), "--config", heads,
+                                                        "--out", dir.file("heads"), "--steps", "1"])
+        XCTAssertEqual(badConfig.status, 1)
+        XCTAssertTrue(badConfig.stderr.contains("must be a multiple of num_key_value_heads"), badConfig.stderr)
+
         // A checkpoint of another config is not resumed.
         XCTAssertEqual(try train(dir.file("other"), ["--steps", "1"]).status, 0)
         let wider = try dir.write("wider.json", Self.tiny.replacingOccurrences(of: "\"hidden_size\": 64", with: "\"hidden_size\": 96"))
