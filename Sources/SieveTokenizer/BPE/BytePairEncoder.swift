@@ -15,6 +15,11 @@ struct MergeTable: Sendable {
 
     private var slots: [UInt64]
     private let mask: Int
+    /// One bit per hash of a pair, set for the pairs in the table: 256 KB, which stays in
+    /// the core's cache where the 2 MB of slots do not. Half of the lookups after a merge
+    /// are for pairs that do not merge, and most of those end here without a cache miss.
+    private var filter: [UInt64]
+    private static let filterBits = 21
     /// The merged token of each rank, when values are ranks; empty when they are ids.
     private let mergedByRank: [UInt32]
 
@@ -24,6 +29,7 @@ struct MergeTable: Sendable {
         while size * 3 < merges.count * 4 { size <<= 1 }   // load factor at most 3/4
         slots = [UInt64](repeating: Self.empty, count: size)
         mask = size - 1
+        filter = [UInt64](repeating: 0, count: 1 << (Self.filterBits - 6))
         // A pair listed twice keeps its first (lowest) rank, as Hugging Face does: later
         // listings are left out, and do not count against the ids growing with rank.
         var effective: [(key: UInt64, rank: Int, merged: UInt32)] = []
@@ -37,6 +43,8 @@ struct MergeTable: Sendable {
             var slot = Self.slot(e.key) & mask
             while slots[slot] != Self.empty { slot = (slot + 1) & mask }
             slots[slot] = e.key << 22 | UInt64(idsGrowWithRank ? Int(e.merged) : e.rank)
+            let bit = Self.filterBit(e.key)
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
         }
     }
 
@@ -48,6 +56,12 @@ struct MergeTable: Sendable {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20)
     }
 
+    /// The filter bit of a key: the top bits of the product whose middle bits pick the slot.
+    @inline(__always)
+    fileprivate static func filterBit(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - filterBits))
+    }
+
     /// Whether values are merged ids rather than ranks.
     var valuesAreMergedIDs: Bool { mergedByRank.isEmpty }
 
@@ -55,8 +69,11 @@ struct MergeTable: Sendable {
     @inline(__always)
     func withReader<R>(_ body: (Reader) -> R) -> R {
         slots.withUnsafeBufferPointer { slots in
-            mergedByRank.withUnsafeBufferPointer { byRank in
-                body(Reader(slots: slots.baseAddress!, mask: mask, mergedByRank: byRank.isEmpty ? nil : byRank.baseAddress))
+            filter.withUnsafeBufferPointer { filter in
+                mergedByRank.withUnsafeBufferPointer { byRank in
+                    body(Reader(slots: slots.baseAddress!, filter: filter.baseAddress!, mask: mask,
+                                mergedByRank: byRank.isEmpty ? nil : byRank.baseAddress))
+                }
             }
         }
     }
@@ -64,6 +81,7 @@ struct MergeTable: Sendable {
     /// Lookups, valid inside `withReader`.
     struct Reader {
         let slots: UnsafePointer<UInt64>
+        let filter: UnsafePointer<UInt64>
         let mask: Int
         /// nil when values are merged ids.
         let mergedByRank: UnsafePointer<UInt32>?
@@ -73,6 +91,8 @@ struct MergeTable: Sendable {
         @inline(__always)
         func rank(_ left: UInt32, _ right: UInt32) -> UInt32 {
             let key = MergeTable.key(left, right)
+            let bit = MergeTable.filterBit(key)
+            if filter[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return MergeTable.none }
             var slot = MergeTable.slot(key) & mask
             while true {
                 let s = slots[slot]
@@ -104,7 +124,7 @@ struct MergeTable: Sendable {
 struct BytePairEncoder: Sendable {
     let byteIDs: [UInt32]
     let merges: MergeTable
-    /// Pieces up to this many bytes use the quadratic scan.
+    /// Pieces up to this many bytes use the quadratic scan (positions must fit 7 bits).
     static let scanLimit = 96
 
     func encode(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
@@ -121,33 +141,40 @@ struct BytePairEncoder: Sendable {
         }
     }
 
-    /// The quadratic reference: simple enough to be obviously right.
+    /// The quadratic scan. Each pair's entry packs its rank and its position,
+    /// `rank << 7 | position`, so the leftmost of the lowest-ranked pairs is the smallest
+    /// entry: finding it is a branch-free minimum the compiler vectorizes, where comparing
+    /// ranks and keeping the first was a mispredicted branch per pair. When a merge shifts
+    /// the entries after it left, their positions drop by one. A pair not in the table is
+    /// `UInt32.max` (less one per shift, still above any real entry).
     func scan(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [UInt32]) {
+        assert(piece.count <= Self.scanLimit)
         merges.withReader { merges in
         byteIDs.withUnsafeBufferPointer { byteIDs in
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: piece.count) { sym in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: piece.count) { pair in
+                @inline(__always) func entry(_ i: Int) -> UInt32 {
+                    let rank = merges.rank(sym[i], sym[i + 1])
+                    return rank == MergeTable.none ? UInt32.max : rank << 7 | UInt32(i)
+                }
                 var count = piece.count
                 for i in 0..<count { sym[i] = byteIDs[Int(piece[i])] }
                 // The first lookups are independent: start them all, then read them.
                 for i in 0..<count - 1 { merges.prefetch(sym[i], sym[i + 1]) }
-                for i in 0..<count - 1 { pair[i] = merges.rank(sym[i], sym[i + 1]) }
+                for i in 0..<count - 1 { pair[i] = entry(i) }
                 while count > 1 {
-                    var best = MergeTable.none
-                    var at = -1
-                    for i in 0..<count - 1 where pair[i] < best {
-                        best = pair[i]
-                        at = i
-                    }
-                    if at < 0 { break }
-                    sym[at] = merges.merged(best)
+                    var best = UInt32.max
+                    for i in 0..<count - 1 { best = min(best, pair[i]) }
+                    if best >= Self.noPair { break }
+                    let at = Int(best & 0x7F)
+                    sym[at] = merges.merged(best >> 7)
                     for i in (at + 1)..<(count - 1) {
                         sym[i] = sym[i + 1]
-                        pair[i] = pair[i + 1]
+                        pair[i] = pair[i + 1] &- 1
                     }
                     count -= 1
-                    if at > 0 { pair[at - 1] = merges.rank(sym[at - 1], sym[at]) }
-                    if at < count - 1 { pair[at] = merges.rank(sym[at], sym[at + 1]) }
+                    if at > 0 { pair[at - 1] = entry(at - 1) }
+                    if at < count - 1 { pair[at] = entry(at) }
                 }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: sym[0..<count]))
             }
@@ -155,6 +182,10 @@ struct BytePairEncoder: Sendable {
         }
         }
     }
+
+    /// Scan entries at or above this are pairs not in the table: ranks (at most
+    /// `MergeTable.maxRank`, 22 bits) shifted past the 7 bits of a position below 128.
+    private static let noPair: UInt32 = 1 << 29
 
     /// Heap-driven merging over a linked list of symbols; entries are (packed rank, position)
     /// and go stale when a neighbour changes, which the pop checks. All working memory is
