@@ -22,7 +22,7 @@ public enum Normalization {
     /// sent together, to save calls on text with a mark on every letter.
     public static func nfc(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // UTF-8 lead bytes from 0xCC on start code points at or above U+0300.
-        guard text.contains(where: { $0 >= 0xCC }) else { return nil }
+        guard let first = firstNonASCII(text), text[first...].contains(where: { $0 >= 0xCC }) else { return nil }
         let joinGap = 32
         var out: [UInt8] = []
         var changed = false            // `out` is started at the first span that changes
@@ -44,11 +44,19 @@ public enum Normalization {
             return true
         }
         let ok = stable.withUnsafeBufferPointer { stable -> Bool in
-            var i = 0
+            var i = first
+            lastStable = max(first - 1, 0)
             while i < text.count {
                 if text[i] < 0x80 {
-                    lastStable = i
-                    i += 1
+                    // An ASCII run: skip it eight bytes at a time.
+                    var end = i + 1
+                    while end + 8 <= text.count
+                            && UnsafeRawPointer(text.baseAddress! + end).loadUnaligned(as: UInt64.self) & asciiMask == 0 {
+                        end += 8
+                    }
+                    while end < text.count && text[end] < 0x80 { end += 1 }
+                    lastStable = end - 1
+                    i = end
                     continue
                 }
                 let (c, n) = UTF8Scalars.decode(text, at: i)
@@ -78,6 +86,21 @@ public enum Normalization {
         guard ok, changed else { return nil }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: text[copied...]))
         return out
+    }
+
+    private static let asciiMask: UInt64 = 0x8080_8080_8080_8080
+
+    /// The index of the first byte at or above 0x80, eight bytes at a time.
+    private static func firstNonASCII(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        if let base = text.baseAddress {
+            while i + 8 <= text.count && UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & asciiMask == 0 { i += 8 }
+        }
+        while i < text.count {
+            if text[i] >= 0x80 { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// NFC of a span through ICU, or nil on an ICU error.

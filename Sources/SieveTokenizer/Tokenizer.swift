@@ -326,11 +326,15 @@ public final class EncodeSession {
 }
 
 /// Piece bytes → their ids, for pieces of 2 to `maxPieceBytes` bytes; emptied when full.
+/// A piece of at most three tokens (nearly all) keeps its ids in the table's value,
+/// `1 << 63 | a | b << 21 | c << 42` with absent ids all ones, so a hit reads no second
+/// array (another cache miss); longer ones are `start << 32 | count` in `ids`.
 struct PieceCache {
     static let maxPieceBytes = 64
     private static let maxEntries = 1 << 18
+    private static let inline: UInt64 = 1 << 63
+    private static let absent: UInt64 = 0x1F_FFFF
 
-    /// Piece bytes → `start << 32 | count` in `ids`.
     private var table = ByteStringTable(capacity: 1 << 16)
     private var ids: [UInt32] = []
 
@@ -341,6 +345,13 @@ struct PieceCache {
     @inline(__always)
     func lookup(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, into out: inout [UInt32]) -> Bool {
         guard let hit = table.find(piece, hash: hash) else { return false }
+        if hit & Self.inline != 0 {
+            out.append(UInt32(truncatingIfNeeded: hit & Self.absent))
+            let b = hit >> 21 & Self.absent, c = hit >> 42 & Self.absent
+            if b != Self.absent { out.append(UInt32(truncatingIfNeeded: b)) }
+            if c != Self.absent { out.append(UInt32(truncatingIfNeeded: c)) }
+            return true
+        }
         let start = Int(hit >> 32)
         ids.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<start + Int(hit & 0xFFFF_FFFF)])) }
         return true
@@ -349,6 +360,16 @@ struct PieceCache {
     /// Caches the ids of `piece`: the last `count` ids of `out`.
     mutating func store(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, lastOf out: [UInt32], count: Int) {
         if table.count >= Self.maxEntries { removeAll() }
+        if count <= 3 {
+            // Ids are below 2^21 - 1 (`MergeTable.maxID`), so all ones is free for "absent".
+            var value = Self.inline | Self.absent << 21 | Self.absent << 42
+            for k in 0..<count {
+                let shift = UInt64(21 * k)
+                value = value & ~(Self.absent << shift) | UInt64(out[out.count - count + k]) << shift
+            }
+            table.insert(piece, hash: hash, value)
+            return
+        }
         table.insert(piece, hash: hash, UInt64(ids.count) << 32 | UInt64(count))
         out.withUnsafeBufferPointer { ids.append(contentsOf: UnsafeBufferPointer(rebasing: $0[($0.count - count)...])) }
     }
