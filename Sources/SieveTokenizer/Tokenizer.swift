@@ -24,13 +24,10 @@ public final class Tokenizer: Sendable {
     public let vocabularySize: Int
 
     let bpe: BytePairEncoder
-    /// Token bytes → id.
-    let vocab: ByteStringTable
+    /// Token bytes ↔ id.
+    let vocab: TokenTable
     /// Added-token matchers for each `AddedTokenMatching`.
     let matchers: [AddedTokenMatching: AddedTokenMatcher]
-    /// Bytes of every regular token: `tokenBytes[tokenOffsets[id]..<tokenOffsets[id + 1]]`.
-    let tokenBytes: [UInt8]
-    let tokenOffsets: [Int]
     let addedByID: [UInt32: AddedToken]
     /// True when every regular token BPE-encodes to itself (as in Qwen's and GPT-2's
     /// vocabularies), so a piece found in the vocabulary is emitted without merging.
@@ -76,7 +73,6 @@ public final class Tokenizer: Sendable {
             throw TokenizerError("\(config.merges.count) merges are more than the supported \(MergeTable.maxRank + 1)")
         }
         var byID = [[UInt8]?](repeating: nil, count: Int(maxID) + 1)
-        var table = ByteStringTable(capacity: config.vocab.count)
         // Added tokens that also appear in the vocabulary (as trainers write them) are
         // matched, decoded and skipped as added tokens only, never produced by BPE.
         let addedIDs = Set(config.addedTokens.map(\.id))
@@ -85,18 +81,13 @@ public final class Tokenizer: Sendable {
                 throw TokenizerError("vocabulary token \(token.debugDescription) is not in the byte-level alphabet")
             }
             if byID[Int(id)] != nil { throw TokenizerError("id \(id) is given to two vocabulary tokens") }
+            guard bytes.count <= TokenTable.maxTokenBytes else {
+                throw TokenizerError("vocabulary token \(id) is \(bytes.count) bytes long, more than the supported \(TokenTable.maxTokenBytes)")
+            }
             byID[Int(id)] = bytes
-            bytes.withUnsafeBufferPointer { table.insert($0, UInt64(id)) }
         }
+        let table = TokenTable(byID)
         vocab = table
-        var arena: [UInt8] = []
-        var offsets = [0]
-        for bytes in byID {
-            arena += bytes ?? []
-            offsets.append(arena.count)
-        }
-        tokenBytes = arena
-        tokenOffsets = offsets
         regularCount = byID.count
         vocabularySize = max(byID.count, Int(config.addedTokens.map(\.id).max().map { $0 + 1 } ?? 0))
 
@@ -218,7 +209,7 @@ public final class Tokenizer: Sendable {
                     let length = batch.lengths[k]
                     guard length > 1 && length <= PieceCache.maxPieceBytes else { continue }
                     if let id = vocab.find(piece(k), hash: batch.hashes[k]) {
-                        batch.ids[k] = UInt32(truncatingIfNeeded: id)
+                        batch.ids[k] = id
                     } else {
                         batch.ids[k] = PieceBatch.notFound
                         cacheReader.prefetch(hash: batch.hashes[k])
@@ -257,7 +248,7 @@ public final class Tokenizer: Sendable {
             if let added = addedByID[id] {
                 if !(skipSpecialTokens && added.special) { bytes += added.content.utf8 }
             } else if Int(id) < regularCount {
-                bytes += tokenBytes[tokenOffsets[Int(id)]..<tokenOffsets[Int(id) + 1]]
+                bytes += vocab.token(Int(id))
             }
         }
         return bytes
@@ -422,9 +413,4 @@ public final class EncodeSessionPool: @unchecked Sendable {
     }
 }
 
-extension ByteStringTable {
-    /// The vocabulary id of a token's bytes.
-    func id(_ bytes: [UInt8]) -> UInt32? {
-        bytes.withUnsafeBufferPointer { find($0) }.map { UInt32(truncatingIfNeeded: $0) }
-    }
-}
+

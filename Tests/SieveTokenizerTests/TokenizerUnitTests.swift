@@ -52,7 +52,25 @@ final class TokenizerUnitTests: XCTestCase {
         let hugeID = String(decoding: json(merges: []), as: UTF8.self)
             .replacingOccurrences(of: #""vocab":{"#, with: #""vocab":{"zz":2097151,"#)
         XCTAssertTrue(message(Array(hugeID.utf8)).contains("vocabulary id 2097151 is above the largest supported"))
+        // Token lengths must fit the vocabulary table's 11-bit field.
+        XCTAssertTrue(message(json(merges: [], extraVocab: [String(repeating: "a", count: 2048)]))
+            .contains("is 2048 bytes long, more than the supported 2047"))
+        XCTAssertEqual(message(json(merges: [], extraVocab: [String(repeating: "a", count: 2047)])), "accepted")
         XCTAssertEqual(message(json(merges: ["a b"])), "accepted")
+    }
+
+    /// Vocabulary lookups compare whole keys: tokens that share their first eight bytes,
+    /// or differ only past them, are told apart, and a piece longer than any token is not
+    /// found.
+    func testVocabularyTableComparesWholeKeys() throws {
+        let long = ["abcdefghij", "abcdefghik", "abcdefgh", "abcdefghijklmnopq", "abcdefghijklmnopr"]
+        let t = try Tokenizer(json: json(merges: [], extraVocab: long))
+        for token in long {
+            XCTAssertEqual(t.id(of: token).map { t.decode([$0]) }, token)
+        }
+        XCTAssertNil(t.id(of: "abcdefghijklmnopqr"))
+        XCTAssertNil(t.id(of: "abcdefghiz"))
+        XCTAssertEqual(t.id(of: "a").map { t.decode([$0]) }, "a")
     }
 
     func testGPT2StyleEncodingAndEmptyText() throws {

@@ -1,8 +1,8 @@
 import CMemory
 
-/// An open-addressing hash table from byte strings to 64-bit values, for the vocabulary
-/// (bytes → id) and the per-thread cache of encoded pieces (bytes → ids). Both are looked
-/// up once per piece, so a lookup must not allocate and should touch one cache line: each
+/// An open-addressing hash table from byte strings to 64-bit values, for the per-thread
+/// cache of encoded pieces (bytes → ids) and the trainer's piece counts. The cache is
+/// looked up once per piece, so a lookup must not allocate and should touch one cache line: each
 /// slot holds the key's hash and first eight bytes, and keys of up to eight bytes (most
 /// pieces) are compared there; longer keys are compared in the arena.
 struct ByteStringTable {
