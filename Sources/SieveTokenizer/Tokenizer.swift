@@ -200,15 +200,16 @@ public final class Tokenizer: Sendable {
                 for k in 0..<n {
                     let length = batch.lengths[k]
                     guard length > 1 && length <= PieceCache.maxPieceBytes else { continue }
-                    let hash = ByteStringTable.hash(piece(k))
+                    let (hash, head) = ByteStringTable.hashAndHead(piece(k))
                     batch.hashes[k] = hash
+                    batch.heads[k] = head
                     if vocabFirst { vocab.prefetch(hash: hash) } else { cacheReader.prefetch(hash: hash) }
                 }
                 guard vocabFirst else { return }
                 for k in 0..<n {
                     let length = batch.lengths[k]
                     guard length > 1 && length <= PieceCache.maxPieceBytes else { continue }
-                    if let id = vocab.find(piece(k), hash: batch.hashes[k]) {
+                    if let id = vocab.find(piece(k), hash: batch.hashes[k], head: batch.heads[k]) {
                         batch.ids[k] = id
                     } else {
                         batch.ids[k] = PieceBatch.notFound
@@ -224,10 +225,10 @@ public final class Tokenizer: Sendable {
                     bpe.encode(piece, into: &out)
                 } else if vocabFirst && batch.ids[k] != PieceBatch.notFound {
                     out.append(batch.ids[k])
-                } else if !cache.lookup(piece, hash: batch.hashes[k], into: &out) {
+                } else if !cache.lookup(piece, hash: batch.hashes[k], head: batch.heads[k], into: &out) {
                     let start = out.count
                     bpe.encode(piece, into: &out)
-                    cache.store(piece, hash: batch.hashes[k], lastOf: out, count: out.count - start)
+                    cache.store(piece, hash: batch.hashes[k], head: batch.heads[k], lastOf: out, count: out.count - start)
                 }
             }
         }
@@ -334,8 +335,8 @@ struct PieceCache {
     func withReader<R>(_ body: (ByteStringTable.Reader) -> R) -> R { table.withReader(body) }
 
     @inline(__always)
-    func lookup(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, into out: inout [UInt32]) -> Bool {
-        guard let hit = table.find(piece, hash: hash) else { return false }
+    func lookup(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, head: UInt64, into out: inout [UInt32]) -> Bool {
+        guard let hit = table.find(piece, hash: hash, head: head) else { return false }
         if hit & Self.inline != 0 {
             out.append(UInt32(truncatingIfNeeded: hit & Self.absent))
             let b = hit >> 21 & Self.absent, c = hit >> 42 & Self.absent
@@ -349,7 +350,7 @@ struct PieceCache {
     }
 
     /// Caches the ids of `piece`: the last `count` ids of `out`.
-    mutating func store(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, lastOf out: [UInt32], count: Int) {
+    mutating func store(_ piece: UnsafeBufferPointer<UInt8>, hash: UInt64, head: UInt64, lastOf out: [UInt32], count: Int) {
         if table.count >= Self.maxEntries { removeAll() }
         if count <= 3 {
             // Ids are below 2^21 - 1 (`MergeTable.maxID`), so all ones is free for "absent".
@@ -358,10 +359,10 @@ struct PieceCache {
                 let shift = UInt64(21 * k)
                 value = value & ~(Self.absent << shift) | UInt64(out[out.count - count + k]) << shift
             }
-            table.insert(piece, hash: hash, value)
+            table.insert(piece, hash: hash, head: head, value)
             return
         }
-        table.insert(piece, hash: hash, UInt64(ids.count) << 32 | UInt64(count))
+        table.insert(piece, hash: hash, head: head, UInt64(ids.count) << 32 | UInt64(count))
         out.withUnsafeBufferPointer { ids.append(contentsOf: UnsafeBufferPointer(rebasing: $0[($0.count - count)...])) }
     }
 
@@ -371,7 +372,7 @@ struct PieceCache {
     }
 }
 
-/// The pieces of a text gathered for `Tokenizer.encodeBatch`: their byte ranges, hashes and
+/// The pieces of a text gathered for `Tokenizer.encodeBatch`: their byte ranges, hashes, heads and
 /// vocabulary ids. Fixed-size buffers, reused for the life of the session.
 final class PieceBatch {
     static let capacity = 32
@@ -379,6 +380,7 @@ final class PieceBatch {
     let starts = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
     let lengths = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
     let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+    let heads = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
     let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
     var count = 0
 
@@ -395,6 +397,7 @@ final class PieceBatch {
         starts.deallocate()
         lengths.deallocate()
         hashes.deallocate()
+        heads.deallocate()
         ids.deallocate()
     }
 }

@@ -26,21 +26,32 @@ struct ByteStringTable {
         mask = size - 1
     }
 
-    /// The hash of a key; computed once per piece and passed to every table.
+    /// The hash of a key and its head (first eight bytes, zero-padded), in one pass over
+    /// its bytes; computed once per piece and passed to every table.
     @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    static func hashAndHead(_ bytes: UnsafeBufferPointer<UInt8>) -> (hash: UInt64, head: UInt64) {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
         let raw = UnsafeRawBufferPointer(bytes)
+        var head: UInt64 = 0
         var i = 0
         while i + 8 <= bytes.count {
-            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01b3
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if i == 0 { head = word }
+            h = (h ^ word) &* 0x100_0000_01b3
             h ^= h >> 29
             i += 8
         }
-        if i < bytes.count { h = (h ^ tail(bytes, from: i)) &* 0x100_0000_01b3 }
+        if i < bytes.count {
+            let word = tail(bytes, from: i)
+            if i == 0 { head = word }
+            h = (h ^ word) &* 0x100_0000_01b3
+        }
         h = h &* 0x9E37_79B9_7F4A_7C15
-        return h ^ (h >> 32)
+        return (h ^ (h >> 32), head)
     }
+
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 { hashAndHead(bytes).hash }
 
     /// Bytes from `i` to the end (fewer than eight), little-endian, zero-padded.
     @inline(__always)
@@ -63,7 +74,12 @@ struct ByteStringTable {
 
     @inline(__always)
     func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt64? {
-        withReader { $0.find(bytes, hash: h) }
+        withReader { $0.find(bytes, hash: h, head: Self.head(bytes)) }
+    }
+
+    @inline(__always)
+    func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, head: UInt64) -> UInt64? {
+        withReader { $0.find(bytes, hash: h, head: head) }
     }
 
     /// Calls `body` with a read-only view of the table for a hot loop: lookups through it
@@ -88,9 +104,8 @@ struct ByteStringTable {
         func prefetch(hash h: UInt64) { sieve_prefetch(slots + (Int(truncatingIfNeeded: h) & mask)) }
 
         @inline(__always)
-        func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt64? {
+        func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, head: UInt64) -> UInt64? {
             let n = UInt32(bytes.count)
-            let head = ByteStringTable.head(bytes)
             var i = Int(truncatingIfNeeded: h) & mask
             while true {
                 let s = slots[i]
@@ -120,9 +135,9 @@ struct ByteStringTable {
     }
 
     /// Inserts; the key must not be present.
-    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, _ value: UInt64) {
+    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, head: UInt64? = nil, _ value: UInt64) {
         if (count + 1) * 8 > slots.count * 5 { grow() }
-        var slot = Slot(hash: h, head: Self.head(bytes), start: UInt32(arena.count), length: UInt32(bytes.count), value: value)
+        var slot = Slot(hash: h, head: head ?? Self.head(bytes), start: UInt32(arena.count), length: UInt32(bytes.count), value: value)
         if bytes.count > 8 {
             arena.append(contentsOf: bytes)
         } else {

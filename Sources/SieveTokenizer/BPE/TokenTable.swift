@@ -61,7 +61,8 @@ struct TokenTable: Sendable {
     /// The id of a token's bytes.
     func id(_ token: [UInt8]) -> UInt32? {
         token.withUnsafeBufferPointer { key in
-            withReader { $0.find(key, hash: ByteStringTable.hash(key)) }
+            let (hash, head) = ByteStringTable.hashAndHead(key)
+            return withReader { $0.find(key, hash: hash, head: head) }
         }
     }
 
@@ -92,12 +93,11 @@ struct TokenTable: Sendable {
         @inline(__always)
         func prefetch(hash h: UInt64) { sieve_prefetch(slots + (Int(truncatingIfNeeded: h) & mask)) }
 
-        /// The id of `key` (with its `ByteStringTable.hash`), or nil.
+        /// The id of `key` (with its `ByteStringTable.hashAndHead`), or nil.
         @inline(__always)
-        func find(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt32? {
+        func find(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt64, head: UInt64) -> UInt32? {
             guard key.count <= TokenTable.maxTokenBytes else { return nil }
             let want = TokenTable.tag(hash: h, length: key.count)
-            let head = ByteStringTable.head(key)
             var i = Int(truncatingIfNeeded: h) & mask
             while true {
                 let s = slots[i]
