@@ -37,19 +37,38 @@ for line in corpus.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
 }
 let bytes = texts.reduce(0) { $0 + $1.count }
 
-/// Encodes every text once with `threads` threads (texts dealt round-robin); returns seconds
-/// and the number of ids.
+/// Hands out the texts in chunks, so that a thread slowed down (a shared machine) takes
+/// fewer of them, as the work-stealing pools of the Python peers do.
+final class Chunks: @unchecked Sendable {
+    static let size = 32
+    private let lock = NSLock()
+    private var next = 0
+
+    /// The next chunk of text indices, or nil when all are taken.
+    func take() -> Range<Int>? {
+        lock.withLock {
+            guard next < texts.count else { return nil }
+            defer { next = min(next + Self.size, texts.count) }
+            return next..<min(next + Self.size, texts.count)
+        }
+    }
+}
+
+/// Encodes every text once with `threads` threads; returns seconds and the number of ids.
 func encodeAll(threads: Int, sessions: [EncodeSession]) -> (Double, Int) {
     let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
     defer { counts.deallocate() }
+    let chunks = Chunks()
     let start = DispatchTime.now().uptimeNanoseconds
     DispatchQueue.concurrentPerform(iterations: threads) { t in
         var ids: [UInt32] = []
         var n = 0
-        for i in stride(from: t, to: texts.count, by: threads) {
-            ids.removeAll(keepingCapacity: true)
-            texts[i].withUnsafeBufferPointer { tokenizer.encode(utf8: $0, into: &ids, session: sessions[t]) }
-            n += ids.count
+        while let chunk = chunks.take() {
+            for i in chunk {
+                ids.removeAll(keepingCapacity: true)
+                texts[i].withUnsafeBufferPointer { tokenizer.encode(utf8: $0, into: &ids, session: sessions[t]) }
+                n += ids.count
+            }
         }
         counts[t] = n
     }
