@@ -163,21 +163,8 @@ final class StageFactory {
             })
         default: throw CommandError(description: "stage langid: languages must be an array of codes", isUsage: true)
         }
-        func number(_ value: TOMLValue?, _ key: String) throws -> Double? {
-            switch value {
-            case nil: return nil
-            case .float(let x)?: return x
-            case .integer(let x)?: return Double(x)
-            default: throw CommandError(description: "stage langid: \(key) must be a number", isUsage: true)
-            }
-        }
-        filter.minScore = try number(table["min_score"], "min_score")
-        switch table["min_scores"] {
-        case nil: break
-        case .table(let scores)?:
-            for (c, value) in scores.entries { filter.minScores[try code(c)] = try number(value, "min_scores.\(c)") }
-        default: throw CommandError(description: "stage langid: min_scores must be a table code = score", isUsage: true)
-        }
+        filter.minScore = try number(table["min_score"], "min_score", stage: "langid")
+        filter.minScores = try numbersByLanguage(table, "min_scores", stage: "langid", code: code)
         switch table["keep_undetermined"] {
         case nil: break
         case .bool(let keep)?: filter.keepUndetermined = keep
@@ -196,28 +183,15 @@ final class StageFactory {
             files.append(path)
             do { return try TextClassifier.read(from: path) } catch { throw CommandError(description: "stage label: \(error)", isUsage: true) }
         }
-        func number(_ value: TOMLValue?, _ key: String) throws -> Double? {
-            switch value {
-            case nil: return nil
-            case .float(let x)? where (0...1).contains(x): return x
-            case .integer(let x)? where (0...1).contains(x): return Double(x)
-            default: throw CommandError(description: "stage label: \(key) must be a number in 0...1", isUsage: true)
-            }
-        }
         let domainModel = try model("domain_model"), qualityModel = try model("quality_model")
         guard domainModel != nil || qualityModel != nil else {
             throw CommandError(description: "stage label needs domain_model, quality_model or both", isUsage: true)
         }
         var settings = LabelSettings()
-        settings.minDomainScore = try number(table["min_domain_score"], "min_domain_score") ?? 0
+        settings.minDomainScore = try number(table["min_domain_score"], "min_domain_score", stage: "label", in: 0...1) ?? 0
         settings.qualityLabel = try string(table, "quality_label", stage: "label") ?? settings.qualityLabel
-        settings.minQualityDefault = try number(table["min_quality"], "min_quality") ?? 0
-        switch table["min_qualities"] {
-        case nil: break
-        case .table(let scores)?:
-            for (code, value) in scores.entries { settings.minQualityByLanguage[code] = try number(value, "min_qualities.\(code)") }
-        default: throw CommandError(description: "stage label: min_qualities must be a table language = score", isUsage: true)
-        }
+        settings.minQualityDefault = try number(table["min_quality"], "min_quality", stage: "label", in: 0...1) ?? 0
+        settings.minQualityByLanguage = try numbersByLanguage(table, "min_qualities", stage: "label", in: 0...1)
         if let path = try string(table, "taxonomy", stage: "label").map({ PipelineConfig.resolve($0, against: baseDirectory) }) {
             files.append(path)
             do { settings.taxonomy = Set(try DomainTaxonomy.load(path).domains.map(\.name)) } catch {
@@ -265,6 +239,38 @@ final class StageFactory {
         if let unknown = table.keys.first(where: { !keys.contains($0) }) {
             throw CommandError(description: "stage \(stage): unknown key \(unknown) (expected \(keys.joined(separator: ", ")))",
                                isUsage: true)
+        }
+    }
+
+    /// A number (float or integer), nil when absent; out of `range` is a usage error.
+    private func number(_ value: TOMLValue?, _ key: String, stage: String, in range: ClosedRange<Double>? = nil) throws -> Double? {
+        let x: Double
+        switch value {
+        case nil: return nil
+        case .float(let f)?: x = f
+        case .integer(let n)?: x = Double(n)
+        default: x = .nan
+        }
+        if let range, range.contains(x) { return x }
+        if range == nil, !x.isNaN { return x }
+        func text(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+        let bounds = range.map { " in \(text($0.lowerBound))...\(text($0.upperBound))" } ?? ""
+        throw CommandError(description: "stage \(stage): \(key) must be a number\(bounds)", isUsage: true)
+    }
+
+    /// A table `language = number` (per-language thresholds), each language code checked
+    /// by `code`; empty when absent.
+    private func numbersByLanguage(_ table: TOMLTable, _ key: String, stage: String, in range: ClosedRange<Double>? = nil,
+                                   code: (String) throws -> String = { $0 }) throws -> [String: Double] {
+        switch table[key] {
+        case nil: return [:]
+        case .table(let entries)?:
+            var numbers: [String: Double] = [:]
+            for (language, value) in entries.entries {
+                numbers[try code(language)] = try number(value, "\(key).\(language)", stage: stage, in: range)
+            }
+            return numbers
+        default: throw CommandError(description: "stage \(stage): \(key) must be a table language = number", isUsage: true)
         }
     }
 
