@@ -12,6 +12,8 @@ Qwen's tokenizer, on one multilingual corpus assembled from ../shared/data, in o
    whole `sieve encode` process with JSONL parsing and writing ids; for the latter the
    median time of the process on empty input (loading tokenizer.json) is subtracted in the
    "excl. load" rows. The ratios against the peers use the in-process time, like with like.
+   Each row is the median over the rounds (`--repeats`); the in-process rows have three
+   timings per round.
 """
 import argparse, json, os, random, statistics, subprocess, sys, time
 
@@ -149,9 +151,11 @@ def main():
                 subprocess.run([sieve, "encode", "--tokenizer", QWEN, "--threads", str(threads)],
                                stdin=fin, stdout=subprocess.DEVNULL, check=True)
                 times.setdefault(f"sieve, {threads} thread(s)", []).append(time.perf_counter() - t)
-        for line in run([in_process, QWEN, corpus, "--repeats", "1", "--threads", "2"]).splitlines():
+        # Three in-process timings a round (a few seconds each, where a peer's take tens):
+        # their median is less at the mercy of a busy neighbour on a shared machine.
+        for line in run([in_process, QWEN, corpus, "--repeats", "3", "--threads", "2"]).splitlines():
             r = json.loads(line)
-            times.setdefault(f"sieve in-process, {r['threads']} thread(s)", []).append(r["seconds"][0])
+            times.setdefault(f"sieve in-process, {r['threads']} thread(s)", []).extend(r["seconds"])
     loads = []
     empty = os.path.join(WORK, "empty.jsonl")
     open(empty, "w").close()
