@@ -50,9 +50,6 @@ struct ByteStringTable {
         return (h ^ (h >> 32), head)
     }
 
-    @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 { hashAndHead(bytes).hash }
-
     /// Bytes from `i` to the end (fewer than eight), little-endian, zero-padded.
     @inline(__always)
     private static func tail(_ bytes: UnsafeBufferPointer<UInt8>, from i: Int) -> UInt64 {
@@ -63,18 +60,6 @@ struct ByteStringTable {
             shift += 8
         }
         return w
-    }
-
-    @inline(__always)
-    static func head(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        bytes.count >= 8 ? UnsafeRawBufferPointer(bytes).loadUnaligned(as: UInt64.self) : tail(bytes, from: 0)
-    }
-
-    func find(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? { find(bytes, hash: Self.hash(bytes)) }
-
-    @inline(__always)
-    func find(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt64? {
-        withReader { $0.find(bytes, hash: h, head: Self.head(bytes)) }
     }
 
     @inline(__always)
@@ -134,10 +119,10 @@ struct ByteStringTable {
         }
     }
 
-    /// Inserts; the key must not be present.
-    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, head: UInt64? = nil, _ value: UInt64) {
+    /// Inserts a key (with its `hashAndHead`); the key must not be present.
+    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64, head: UInt64, _ value: UInt64) {
         if (count + 1) * 8 > slots.count * 5 { grow() }
-        var slot = Slot(hash: h, head: head ?? Self.head(bytes), start: UInt32(arena.count), length: UInt32(bytes.count), value: value)
+        var slot = Slot(hash: h, head: head, start: UInt32(arena.count), length: UInt32(bytes.count), value: value)
         if bytes.count > 8 {
             arena.append(contentsOf: bytes)
         } else {
@@ -145,10 +130,6 @@ struct ByteStringTable {
         }
         place(slot)
         count += 1
-    }
-
-    mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, _ value: UInt64) {
-        insert(bytes, hash: Self.hash(bytes), value)
     }
 
     private mutating func place(_ slot: Slot) {
@@ -166,9 +147,8 @@ struct ByteStringTable {
 
     /// Adds `delta` to the value of `bytes`, inserting it with value `delta` if absent.
     mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, _ delta: UInt64) {
-        let h = Self.hash(bytes)
+        let (h, head) = Self.hashAndHead(bytes)
         let n = UInt32(bytes.count)
-        let head = Self.head(bytes)
         var i = Int(truncatingIfNeeded: h) & mask
         while slots[i].length != .max {
             let s = slots[i]
@@ -181,7 +161,7 @@ struct ByteStringTable {
             }
             i = (i + 1) & mask
         }
-        insert(bytes, hash: h, delta)
+        insert(bytes, hash: h, head: head, delta)
     }
 
     /// Calls `body` with every key and its value (in no particular order).

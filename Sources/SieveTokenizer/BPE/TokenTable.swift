@@ -45,10 +45,10 @@ struct TokenTable: Sendable {
         for (id, token) in tokens.enumerated() {
             guard let token else { continue }
             token.withUnsafeBufferPointer { key in
-                let h = ByteStringTable.hash(key)
+                let (h, head) = ByteStringTable.hashAndHead(key)
                 var i = Int(truncatingIfNeeded: h) & mask
                 while slots[i].tag != Self.empty { i = (i + 1) & mask }
-                slots[i] = Slot(tag: Self.tag(hash: h, length: key.count) | UInt64(id), head: ByteStringTable.head(key))
+                slots[i] = Slot(tag: Self.tag(hash: h, length: key.count) | UInt64(id), head: head)
             }
         }
     }
