@@ -22,7 +22,8 @@ public enum Normalization {
     /// sent together, to save calls on text with a mark on every letter.
     public static func nfc(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // UTF-8 lead bytes from 0xCC on start code points at or above U+0300.
-        guard let first = firstNonASCII(text), text[first...].contains(where: { $0 >= 0xCC }) else { return nil }
+        let first = endOfASCII(text, from: 0)
+        guard text[first...].contains(where: { $0 >= 0xCC }) else { return nil }
         let joinGap = 32
         var out: [UInt8] = []
         var changed = false            // `out` is started at the first span that changes
@@ -48,13 +49,7 @@ public enum Normalization {
             lastStable = max(first - 1, 0)
             while i < text.count {
                 if text[i] < 0x80 {
-                    // An ASCII run: skip it eight bytes at a time.
-                    var end = i + 1
-                    while end + 8 <= text.count
-                            && UnsafeRawPointer(text.baseAddress! + end).loadUnaligned(as: UInt64.self) & asciiMask == 0 {
-                        end += 8
-                    }
-                    while end < text.count && text[end] < 0x80 { end += 1 }
+                    let end = endOfASCII(text, from: i)
                     lastStable = end - 1
                     i = end
                     continue
@@ -88,19 +83,18 @@ public enum Normalization {
         return out
     }
 
-    private static let asciiMask: UInt64 = 0x8080_8080_8080_8080
-
-    /// The index of the first byte at or above 0x80, eight bytes at a time.
-    private static func firstNonASCII(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
-        var i = 0
+    /// The end of the ASCII run at `i` (the first byte from `i` at or above 0x80, or the
+    /// end of the text), eight bytes at a time.
+    @inline(__always)
+    private static func endOfASCII(_ text: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
+        var end = i
         if let base = text.baseAddress {
-            while i + 8 <= text.count && UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & asciiMask == 0 { i += 8 }
+            while end + 8 <= text.count && UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                end += 8
+            }
         }
-        while i < text.count {
-            if text[i] >= 0x80 { return i }
-            i += 1
-        }
-        return nil
+        while end < text.count && text[end] < 0x80 { end += 1 }
+        return end
     }
 
     /// NFC of a span through ICU, or nil on an ICU error.
