@@ -244,15 +244,14 @@ final class StageFactory {
 
     /// A number (float or integer), nil when absent; out of `range` is a usage error.
     private func number(_ value: TOMLValue?, _ key: String, stage: String, in range: ClosedRange<Double>? = nil) throws -> Double? {
-        let x: Double
+        let x: Double?
         switch value {
         case nil: return nil
         case .float(let f)?: x = f
         case .integer(let n)?: x = Double(n)
-        default: x = .nan
+        default: x = nil
         }
-        if let range, range.contains(x) { return x }
-        if range == nil, !x.isNaN { return x }
+        if let x, range?.contains(x) ?? true { return x }
         func text(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
         let bounds = range.map { " in \(text($0.lowerBound))...\(text($0.upperBound))" } ?? ""
         throw CommandError(description: "stage \(stage): \(key) must be a number\(bounds)", isUsage: true)
