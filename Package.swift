@@ -97,6 +97,7 @@ let package = Package(
         .executableTarget(name: "sieve-bench-lm", dependencies: ["SieveModels", "SieveKernels", "SieveCore", "CMemory"], path: "Benchmarks/lm/step"),
         .executableTarget(name: "sieve-bench-encode", dependencies: ["SieveCore", "SieveTokenizer", "CMemory"],
                           path: "Benchmarks/tokenizer/encode"),
+        .executableTarget(name: "sieve-bench-html", dependencies: ["SieveExtract", "CMemory"], path: "Benchmarks/extract/html"),
 
         .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveIO", "CZstd"],
                 path: "Tests/SieveTestSupport"),
