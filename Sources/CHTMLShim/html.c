@@ -1,42 +1,58 @@
-// Parses HTML with libxml2 and flattens the tree into plain arrays for Swift.
+// Parses HTML with libxml2's recovering parser and records its SAX events as plain arrays
+// for Swift. No libxml2 tree is built: the parser's own recovery (implied and auto-closed
+// elements) arrives as start/end events, which is all the tree builder would use.
 #include "sieve_html.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
+
+typedef struct {
+    const xmlChar *pointer;  // the parser's interned name; most names repeat by pointer
+    int32_t offset, length;
+} name_entry;
 
 struct sieve_html_document {
     sieve_html_node *nodes;
     int32_t count, capacity;
     uint8_t *strings;
     int32_t length, strings_capacity;
+    name_entry *names;
+    int32_t name_count, names_capacity;
+    // Open elements: node indices; `skipping` counts open elements inside a skipped one.
+    int32_t *open;
+    int32_t depth, open_capacity;
+    int32_t skipping;
+    /// The text node that character data extends, or -1 after any other event.
+    int32_t last_text;
+    int failed;
 };
 
-static int grow_nodes(sieve_html_document *d) {
-    if (d->count < d->capacity) return 1;
-    int32_t capacity = d->capacity ? d->capacity * 2 : 1024;
-    sieve_html_node *nodes = realloc(d->nodes, (size_t)capacity * sizeof *nodes);
-    if (!nodes) return 0;
-    d->nodes = nodes;
-    d->capacity = capacity;
+static int grow(void **array, int32_t *capacity, int32_t needed, size_t size, int32_t initial) {
+    if (needed <= *capacity) return 1;
+    int64_t grown = *capacity ? *capacity : initial;
+    while (grown < needed) grown *= 2;
+    if (grown > INT32_MAX) return 0;
+    void *p = realloc(*array, (size_t)grown * size);
+    if (!p) return 0;
+    *array = p;
+    *capacity = (int32_t)grown;
     return 1;
 }
 
 /// Appends bytes to the string buffer; returns their offset, or -1.
-static int32_t add_string(sieve_html_document *d, const char *s, size_t n, int lower) {
-    if ((size_t)d->length + n + 1 > (size_t)d->strings_capacity) {
-        size_t capacity = d->strings_capacity ? (size_t)d->strings_capacity : 65536;
-        while (capacity < (size_t)d->length + n + 1) capacity *= 2;
-        if (capacity > INT32_MAX) return -1;
-        uint8_t *strings = realloc(d->strings, capacity);
-        if (!strings) return -1;
-        d->strings = strings;
-        d->strings_capacity = (int32_t)capacity;
-    }
+static int32_t add_string(sieve_html_document *d, const xmlChar *s, size_t n, int lower) {
+    if ((size_t)d->length + n + 1 > INT32_MAX ||
+        !grow((void **)&d->strings, &d->strings_capacity, d->length + (int32_t)n + 1, 1, 65536))
+        return -1;
     int32_t at = d->length;
-    for (size_t i = 0; i < n; i++) d->strings[at + i] = lower ? (uint8_t)tolower((unsigned char)s[i]) : (uint8_t)s[i];
+    uint8_t *out = d->strings + at;
+    if (lower) {
+        for (size_t i = 0; i < n; i++) out[i] = (uint8_t)tolower(s[i]);
+    } else {
+        memcpy(out, s, n);
+    }
     d->length += (int32_t)n;
     return at;
 }
@@ -48,119 +64,173 @@ static int skipped(const xmlChar *name) {
     return 0;
 }
 
-static int hidden(xmlNodePtr node) {
-    if (xmlHasProp(node, (const xmlChar *)"hidden")) return 1;
-    xmlChar *aria = xmlGetProp(node, (const xmlChar *)"aria-hidden");
-    int result = aria && xmlStrcasecmp(aria, (const xmlChar *)"true") == 0;
-    xmlFree(aria);
-    if (result) return 1;
-    xmlChar *style = xmlGetProp(node, (const xmlChar *)"style");
-    if (style) {
-        char compact[256];
-        size_t n = 0;
-        for (const xmlChar *p = style; *p && n + 1 < sizeof compact; p++)
-            if (!isspace(*p)) compact[n++] = (char)tolower(*p);
-        compact[n] = 0;
-        result = strstr(compact, "display:none") != NULL || strstr(compact, "visibility:hidden") != NULL;
-        xmlFree(style);
-    }
-    return result;
+/// The value of attribute `name` (the parser lowercases attribute names), NULL when absent
+/// or without a value; `present` says whether it appears at all.
+static const xmlChar *attribute(const xmlChar **atts, const char *name, int *present) {
+    *present = 0;
+    if (!atts) return NULL;
+    for (int i = 0; atts[i]; i += 2)
+        if (strcmp((const char *)atts[i], name) == 0) {
+            *present = 1;
+            return atts[i + 1];
+        }
+    return NULL;
 }
 
-static int add_attributes(sieve_html_document *d, xmlNodePtr node, int32_t *offset, int32_t *length) {
+static int hidden(const xmlChar **atts) {
+    int present;
+    attribute(atts, "hidden", &present);
+    if (present) return 1;
+    const xmlChar *aria = attribute(atts, "aria-hidden", &present);
+    if (aria && xmlStrcasecmp(aria, (const xmlChar *)"true") == 0) return 1;
+    const xmlChar *style = attribute(atts, "style", &present);
+    if (!style) return 0;
+    char compact[256];
+    size_t n = 0;
+    for (const xmlChar *p = style; *p && n + 1 < sizeof compact; p++)
+        if (!isspace(*p)) compact[n++] = (char)tolower(*p);
+    compact[n] = 0;
+    return strstr(compact, "display:none") != NULL || strstr(compact, "visibility:hidden") != NULL;
+}
+
+static int add_attributes(sieve_html_document *d, const xmlChar **atts, int32_t *offset, int32_t *length) {
     static const char *names[] = {"class", "id", "role", "itemprop", NULL};
     *offset = d->length;
     for (int i = 0; names[i]; i++) {
-        xmlChar *value = xmlGetProp(node, (const xmlChar *)names[i]);
+        int present;
+        const xmlChar *value = attribute(atts, names[i], &present);
         if (!value) continue;
-        if (d->length > *offset && add_string(d, " ", 1, 0) < 0) { xmlFree(value); return 0; }
-        int ok = add_string(d, (const char *)value, strlen((const char *)value), 1) >= 0;
-        xmlFree(value);
-        if (!ok) return 0;
+        if (d->length > *offset && add_string(d, (const xmlChar *)" ", 1, 0) < 0) return 0;
+        if (add_string(d, value, strlen((const char *)value), 1) < 0) return 0;
     }
     *length = d->length - *offset;
     return 1;
 }
 
-static int flatten(sieve_html_document *d, xmlNodePtr root) {
-    // Iterative pre-order walk; `parents` tracks the flattened index of each open element.
-    int32_t depth = 0, stack_capacity = 256;
-    int32_t *parents = malloc(sizeof(int32_t) * (size_t)stack_capacity);
-    if (!parents) return 0;
-    parents[0] = -1;
-    xmlNodePtr node = root;
-    while (node) {
-        int descend = 0;
-        if (node->type == XML_ELEMENT_NODE && !skipped(node->name)) {
-            if (!grow_nodes(d)) goto fail;
-            sieve_html_node *n = &d->nodes[d->count];
-            n->parent = parents[depth];
-            n->kind = 1;
-            n->flags = hidden(node);
-            size_t len = strlen((const char *)node->name);
-            n->name = add_string(d, (const char *)node->name, len, 1);
-            n->name_length = (int32_t)len;
-            if (n->name < 0 || !add_attributes(d, node, &n->text, &n->text_length)) goto fail;
-            if (node->children) {
-                if (depth + 1 >= stack_capacity) {
-                    stack_capacity *= 2;
-                    int32_t *grown = realloc(parents, sizeof(int32_t) * (size_t)stack_capacity);
-                    if (!grown) goto fail;
-                    parents = grown;
-                }
-                parents[++depth] = d->count;
-                descend = 1;
-            }
-            d->count++;
-        } else if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
-            if (node->content && node->content[0]) {
-                if (!grow_nodes(d)) goto fail;
-                sieve_html_node *n = &d->nodes[d->count];
-                n->parent = parents[depth];
-                n->kind = 3;
-                n->name = n->name_length = 0;
-                n->flags = 0;
-                size_t len = strlen((const char *)node->content);
-                n->text = add_string(d, (const char *)node->content, len, 0);
-                n->text_length = (int32_t)len;
-                if (n->text < 0) goto fail;
-                d->count++;
-            }
-        }
-        if (descend) {
-            node = node->children;
-            continue;
-        }
-        while (node && !node->next) {
-            node = node->parent;
-            if (!node || node == root->parent) { node = NULL; break; }
-            if (node->type == XML_ELEMENT_NODE) depth--;
-        }
-        if (node) node = node->next;
+/// The index of an element name, added on first sight.
+static int32_t name_index(sieve_html_document *d, const xmlChar *name) {
+    for (int32_t i = 0; i < d->name_count; i++)
+        if (d->names[i].pointer == name) return i;
+    size_t n = strlen((const char *)name);
+    for (int32_t i = 0; i < d->name_count; i++) {
+        const name_entry *e = &d->names[i];
+        if ((size_t)e->length == n && xmlStrncasecmp(d->strings + e->offset, name, (int)n) == 0) return i;
     }
-    free(parents);
-    return 1;
-fail:
-    free(parents);
-    return 0;
+    if (!grow((void **)&d->names, &d->names_capacity, d->name_count + 1, sizeof(name_entry), 64)) return -1;
+    int32_t offset = add_string(d, name, n, 1);
+    if (offset < 0) return -1;
+    d->names[d->name_count] = (name_entry){name, offset, (int32_t)n};
+    return d->name_count++;
 }
+
+/// The name without a namespace prefix (`o:p` is a `p`), as libxml2's tree builder
+/// splits it.
+static const xmlChar *local_name(const xmlChar *name) {
+    const xmlChar *colon = name[0] == ':' ? NULL : (const xmlChar *)strchr((const char *)name, ':');
+    return colon && colon[1] ? colon + 1 : name;
+}
+
+static void start_element(void *context, const xmlChar *qualified, const xmlChar **atts) {
+    sieve_html_document *d = context;
+    d->last_text = -1;
+    if (d->failed) return;
+    const xmlChar *name = local_name(qualified);
+    if (d->skipping || skipped(name)) {
+        d->skipping++;
+        return;
+    }
+    if (!grow((void **)&d->nodes, &d->capacity, d->count + 1, sizeof(sieve_html_node), 1024) ||
+        !grow((void **)&d->open, &d->open_capacity, d->depth + 1, sizeof(int32_t), 256)) {
+        d->failed = 1;
+        return;
+    }
+    sieve_html_node *n = &d->nodes[d->count];
+    n->parent = d->depth ? d->open[d->depth - 1] : -1;
+    n->end = d->count + 1;
+    n->flags = hidden(atts);
+    n->name = name_index(d, name);
+    if (n->name < 0 || !add_attributes(d, atts, &n->text, &n->text_length)) {
+        d->failed = 1;
+        return;
+    }
+    d->open[d->depth++] = d->count++;
+}
+
+static void end_element(void *context, const xmlChar *name) {
+    (void)name;
+    sieve_html_document *d = context;
+    d->last_text = -1;
+    if (d->failed) return;
+    if (d->skipping) {
+        d->skipping--;
+        return;
+    }
+    if (d->depth == 0) return;
+    d->nodes[d->open[--d->depth]].end = d->count;
+}
+
+static void characters(void *context, const xmlChar *ch, int len) {
+    sieve_html_document *d = context;
+    // Outside any element (white space around <html>) is dropped, as the tree builder does.
+    if (d->failed || d->skipping || d->depth == 0 || len <= 0) return;
+    int32_t at = add_string(d, ch, (size_t)len, 0);
+    if (at < 0) {
+        d->failed = 1;
+        return;
+    }
+    if (d->last_text >= 0) {  // its bytes end where these start
+        d->nodes[d->last_text].text_length += len;
+        return;
+    }
+    if (!grow((void **)&d->nodes, &d->capacity, d->count + 1, sizeof(sieve_html_node), 1024)) {
+        d->failed = 1;
+        return;
+    }
+    sieve_html_node *n = &d->nodes[d->count];
+    n->parent = d->open[d->depth - 1];
+    n->end = d->count + 1;
+    n->name = -1;
+    n->text = at;
+    n->text_length = len;
+    n->flags = 0;
+    d->last_text = d->count++;
+}
+
+/// Comments and processing instructions separate text nodes, as in the tree.
+static void separator(void *context, const xmlChar *a, const xmlChar *b) {
+    (void)a;
+    (void)b;
+    ((sieve_html_document *)context)->last_text = -1;
+}
+
+static void comment(void *context, const xmlChar *value) { separator(context, value, NULL); }
 
 sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length) {
     sieve_html_document *d = calloc(1, sizeof *d);
     if (!d) return NULL;
-    htmlDocPtr doc = htmlReadMemory((const char *)utf8, length, NULL, "UTF-8",
-                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                    HTML_PARSE_NONET | HTML_PARSE_COMPACT);
-    if (doc) {
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-        int ok = root ? flatten(d, root) : 1;
-        xmlFreeDoc(doc);
-        if (!ok) {
-            sieve_html_free(d);
-            return NULL;
-        }
+    d->last_text = -1;
+    htmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax);
+    sax.startElement = start_element;
+    sax.endElement = end_element;
+    sax.characters = characters;
+    sax.cdataBlock = characters;
+    sax.comment = comment;
+    sax.processingInstruction = separator;
+    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    if (!ctxt) {
+        free(d);
+        return NULL;
     }
-    if (add_string(d, "", 0, 0) < 0) {  // a non-NULL buffer even for an empty page
+    memcpy(ctxt->sax, &sax, sizeof sax);
+    ctxt->userData = d;
+    htmlDocPtr doc = htmlCtxtReadMemory(ctxt, (const char *)utf8, length, NULL, "UTF-8",
+                                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                        HTML_PARSE_NONET);
+    if (doc) xmlFreeDoc(doc);  // none is built without the tree builder's callbacks
+    htmlFreeParserCtxt(ctxt);
+    while (!d->failed && d->depth > 0) d->nodes[d->open[--d->depth]].end = d->count;
+    if (d->failed || add_string(d, (const xmlChar *)"", 0, 0) < 0) {  // a non-NULL buffer even for an empty page
         sieve_html_free(d);
         return NULL;
     }
@@ -170,10 +240,18 @@ sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length) {
 int32_t sieve_html_node_count(const sieve_html_document *d) { return d->count; }
 const sieve_html_node *sieve_html_nodes(const sieve_html_document *d) { return d->nodes; }
 const uint8_t *sieve_html_strings(const sieve_html_document *d) { return d->strings; }
+int32_t sieve_html_name_count(const sieve_html_document *d) { return d->name_count; }
+
+void sieve_html_name(const sieve_html_document *d, int32_t index, int32_t *offset, int32_t *length) {
+    *offset = d->names[index].offset;
+    *length = d->names[index].length;
+}
 
 void sieve_html_free(sieve_html_document *d) {
     if (!d) return;
     free(d->nodes);
     free(d->strings);
+    free(d->names);
+    free(d->open);
     free(d);
 }

@@ -8,14 +8,15 @@
 /// One node of a parsed page, in document order (pre-order). Strings are byte ranges of
 /// the document's string buffer, UTF-8.
 typedef struct sieve_html_node {
-    /// Index of the parent element, -1 for the root.
+    /// Index of the parent element, -1 for a top-level element.
     int32_t parent;
-    /// 1: element, 3: text.
-    int32_t kind;
-    /// Element: its lowercase tag name. Text: unused (0, 0).
-    int32_t name, name_length;
+    /// One past the last node of this node's subtree (a text node: its index + 1), so the
+    /// children of node i are i + 1, end(i + 1), … up to end(i).
+    int32_t end;
+    /// Element: index of its lowercase tag name (`sieve_html_name`). Text: -1.
+    int32_t name;
     /// Element: its `class`, `id`, `role` and `itemprop` attributes joined by spaces,
-    /// lowercased. Text: the text, entities decoded.
+    /// lowercased. Text: the text, entities decoded; adjacent character data is one node.
     int32_t text, text_length;
     /// Element flags: bit 0 hidden (`hidden`, `aria-hidden="true"`, `display:none`).
     int32_t flags;
@@ -31,6 +32,10 @@ sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length);
 int32_t sieve_html_node_count(const sieve_html_document *document);
 const sieve_html_node *sieve_html_nodes(const sieve_html_document *document);
 const uint8_t *sieve_html_strings(const sieve_html_document *document);
+/// The element names seen in the document: each distinct name once, lowercase.
+int32_t sieve_html_name_count(const sieve_html_document *document);
+/// Name `index` as a range of the string buffer.
+void sieve_html_name(const sieve_html_document *document, int32_t index, int32_t *offset, int32_t *length);
 void sieve_html_free(sieve_html_document *document);
 
 #endif

@@ -25,7 +25,7 @@ public struct HTMLExtractor: Sendable {
         let tree = HTMLTree(utf8: utf8)
         var title = TextWriter()
         if let t = tree.first(.title) {
-            for child in tree.children[t] where tree.nodes[child].isText { title.append(tree.slice(child), preserve: false) }
+            for child in tree.children(t) where tree.nodes[child].isText { title.append(tree.slice(child), preserve: false) }
         }
         var text = MainText(tree: tree, mainContent: mainContent).text()
         // As Readability does: when removing boilerplate-looking elements left less than

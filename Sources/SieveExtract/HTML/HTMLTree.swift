@@ -5,8 +5,10 @@ import CHTMLShim
 /// already gone (see `sieve_html.h`). Texts stay UTF-8 bytes in one buffer.
 struct HTMLTree {
     struct Node {
-        /// Index of the parent element, -1 for the root.
+        /// Index of the parent element, -1 for a top-level element.
         var parent: Int
+        /// One past the last node of the subtree.
+        var end: Int
         /// The element's tag (`.textNode` for text nodes).
         var tag: Tag
         /// Element: `class id role itemprop`, lowercased. Text: the text. A range of `bytes`.
@@ -16,8 +18,20 @@ struct HTMLTree {
         var isText: Bool { tag == .textNode }
     }
 
+    /// The children of a node, in order: the nodes after it, each subtree skipped whole.
+    struct Children: Sequence, IteratorProtocol {
+        let nodes: [Node]
+        var position: Int
+        let end: Int
+
+        mutating func next() -> Int? {
+            guard position < end else { return nil }
+            defer { position = nodes[position].end }
+            return position
+        }
+    }
+
     var nodes: [Node] = []
-    var children: [[Int]] = []
     /// All texts and attributes, UTF-8.
     var bytes: [UInt8] = []
 
@@ -31,19 +45,28 @@ struct HTMLTree {
         let count = Int(sieve_html_node_count(document))
         guard count > 0, let raw = sieve_html_nodes(document), let strings = sieve_html_strings(document) else { return }
         var used = 0
-        for i in 0..<count {
-            used = max(used, Int(raw[i].text + raw[i].text_length), Int(raw[i].name + raw[i].name_length))
-        }
+        for i in 0..<count { used = max(used, Int(raw[i].text + raw[i].text_length)) }
         bytes = Array(UnsafeBufferPointer(start: strings, count: used))
-        nodes.reserveCapacity(count)
-        children = Array(repeating: [], count: count)
-        for i in 0..<count {
-            let n = raw[i]
-            let tag = n.kind == 1
-                ? Tag(name: String(decoding: bytes[Int(n.name)..<Int(n.name + n.name_length)], as: UTF8.self)) : .textNode
-            nodes.append(Node(parent: Int(n.parent), tag: tag, start: Int(n.text), length: Int(n.text_length), hidden: n.flags & 1 != 0))
-            if n.parent >= 0 { children[Int(n.parent)].append(i) }
+        // Each distinct tag name is looked up once.
+        let tags = (0..<sieve_html_name_count(document)).map { k -> Tag in
+            var offset: Int32 = 0, length: Int32 = 0
+            sieve_html_name(document, k, &offset, &length)
+            return Tag(name: String(decoding: UnsafeBufferPointer(start: strings + Int(offset), count: Int(length)), as: UTF8.self))
         }
+        nodes = (0..<count).map { i in
+            let n = raw[i]
+            return Node(parent: Int(n.parent), end: Int(n.end), tag: n.name < 0 ? .textNode : tags[Int(n.name)],
+                        start: Int(n.text), length: Int(n.text_length), hidden: n.flags & 1 != 0)
+        }
+    }
+
+    func children(_ i: Int) -> Children { Children(nodes: nodes, position: i + 1, end: nodes[i].end) }
+
+    /// A node's last child, if it has children.
+    func lastChild(_ i: Int) -> Int? {
+        var last: Int?
+        for child in children(i) { last = child }
+        return last
     }
 
     /// A node's text (or attributes) as bytes.

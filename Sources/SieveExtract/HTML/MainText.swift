@@ -174,7 +174,7 @@ struct MainText {
         let tag = tree.nodes[i].tag
         if [.p, .pre, .td, .blockquote].contains(tag) { return true }
         guard tag == .div || tag == .section else { return false }
-        return !tree.children[i].contains { c in
+        return !tree.children(i).contains { c in
             let t = tree.nodes[c].tag
             return [.p, .div, .section, .article, .table, .ul, .ol, .pre, .blockquote, .h1, .h2, .h3].contains(t)
         }
@@ -218,7 +218,7 @@ struct MainText {
             // div) form paragraphs too, as Readability wraps such runs in <p>.
             guard tree.nodes[i].tag.isBlock else { continue }
             var length = 0, runCommas = 0
-            for child in tree.children[i] where !removed[child] {
+            for child in tree.children(i) where !removed[child] {
                 let node = tree.nodes[child]
                 if node.isText || node.tag == .br || !node.tag.isBlock {
                     length += textLength[child]
@@ -273,7 +273,7 @@ struct MainText {
         let threshold = max(10, (final[chosen] ?? top.score) * 0.2)
         let container = tree.nodes[chosen].parent
         guard container >= 0 else { return [chosen] }
-        return tree.children[container].filter { sibling in
+        return tree.children(container).filter { sibling in
             if sibling == chosen { return true }
             guard !removed[sibling], !tree.nodes[sibling].isText else { return false }
             if let s = final[sibling], s >= threshold { return true }
@@ -285,7 +285,7 @@ struct MainText {
 
     private func endsSentence(_ i: Int) -> Bool {
         var last = i
-        while let child = tree.children[last].last { last = child }
+        while let child = tree.lastChild(last) { last = child }
         let text = String(decoding: tree.slice(last), as: UTF8.self).trimmingWhitespace()
         return text.hasSuffix(".") || text.hasSuffix("!") || text.hasSuffix("?") || text.hasSuffix("。")
     }
@@ -333,7 +333,7 @@ struct MainText {
         let block = node.tag.isBlock
         if block { out.newline() }
         if node.tag == .td || node.tag == .th { out.space() }
-        for child in tree.children[i] { write(child, into: &out, inPre: inPre || node.tag == .pre) }
+        for child in tree.children(i) { write(child, into: &out, inPre: inPre || node.tag == .pre) }
         if block { out.newline() }
     }
 }
