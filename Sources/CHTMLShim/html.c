@@ -64,41 +64,63 @@ static int skipped(const xmlChar *name) {
     return 0;
 }
 
-/// The value of attribute `name` (the parser lowercases attribute names), NULL when absent
-/// or without a value; `present` says whether it appears at all.
-static const xmlChar *attribute(const xmlChar **atts, const char *name, int *present) {
-    *present = 0;
-    if (!atts) return NULL;
-    for (int i = 0; atts[i]; i += 2)
-        if (strcmp((const char *)atts[i], name) == 0) {
-            *present = 1;
-            return atts[i + 1];
+/// The attributes an element's record uses, from one pass over the parser's list (names
+/// come lowercased; a value is NULL when the attribute has none).
+typedef struct {
+    int hidden;
+    const xmlChar *aria_hidden, *style;
+    const xmlChar *words[4];  // class, id, role, itemprop
+} element_attributes;
+
+static element_attributes read_attributes(const xmlChar **atts) {
+    element_attributes a;
+    memset(&a, 0, sizeof a);
+    for (int i = 0; atts && atts[i]; i += 2) {
+        const char *name = (const char *)atts[i];
+        const xmlChar *value = atts[i + 1];
+        // The parser drops repeated attributes, so each name comes once.
+        switch (name[0]) {
+        case 'c':
+            if (strcmp(name, "class") == 0) a.words[0] = value;
+            break;
+        case 'i':
+            if (strcmp(name, "id") == 0) a.words[1] = value;
+            else if (strcmp(name, "itemprop") == 0) a.words[3] = value;
+            break;
+        case 'r':
+            if (strcmp(name, "role") == 0) a.words[2] = value;
+            break;
+        case 'h':
+            if (strcmp(name, "hidden") == 0) a.hidden = 1;
+            break;
+        case 'a':
+            if (strcmp(name, "aria-hidden") == 0) a.aria_hidden = value ? value : (const xmlChar *)"";
+            break;
+        case 's':
+            if (strcmp(name, "style") == 0) a.style = value ? value : (const xmlChar *)"";
+            break;
         }
-    return NULL;
+    }
+    return a;
 }
 
-static int hidden(const xmlChar **atts) {
-    int present;
-    attribute(atts, "hidden", &present);
-    if (present) return 1;
-    const xmlChar *aria = attribute(atts, "aria-hidden", &present);
-    if (aria && xmlStrcasecmp(aria, (const xmlChar *)"true") == 0) return 1;
-    const xmlChar *style = attribute(atts, "style", &present);
-    if (!style) return 0;
+static int hidden(const element_attributes *a) {
+    if (a->hidden) return 1;
+    if (a->aria_hidden && xmlStrcasecmp(a->aria_hidden, (const xmlChar *)"true") == 0) return 1;
+    if (!a->style) return 0;
     char compact[256];
     size_t n = 0;
-    for (const xmlChar *p = style; *p && n + 1 < sizeof compact; p++)
+    for (const xmlChar *p = a->style; *p && n + 1 < sizeof compact; p++)
         if (!isspace(*p)) compact[n++] = (char)tolower(*p);
     compact[n] = 0;
     return strstr(compact, "display:none") != NULL || strstr(compact, "visibility:hidden") != NULL;
 }
 
-static int add_attributes(sieve_html_document *d, const xmlChar **atts, int32_t *offset, int32_t *length) {
-    static const char *names[] = {"class", "id", "role", "itemprop", NULL};
+/// Appends `class id role itemprop`, lowercased and joined by spaces.
+static int add_words(sieve_html_document *d, const element_attributes *a, int32_t *offset, int32_t *length) {
     *offset = d->length;
-    for (int i = 0; names[i]; i++) {
-        int present;
-        const xmlChar *value = attribute(atts, names[i], &present);
+    for (int i = 0; i < 4; i++) {
+        const xmlChar *value = a->words[i];
         if (!value) continue;
         if (d->length > *offset && add_string(d, (const xmlChar *)" ", 1, 0) < 0) return 0;
         if (add_string(d, value, strlen((const char *)value), 1) < 0) return 0;
@@ -147,9 +169,10 @@ static void start_element(void *context, const xmlChar *qualified, const xmlChar
     sieve_html_node *n = &d->nodes[d->count];
     n->parent = d->depth ? d->open[d->depth - 1] : -1;
     n->end = d->count + 1;
-    n->flags = hidden(atts);
+    element_attributes attributes = read_attributes(atts);
+    n->flags = hidden(&attributes);
     n->name = name_index(d, name);
-    if (n->name < 0 || !add_attributes(d, atts, &n->text, &n->text_length)) {
+    if (n->name < 0 || !add_words(d, &attributes, &n->text, &n->text_length)) {
         d->failed = 1;
         return;
     }
