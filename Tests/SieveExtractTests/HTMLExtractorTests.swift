@@ -105,4 +105,51 @@ final class HTMLExtractorTests: XCTestCase {
         let nul = HTMLExtractor().extract(cases[3]).text
         XCTAssertTrue(nul.contains("and after it"), nul)
     }
+
+    /// The tree read from libxml2's SAX events: implied elements, namespace prefixes
+    /// dropped, text split where a comment was, skipped elements gone, attributes kept.
+    func testTreeFromParserEvents() {
+        let html = "<div class='Main Story' id=X hidden><p>one<!-- c -->two &amp; more</p><o:p>three</o:p>"
+            + "<script>var s = '<p>not text</p>';</script><span aria-hidden=TRUE style='Display: None'>four</span></div>"
+        let tree = HTMLTree(utf8: Array(html.utf8))
+        XCTAssertEqual(tree.nodes.map(\.tag), [.html, .body, .div, .p, .textNode, .textNode, .p, .textNode, .other, .textNode])
+        XCTAssertEqual(tree.nodes.map(\.parent), [-1, 0, 1, 2, 3, 3, 2, 6, 2, 8])
+        XCTAssertEqual(tree.nodes.map(\.end), [10, 10, 10, 6, 5, 6, 8, 8, 10, 10])
+        XCTAssertEqual(String(decoding: tree.slice(2), as: UTF8.self), "main story x")
+        XCTAssertEqual(String(decoding: tree.slice(5), as: UTF8.self), "two & more")
+        XCTAssertEqual(tree.nodes.map(\.hidden), [false, false, true, false, false, false, false, false, true, false])
+        XCTAssertEqual(Array(tree.children(2)), [3, 6, 8])
+        XCTAssertEqual(tree.lastChild(2), 8)
+        XCTAssertEqual(tree.nodes[5].characters, 10)
+        XCTAssertEqual(tree.nodes[5].commas, 0)
+    }
+
+    /// Class/id words: equal, or a long word at the start or end of a part; URLs ignored.
+    func testClassWordsMatchWholePartsOrLongEnds() {
+        let vocabulary = Vocabulary([["comment", "nav", "pager"], ["main"]])
+        func lists(_ value: String) -> UInt8 { Array(value.utf8).withUnsafeBufferPointer { vocabulary.lists(matching: $0) } }
+        XCTAssertEqual(lists("comments"), 1)
+        XCTAssertEqual(lists("usercomment"), 1)
+        XCTAssertEqual(lists("top-nav"), 1)
+        XCTAssertEqual(lists("navbar"), 0)  // a short word only when equal
+        XCTAssertEqual(lists("apageroot"), 0)
+        XCTAssertEqual(lists("x mainmenu_nav"), 3)
+        XCTAssertEqual(lists("https://example.com/comments"), 0)
+        XCTAssertEqual(lists("  "), 0)
+    }
+
+    /// The validator that decides "is this page UTF-8" agrees with the standard library.
+    func testUTF8ValidationAgreesWithTheStandardLibrary() {
+        var cases: [[UInt8]] = [[], [0xC0, 0x80], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+                                [0xE2, 0x82], Array("ascii only, longer than eight bytes".utf8) + [0xFF],
+                                Array("héllo wörld ✓ 𝄞".utf8)]
+        var generator = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [Array("abcdefgh".utf8), [0xC3, 0xA9], [0xE2, 0x9C, 0x93], [0xF0, 0x9D, 0x84, 0x9E], [0x80], [0xC3], [0xF5]]
+        for _ in 0..<2000 {
+            cases.append((0..<Int.random(in: 0...12, using: &generator)).flatMap { _ in pieces.randomElement(using: &generator)! })
+        }
+        for bytes in cases {
+            XCTAssertEqual(bytes.withUnsafeBufferPointer(Charset.isValidUTF8), String(validating: bytes, as: UTF8.self) != nil, "\(bytes)")
+        }
+    }
 }

@@ -17,7 +17,7 @@ public enum Charset {
     /// The page as UTF-8 (invalid bytes become U+FFFD) and the charset used.
     public static func toUTF8(_ bytes: [UInt8], httpCharset: String? = nil) -> ([UInt8], Decision) {
         // Validated once: most pages are UTF-8 and are then used as they are.
-        let isUTF8 = String(validating: bytes, as: UTF8.self) != nil
+        let isUTF8 = bytes.withUnsafeBufferPointer(isValidUTF8)
         let decision = detect(bytes, httpCharset: httpCharset, isUTF8: isUTF8)
         var body = bytes
         if decision.source == "bom" {
@@ -63,22 +63,70 @@ public enum Charset {
 
     /// The charset named by a `<meta>` in the first 4 KiB, if any.
     static func metaCharset(_ bytes: [UInt8]) -> String? {
-        let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
-        var search = head[...]
-        while let meta = search.firstRange(of: "<meta") {
-            let tagEnd = search[meta.upperBound...].firstIndex(of: ">") ?? search.endIndex
-            let tag = search[meta.upperBound..<tagEnd]
-            if let charset = tag.firstRange(of: "charset") {
-                var rest = tag[charset.upperBound...].drop { $0 == " " }
-                if rest.first == "=" {
-                    rest = rest.dropFirst().drop { $0 == " " || $0 == "\"" || $0 == "'" }
-                    let value = rest.prefix { !" \"';/>".contains($0) }
-                    if !value.isEmpty { return String(value) }
+        let head = bytes.prefix(4096).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        var at = 0
+        while let meta = find(Array("<meta".utf8), in: head[...], from: at) {
+            let tagEnd = head[meta...].firstIndex(of: UInt8(ascii: ">")) ?? head.endIndex
+            if let charset = find(Array("charset".utf8), in: head[..<tagEnd], from: meta + 5) {
+                var i = charset + 7
+                while i < tagEnd && head[i] == 0x20 { i += 1 }
+                if i < tagEnd && head[i] == UInt8(ascii: "=") {
+                    i += 1
+                    while i < tagEnd && (head[i] == 0x20 || head[i] == 0x22 || head[i] == 0x27) { i += 1 }
+                    let value = head[i..<tagEnd].prefix { !" \"';/>".utf8.contains($0) }
+                    if !value.isEmpty { return String(decoding: value, as: UTF8.self) }
                 }
             }
-            search = search[tagEnd...]
+            at = tagEnd
         }
         return nil
+    }
+
+    /// The first position at or after `start` where `pattern` occurs in `bytes`.
+    private static func find(_ pattern: [UInt8], in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
+        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
+        var i = start
+        while i + pattern.count <= bytes.endIndex {
+            guard let k = bytes[i...].firstIndex(of: first), k + pattern.count <= bytes.endIndex else { return nil }
+            if bytes[k..<k + pattern.count].elementsEqual(pattern) { return k }
+            i = k + 1
+        }
+        return nil
+    }
+
+    /// Whether bytes are well-formed UTF-8 (no overlongs, surrogates or values past
+    /// U+10FFFF). ASCII, most of any page, is checked eight bytes at a time.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            if i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
+            }
+            let b = base[i]
+            if b < 0x80 {
+                i += 1
+                continue
+            }
+            // The second byte's range depends on the first (Unicode Table 3-7).
+            let length: Int, low: UInt8, high: UInt8
+            switch b {
+            case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
+            case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
+            case 0xED: (length, low, high) = (3, 0x80, 0x9F)
+            case 0xF0: (length, low, high) = (4, 0x90, 0xBF)
+            case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
+            case 0xF4: (length, low, high) = (4, 0x80, 0x8F)
+            default: return false
+            }
+            guard i + length <= n, (low...high).contains(base[i + 1]) else { return false }
+            for k in 2..<length where base[i + k] & 0xC0 != 0x80 { return false }
+            i += length
+        }
+        return true
     }
 
     static func convert(_ bytes: [UInt8], from charset: String) -> [UInt8]? {

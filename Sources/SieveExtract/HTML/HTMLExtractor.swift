@@ -25,16 +25,11 @@ public struct HTMLExtractor: Sendable {
         let tree = HTMLTree(utf8: utf8)
         var title = TextWriter()
         if let t = tree.first(.title) {
-            for child in tree.children(t) where tree.nodes[child].isText { title.append(tree.slice(child), preserve: false) }
+            for child in tree.children(t) where tree.nodes[child].isText {
+                tree.withText(child) { title.append($0, preserve: false) }
+            }
         }
-        var text = MainText(tree: tree, mainContent: mainContent).text()
-        // As Readability does: when removing boilerplate-looking elements left less than
-        // 500 characters, the article was probably inside one ("sidebar-wrapper"); try
-        // again keeping them, and keep the longer text.
-        if mainContent && text.count < 500 {
-            let retry = MainText(tree: tree, mainContent: true, stripUnlikely: false).text()
-            if retry.count > text.count { text = retry }
-        }
+        let text = MainText.text(of: tree, mainContent: mainContent)
         return Page(text: text, title: title.finish(), charset: charset)
     }
 }

@@ -1,4 +1,5 @@
 import CHTMLShim
+import Glibc
 
 /// A parsed page as libxml2's recovering HTML parser sees it, flattened: elements and text
 /// nodes in document order, each with its parent. Script, style and similar contents are
@@ -15,6 +16,10 @@ struct HTMLTree {
         var start: Int
         var length: Int
         var hidden: Bool
+        /// Text: its length in characters with each white-space run counted as one
+        /// (leading white space not at all), and its commas. Elements: 0.
+        var characters = 0
+        var commas = 0
         var isText: Bool { tag == .textNode }
     }
 
@@ -39,7 +44,7 @@ struct HTMLTree {
     init(utf8 page: [UInt8]) {
         // libxml2 stops at a NUL byte; some pages have them in the middle.
         var input = page
-        if input.contains(0) { input = input.map { $0 == 0 ? 0x20 : $0 } }
+        if page.withUnsafeBytes({ $0.count > 0 && memchr($0.baseAddress!, 0, $0.count) != nil }) { input = input.map { $0 == 0 ? 0x20 : $0 } }
         guard let document = input.withUnsafeBufferPointer({ sieve_html_parse($0.baseAddress, Int32($0.count)) }) else { return }
         defer { sieve_html_free(document) }
         let count = Int(sieve_html_node_count(document))
@@ -55,9 +60,34 @@ struct HTMLTree {
         }
         nodes = (0..<count).map { i in
             let n = raw[i]
-            return Node(parent: Int(n.parent), end: Int(n.end), tag: n.name < 0 ? .textNode : tags[Int(n.name)],
-                        start: Int(n.text), length: Int(n.text_length), hidden: n.flags & 1 != 0)
+            var node = Node(parent: Int(n.parent), end: Int(n.end), tag: n.name < 0 ? .textNode : tags[Int(n.name)],
+                            start: Int(n.text), length: Int(n.text_length), hidden: n.flags & 1 != 0)
+            if node.isText {
+                (node.characters, node.commas) = Self.measure(UnsafeBufferPointer(start: strings + Int(n.text), count: Int(n.text_length)))
+            }
+            return node
         }
+    }
+
+    private static func measure(_ text: UnsafeBufferPointer<UInt8>) -> (characters: Int, commas: Int) {
+        var length = 0, commas = 0, previousSpace = true, k = 0
+        while k < text.count {
+            let b = text[k]
+            if b > 0x20 && b < 0x80 && b != 0x2C {  // most of any text
+                length += 1
+                previousSpace = false
+                k += 1
+                continue
+            }
+            let n = UTF8Class.length(b)
+            let kind = UTF8Class.of(text, k, n)
+            let space = kind == .space
+            if !(space && previousSpace) { length += 1 }
+            if kind == .comma { commas += 1 }
+            previousSpace = space
+            k += n
+        }
+        return (length, commas)
     }
 
     func children(_ i: Int) -> Children { Children(nodes: nodes, position: i + 1, end: nodes[i].end) }
@@ -71,6 +101,11 @@ struct HTMLTree {
 
     /// A node's text (or attributes) as bytes.
     func slice(_ i: Int) -> ArraySlice<UInt8> { bytes[nodes[i].start..<nodes[i].start + nodes[i].length] }
+
+    /// Calls `body` with a node's text (or attributes).
+    func withText<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        slice(i).withUnsafeBufferPointer(body)
+    }
 
     /// The first element with this tag, in document order.
     func first(_ tag: Tag) -> Int? { nodes.firstIndex { $0.tag == tag } }
@@ -88,7 +123,7 @@ enum UTF8Class {
     /// White space (ASCII and the Unicode space separators), characters that are layout
     /// hints rather than text (soft hyphen, zero-width space, byte-order mark), commas
     /// (`,` `，` `、`), or anything else; `bytes[i..<i + n]` is one sequence.
-    @inline(__always) static func of(_ bytes: ArraySlice<UInt8>, _ i: Int, _ n: Int) -> UTF8Class {
+    @inline(__always) static func of(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int, _ n: Int) -> UTF8Class {
         let b = bytes[i]
         if n == 1 {
             if b == 0x20 || (0x09...0x0D).contains(b) { return .space }

@@ -21,18 +21,37 @@ struct MainText {
     private var textLength: [Int]
     private var linkLength: [Int]
     private var commas: [Int]
-    private let unlikelyByClass: [Bool]
-    private let weights: [Int]
+    private let classes: Classes
 
     /// False: keep elements whose class/id reads like boilerplate (the retry for pages
     /// where stripping them left almost nothing).
     let stripUnlikely: Bool
 
-    init(tree: HTMLTree, mainContent: Bool = true, stripUnlikely: Bool = true) {
+    /// What each element's class/id reads as; the same for every pass over a page.
+    struct Classes {
+        /// Reads like boilerplate (and not like content).
+        var unlikely: [Bool] = []
+        /// Readability's class weight: +25 content-like, −25 boilerplate-like.
+        var weight: [Int] = []
+    }
+
+    /// The main text of a page (`mainContent` false: all visible text).
+    static func text(of tree: HTMLTree, mainContent: Bool) -> String {
+        let classes = mainContent ? Self.classes(tree) : Classes()
+        let text = MainText(tree: tree, classes: classes, mainContent: mainContent).text()
+        // As Readability does: when removing boilerplate-looking elements left less than
+        // 500 characters, the article was probably inside one ("sidebar-wrapper"); try
+        // again keeping them, and keep the longer text.
+        guard mainContent && text.index(text.startIndex, offsetBy: 500, limitedBy: text.endIndex) == nil else { return text }
+        let retry = MainText(tree: tree, classes: classes, mainContent: true, stripUnlikely: false).text()
+        return retry.count > text.count ? retry : text
+    }
+
+    private init(tree: HTMLTree, classes: Classes, mainContent: Bool, stripUnlikely: Bool = true) {
         self.tree = tree
+        self.classes = classes
         self.mainContent = mainContent
         self.stripUnlikely = stripUnlikely
-        (unlikelyByClass, weights) = mainContent ? Self.attributeFlags(tree) : ([], [])
         let n = tree.nodes.count
         removed = Array(repeating: false, count: n)
         textLength = Array(repeating: 0, count: n)
@@ -58,47 +77,24 @@ struct MainText {
                            "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags", "tool", "widget",
                            "nav", "menu", "cookie", "newsletter", "subscribe", "caption", "credit"]
 
-    private static let unlikelyBytes = unlikely.map { Array($0.utf8) }
-    private static let maybeBytes = maybe.map { Array($0.utf8) }
-    private static let positiveBytes = positive.map { Array($0.utf8) }
-    private static let negativeBytes = negative.map { Array($0.utf8) }
+    /// The four lists as one table, each word tagged with its list's bit.
+    private static let vocabulary = Vocabulary([unlikely, maybe, negative, positive])
+    private static let unlikelyBit: UInt8 = 1, maybeBit: UInt8 = 2, negativeBit: UInt8 = 4, positiveBit: UInt8 = 8
 
-    /// Whether a class/id name reads as one of `words`. Names split at spaces, `-` and
-    /// `_`; a part matches a word it equals, starts or ends with (`comments`, `footerNav`,
-    /// `mainmenu`), and words of three letters or fewer (`nav`, `com`) only when equal, so
-    /// that `APageRoot` is not a "pager". No word is a bare "ad": `cuerpo-ad` holds an
-    /// article. Names with a `/` are URLs (some pages put one in an id) and are ignored.
-    private static func matches(_ attributes: [UInt8], _ words: [[UInt8]]) -> Bool {
-        guard !attributes.isEmpty else { return false }
-        for name in attributes.split(separator: 0x20) where !name.contains(0x2F) {
-            for part in name.split(whereSeparator: { $0 == 0x2D || $0 == 0x5F }) {
-                for word in words where word.count <= part.count {
-                    if part.count == word.count {
-                        if part.elementsEqual(word) { return true }
-                    } else if word.count > 3 && (part.starts(with: word) || part.reversed().starts(with: word.reversed())) {
-                        return true
-                    }
-                }
-            }
-        }
-        return false
-    }
-
-    /// Per element: class/id reads like boilerplate (and not like content); Readability's
-    /// class weight (+25 content-like, −25 boilerplate-like).
-    private static func attributeFlags(_ tree: HTMLTree) -> (unlikely: [Bool], weight: [Int]) {
-        var unlikely = Array(repeating: false, count: tree.nodes.count)
-        var weight = Array(repeating: 0, count: tree.nodes.count)
+    private static func classes(_ tree: HTMLTree) -> Classes {
+        var classes = Classes(unlikely: Array(repeating: false, count: tree.nodes.count),
+                              weight: Array(repeating: 0, count: tree.nodes.count))
+        let vocabulary = Self.vocabulary
         for (i, node) in tree.nodes.enumerated() where !node.isText && node.length > 0 {
-            let attributes = Array(tree.slice(i))
-            unlikely[i] = matches(attributes, unlikelyBytes) && !matches(attributes, maybeBytes)
-            if matches(attributes, negativeBytes) { weight[i] -= 25 }
-            if matches(attributes, positiveBytes) { weight[i] += 25 }
+            let found = tree.withText(i) { vocabulary.lists(matching: $0) }
+            classes.unlikely[i] = found & unlikelyBit != 0 && found & maybeBit == 0
+            if found & negativeBit != 0 { classes.weight[i] -= 25 }
+            if found & positiveBit != 0 { classes.weight[i] += 25 }
         }
-        return (unlikely, weight)
+        return classes
     }
 
-    private func classWeight(_ i: Int) -> Int { weights[i] }
+    private func classWeight(_ i: Int) -> Int { classes.weight[i] }
 
     // MARK: Passes
 
@@ -114,7 +110,7 @@ struct MainText {
         measure()
         let pageText = max(1, textLength.first ?? 1)
         let holdsPage = textLength.map { $0 * 5 > pageText * 2 }
-        let unlikely = stripUnlikely ? unlikelyByClass : Array(repeating: false, count: tree.nodes.count)
+        let unlikely = stripUnlikely ? classes.unlikely : Array(repeating: false, count: tree.nodes.count)
         markRemoved { i, node in
             ![.html, .body, .article, .main].contains(node.tag) && !holdsPage[i] && (unlikely[i] || node.tag.isFurniture)
         }
@@ -139,19 +135,8 @@ struct MainText {
         for i in stride(from: tree.nodes.count - 1, through: 0, by: -1) where !removed[i] {
             let node = tree.nodes[i]
             if node.isText {
-                var length = 0, previousSpace = true
-                let text = tree.slice(i)
-                var k = text.startIndex
-                while k < text.endIndex {
-                    let n = UTF8Class.length(text[k])
-                    let kind = UTF8Class.of(text, k, n)
-                    let space = kind == .space
-                    if !(space && previousSpace) { length += 1 }
-                    if kind == .comma { commas[i] += 1 }
-                    previousSpace = space
-                    k += n
-                }
-                textLength[i] = length
+                textLength[i] = node.characters
+                commas[i] = node.commas
             } else if node.tag == .a {
                 linkLength[i] = textLength[i]
             }
@@ -326,7 +311,7 @@ struct MainText {
         guard !removed[i] else { return }
         let node = tree.nodes[i]
         if node.isText {
-            out.append(tree.slice(i), preserve: inPre)
+            tree.withText(i) { out.append($0, preserve: inPre) }
             return
         }
         if dropInside(i) { return }
@@ -338,24 +323,124 @@ struct MainText {
     }
 }
 
+/// Class/id words, for telling what an element's `class id role itemprop` reads as.
+struct Vocabulary {
+    /// The words' bytes, back to back, and each word's range and list bit.
+    private let bytes: [UInt8]
+    private let words: [(start: Int, count: Int, bit: UInt8)]
+    /// Word indices by first byte and by last byte: `byFirst[starts[b]..<starts[b + 1]]`
+    /// (and `byLast` with `ends`) are the words that begin (end) with byte `b`.
+    private let byFirst: [Int], starts: [Int]
+    private let byLast: [Int], ends: [Int]
+
+    /// `lists[k]` gets bit `1 << k`.
+    init(_ lists: [[String]]) {
+        var bytes: [UInt8] = [], words: [(start: Int, count: Int, bit: UInt8)] = []
+        for (k, list) in lists.enumerated() {
+            for word in list {
+                words.append((bytes.count, word.utf8.count, 1 << k))
+                bytes.append(contentsOf: word.utf8)
+            }
+        }
+        func index(_ key: (Int) -> UInt8) -> ([Int], [Int]) {
+            let order = words.indices.sorted { (key($0), $0) < (key($1), $1) }
+            var bounds = [Int](repeating: 0, count: 257)
+            for w in order { bounds[Int(key(w)) + 1] += 1 }
+            for b in 0..<256 { bounds[b + 1] += bounds[b] }
+            return (order, bounds)
+        }
+        (byFirst, starts) = index { bytes[words[$0].start] }
+        (byLast, ends) = index { bytes[words[$0].start + words[$0].count - 1] }
+        self.bytes = bytes
+        self.words = words
+    }
+
+    /// The bits of the lists that a class/id value reads as one of. Names split at spaces,
+    /// `-` and `_`; a part matches a word it equals, starts or ends with (`comments`,
+    /// `footerNav`, `mainmenu`), and words of three letters or fewer (`nav`, `com`) only
+    /// when equal, so that `APageRoot` is not a "pager". No word is a bare "ad":
+    /// `cuerpo-ad` holds an article. Names with a `/` are URLs (some pages put one in an
+    /// id) and are ignored.
+    func lists(matching attributes: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        var found: UInt8 = 0
+        var nameStart = 0
+        while nameStart < attributes.count {
+            var nameEnd = nameStart, isURL = false
+            while nameEnd < attributes.count && attributes[nameEnd] != 0x20 {
+                if attributes[nameEnd] == 0x2F { isURL = true }
+                nameEnd += 1
+            }
+            var partStart = nameStart
+            while !isURL && partStart < nameEnd {
+                var partEnd = partStart
+                while partEnd < nameEnd && attributes[partEnd] != 0x2D && attributes[partEnd] != 0x5F { partEnd += 1 }
+                if partEnd > partStart { found |= lists(matchingPart: UnsafeBufferPointer(rebasing: attributes[partStart..<partEnd])) }
+                partStart = partEnd + 1
+            }
+            nameStart = nameEnd + 1
+        }
+        return found
+    }
+
+    private func lists(matchingPart part: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        bytes.withUnsafeBufferPointer { all in
+            func equal(_ word: (start: Int, count: Int, bit: UInt8), at offset: Int) -> Bool {
+                var k = 0
+                while k < word.count && all[word.start + k] == part[offset + k] { k += 1 }
+                return k == word.count
+            }
+            var found: UInt8 = 0
+            // Equal to a word, or starting with a long one.
+            let first = Int(part[0])
+            for w in byFirst[starts[first]..<starts[first + 1]] {
+                let word = words[w]
+                if word.count <= part.count && (word.count == part.count || word.count > 3) && equal(word, at: 0) {
+                    found |= word.bit
+                }
+            }
+            // Ending with a long one.
+            let last = Int(part[part.count - 1])
+            for w in byLast[ends[last]..<ends[last + 1]] {
+                let word = words[w]
+                if word.count > 3 && word.count < part.count && equal(word, at: part.count - word.count) { found |= word.bit }
+            }
+            return found
+        }
+    }
+}
+
 /// Builds text from UTF-8 pieces: collapses white space, drops soft hyphens and
 /// zero-width characters, trims lines, drops empty lines.
 struct TextWriter {
-    private var lines: [String] = []
+    /// The finished lines, joined by newlines.
+    private var out: [UInt8] = []
     private var current: [UInt8] = []
     private var pendingSpace = false
 
-    mutating func append(_ text: ArraySlice<UInt8>, preserve: Bool) {
+    mutating func append(_ text: UnsafeBufferPointer<UInt8>, preserve: Bool) {
         if preserve {
-            for (k, part) in text.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-                if k > 0 { newline() }
-                current.append(contentsOf: part)
+            var start = 0
+            for (k, b) in text.enumerated() where b == 0x0A {
+                current.append(contentsOf: text[start..<k])
+                newline()
+                start = k + 1
             }
+            current.append(contentsOf: text[start...])
             return
         }
-        var i = text.startIndex
-        while i < text.endIndex {
-            let n = min(UTF8Class.length(text[i]), text.endIndex - i)
+        var i = 0
+        while i < text.count {
+            // A run of printable ASCII is copied as it is.
+            var end = i
+            while end < text.count && text[end] > 0x20 && text[end] < 0x80 { end += 1 }
+            if end > i {
+                if pendingSpace && !current.isEmpty { current.append(0x20) }
+                pendingSpace = false
+                current.append(contentsOf: text[i..<end])
+                i = end
+                continue
+            }
+            let n = min(UTF8Class.length(text[i]), text.count - i)
             switch UTF8Class.of(text, i, n) {
             case .space:
                 pendingSpace = true
@@ -364,7 +449,11 @@ struct TextWriter {
             case .comma, .other:
                 if pendingSpace && !current.isEmpty { current.append(0x20) }
                 pendingSpace = false
-                current.append(contentsOf: text[i..<i + n])
+                if n == 1 {
+                    current.append(text[i])
+                } else {
+                    current.append(contentsOf: text[i..<i + n])
+                }
             }
             i += n
         }
@@ -373,16 +462,34 @@ struct TextWriter {
     /// A word separator, as white space in the text would be.
     mutating func space() { pendingSpace = true }
 
+    /// Ends the line: white space trimmed, kept unless empty.
     mutating func newline() {
-        let line = String(decoding: current, as: UTF8.self).trimmingWhitespace()
-        if !line.isEmpty { lines.append(line) }
+        current.withUnsafeBufferPointer { line in
+            // Leading white space, then trailing: each sequence read from its last byte back.
+            var first = 0
+            while first < line.count {
+                let n = min(UTF8Class.length(line[first]), line.count - first)
+                guard UTF8Class.of(line, first, n) == .space else { break }
+                first += n
+            }
+            var end = line.count
+            while end > first {
+                var start = end - 1
+                while start > first && end - start < 4 && line[start] & 0xC0 == 0x80 { start -= 1 }
+                guard UTF8Class.length(line[start]) == end - start, UTF8Class.of(line, start, end - start) == .space else { break }
+                end = start
+            }
+            guard end > first else { return }
+            if !out.isEmpty { out.append(0x0A) }
+            out.append(contentsOf: line[first..<end])
+        }
         current.removeAll(keepingCapacity: true)
         pendingSpace = false
     }
 
     mutating func finish() -> String {
         newline()
-        return lines.joined(separator: "\n")
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
