@@ -94,6 +94,9 @@ final class HTMLExtractorTests: XCTestCase {
         let russian = Array("<p>".utf8) + Array(repeating: [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, 0x2C, 0x20, 0xEC, 0xE8, 0xF0, 0x21, 0x20], count: 20).flatMap { $0 }
         XCTAssertEqual(Charset.toUTF8(russian).1, Charset.Decision(name: "windows-1251", source: "detected"))
         XCTAssertTrue(String(decoding: Charset.toUTF8(russian).0, as: UTF8.self).contains("Привет, мир!"))
+        // The detector reads from the first non-ASCII byte, not the page's first kilobytes.
+        let late = Array("<html><head><script>".utf8) + Array(repeating: UInt8(ascii: "x"), count: 20_000) + Array("</script></head>".utf8) + russian
+        XCTAssertEqual(Charset.toUTF8(late).1, Charset.Decision(name: "windows-1251", source: "detected"))
         XCTAssertEqual(Charset.metaCharset(Array("<META http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">".utf8)), "shift_jis")
     }
 

@@ -4,8 +4,9 @@ import CICUShim
 ///
 /// Order: a byte-order mark; the HTTP `Content-Type` charset; a `<meta charset>` or
 /// `<meta http-equiv="Content-Type">` in the first 4 KiB; bytes that are valid UTF-8;
-/// ICU's charset detector. Declared labels are mapped as browsers do (`iso-8859-1` and
-/// `ascii` mean windows-1252, `gb2312` means GBK).
+/// ICU's charset detector, on 8 KiB from just before the first non-ASCII byte. Declared
+/// labels are mapped as browsers do (`iso-8859-1` and `ascii` mean windows-1252, `gb2312`
+/// means GBK).
 public enum Charset {
     /// What was found, and how.
     public struct Decision: Equatable, Sendable {
@@ -37,7 +38,10 @@ public enum Charset {
         if let label = metaCharset(bytes), let name = known(label) { return Decision(name: name, source: "meta") }
         if isUTF8 { return Decision(name: "UTF-8", source: "utf8") }
         var name = [CChar](repeating: 0, count: 64)
-        let sample = Array(bytes.prefix(1 << 14))
+        // The evidence is in the non-ASCII bytes, and the first kilobytes of a page are
+        // often all markup and script: ICU reads 8 KiB from just before the first one.
+        let firstHigh = bytes.firstIndex { $0 >= 0x80 } ?? 0
+        let sample = Array(bytes[max(0, firstHigh - 1024)...].prefix(1 << 13))
         if sieve_detect_charset(sample, Int32(sample.count), &name, 64) >= 0,
            let detected = known(String(cString: name)) {
             return Decision(name: detected, source: "detected")
