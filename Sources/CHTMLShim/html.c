@@ -1,6 +1,7 @@
 // Parses HTML with libxml2's recovering parser and records its SAX events as plain arrays
 // for Swift. No libxml2 tree is built: the parser's own recovery (implied and auto-closed
 // elements) arrives as start/end events, which is all the tree builder would use.
+#define _GNU_SOURCE  // memmem
 #include "sieve_html.h"
 
 #include <ctype.h>
@@ -27,6 +28,12 @@ struct sieve_html_document {
     /// The text node that character data extends, or -1 after any other event.
     int32_t last_text;
     int failed;
+    // Raw-text skipping (see `raw_text_regions`): the parser, the input offsets of the `>`
+    // of each script/style start tag whose content was cut, and how many of them the
+    // parser has confirmed, in order.
+    htmlParserCtxtPtr parser;
+    const int64_t *cut_at;
+    int32_t cuts, confirmed;
 };
 
 static int grow(void **array, int32_t *capacity, int32_t needed, size_t size, int32_t initial) {
@@ -156,6 +163,12 @@ static void start_element(void *context, const xmlChar *qualified, const xmlChar
     sieve_html_document *d = context;
     d->last_text = -1;
     if (d->failed) return;
+    if (d->confirmed < d->cuts && (strcmp((const char *)qualified, "script") == 0 || strcmp((const char *)qualified, "style") == 0)) {
+        // The start tag ends at the parser's current byte (its `>` not yet consumed).
+        xmlParserInputPtr in = d->parser->input;
+        int64_t at = (int64_t)in->consumed + (in->cur - in->base);
+        if (at == d->cut_at[d->confirmed] && *in->cur == '>') d->confirmed++;
+    }
     const xmlChar *name = local_name(qualified);
     if (d->skipping || skipped(name)) {
         d->skipping++;
@@ -228,10 +241,133 @@ static void separator(void *context, const xmlChar *a, const xmlChar *b) {
 
 static void comment(void *context, const xmlChar *value) { separator(context, value, NULL); }
 
-sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length) {
+/// Whether bytes hold a control character other than tab, newline and carriage return.
+/// Eight bytes at a time: a word with no byte below 0x20 needs no closer look.
+static int has_control_byte(const uint8_t *bytes, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, bytes + i, 8);
+        if (((x - 0x2020202020202020ULL) & ~x & 0x8080808080808080ULL) == 0) continue;
+        for (int k = 0; k < 8; k++) {
+            uint8_t c = bytes[i + k];
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return 1;
+        }
+    }
+    for (; i < n; i++)
+        if (bytes[i] < 0x20 && bytes[i] != '\t' && bytes[i] != '\n' && bytes[i] != '\r') return 1;
+    return 0;
+}
+
+static int is_name_byte(uint8_t c) { return isalnum(c) || c == ':' || c == '-' || c == '_' || c == '.'; }
+
+/// The first case-insensitive occurrence of `pattern` (lowercase) in `bytes[from..<length]`.
+static int64_t find_lower(const uint8_t *bytes, int64_t from, int64_t length, const char *pattern, size_t n) {
+    for (int64_t i = from; i + (int64_t)n <= length; i++) {
+        const uint8_t *p = memchr(bytes + i, '<', (size_t)(length - i));
+        if (!p) return -1;
+        i = p - bytes;
+        if (i + (int64_t)n <= length && strncasecmp((const char *)p, pattern, n) == 0) return i;
+    }
+    return -1;
+}
+
+/// Script and style contents are a third of a typical page's bytes, and libxml2 reads them
+/// a character at a time only to hand them to a callback that drops them. This copies the
+/// page without them: each `<script …>…</script` (and style) whose content can be cut is
+/// found by a quick scan, and its content left out. The scan does not know the parser's
+/// state (a `<script` inside a comment or an attribute is not a tag), so every cut must be
+/// confirmed by the parser: a script/style start event whose `>` sits where the cut
+/// begins. The parser reads the copy exactly as it reads the page up to the first cut;
+/// when it confirms that cut, it was about to read the content as raw text up to the
+/// first `</script` (`</style`), which is where the copy resumes, and so on. When a cut
+/// is not confirmed, the page is parsed again whole.
+///
+/// A content is cut only when the parser would read it in one go: it does not start with
+/// `<` (the parser looks for tags before raw text, and a `</div>` there closes elements)
+/// and holds no control character (some libxml2 versions end raw text at one and look for
+/// tags again).
+/// Returns the copy's length, or -1 when nothing is cut; `cut_at` gets the offsets of the
+/// copy's cut points.
+static int64_t raw_text_regions(const uint8_t *in, int64_t length, uint8_t *out, int64_t **cut_at, int32_t *cuts) {
+    int64_t copied = 0, n = 0, capacity = 0;
+    int64_t i = 0;
+    *cut_at = NULL;
+    *cuts = 0;
+    while (i < length) {
+        const uint8_t *p = memchr(in + i, '<', (size_t)(length - i));
+        if (!p) break;
+        int64_t lt = p - in;
+        if (lt + 4 <= length && memcmp(p, "<!--", 4) == 0) {  // a comment (IE's `<!--[if IE]><script>`)
+            const uint8_t *end = memmem(p + 4, (size_t)(length - lt - 4), "-->", 3);
+            if (!end) break;
+            i = end + 3 - in;
+            continue;
+        }
+        const char *name = NULL;
+        size_t name_length = 0;
+        if (lt + 1 < length && (p[1] | 0x20) != 's') {
+            i = lt + 1;
+            continue;
+        }
+        if (lt + 7 <= length && strncasecmp((const char *)p + 1, "script", 6) == 0) name = "</script", name_length = 6;
+        else if (lt + 6 <= length && strncasecmp((const char *)p + 1, "style", 5) == 0) name = "</style", name_length = 5;
+        if (!name || (lt + 1 + (int64_t)name_length < length && is_name_byte(in[lt + 1 + name_length]))) {
+            i = lt + 1;
+            continue;
+        }
+        // The start tag's end: the first `>` outside quoted attribute values.
+        int64_t k = lt + 1 + (int64_t)name_length;
+        uint8_t quote = 0;
+        for (; k < length; k++) {
+            uint8_t c = in[k];
+            if (quote) {
+                if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'') {
+                int64_t b = k - 1;
+                while (b > lt && (in[b] == ' ' || in[b] == '\t' || in[b] == '\n' || in[b] == '\r')) b--;
+                if (in[b] == '=') quote = c;
+            } else if (c == '>') {
+                break;
+            }
+        }
+        if (k >= length) break;
+        int64_t gt = k;
+        i = gt + 1;
+        if (in[gt - 1] == '/') continue;  // `<script/>` has no content
+        int64_t close = find_lower(in, gt + 1, length, name, name_length + 2);
+        if (close < 0) break;
+        int cuttable = close > gt + 1 && in[gt + 1] != '<' && !has_control_byte(in + gt + 1, close - gt - 1);
+        if (cuttable) {
+            memcpy(out + n, in + copied, (size_t)(gt + 1 - copied));
+            n += gt + 1 - copied;
+            if (*cuts == capacity) {
+                capacity = capacity ? capacity * 2 : 64;
+                int64_t *grown = realloc(*cut_at, (size_t)capacity * sizeof(int64_t));
+                if (!grown) {
+                    free(*cut_at);
+                    *cut_at = NULL;
+                    *cuts = 0;
+                    return -1;
+                }
+                *cut_at = grown;
+            }
+            (*cut_at)[(*cuts)++] = n - 1;
+            copied = close;
+        }
+        i = close;
+    }
+    if (*cuts == 0) return -1;
+    memcpy(out + n, in + copied, (size_t)(length - copied));
+    return n + length - copied;
+}
+
+static sieve_html_document *parse(const uint8_t *utf8, int32_t length, const int64_t *cut_at, int32_t cuts) {
     sieve_html_document *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->last_text = -1;
+    d->cut_at = cut_at;
+    d->cuts = cuts;
     htmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
     sax.startElement = start_element;
@@ -247,17 +383,38 @@ sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length) {
     }
     memcpy(ctxt->sax, &sax, sizeof sax);
     ctxt->userData = d;
+    d->parser = ctxt;
     htmlDocPtr doc = htmlCtxtReadMemory(ctxt, (const char *)utf8, length, NULL, "UTF-8",
                                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                         HTML_PARSE_NONET);
     if (doc) xmlFreeDoc(doc);  // none is built without the tree builder's callbacks
     htmlFreeParserCtxt(ctxt);
+    d->parser = NULL;
     while (!d->failed && d->depth > 0) d->nodes[d->open[--d->depth]].end = d->count;
     if (d->failed || add_string(d, (const xmlChar *)"", 0, 0) < 0) {  // a non-NULL buffer even for an empty page
         sieve_html_free(d);
         return NULL;
     }
     return d;
+}
+
+sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length, int32_t cut_raw_text) {
+    uint8_t *copy = cut_raw_text && length > 0 ? malloc((size_t)length) : NULL;
+    int64_t *cut_at = NULL;
+    int32_t cuts = 0;
+    int64_t copy_length = copy ? raw_text_regions(utf8, length, copy, &cut_at, &cuts) : -1;
+    if (copy_length >= 0) {
+        sieve_html_document *d = parse(copy, (int32_t)copy_length, cut_at, cuts);
+        int confirmed = d && d->confirmed == cuts;
+        free(copy);
+        free(cut_at);
+        if (confirmed || !d) return d;
+        sieve_html_free(d);
+    } else {
+        free(copy);
+        free(cut_at);
+    }
+    return parse(utf8, length, NULL, 0);
 }
 
 int32_t sieve_html_node_count(const sieve_html_document *d) { return d->count; }

@@ -155,4 +155,37 @@ final class HTMLExtractorTests: XCTestCase {
             XCTAssertEqual(bytes.withUnsafeBufferPointer(Charset.isValidUTF8), String(validating: bytes, as: UTF8.self) != nil, "\(bytes)")
         }
     }
+
+    /// Cutting script and style contents before libxml2 reads a page gives the tree that
+    /// reading every byte gives, where the quick scan is fooled too.
+    func testCuttingScriptsKeepsTheTree() throws {
+        let pages = [
+            "<p>a</p><!-- <script> --> kept <p>text</p> </script><p>after</p>",
+            "<!--[if IE]><script>ie()</script><![endif]--><script>real()</script><p>b</p>",
+            "<script type=text/template><div>template</div></script><p>after the template</p>",
+            "<script></div>x</script><p>c</p>", "<script>var a = '\u{1}</div>';</script><p>d</p>",
+            "<script/>text after a closed script<p>e</p>", "<p title=\"<script>\">f</p><script>x()</script><p>g</p>",
+            "<p title=<script>>h</p>i</script><p>j</p>", "<script>never closed <p>lost</p>",
+            "<SCRIPT type='a>b'>x < y</SCRIPT ><p>k</p>", "<scripts>l</scripts><style-x>m</style-x><style>p{}</style>n",
+            "<title><script>t()</script>title</title><p>o</p>", "<a onclick='<script>'>p</a><script>q()</script>r",
+            "<!-- <script>a</script>", "<style>/* </styles */ a{}</style>s", "<script>a</script",
+            // Content the parser does not read as raw text in one go: it looks for tags
+            // first, and again after a control character.
+            "<div><script></div>x</script>text</div>", "<div><script>a\u{1}</div>b</script>c</div>",
+            "<div><script type=text/template><p>one</p></script>two</div>",
+        ]
+        var all = pages.map { Array($0.utf8) }
+        let files = try String(contentsOfFile: try SharedData.path("html/ground_truth.jsonl"), encoding: .utf8)
+            .split(separator: "\n").prefix(60).map { line -> String in
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                return object["file"] as! String
+            }
+        for file in files { all.append(try page(file)) }
+        for bytes in all {
+            let cut = HTMLTree(utf8: bytes), whole = HTMLTree(utf8: bytes, cutRawText: false)
+            XCTAssertEqual(cut.nodes, whole.nodes, String(decoding: bytes.prefix(80), as: UTF8.self))
+            XCTAssertEqual(cut.bytes, whole.bytes)
+        }
+        XCTAssertTrue(MainText.text(of: HTMLTree(utf8: all[0]), mainContent: false).contains("kept"))
+    }
 }

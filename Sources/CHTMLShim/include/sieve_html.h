@@ -26,8 +26,11 @@ typedef struct sieve_html_document sieve_html_document;
 
 /// Parses UTF-8 HTML in libxml2's recovery mode (any input gives a tree; no network).
 /// The contents of script, style, noscript, template, svg, iframe and object elements,
-/// comments and processing instructions are left out. NULL only when out of memory.
-sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length);
+/// comments and processing instructions are left out. `cut_raw_text` nonzero: script and
+/// style contents are cut before libxml2 reads the page, where the parser confirms that
+/// this gives the same tree (html.c says how); 0: the parser reads every byte (for tests).
+/// NULL only when out of memory.
+sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length, int32_t cut_raw_text);
 
 int32_t sieve_html_node_count(const sieve_html_document *document);
 const sieve_html_node *sieve_html_nodes(const sieve_html_document *document);

@@ -5,7 +5,7 @@ import Glibc
 /// nodes in document order, each with its parent. Script, style and similar contents are
 /// already gone (see `sieve_html.h`). Texts stay UTF-8 bytes in one buffer.
 struct HTMLTree {
-    struct Node {
+    struct Node: Equatable {
         /// Index of the parent element, -1 for a top-level element.
         var parent: Int
         /// One past the last node of the subtree.
@@ -40,12 +40,14 @@ struct HTMLTree {
     /// All texts and attributes, UTF-8.
     var bytes: [UInt8] = []
 
-    /// Parses UTF-8 bytes. An empty tree when the page has no elements.
-    init(utf8 page: [UInt8]) {
+    /// Parses UTF-8 bytes. An empty tree when the page has no elements. `cutRawText` false
+    /// makes libxml2 read script and style contents too (the tree is the same).
+    init(utf8 page: [UInt8], cutRawText: Bool = true) {
         // libxml2 stops at a NUL byte; some pages have them in the middle.
         var input = page
         if page.withUnsafeBytes({ $0.count > 0 && memchr($0.baseAddress!, 0, $0.count) != nil }) { input = input.map { $0 == 0 ? 0x20 : $0 } }
-        guard let document = input.withUnsafeBufferPointer({ sieve_html_parse($0.baseAddress, Int32($0.count)) }) else { return }
+        guard let document = input.withUnsafeBufferPointer({ sieve_html_parse($0.baseAddress, Int32($0.count), cutRawText ? 1 : 0) })
+        else { return }
         defer { sieve_html_free(document) }
         let count = Int(sieve_html_node_count(document))
         guard count > 0, let raw = sieve_html_nodes(document), let strings = sieve_html_strings(document) else { return }
