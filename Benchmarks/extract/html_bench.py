@@ -8,8 +8,9 @@ in one run, with the metrics of that folder's README:
 - trafilatura-eval: snippets (whitespace collapsed; a `with` snippet found is a TP, missing
   a FN; a `without` snippet found a FP, missing a TN), totals over pages;
 - pages/s on one thread. Peers are timed in-process on preloaded bytes (extractor call
-  only); Sieve is timed as one `sieve extract --threads 1` process over the set's files
-  (process start, reading and JSON output included), so its number is conservative.
+  only). Sieve is timed both ways: in-process on preloaded bytes (`sieve-bench-html`, the
+  same measure as the peers'), and as one `sieve extract --threads 1` process over the
+  set's files (process start, reading and JSON output included).
 
     python3 Benchmarks/extract/html_bench.py [--repeats 3]   (pip install trafilatura resiliparse)
 """
@@ -18,6 +19,7 @@ import argparse, collections, json, os, re, statistics, subprocess, sys, time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "..", "shared", "data", "html")
 SIEVE = os.path.join(ROOT, ".build-bench", "release", "sieve")
+BENCH = os.path.join(ROOT, ".build-bench", "release", "sieve-bench-html")
 WORD = re.compile(r"\w+")
 
 
@@ -88,6 +90,13 @@ def run_sieve(records, work):
     return [texts.get(os.path.basename(r["file"]), "") for r in records], seconds
 
 
+def time_sieve_in_process(records, repeats):
+    """Median seconds of the extractor calls over the set, pages preloaded."""
+    files = [os.path.join(DATA, r["file"]) for r in records]
+    out = subprocess.run([BENCH, *files, "--repeats", str(repeats)], check=True, capture_output=True, text=True).stdout
+    return statistics.median(json.loads(out)["seconds"])
+
+
 def peers():
     out = {}
     try:
@@ -109,8 +118,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve", "--scratch-path",
-                    os.path.join(ROOT, ".build-bench")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    for product in ["sieve", "sieve-bench-html"]:
+        subprocess.run(["swift", "build", "-c", "release", "--product", product, "--scratch-path",
+                        os.path.join(ROOT, ".build-bench")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     work = os.path.join(ROOT, ".build-bench", "extract")
     os.makedirs(work, exist_ok=True)
     extractors = peers()
@@ -121,7 +131,8 @@ def main():
         for _ in range(args.repeats):
             texts, seconds = run_sieve(records, work)
             times.append(seconds)
-        results["sieve"] = (texts, statistics.median(times))
+        results["sieve (in process)"] = (texts, time_sieve_in_process(records, args.repeats))
+        results["sieve extract (process)"] = (texts, statistics.median(times))
         for peer, extract in extractors.items():
             times = []
             for _ in range(args.repeats):

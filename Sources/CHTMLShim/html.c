@@ -28,12 +28,21 @@ struct sieve_html_document {
     /// The text node that character data extends, or -1 after any other event.
     int32_t last_text;
     int failed;
-    // Raw-text skipping (see `raw_text_regions`): the parser, the input offsets of the `>`
-    // of each script/style start tag whose content was cut, and how many of them the
-    // parser has confirmed, in order.
+    // Reading a trimmed copy (see `trim`): the parser, the edits it must confirm, and how
+    // many it has confirmed, in order.
     htmlParserCtxtPtr parser;
-    const int64_t *cut_at;
-    int32_t cuts, confirmed;
+    const uint8_t *copy;
+    const struct edit *edits;
+    int32_t edit_count, confirmed;
+    /// Whether the tree came from a trimmed copy.
+    int trimmed;
+};
+
+/// A start tag the trimmed copy changed (attributes dropped, or raw-text content cut after
+/// it): where its `>` (or the `/` of `/>`) sits in the copy, and where its name does.
+struct edit {
+    int64_t end, name;
+    int32_t name_length;
 };
 
 static int grow(void **array, int32_t *capacity, int32_t needed, size_t size, int32_t initial) {
@@ -163,11 +172,14 @@ static void start_element(void *context, const xmlChar *qualified, const xmlChar
     sieve_html_document *d = context;
     d->last_text = -1;
     if (d->failed) return;
-    if (d->confirmed < d->cuts && (strcmp((const char *)qualified, "script") == 0 || strcmp((const char *)qualified, "style") == 0)) {
-        // The start tag ends at the parser's current byte (its `>` not yet consumed).
+    if (d->confirmed < d->edit_count) {
+        // The start tag ends at the parser's current byte (its `>` or `/>` not yet consumed).
+        const struct edit *e = &d->edits[d->confirmed];
         xmlParserInputPtr in = d->parser->input;
         int64_t at = (int64_t)in->consumed + (in->cur - in->base);
-        if (at == d->cut_at[d->confirmed] && *in->cur == '>') d->confirmed++;
+        if (at == e->end && strlen((const char *)qualified) == (size_t)e->name_length &&
+            xmlStrncasecmp(qualified, d->copy + e->name, e->name_length) == 0)
+            d->confirmed++;
     }
     const xmlChar *name = local_name(qualified);
     if (d->skipping || skipped(name)) {
@@ -259,7 +271,13 @@ static int has_control_byte(const uint8_t *bytes, int64_t n) {
     return 0;
 }
 
-static int is_name_byte(uint8_t c) { return isalnum(c) || c == ':' || c == '-' || c == '_' || c == '.'; }
+static int is_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_letter(uint8_t c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+/// libxml2's name characters (htmlParseHTMLName), and the ones a name may start with.
+static int is_name_byte(uint8_t c) { return is_letter(c) || (c >= '0' && c <= '9') || c == ':' || c == '-' || c == '_' || c == '.'; }
+static int is_name_start(uint8_t c) { return is_letter(c) || c == '_' || c == ':' || c == '.'; }
+/// libxml2 cuts names at 100 bytes (HTML_PARSER_BUFFER_SIZE); longer ones are not edited.
+enum { longest_name = 99 };
 
 /// The first case-insensitive occurrence of `pattern` (lowercase) in `bytes[from..<length]`.
 static int64_t find_lower(const uint8_t *bytes, int64_t from, int64_t length, const char *pattern, size_t n) {
@@ -272,102 +290,246 @@ static int64_t find_lower(const uint8_t *bytes, int64_t from, int64_t length, co
     return -1;
 }
 
-/// Script and style contents are a third of a typical page's bytes, and libxml2 reads them
-/// a character at a time only to hand them to a callback that drops them. This copies the
-/// page without them: each `<script …>…</script` (and style) whose content can be cut is
-/// found by a quick scan, and its content left out. The scan does not know the parser's
-/// state (a `<script` inside a comment or an attribute is not a tag), so every cut must be
-/// confirmed by the parser: a script/style start event whose `>` sits where the cut
-/// begins. The parser reads the copy exactly as it reads the page up to the first cut;
-/// when it confirms that cut, it was about to read the content as raw text up to the
-/// first `</script` (`</style`), which is where the copy resumes, and so on. When a cut
-/// is not confirmed, the page is parsed again whole.
+/// The attributes the shim reads (read_attributes): every other one may be dropped.
+static int is_kept_attribute(const uint8_t *name, int64_t n) {
+    static const char *kept[] = {"class", "id", "role", "itemprop", "hidden", "aria-hidden", "style", NULL};
+    for (int i = 0; kept[i]; i++)
+        if ((int64_t)strlen(kept[i]) == n && strncasecmp((const char *)name, kept[i], (size_t)n) == 0) return 1;
+    return 0;
+}
+
+/// A start tag read as libxml2's htmlParseStartTag reads it.
+typedef struct {
+    int64_t name, name_length;
+    /// Where the tag's `>` is, or the `/` of its `/>`; one past its end.
+    int64_t end, after;
+    int self_closing;
+    /// Whether some attribute is not one the shim reads.
+    int drops;
+} start_tag;
+
+/// Reads the start tag at `in[lt]` (`<` and a letter): its name, then attributes until
+/// `>` or `/>`: a name (else bogus bytes up to a blank, `>` or `/>` are skipped), blanks,
+/// and after `=` and blanks a value quoted with `"` or `'`, or unquoted up to a blank or
+/// `>`. Calls `kept(start, end)` for each attribute the shim reads (its name to the end of
+/// its value). Returns 0 where libxml2's reading is not certain to be this one: a
+/// control character, a name libxml2 would cut, the end of the input.
+static int read_start_tag(const uint8_t *in, int64_t lt, int64_t length, start_tag *t,
+                          void (*kept)(void *, int64_t, int64_t), void *context) {
+    int64_t k = lt + 1;
+    t->name = k;
+    while (k < length && is_name_byte(in[k])) k++;
+    t->name_length = k - t->name;
+    if (t->name_length > longest_name) return 0;
+    t->drops = 0;
+    while (k < length && is_blank(in[k])) k++;
+    while (k < length) {
+        uint8_t c = in[k];
+        if (c == '>' || (c == '/' && k + 1 < length && in[k + 1] == '>')) {
+            t->end = k;
+            t->self_closing = c == '/';
+            t->after = k + (c == '/' ? 2 : 1);
+            return 1;
+        }
+        if (c < 0x20) return 0;  // not blank: libxml2 stops the tag there
+        if (is_name_start(c)) {
+            int64_t start = k;
+            while (k < length && is_name_byte(in[k])) k++;
+            int64_t name_end = k;
+            if (name_end - start > longest_name) return 0;
+            int64_t v = k;
+            while (v < length && is_blank(in[v])) v++;
+            if (v < length && in[v] == '=') {
+                v++;
+                while (v < length && is_blank(in[v])) v++;
+                if (v >= length) return 0;
+                if (in[v] == '"' || in[v] == '\'') {
+                    const uint8_t *close = memchr(in + v + 1, in[v], (size_t)(length - v - 1));
+                    if (!close) return 0;
+                    k = close + 1 - in;
+                } else {
+                    while (v < length && !is_blank(in[v]) && in[v] != '>') v++;
+                    k = v;
+                }
+                if (has_control_byte(in + start, k - start)) return 0;
+            }
+            if (is_kept_attribute(in + start, name_end - start)) kept(context, start, k);
+            else t->drops = 1;
+        } else {
+            t->drops = 1;
+            while (k < length && !is_blank(in[k]) && in[k] != '>' && !(in[k] == '/' && k + 1 < length && in[k + 1] == '>')) {
+                if (in[k] < 0x20) return 0;
+                k++;
+            }
+        }
+        while (k < length && is_blank(in[k])) k++;
+    }
+    return 0;
+}
+
+/// The trimmed copy being written: `out[0..<n]`, the input copied through `copied`, and
+/// the edits the parser must confirm.
+typedef struct {
+    const uint8_t *in;
+    uint8_t *out;
+    int64_t n, capacity, copied;
+    struct edit *edits;
+    int32_t count, edits_capacity;
+    int failed;
+} trimmer;
+
+static void emit(trimmer *t, const uint8_t *bytes, int64_t n) {
+    if (t->n + n > t->capacity) {  // cannot happen for the capacity sieve_html_parse gives
+        t->failed = 1;
+        return;
+    }
+    memcpy(t->out + t->n, bytes, (size_t)n);
+    t->n += n;
+}
+
+static void emit_attribute(void *context, int64_t start, int64_t end) {
+    trimmer *t = context;
+    emit(t, (const uint8_t *)" ", 1);
+    emit(t, t->in + start, end - start);
+}
+
+static void add_edit(trimmer *t, int64_t end, int64_t name, int64_t name_length) {
+    if (t->count == t->edits_capacity) {
+        int32_t capacity = t->edits_capacity ? t->edits_capacity * 2 : 256;
+        struct edit *grown = realloc(t->edits, (size_t)capacity * sizeof *grown);
+        if (!grown) {
+            t->failed = 1;
+            return;
+        }
+        t->edits = grown;
+        t->edits_capacity = capacity;
+    }
+    t->edits[t->count++] = (struct edit){end, name, (int32_t)name_length};
+}
+
+static void ignore_attribute(void *context, int64_t start, int64_t end) {
+    (void)context;
+    (void)start;
+    (void)end;
+}
+
+/// Skips a `<!…>` or `<?…>` declaration (a doctype, most often) up to its `>`, quoted
+/// literals skipped whole; -1 when a quote or the declaration does not end. (Where libxml2
+/// reads one differently, edits after it are not confirmed and the page is parsed whole.)
+static int64_t declaration_end(const uint8_t *in, int64_t lt, int64_t length) {
+    for (int64_t k = lt + 2; k < length; k++) {
+        if (in[k] == '>') return k + 1;
+        if (in[k] == '"' || in[k] == '\'') {
+            const uint8_t *close = memchr(in + k + 1, in[k], (size_t)(length - k - 1));
+            if (!close) return -1;
+            k = close - in;
+        }
+    }
+    return -1;
+}
+
+/// A page is mostly what the shim throws away: script and style contents (a third of a
+/// typical page's bytes), and attribute values (`href`, `src`, `srcset`, `data-*`, inline
+/// SVG paths: half of what is left on a modern page). libxml2 reads both a character at a
+/// time. This writes a trimmed copy for it to read instead: each start tag with only the
+/// attributes the shim reads (`class id role itemprop hidden aria-hidden style`), and each
+/// script or style content left out, up to the first `</script` (`</style`), where
+/// libxml2's recovery mode ends raw text.
 ///
-/// A content is cut only when the parser would read it in one go: it does not start with
-/// `<` (the parser looks for tags before raw text, and a `</div>` there closes elements)
-/// and holds no control character (some libxml2 versions end raw text at one and look for
-/// tags again).
-/// Returns the copy's length, or -1 when nothing is cut; `cut_at` gets the offsets of the
-/// copy's cut points.
-static int64_t raw_text_regions(const uint8_t *in, int64_t length, uint8_t *out, int64_t **cut_at, int32_t *cuts) {
-    int64_t copied = 0, n = 0, capacity = 0;
+/// The scan follows libxml2's rules for start tags (htmlParseStartTag), comments, end
+/// tags and declarations, but it does not carry the parser's state, so the parser must
+/// confirm every edit: a start event with the tag's name whose `>` sits where the edit put
+/// it. Up to the first edit the parser reads the page's own bytes; a confirmed edit is a
+/// tag the parser read as the scan did, so it is in the same state after it (the attributes
+/// dropped are ones nothing reads; a cut content is raw text it would have read up to the
+/// same `</script`). If any edit is not confirmed, the page is parsed again whole.
+///
+/// Tags the parser may discard (`html`, `head`, `body`) and `meta` (its charset) are not
+/// edited. A content is cut only when the parser would read it in one go: it does not start
+/// with `<` (the parser looks for tags before raw text, and a `</div>` there closes
+/// elements) and holds no control character (some libxml2 versions end raw text at one).
+/// Where the scan is unsure (a control character in a tag, an unclosed quote, comment or
+/// declaration, a name libxml2 would cut), it stops editing and copies the rest.
+/// Returns the copy's length, or -1 when nothing was edited.
+static int64_t trim(const uint8_t *in, int64_t length, uint8_t *out, int64_t capacity, struct edit **edits,
+                    int32_t *count) {
+    trimmer t = {in, out, 0, capacity, 0, NULL, 0, 0, 0};
     int64_t i = 0;
-    *cut_at = NULL;
-    *cuts = 0;
-    while (i < length) {
+    while (i < length && !t.failed) {
         const uint8_t *p = memchr(in + i, '<', (size_t)(length - i));
         if (!p) break;
         int64_t lt = p - in;
-        if (lt + 4 <= length && memcmp(p, "<!--", 4) == 0) {  // a comment (IE's `<!--[if IE]><script>`)
+        uint8_t next = lt + 1 < length ? in[lt + 1] : 0;
+        if (next == '!' && lt + 4 <= length && memcmp(p, "<!--", 4) == 0) {
             const uint8_t *end = memmem(p + 4, (size_t)(length - lt - 4), "-->", 3);
             if (!end) break;
             i = end + 3 - in;
             continue;
         }
-        const char *name = NULL;
-        size_t name_length = 0;
-        if (lt + 1 < length && (p[1] | 0x20) != 's') {
+        if (next == '!' || next == '?') {
+            i = declaration_end(in, lt, length);
+            if (i < 0) break;
+            continue;
+        }
+        if (next == '/') {
+            if (lt + 2 < length && is_letter(in[lt + 2])) {  // an end tag: up to its `>`
+                const uint8_t *gt = memchr(in + lt + 2, '>', (size_t)(length - lt - 2));
+                if (!gt || has_control_byte(p, gt - p)) break;
+                i = gt + 1 - in;
+            } else {
+                i = lt + 2;
+            }
+            continue;
+        }
+        if (!is_letter(next)) {
             i = lt + 1;
             continue;
         }
-        if (lt + 7 <= length && strncasecmp((const char *)p + 1, "script", 6) == 0) name = "</script", name_length = 6;
-        else if (lt + 6 <= length && strncasecmp((const char *)p + 1, "style", 5) == 0) name = "</style", name_length = 5;
-        if (!name || (lt + 1 + (int64_t)name_length < length && is_name_byte(in[lt + 1 + name_length]))) {
-            i = lt + 1;
-            continue;
+        start_tag tag;
+        if (!read_start_tag(in, lt, length, &tag, ignore_attribute, NULL)) break;
+        const uint8_t *name = in + tag.name;
+        int64_t name_length = tag.name_length;
+#define NAMED(s) (name_length == (int64_t)strlen(s) && strncasecmp((const char *)name, s, strlen(s)) == 0)
+        int fixed = NAMED("html") || NAMED("head") || NAMED("body") || NAMED("meta");
+        const char *raw_end = tag.self_closing ? NULL : NAMED("script") ? "</script" : NAMED("style") ? "</style" : NULL;
+#undef NAMED
+        int64_t close = -1;
+        int cut = 0;
+        if (raw_end) {
+            close = find_lower(in, tag.after, length, raw_end, strlen(raw_end));
+            if (close < 0) break;  // raw text to the end
+            cut = close > tag.after && in[tag.after] != '<' && !has_control_byte(in + tag.after, close - tag.after);
         }
-        // The start tag's end: the first `>` outside quoted attribute values.
-        int64_t k = lt + 1 + (int64_t)name_length;
-        uint8_t quote = 0;
-        for (; k < length; k++) {
-            uint8_t c = in[k];
-            if (quote) {
-                if (c == quote) quote = 0;
-            } else if (c == '"' || c == '\'') {
-                int64_t b = k - 1;
-                while (b > lt && (in[b] == ' ' || in[b] == '\t' || in[b] == '\n' || in[b] == '\r')) b--;
-                if (in[b] == '=') quote = c;
-            } else if (c == '>') {
-                break;
+        int drop = tag.drops && !fixed;
+        if (drop || cut) {
+            emit(&t, in + t.copied, lt - t.copied);
+            int64_t name_at = t.n + 1;
+            if (drop) {
+                emit(&t, in + lt, 1 + name_length);
+                read_start_tag(in, lt, length, &tag, emit_attribute, &t);
+                // A blank before `/>`: an unquoted value would take the `/` (`class=logo/>`).
+                emit(&t, (const uint8_t *)(tag.self_closing ? " />" : ">"), tag.self_closing ? 3 : 1);
+            } else {
+                emit(&t, in + lt, tag.after - lt);
             }
+            add_edit(&t, t.n - (tag.self_closing ? 2 : 1), name_at, name_length);
+            t.copied = cut ? close : tag.after;
         }
-        if (k >= length) break;
-        int64_t gt = k;
-        i = gt + 1;
-        if (in[gt - 1] == '/') continue;  // `<script/>` has no content
-        int64_t close = find_lower(in, gt + 1, length, name, name_length + 2);
-        if (close < 0) break;
-        int cuttable = close > gt + 1 && in[gt + 1] != '<' && !has_control_byte(in + gt + 1, close - gt - 1);
-        if (cuttable) {
-            memcpy(out + n, in + copied, (size_t)(gt + 1 - copied));
-            n += gt + 1 - copied;
-            if (*cuts == capacity) {
-                capacity = capacity ? capacity * 2 : 64;
-                int64_t *grown = realloc(*cut_at, (size_t)capacity * sizeof(int64_t));
-                if (!grown) {
-                    free(*cut_at);
-                    *cut_at = NULL;
-                    *cuts = 0;
-                    return -1;
-                }
-                *cut_at = grown;
-            }
-            (*cut_at)[(*cuts)++] = n - 1;
-            copied = close;
-        }
-        i = close;
+        i = raw_end ? close : tag.after;
     }
-    if (*cuts == 0) return -1;
-    memcpy(out + n, in + copied, (size_t)(length - copied));
-    return n + length - copied;
+    emit(&t, in + t.copied, length - t.copied);
+    *edits = t.edits;
+    *count = t.count;
+    return t.failed || t.count == 0 ? -1 : t.n;
 }
 
-static sieve_html_document *parse(const uint8_t *utf8, int32_t length, const int64_t *cut_at, int32_t cuts) {
+static sieve_html_document *parse(const uint8_t *utf8, int32_t length, const struct edit *edits, int32_t edit_count) {
     sieve_html_document *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->last_text = -1;
-    d->cut_at = cut_at;
-    d->cuts = cuts;
+    d->copy = utf8;
+    d->edits = edits;
+    d->edit_count = edit_count;
     htmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
     sax.startElement = start_element;
@@ -398,21 +560,30 @@ static sieve_html_document *parse(const uint8_t *utf8, int32_t length, const int
     return d;
 }
 
-sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length, int32_t cut_raw_text) {
-    uint8_t *copy = cut_raw_text && length > 0 ? malloc((size_t)length) : NULL;
-    int64_t *cut_at = NULL;
-    int32_t cuts = 0;
-    int64_t copy_length = copy ? raw_text_regions(utf8, length, copy, &cut_at, &cuts) : -1;
+sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length, int32_t trimmed) {
+    // A dropped attribute frees at least one byte (its blank or quote before); a kept one
+    // may gain a blank before it. Attributes are two bytes at least, so the copy is at
+    // most half as long again.
+    int64_t capacity = (int64_t)length + length / 2 + 16;
+    uint8_t *copy = trimmed && length > 0 ? malloc((size_t)capacity) : NULL;
+    struct edit *edits = NULL;
+    int32_t count = 0;
+    int64_t copy_length = copy ? trim(utf8, length, copy, capacity, &edits, &count) : -1;
+    if (copy_length > INT32_MAX) copy_length = -1;
     if (copy_length >= 0) {
-        sieve_html_document *d = parse(copy, (int32_t)copy_length, cut_at, cuts);
-        int confirmed = d && d->confirmed == cuts;
+        sieve_html_document *d = parse(copy, (int32_t)copy_length, edits, count);
+        int confirmed = d && d->confirmed == count;
+        if (d) {
+            d->copy = NULL;
+            d->trimmed = confirmed;
+        }
         free(copy);
-        free(cut_at);
+        free(edits);
         if (confirmed || !d) return d;
         sieve_html_free(d);
     } else {
         free(copy);
-        free(cut_at);
+        free(edits);
     }
     return parse(utf8, length, NULL, 0);
 }
@@ -421,6 +592,7 @@ int32_t sieve_html_node_count(const sieve_html_document *d) { return d->count; }
 const sieve_html_node *sieve_html_nodes(const sieve_html_document *d) { return d->nodes; }
 const uint8_t *sieve_html_strings(const sieve_html_document *d) { return d->strings; }
 int32_t sieve_html_name_count(const sieve_html_document *d) { return d->name_count; }
+int32_t sieve_html_trimmed(const sieve_html_document *d) { return d->trimmed; }
 
 void sieve_html_name(const sieve_html_document *d, int32_t index, int32_t *offset, int32_t *length) {
     *offset = d->names[index].offset;

@@ -156,9 +156,10 @@ final class HTMLExtractorTests: XCTestCase {
         }
     }
 
-    /// Cutting script and style contents before libxml2 reads a page gives the tree that
-    /// reading every byte gives, where the quick scan is fooled too.
-    func testCuttingScriptsKeepsTheTree() throws {
+    /// Trimming a page before libxml2 reads it (script and style contents cut, unread
+    /// attributes dropped) gives the tree that reading every byte gives, where the quick
+    /// scan is fooled too.
+    func testTrimmingKeepsTheTree() throws {
         let pages = [
             "<p>a</p><!-- <script> --> kept <p>text</p> </script><p>after</p>",
             "<!--[if IE]><script>ie()</script><![endif]--><script>real()</script><p>b</p>",
@@ -173,6 +174,17 @@ final class HTMLExtractorTests: XCTestCase {
             // first, and again after a control character.
             "<div><script></div>x</script>text</div>", "<div><script>a\u{1}</div>b</script>c</div>",
             "<div><script type=text/template><p>one</p></script>two</div>",
+            // Attributes: unquoted values before `/>`, bogus ones, repeated and unspaced
+            // ones, entities, quotes holding `>`, uppercase names, empty values.
+            "<a href=/x/ class=k>l</a><img class=logo src=\"a.png\" alt=Logo /><p data-x='a>b' class=\"m\">n</p>",
+            "<div \"bogus\" class=a data-y=1 class=b id=\"c\"role=main/data-z>o</div><DIV CLASS=P Data-Q=\"&quot;>\">q</DIV>",
+            "<p class= data-a=1>r</p><p class = \"s\" title=t hidden>u</p><span style=\"display:none\" lang=en>v</span>",
+            "<html lang=en><head><meta charset=utf-8 name=x><title>w</title></head><body class=x data-b=1><p data-c>y</p>",
+            "<p a" + String(repeating: "b", count: 120) + "=1 class=z>long name</p><p data-d=1 class=\"\u{1}\">control</p>",
+            "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\" \"x>y\"><p data-e=1 class=z>after a doctype</p>",
+            "<?xml version=\"1.0\"?><p data-f=1>after a processing instruction</p></p data-g=1><p data-h=2>z</p>",
+            "<textarea><p data-i=1 class=a>in a textarea</p></textarea><title><b data-j=1>in a title</b></title>",
+            "<_x class=\"<p data-k=1 class=b>\">a tag the scan takes for text</_x>",
         ]
         var all = pages.map { Array($0.utf8) }
         let files = try String(contentsOfFile: try SharedData.path("html/ground_truth.jsonl"), encoding: .utf8)
@@ -181,10 +193,15 @@ final class HTMLExtractorTests: XCTestCase {
                 return object["file"] as! String
             }
         for file in files { all.append(try page(file)) }
-        for bytes in all {
-            let cut = HTMLTree(utf8: bytes), whole = HTMLTree(utf8: bytes, cutRawText: false)
+        all += try ["trafilatura-eval/together.ch.schaffhausen.html"].map(page)
+        for (k, bytes) in all.enumerated() {
+            let cut = HTMLTree(utf8: bytes), whole = HTMLTree(utf8: bytes, trimmed: false)
             XCTAssertEqual(cut.nodes, whole.nodes, String(decoding: bytes.prefix(80), as: UTF8.self))
             XCTAssertEqual(cut.bytes, whole.bytes)
+            // Real pages are read trimmed: the parser confirmed every edit (an edit it
+            // reads differently, such as `class=logo/>`, would make it parse them whole).
+            if k >= pages.count { XCTAssertTrue(cut.readTrimmed, "page \(k - pages.count) was parsed again whole") }
+            XCTAssertFalse(whole.readTrimmed)
         }
         XCTAssertTrue(MainText.text(of: HTMLTree(utf8: all[0]), mainContent: false).contains("kept"))
     }

@@ -26,11 +26,11 @@ typedef struct sieve_html_document sieve_html_document;
 
 /// Parses UTF-8 HTML in libxml2's recovery mode (any input gives a tree; no network).
 /// The contents of script, style, noscript, template, svg, iframe and object elements,
-/// comments and processing instructions are left out. `cut_raw_text` nonzero: script and
-/// style contents are cut before libxml2 reads the page, where the parser confirms that
-/// this gives the same tree (html.c says how); 0: the parser reads every byte (for tests).
-/// NULL only when out of memory.
-sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length, int32_t cut_raw_text);
+/// comments and processing instructions are left out. `trimmed` nonzero: libxml2 reads a
+/// copy without script and style contents and without the attributes the shim does not
+/// read, where the parser confirms that this gives the same tree (html.c says how); 0: it
+/// reads every byte (for tests). NULL only when out of memory.
+sieve_html_document *sieve_html_parse(const uint8_t *utf8, int32_t length, int32_t trimmed);
 
 int32_t sieve_html_node_count(const sieve_html_document *document);
 const sieve_html_node *sieve_html_nodes(const sieve_html_document *document);
@@ -39,6 +39,9 @@ const uint8_t *sieve_html_strings(const sieve_html_document *document);
 int32_t sieve_html_name_count(const sieve_html_document *document);
 /// Name `index` as a range of the string buffer.
 void sieve_html_name(const sieve_html_document *document, int32_t index, int32_t *offset, int32_t *length);
+/// 1 when the tree came from a trimmed copy (`sieve_html_parse`), 0 when libxml2 read
+/// every byte.
+int32_t sieve_html_trimmed(const sieve_html_document *document);
 void sieve_html_free(sieve_html_document *document);
 
 #endif

@@ -39,16 +39,20 @@ struct HTMLTree {
     var nodes: [Node] = []
     /// All texts and attributes, UTF-8.
     var bytes: [UInt8] = []
+    /// Whether libxml2 read a trimmed copy of the page (see `sieve_html_parse`).
+    private(set) var readTrimmed = false
 
-    /// Parses UTF-8 bytes. An empty tree when the page has no elements. `cutRawText` false
-    /// makes libxml2 read script and style contents too (the tree is the same).
-    init(utf8 page: [UInt8], cutRawText: Bool = true) {
+    /// Parses UTF-8 bytes. An empty tree when the page has no elements. `trimmed` false
+    /// makes libxml2 read script and style contents and every attribute too (the tree is
+    /// the same).
+    init(utf8 page: [UInt8], trimmed: Bool = true) {
         // libxml2 stops at a NUL byte; some pages have them in the middle.
         var input = page
         if page.withUnsafeBytes({ $0.count > 0 && memchr($0.baseAddress!, 0, $0.count) != nil }) { input = input.map { $0 == 0 ? 0x20 : $0 } }
-        guard let document = input.withUnsafeBufferPointer({ sieve_html_parse($0.baseAddress, Int32($0.count), cutRawText ? 1 : 0) })
+        guard let document = input.withUnsafeBufferPointer({ sieve_html_parse($0.baseAddress, Int32($0.count), trimmed ? 1 : 0) })
         else { return }
         defer { sieve_html_free(document) }
+        readTrimmed = sieve_html_trimmed(document) != 0
         let count = Int(sieve_html_node_count(document))
         guard count > 0, let raw = sieve_html_nodes(document), let strings = sieve_html_strings(document) else { return }
         var used = 0

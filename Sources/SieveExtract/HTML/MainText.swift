@@ -332,6 +332,11 @@ struct Vocabulary {
     /// (and `byLast` with `ends`) are the words that begin (end) with byte `b`.
     private let byFirst: [Int], starts: [Int]
     private let byLast: [Int], ends: [Int]
+    /// One bit per two-byte pair: the first two bytes of some word (`heads`), the last two
+    /// of some word longer than three (`tails`). Most parts match neither and are passed
+    /// over with two lookups.
+    private let heads: [UInt64], tails: [UInt64]
+    private let shortest: Int
 
     /// `lists[k]` gets bit `1 << k`.
     init(_ lists: [[String]]) {
@@ -351,6 +356,19 @@ struct Vocabulary {
         }
         (byFirst, starts) = index { bytes[words[$0].start] }
         (byLast, ends) = index { bytes[words[$0].start + words[$0].count - 1] }
+        var heads = [UInt64](repeating: 0, count: 1024), tails = heads
+        for word in words {
+            let head = Int(bytes[word.start]) << 8 | Int(bytes[word.start + 1])
+            heads[head >> 6] |= 1 << UInt64(head & 63)
+            if word.count > 3 {
+                let tail = Int(bytes[word.start + word.count - 2]) << 8 | Int(bytes[word.start + word.count - 1])
+                tails[tail >> 6] |= 1 << UInt64(tail & 63)
+            }
+        }
+        self.heads = heads
+        self.tails = tails
+        shortest = words.map(\.count).min() ?? 2
+        precondition(shortest >= 2, "class/id words have two bytes at least")
         self.bytes = bytes
         self.words = words
     }
@@ -383,7 +401,12 @@ struct Vocabulary {
     }
 
     private func lists(matchingPart part: UnsafeBufferPointer<UInt8>) -> UInt8 {
-        bytes.withUnsafeBufferPointer { all in
+        guard part.count >= shortest else { return 0 }
+        let head = Int(part[0]) << 8 | Int(part[1]), tail = Int(part[part.count - 2]) << 8 | Int(part[part.count - 1])
+        let maybeHead = heads[head >> 6] & (1 << UInt64(head & 63)) != 0
+        let maybeTail = tails[tail >> 6] & (1 << UInt64(tail & 63)) != 0
+        guard maybeHead || maybeTail else { return 0 }
+        return bytes.withUnsafeBufferPointer { all in
             func equal(_ word: (start: Int, count: Int, bit: UInt8), at offset: Int) -> Bool {
                 var k = 0
                 while k < word.count && all[word.start + k] == part[offset + k] { k += 1 }
@@ -392,7 +415,7 @@ struct Vocabulary {
             var found: UInt8 = 0
             // Equal to a word, or starting with a long one.
             let first = Int(part[0])
-            for w in byFirst[starts[first]..<starts[first + 1]] {
+            for w in byFirst[starts[first]..<(maybeHead ? starts[first + 1] : starts[first])] {
                 let word = words[w]
                 if word.count <= part.count && (word.count == part.count || word.count > 3) && equal(word, at: 0) {
                     found |= word.bit
@@ -400,7 +423,7 @@ struct Vocabulary {
             }
             // Ending with a long one.
             let last = Int(part[part.count - 1])
-            for w in byLast[ends[last]..<ends[last + 1]] {
+            for w in byLast[ends[last]..<(maybeTail ? ends[last + 1] : ends[last])] {
                 let word = words[w]
                 if word.count > 3 && word.count < part.count && equal(word, at: part.count - word.count) { found |= word.bit }
             }
