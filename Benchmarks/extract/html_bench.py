@@ -7,7 +7,8 @@ in one run, with the metrics of that folder's README:
   F1 of the means), against the ground truth;
 - trafilatura-eval: snippets (whitespace collapsed; a `with` snippet found is a TP, missing
   a FN; a `without` snippet found a FP, missing a TN), totals over pages;
-- pages/s on one thread. Peers are timed in-process on preloaded bytes (extractor call
+- pages/s on one thread, the median of `--repeats` rounds that take turns between the
+  extractors. Peers are timed in-process on preloaded bytes (extractor call
   only). Sieve is timed both ways: in-process on preloaded bytes (`sieve-bench-html`, the
   same measure as the peers'), and as one `sieve extract --threads 1` process over the
   set's files (process start, reading and JSON output included).
@@ -126,20 +127,21 @@ def main():
     extractors = peers()
     for name, records in load_sets().items():
         raw = [open(os.path.join(DATA, r["file"]), "rb").read() for r in records]
-        results = {}
-        times = []
+        # Rounds interleave the extractors, so that a slow spell of this shared machine
+        # falls on all of them; each row is the median over the rounds.
+        times = collections.defaultdict(list)
+        texts = {}
         for _ in range(args.repeats):
-            texts, seconds = run_sieve(records, work)
-            times.append(seconds)
-        results["sieve (in process)"] = (texts, time_sieve_in_process(records, args.repeats))
-        results["sieve extract (process)"] = (texts, statistics.median(times))
-        for peer, extract in extractors.items():
-            times = []
-            for _ in range(args.repeats):
+            texts["sieve extract (process)"], seconds = run_sieve(records, work)
+            times["sieve extract (process)"].append(seconds)
+            times["sieve (in process)"].append(time_sieve_in_process(records, 1))
+            for peer, extract in extractors.items():
                 t = time.perf_counter()
-                texts = [extract(h) for h in raw]
-                times.append(time.perf_counter() - t)
-            results[peer] = (texts, statistics.median(times))
+                texts[peer] = [extract(h) for h in raw]
+                times[peer].append(time.perf_counter() - t)
+        texts["sieve (in process)"] = texts["sieve extract (process)"]
+        order = ["sieve (in process)", "sieve extract (process)", *extractors]
+        results = {who: (texts[who], statistics.median(times[who])) for who in order}
         print(f"\n{name} ({len(records)} pages)")
         for who, (texts, seconds) in results.items():
             if name == "trafilatura-eval":
