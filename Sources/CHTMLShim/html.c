@@ -329,9 +329,9 @@ static int read_start_tag(const uint8_t *in, int64_t lt, int64_t length, start_t
             t->end = k;
             t->self_closing = c == '/';
             t->after = k + (c == '/' ? 2 : 1);
-            return 1;
+            // A control character (not blank) ends a tag early in some libxml2 versions.
+            return !has_control_byte(in + lt, t->after - lt);
         }
-        if (c < 0x20) return 0;  // not blank: libxml2 stops the tag there
         if (is_name_start(c)) {
             int64_t start = k;
             while (k < length && is_name_byte(in[k])) k++;
@@ -351,16 +351,12 @@ static int read_start_tag(const uint8_t *in, int64_t lt, int64_t length, start_t
                     while (v < length && !is_blank(in[v]) && in[v] != '>') v++;
                     k = v;
                 }
-                if (has_control_byte(in + start, k - start)) return 0;
             }
             if (is_kept_attribute(in + start, name_end - start)) kept(context, start, k);
             else t->drops = 1;
         } else {
             t->drops = 1;
-            while (k < length && !is_blank(in[k]) && in[k] != '>' && !(in[k] == '/' && k + 1 < length && in[k + 1] == '>')) {
-                if (in[k] < 0x20) return 0;
-                k++;
-            }
+            while (k < length && !is_blank(in[k]) && in[k] != '>' && !(in[k] == '/' && k + 1 < length && in[k + 1] == '>')) k++;
         }
         while (k < length && is_blank(in[k])) k++;
     }

@@ -99,12 +99,17 @@ public enum Charset {
     }
 
     /// Whether bytes are well-formed UTF-8 (no overlongs, surrogates or values past
-    /// U+10FFFF). ASCII, most of any page, is checked eight bytes at a time.
+    /// U+10FFFF). ASCII, most of any page, is checked sixteen bytes at a time.
     static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let n = bytes.count
         var i = 0
         while i < n {
+            if i + 16 <= n, (UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                | UnsafeRawPointer(base + i + 8).loadUnaligned(as: UInt64.self)) & 0x8080_8080_8080_8080 == 0 {
+                i += 16
+                continue
+            }
             if i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
                 i += 8
                 continue
