@@ -113,7 +113,7 @@ final class PDFExtractorTests: XCTestCase {
             line("right column line number \(row)", x: 320, y: 100 + 14 * Double(row))
         }
         line("*", x: 296, y: 300)
-        let ordered = PDFLayout.ordered(PDFPage(text: text, boxes: boxes, width: 600, height: 800))
+        let ordered = PDFLayout.ordered(PDFPage(text: text, boxes: boxes, width: 600, height: 800)).map(\.text)
         XCTAssertEqual(ordered, (0..<6).map { "left column line number \($0)" } + ["*"] + (0..<6).map { "right column line number \($0)" })
     }
 
@@ -139,5 +139,39 @@ final class PDFExtractorTests: XCTestCase {
         let start = Date()
         XCTAssertEqual(hanging.extract(Array("%PDF-1.4".utf8)), .timedOut)
         XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
+    /// poppler puts a space after a vowel sign drawn left of its glyph's end (a new "word"
+    /// for it); such a space covers almost no gap and goes, a real one stays.
+    func testSpaceAfterAMarkWithNoGapIsDropped() {
+        func page(spaceWidth: Double) -> PDFPage {
+            // उपे क्षा: उ प े, a space, क ् ष ा; boxes 6 wide and 14 high.
+            let scalars = Array("उपे क्षा".unicodeScalars)
+            var boxes: [Double] = [], x = 50.0
+            for s in scalars {
+                let width = s == " " ? spaceWidth : s.properties.generalCategory == .nonspacingMark ? 0.0 : 6.0
+                boxes += [x, 100, x + width, 114]
+                x += width
+            }
+            return PDFPage(text: String(String.UnicodeScalarView(scalars)), boxes: boxes, width: 600, height: 800)
+        }
+        XCTAssertEqual(PDFLayout.lines(page(spaceWidth: 0.6)).map(\.text), ["उपेक्षा"])
+        XCTAssertEqual(PDFLayout.lines(page(spaceWidth: 3)).map(\.text), ["उपे क्षा"])
+    }
+
+    /// A wrapped line of a script written without spaces joins the next with nothing
+    /// between; other lines, and lines that end short of the block's edge, keep a newline.
+    func testWrappedLinesOfScriptsWithoutSpacesJoin() {
+        func line(_ text: String, wraps: Bool) -> PDFLayout.Line {
+            var line = PDFLayout.Line(text: text)
+            line.wraps = wraps
+            return line
+        }
+        XCTAssertEqual(PDFLayout.joinLines([line("鉴于对人类家庭所有成员的固有", wraps: true), line("尊严及其平等的", wraps: false)]),
+                       "鉴于对人类家庭所有成员的固有尊严及其平等的")
+        XCTAssertEqual(PDFLayout.joinLines([line("序言", wraps: false), line("鉴于对人类", wraps: false)]), "序言\n鉴于对人类")
+        XCTAssertEqual(PDFLayout.joinLines([line("a wrapped English", wraps: true), line("line", wraps: false)]), "a wrapped English\nline")
+        XCTAssertEqual(PDFLayout.joinLines([line("การยอมรับนับถือเกียรติศักดิ์", wraps: true), line("ประจำตัว", wraps: false)]),
+                       "การยอมรับนับถือเกียรติศักดิ์ประจำตัว")
     }
 }

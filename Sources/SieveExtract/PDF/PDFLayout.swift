@@ -7,19 +7,26 @@
 /// (bands separated by full-width blocks such as titles): left column top to bottom, then
 /// right column. Other pages keep poppler's order. Then lines that repeat at the top or
 /// bottom of most pages (running headers and footers, digits ignored) and bare page
-/// numbers are dropped, words hyphenated across lines are joined, and pages are joined
-/// with a blank line.
+/// numbers are dropped, words hyphenated across lines are joined (and wrapped lines of
+/// scripts written without spaces), and pages are joined with a blank line.
 enum PDFLayout {
     struct Line {
         var text: String
         var x0 = Double.infinity, y0 = Double.infinity, x1 = -Double.infinity, y1 = -Double.infinity
+        /// The line runs to its block's right edge, and the next line of the block goes on
+        /// with the same paragraph (set by `ordered`).
+        var wraps = false
         var height: Double { y1 - y0 }
         var isEmpty: Bool { x0 > x1 }
     }
 
     /// The page's lines with their boxes, in poppler's order (blank lines dropped). A line
     /// with a gap wider than a word space around the middle of the page (poppler sometimes
-    /// joins the lines of two columns) is split there.
+    /// joins the lines of two columns) is split there. A space right after a combining mark
+    /// that covers almost no gap is dropped: poppler starts a new word where a mark (a
+    /// Thai or Devanagari vowel sign) is drawn left of where the previous glyph ended, and
+    /// puts a space between the words (`उपे क्षा`, `นั บถือ`); a real space there is at
+    /// least a fifth of the line's height wide.
     static func lines(_ page: PDFPage) -> [Line] {
         var lines: [Line] = []
         var current = Line(text: "")
@@ -27,6 +34,11 @@ enum PDFLayout {
         let (scalars, boxes) = marksInPlace(page)
         for scalar in scalars {
             defer { k += 1 }
+            if scalar == " ", k > 0, 4 * k + 3 < boxes.count,
+               scalars[k - 1].properties.generalCategory == .nonspacingMark,
+               boxes[4 * k + 2] - boxes[4 * k] < 0.12 * (boxes[4 * k + 3] - boxes[4 * k + 1]) {
+                continue
+            }
             if scalar == "\n" {
                 if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
                 current = Line(text: "")
@@ -98,8 +110,14 @@ enum PDFLayout {
     }
 
     /// The page's lines in reading order.
-    static func ordered(_ page: PDFPage) -> [String] {
-        let blocks = blocks(lines(page))
+    static func ordered(_ page: PDFPage) -> [Line] {
+        let blocks = blocks(lines(page)).map { block -> Block in
+            var block = block
+            for k in block.lines.indices.dropLast() where block.lines[k].x1 >= block.x1 - block.lines[k].height {
+                block.lines[k].wraps = true
+            }
+            return block
+        }
         let middle = page.width / 2, slack = page.width * 0.02
         // Each block once: left of the middle, right of it, or across (full width).
         let sides = blocks.map { b -> Side in
@@ -115,15 +133,15 @@ enum PDFLayout {
         let sideBySide = left.contains { l in right.contains { r in min(l.y1, r.y1) - max(l.y0, r.y0) > 0 } }
             && !isMostlyRightToLeft(page.text)
         guard sideBySide, (onLeft + onRight) * 10 >= total * 6, onLeft * 5 >= total, onRight * 5 >= total else {
-            return blocks.flatMap { $0.lines.map(\.text) }
+            return blocks.flatMap(\.lines)
         }
         let full = on(.full).sorted { $0.y0 < $1.y0 }
         func band(_ b: Block) -> Int { full.filter { $0.y0 < b.y0 }.count }
-        var out: [String] = []
+        var out: [Line] = []
         for k in 0...full.count {
-            if k > 0 { out += full[k - 1].lines.map(\.text) }
+            if k > 0 { out += full[k - 1].lines }
             for column in [left, right] {
-                for b in column.filter({ band($0) == k }).sorted(by: { $0.y0 < $1.y0 }) { out += b.lines.map(\.text) }
+                for b in column.filter({ band($0) == k }).sorted(by: { $0.y0 < $1.y0 }) { out += b.lines }
             }
         }
         return out
@@ -151,15 +169,15 @@ enum PDFLayout {
         func key(_ s: String) -> String {
             String(s.unicodeScalars.filter { !$0.isSpace }.map { ("0"..."9").contains($0) ? "#" : Character($0) })
         }
-        func edges(_ page: [String]) -> [Int] {
+        func edges(_ page: [Line]) -> [Int] {
             Array(Set(Array(page.indices.prefix(2)) + Array(page.indices.suffix(2)))).sorted()
         }
         if lines.count >= 3 {
             var seen: [String: Int] = [:]
-            for page in lines { for k in Set(edges(page).map { key(page[$0]) }) { seen[k, default: 0] += 1 } }
+            for page in lines { for k in Set(edges(page).map { key(page[$0].text) }) { seen[k, default: 0] += 1 } }
             let threshold = max(3, (lines.count + 1) / 2)
             for p in lines.indices {
-                let drop = Set(edges(lines[p]).filter { seen[key(lines[p][$0])]! >= threshold })
+                let drop = Set(edges(lines[p]).filter { seen[key(lines[p][$0].text)]! >= threshold })
                 lines[p] = lines[p].enumerated().filter { !drop.contains($0.offset) }.map(\.element)
             }
         }
@@ -170,8 +188,8 @@ enum PDFLayout {
                     let t = s.unicodeScalars.filter { !$0.isSpace }
                     return !t.isEmpty && t.count <= 4 && t.allSatisfy { ("0"..."9").contains($0) }
                 }
-                if let last = lines[p].last, isNumber(last) { lines[p].removeLast() }
-                if let first = lines[p].first, isNumber(first) { lines[p].removeFirst() }
+                if let last = lines[p].last, isNumber(last.text) { lines[p].removeLast() }
+                if let first = lines[p].first, isNumber(first.text) { lines[p].removeFirst() }
             }
         }
         return lines.map(joinLines).filter { !$0.isEmpty }.joined(separator: "\n\n")
@@ -196,22 +214,40 @@ enum PDFLayout {
     }
 
     /// Joins a page's lines with newlines, except a word hyphenated at a line end
-    /// (`exam-` + `ple`), which becomes one word.
-    static func joinLines(_ lines: [String]) -> String {
+    /// (`exam-` + `ple`), which becomes one word, and a line of a script written without
+    /// spaces (Chinese, Japanese, Thai, …) that wraps onto the next: the break is layout,
+    /// not a word boundary, so the lines join with nothing between them.
+    static func joinLines(_ lines: [Line]) -> String {
         var out = ""
+        var wraps = false
         for line in lines {
-            let text = withoutDirectionMarks(line).trimmingWhitespace()
+            let text = withoutDirectionMarks(line.text).trimmingWhitespace()
             guard !text.isEmpty else { continue }
             if out.hasSuffix("-"), out.count >= 2,
                out.unicodeScalars.dropLast().last?.properties.isLowercase == true,
                text.unicodeScalars.first?.properties.isLowercase == true {
                 out.removeLast()
                 out += text
+            } else if wraps, let last = out.unicodeScalars.last, let first = text.unicodeScalars.first,
+                      isWrittenWithoutSpaces(last), isWrittenWithoutSpaces(first) {
+                out += text
             } else {
                 if !out.isEmpty { out += "\n" }
                 out += text
             }
+            wraps = line.wraps
         }
         return out
+    }
+
+    /// Han, kana, CJK punctuation and full-width forms, Thai, Lao, Khmer, Myanmar.
+    static func isWrittenWithoutSpaces(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0E00...0x0EFF, 0x1000...0x109F, 0x1780...0x17FF, 0x3000...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xF900...0xFAFF, 0xFF00...0xFFEF, 0x20000...0x2FFFF:
+            return true
+        default:
+            return false
+        }
     }
 }
