@@ -174,4 +174,19 @@ final class PDFExtractorTests: XCTestCase {
         XCTAssertEqual(PDFLayout.joinLines([line("การยอมรับนับถือเกียรติศักดิ์", wraps: true), line("ประจำตัว", wraps: false)]),
                        "การยอมรับนับถือเกียรติศักดิ์ประจำตัว")
     }
+
+    /// Korean letter-spaced headings and `제 1 조` come as gaps without space characters;
+    /// a gap of more than 15% of the line's height next to Hangul is a space.
+    func testGapsBesideHangulAreSpaces() {
+        func page(gap: Double) -> PDFPage {
+            var boxes: [Double] = [], x = 50.0
+            for _ in "제1조".unicodeScalars {
+                boxes += [x, 100, x + 10, 112]
+                x += 10 + gap
+            }
+            return PDFPage(text: "제1조", boxes: boxes, width: 600, height: 800)
+        }
+        XCTAssertEqual(PDFLayout.lines(page(gap: 2.3)).map(\.text), ["제 1 조"])
+        XCTAssertEqual(PDFLayout.lines(page(gap: 0)).map(\.text), ["제1조"])
+    }
 }

@@ -50,6 +50,11 @@ enum PDFLayout {
                 lines.append(current)
                 current = Line(text: "")
             }
+            if !scalar.isSpace, k > 0, 4 * k + 3 < boxes.count, let last = current.text.unicodeScalars.last, !last.isSpace,
+               isHangul(scalar) || isHangul(last),
+               boxes[4 * k] - boxes[4 * k - 2] > 0.15 * (boxes[4 * k + 3] - boxes[4 * k + 1]) {
+                current.text.unicodeScalars.append(" ")
+            }
             current.text.unicodeScalars.append(scalar)
             guard !scalar.isSpace, 4 * k + 3 < boxes.count else { continue }
             current.x0 = min(current.x0, boxes[4 * k])
@@ -59,6 +64,12 @@ enum PDFLayout {
         }
         if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
         return lines
+    }
+
+    /// Hangul syllables and jamo. Korean is written with spaces, but letter-spaced
+    /// headings and `제 1 조` come with gaps and no space characters.
+    static func isHangul(_ scalar: Unicode.Scalar) -> Bool {
+        (0xAC00...0xD7A3).contains(scalar.value) || (0x1100...0x11FF).contains(scalar.value) || (0x3130...0x318F).contains(scalar.value)
     }
 
     /// The page's characters with combining marks after their base: poppler orders a
