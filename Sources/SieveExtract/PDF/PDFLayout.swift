@@ -26,7 +26,8 @@ enum PDFLayout {
     /// that covers almost no gap is dropped: poppler starts a new word where a mark (a
     /// Thai or Devanagari vowel sign) is drawn left of where the previous glyph ended, and
     /// puts a space between the words (`उपे क्षा`, `นั บถือ`); a real space there is at
-    /// least a fifth of the line's height wide.
+    /// least a fifth of the line's height wide. A gap beside Hangul wider than 15% of the
+    /// line's height becomes a space (see `isHangul`).
     static func lines(_ page: PDFPage) -> [Line] {
         var lines: [Line] = []
         var current = Line(text: "")
