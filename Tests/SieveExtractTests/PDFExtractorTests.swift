@@ -189,4 +189,15 @@ final class PDFExtractorTests: XCTestCase {
         XCTAssertEqual(PDFLayout.lines(page(gap: 2.3)).map(\.text), ["제 1 조"])
         XCTAssertEqual(PDFLayout.lines(page(gap: 0)).map(\.text), ["제1조"])
     }
+
+    /// A line break between two characters that sit on one line and touch is not a line
+    /// end (poppler ends a Thai line in mid-word at a mark it cannot place).
+    func testBreakInsideALineIsNoLineEnd() {
+        func page(secondLineAt x: Double, y: Double) -> PDFPage {
+            let boxes: [Double] = [50, 100, 57, 114, 57, 100, 64, 114, 64, 114, 64, 114, x, y, x + 7, y + 14, x + 7, y, x + 14, y + 14]
+            return PDFPage(text: "ดป\nรจ", boxes: boxes, width: 600, height: 800)
+        }
+        XCTAssertEqual(PDFLayout.lines(page(secondLineAt: 64, y: 100)).map(\.text), ["ดปรจ"])
+        XCTAssertEqual(PDFLayout.lines(page(secondLineAt: 50, y: 116)).map(\.text), ["ดป", "รจ"])
+    }
 }

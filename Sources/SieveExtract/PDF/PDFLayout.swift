@@ -40,6 +40,7 @@ enum PDFLayout {
                boxes[4 * k + 2] - boxes[4 * k] < 0.12 * (boxes[4 * k + 3] - boxes[4 * k + 1]) {
                 continue
             }
+            if scalar == "\n", continuesLine(scalars, boxes, at: k) { continue }
             if scalar == "\n" {
                 if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
                 current = Line(text: "")
@@ -65,6 +66,19 @@ enum PDFLayout {
         }
         if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
         return lines
+    }
+
+    /// Whether the line break at `k` falls inside a line: the characters on either side
+    /// sit on the same line and touch (poppler ends a Thai line in mid-word at a mark it
+    /// cannot place: `ศักดิป` / `ระจำ`).
+    static func continuesLine(_ scalars: [Unicode.Scalar], _ boxes: [Double], at k: Int) -> Bool {
+        guard k > 0, k + 1 < scalars.count, 4 * k + 7 < boxes.count, !scalars[k - 1].isSpace, !scalars[k + 1].isSpace
+        else { return false }
+        let before = 4 * (k - 1), after = 4 * (k + 1)
+        let height = boxes[before + 3] - boxes[before + 1]
+        guard height > 0 else { return false }
+        return abs(boxes[after + 1] - boxes[before + 1]) < 0.2 * height && abs(boxes[after + 3] - boxes[before + 3]) < 0.2 * height
+            && abs(boxes[after] - boxes[before + 2]) < 0.1 * height
     }
 
     /// Hangul syllables and jamo. Korean is written with spaces, but letter-spaced
