@@ -298,6 +298,8 @@ static int is_kept_attribute(const uint8_t *name, int64_t n) {
     return 0;
 }
 
+enum { most_kept = 16 };
+
 /// A start tag read as libxml2's htmlParseStartTag reads it.
 typedef struct {
     int64_t name, name_length;
@@ -306,22 +308,26 @@ typedef struct {
     int self_closing;
     /// Whether some attribute is not one the shim reads.
     int drops;
+    /// The attributes the shim reads, each from its name to the end of its value, as
+    /// (start, end) pairs; a tag with more than `most_kept` of them is not edited.
+    int64_t kept[2 * most_kept];
+    int32_t kept_count;
 } start_tag;
 
 /// Reads the start tag at `in[lt]` (`<` and a letter): its name, then attributes until
 /// `>` or `/>`: a name (else bogus bytes up to a blank, `>` or `/>` are skipped), blanks,
 /// and after `=` and blanks a value quoted with `"` or `'`, or unquoted up to a blank or
-/// `>`. Calls `kept(start, end)` for each attribute the shim reads (its name to the end of
-/// its value). Returns 0 where libxml2's reading is not certain to be this one: a
-/// control character, a name libxml2 would cut, the end of the input.
-static int read_start_tag(const uint8_t *in, int64_t lt, int64_t length, start_tag *t,
-                          void (*kept)(void *, int64_t, int64_t), void *context) {
+/// `>`, noting the attributes the shim reads. Returns 0 where libxml2's reading is not
+/// certain to be this one: a control character, a name libxml2 would cut, the end of the
+/// input.
+static int read_start_tag(const uint8_t *in, int64_t lt, int64_t length, start_tag *t) {
     int64_t k = lt + 1;
     t->name = k;
     while (k < length && is_name_byte(in[k])) k++;
     t->name_length = k - t->name;
     if (t->name_length > longest_name) return 0;
     t->drops = 0;
+    t->kept_count = 0;
     while (k < length && is_blank(in[k])) k++;
     while (k < length) {
         uint8_t c = in[k];
@@ -352,8 +358,15 @@ static int read_start_tag(const uint8_t *in, int64_t lt, int64_t length, start_t
                     k = v;
                 }
             }
-            if (is_kept_attribute(in + start, name_end - start)) kept(context, start, k);
-            else t->drops = 1;
+            if (!is_kept_attribute(in + start, name_end - start)) {
+                t->drops = 1;
+            } else if (t->kept_count < most_kept) {
+                t->kept[2 * t->kept_count] = start;
+                t->kept[2 * t->kept_count + 1] = k;
+                t->kept_count++;
+            } else {
+                t->kept_count = most_kept + 1;  // too many to note: the tag stays as it is
+            }
         } else {
             t->drops = 1;
             while (k < length && !is_blank(in[k]) && in[k] != '>' && !(in[k] == '/' && k + 1 < length && in[k + 1] == '>')) k++;
@@ -366,7 +379,6 @@ static int read_start_tag(const uint8_t *in, int64_t lt, int64_t length, start_t
 /// The trimmed copy being written: `out[0..<n]`, the input copied through `copied`, and
 /// the edits the parser must confirm.
 typedef struct {
-    const uint8_t *in;
     uint8_t *out;
     int64_t n, capacity, copied;
     struct edit *edits;
@@ -383,12 +395,6 @@ static void emit(trimmer *t, const uint8_t *bytes, int64_t n) {
     t->n += n;
 }
 
-static void emit_attribute(void *context, int64_t start, int64_t end) {
-    trimmer *t = context;
-    emit(t, (const uint8_t *)" ", 1);
-    emit(t, t->in + start, end - start);
-}
-
 static void add_edit(trimmer *t, int64_t end, int64_t name, int64_t name_length) {
     if (t->count == t->edits_capacity) {
         int32_t capacity = t->edits_capacity ? t->edits_capacity * 2 : 256;
@@ -401,12 +407,6 @@ static void add_edit(trimmer *t, int64_t end, int64_t name, int64_t name_length)
         t->edits_capacity = capacity;
     }
     t->edits[t->count++] = (struct edit){end, name, (int32_t)name_length};
-}
-
-static void ignore_attribute(void *context, int64_t start, int64_t end) {
-    (void)context;
-    (void)start;
-    (void)end;
 }
 
 /// Skips a `<!…>` or `<?…>` declaration (a doctype, most often) up to its `>`, quoted
@@ -449,7 +449,7 @@ static int64_t declaration_end(const uint8_t *in, int64_t lt, int64_t length) {
 /// Returns the copy's length, or -1 when nothing was edited.
 static int64_t trim(const uint8_t *in, int64_t length, uint8_t *out, int64_t capacity, struct edit **edits,
                     int32_t *count) {
-    trimmer t = {in, out, 0, capacity, 0, NULL, 0, 0, 0};
+    trimmer t = {out, 0, capacity, 0, NULL, 0, 0, 0};
     int64_t i = 0;
     while (i < length && !t.failed) {
         const uint8_t *p = memchr(in + i, '<', (size_t)(length - i));
@@ -482,7 +482,7 @@ static int64_t trim(const uint8_t *in, int64_t length, uint8_t *out, int64_t cap
             continue;
         }
         start_tag tag;
-        if (!read_start_tag(in, lt, length, &tag, ignore_attribute, NULL)) break;
+        if (!read_start_tag(in, lt, length, &tag)) break;
         const uint8_t *name = in + tag.name;
         int64_t name_length = tag.name_length;
 #define NAMED(s) (name_length == (int64_t)strlen(s) && strncasecmp((const char *)name, s, strlen(s)) == 0)
@@ -496,13 +496,16 @@ static int64_t trim(const uint8_t *in, int64_t length, uint8_t *out, int64_t cap
             if (close < 0) break;  // raw text to the end
             cut = close > tag.after && in[tag.after] != '<' && !has_control_byte(in + tag.after, close - tag.after);
         }
-        int drop = tag.drops && !fixed;
+        int drop = tag.drops && !fixed && tag.kept_count <= most_kept;
         if (drop || cut) {
             emit(&t, in + t.copied, lt - t.copied);
             int64_t name_at = t.n + 1;
             if (drop) {
                 emit(&t, in + lt, 1 + name_length);
-                read_start_tag(in, lt, length, &tag, emit_attribute, &t);
+                for (int32_t a = 0; a < tag.kept_count; a++) {
+                    emit(&t, (const uint8_t *)" ", 1);
+                    emit(&t, in + tag.kept[2 * a], tag.kept[2 * a + 1] - tag.kept[2 * a]);
+                }
                 // A blank before `/>`: an unquoted value would take the `/` (`class=logo/>`).
                 emit(&t, (const uint8_t *)(tag.self_closing ? " />" : ">"), tag.self_closing ? 3 : 1);
             } else {

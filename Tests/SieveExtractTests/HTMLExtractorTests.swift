@@ -185,6 +185,7 @@ final class HTMLExtractorTests: XCTestCase {
             "<?xml version=\"1.0\"?><p data-f=1>after a processing instruction</p></p data-g=1><p data-h=2>z</p>",
             "<textarea><p data-i=1 class=a>in a textarea</p></textarea><title><b data-j=1>in a title</b></title>",
             "<_x class=\"<p data-k=1 class=b>\">a tag the scan takes for text</_x>",
+            "<p " + String(repeating: "class=a ", count: 17) + "data-l=1>more kept attributes than the scan notes</p>",
         ]
         var all = pages.map { Array($0.utf8) }
         let files = try String(contentsOfFile: try SharedData.path("html/ground_truth.jsonl"), encoding: .utf8)
