@@ -413,19 +413,21 @@ struct Vocabulary {
                 return k == word.count
             }
             var found: UInt8 = 0
-            // Equal to a word, or starting with a long one.
-            let first = Int(part[0])
-            for w in byFirst[starts[first]..<(maybeHead ? starts[first + 1] : starts[first])] {
-                let word = words[w]
-                if word.count <= part.count && (word.count == part.count || word.count > 3) && equal(word, at: 0) {
-                    found |= word.bit
+            if maybeHead {  // equal to a word, or starting with a long one
+                let first = Int(part[0])
+                for w in byFirst[starts[first]..<starts[first + 1]] {
+                    let word = words[w]
+                    if word.count <= part.count && (word.count == part.count || word.count > 3) && equal(word, at: 0) {
+                        found |= word.bit
+                    }
                 }
             }
-            // Ending with a long one.
-            let last = Int(part[part.count - 1])
-            for w in byLast[ends[last]..<(maybeTail ? ends[last + 1] : ends[last])] {
-                let word = words[w]
-                if word.count > 3 && word.count < part.count && equal(word, at: part.count - word.count) { found |= word.bit }
+            if maybeTail {  // ending with a long one
+                let last = Int(part[part.count - 1])
+                for w in byLast[ends[last]..<ends[last + 1]] {
+                    let word = words[w]
+                    if word.count > 3 && word.count < part.count && equal(word, at: part.count - word.count) { found |= word.bit }
+                }
             }
             return found
         }
