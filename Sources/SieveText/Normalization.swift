@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CICUShim
+import SieveCore
 
 /// Unicode normalization (ICU).
 public enum Normalization {
@@ -22,7 +23,7 @@ public enum Normalization {
     /// sent together, to save calls on text with a mark on every letter.
     public static func nfc(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // UTF-8 lead bytes from 0xCC on start code points at or above U+0300.
-        let first = endOfASCII(text, from: 0)
+        let first = UTF8Text.endOfASCII(text, from: 0)
         guard text[first...].contains(where: { $0 >= 0xCC }) else { return nil }
         let joinGap = 32
         var out: [UInt8] = []
@@ -49,7 +50,7 @@ public enum Normalization {
             lastStable = max(first - 1, 0)
             while i < text.count {
                 if text[i] < 0x80 {
-                    let end = endOfASCII(text, from: i)
+                    let end = UTF8Text.endOfASCII(text, from: i)
                     lastStable = end - 1
                     i = end
                     continue
@@ -81,20 +82,6 @@ public enum Normalization {
         guard ok, changed else { return nil }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: text[copied...]))
         return out
-    }
-
-    /// The end of the ASCII run at `i` (the first byte from `i` at or above 0x80, or the
-    /// end of the text), eight bytes at a time.
-    @inline(__always)
-    private static func endOfASCII(_ text: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
-        var end = i
-        if let base = text.baseAddress {
-            while end + 8 <= text.count && UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                end += 8
-            }
-        }
-        while end < text.count && text[end] < 0x80 { end += 1 }
-        return end
     }
 
     /// NFC of a span through ICU, or nil on an ICU error.

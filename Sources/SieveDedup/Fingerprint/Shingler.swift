@@ -100,7 +100,7 @@ private enum Words {
             guard length > 0 else { return }
             guard special else { return body(UnsafeBufferPointer(start: scratch, count: length)) }
             let raw = CharacterClasses.lowercased(Array(UnsafeBufferPointer(start: scratch, count: length))[...])
-            guard dictionarySegmentation && raw.contains(where: isDictionaryScript) else {
+            guard dictionarySegmentation && raw.contains(where: UTF8Text.isWrittenWithoutSpaces) else {
                 return raw.withUnsafeBufferPointer(body)
             }
             raw.withUnsafeBufferPointer { word in
@@ -134,7 +134,7 @@ private enum Words {
             if c < 0x80 {
                 if c >= 0x41 && c <= 0x5A { c |= 0x20 }
             } else if bits & upperBit != 0 || (c < 0x2000 && isTitlecase(c))
-                        || (dictionarySegmentation && c >= 0x0E00 && isDictionaryScript(c)) {
+                        || (dictionarySegmentation && c >= 0x0E00 && UTF8Text.isWrittenWithoutSpaces(c)) {
                 special = true
             }
             scratch[length] = c
@@ -147,19 +147,6 @@ private enum Words {
     static func isTitlecase(_ c: UInt32) -> Bool {
         switch c {
         case 0x01C5, 0x01C8, 0x01CB, 0x01F2, 0x1F88...0x1F8F, 0x1F98...0x1F9F, 0x1FA8...0x1FAF, 0x1FBC, 0x1FCC, 0x1FFC:
-            return true
-        default:
-            return false
-        }
-    }
-
-    /// Han, kana, Thai, Lao, Myanmar, Khmer: written without spaces between words.
-    static func isDictionaryScript(_ c: UInt32) -> Bool {
-        switch c {
-        case 0x0E00...0x0EFF, 0x1000...0x109F, 0x1780...0x17FF, 0x19E0...0x19FF, 0x2E80...0x2FDF,
-             0x3005...0x3007, 0x3021...0x3029, 0x3038...0x303B, 0x3040...0x30FF, 0x31F0...0x31FF,
-             0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA9E0...0xA9FF, 0xAA60...0xAA7F, 0xF900...0xFAFF,
-             0xFF66...0xFF9F, 0x1B000...0x1B16F, 0x20000...0x3FFFF:
             return true
         default:
             return false

@@ -1,4 +1,5 @@
 import CICUShim
+import SieveCore
 
 /// Finds a page's character encoding and converts the page to UTF-8.
 ///
@@ -99,26 +100,15 @@ public enum Charset {
     }
 
     /// Whether bytes are well-formed UTF-8 (no overlongs, surrogates or values past
-    /// U+10FFFF). ASCII, most of any page, is checked sixteen bytes at a time.
+    /// U+10FFFF). ASCII runs, most of any page, are skipped eight bytes at a time.
     static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let n = bytes.count
         var i = 0
         while i < n {
-            if i + 16 <= n, (UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                | UnsafeRawPointer(base + i + 8).loadUnaligned(as: UInt64.self)) & 0x8080_8080_8080_8080 == 0 {
-                i += 16
-                continue
-            }
-            if i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                i += 8
-                continue
-            }
+            i = UTF8Text.endOfASCII(bytes, from: i)
+            guard i < n else { break }
             let b = base[i]
-            if b < 0x80 {
-                i += 1
-                continue
-            }
             // The second byte's range depends on the first (Unicode Table 3-7).
             let length: Int, low: UInt8, high: UInt8
             switch b {

@@ -1,3 +1,5 @@
+import SieveCore
+
 /// Reading order and clean-up of poppler's page text.
 ///
 /// poppler keeps the lines of a text block together but can put the blocks of a
@@ -266,14 +268,10 @@ enum PDFLayout {
         return out
     }
 
-    /// Han, kana, CJK punctuation and full-width forms, Thai, Lao, Khmer, Myanmar.
+    /// Scripts written without spaces (`UTF8Text.isWrittenWithoutSpaces`), and CJK
+    /// punctuation and full-width forms, which end and begin their lines.
     static func isWrittenWithoutSpaces(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x0E00...0x0EFF, 0x1000...0x109F, 0x1780...0x17FF, 0x3000...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-             0xF900...0xFAFF, 0xFF00...0xFFEF, 0x20000...0x2FFFF:
-            return true
-        default:
-            return false
-        }
+        UTF8Text.isWrittenWithoutSpaces(scalar.value) || (0x3000...0x303F).contains(scalar.value)
+            || (0xFF00...0xFFEF).contains(scalar.value)
     }
 }
