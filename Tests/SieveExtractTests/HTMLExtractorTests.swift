@@ -206,4 +206,32 @@ final class HTMLExtractorTests: XCTestCase {
         }
         XCTAssertTrue(MainText.text(of: HTMLTree(utf8: all[0]), mainContent: false).contains("kept"))
     }
+
+    /// Damaged copies of a real page (cut off inside a tag, a quoted value or a script; a
+    /// control byte in a tag; a closing quote gone) give the same tree trimmed as whole.
+    func testTrimmingDamagedPagesKeepsTheTree() throws {
+        let original = try page("trafilatura-eval/together.ch.schaffhausen.html")
+        func at(_ needle: String) -> Int {
+            let n = Array(needle.utf8)
+            return (0...(original.count - n.count)).first { original[$0..<$0 + n.count].elementsEqual(n) }!
+        }
+        let script = at("<script>"), quoted = at("content=\"Vom"), tag = at("<img class=logo")
+        var damaged: [[UInt8]] = [Array(original[..<(script + 20)]), Array(original[..<(quoted + 15)]), Array(original[..<(tag + 7)])]
+        var control = original
+        control[tag + 4] = 0x01
+        damaged.append(control)
+        var unclosed = original
+        unclosed.remove(at: quoted + 8)  // the opening quote of content="…": the value runs on unquoted
+        damaged.append(unclosed)
+        var quote = original
+        quote.insert(UInt8(ascii: "\""), at: tag + 10)  // a quote that never closes
+        damaged.append(quote)
+        for (k, bytes) in damaged.enumerated() {
+            let trimmed = HTMLTree(utf8: bytes), whole = HTMLTree(utf8: bytes, trimmed: false)
+            XCTAssertEqual(trimmed.nodes, whole.nodes, "damaged copy \(k)")
+            XCTAssertEqual(trimmed.bytes, whole.bytes, "damaged copy \(k)")
+        }
+        // The copies cut off in the page's head have no article; the others keep it.
+        for bytes in damaged[3...] { XCTAssertTrue(HTMLExtractor().extract(bytes).text.contains("Schaffhausen")) }
+    }
 }
