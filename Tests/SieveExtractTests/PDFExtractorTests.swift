@@ -51,10 +51,34 @@ final class PDFExtractorTests: XCTestCase {
 
     func testRightToLeftPagesKeepTheirLineOrder() throws {
         // Right-aligned Arabic lines of different lengths must not be taken for columns:
-        // a line stays whole, in logical order, its words apart.
+        // a line stays whole, in logical order, its words apart. The page's first line
+        // (which a selection from the top-left corner leaves out) comes first.
         let text = try document("docling_right_to_left_02.pdf").text
-        XCTAssertTrue(text.hasPrefix("تكايف السيد رئيس الجماورية لاخ بخلعمل ياى تح يق يدد من"), String(text.prefix(100)))
+        XCTAssertTrue(text.hasPrefix("وعليه ، فإن الحكومة المصرية تضع صوو\nعييهاوخ لوال المر اوة الم باوة\nتكايف السيد رئيس الجماورية لاخ بخلعمل ياى تح يق يدد من"), String(text.prefix(100)))
         XCTAssertFalse(text.unicodeScalars.contains { (0x202A...0x202E).contains($0.value) }, "embedding marks removed")
+    }
+
+    func testRightToLeftBlocksKeepTheirFirstAndLastLines() throws {
+        // The Arabic part of this file starts with its title and ends with `… قيد من القيود.`;
+        // both lines were lost when the page was selected from its top-left corner.
+        let text = try document("gen_udhr_mixed_lo.pdf").text
+        XCTAssertEqual(text.components(separatedBy: "العالمي لحقوق").count - 1, 2, "the title and the proclamation")
+        XCTAssertTrue(text.contains("خاضعة ألي قيد من القيود"))
+        XCTAssertTrue(text.contains("عن طريق التعليم والتربية"))
+    }
+
+    func testDirectionMarksAreDroppedAndBoxesLineUp() {
+        // poppler's selected text wraps right-to-left words in U+202B…U+202C, which have no
+        // boxes; a run of them between two words stands for a space.
+        // Boxes for א ב ג ד, the space, x and the line break (right to left, then left to right).
+        let boxes: [Double] = [90, 0, 100, 10, 80, 0, 90, 10, 65, 0, 75, 10, 55, 0, 65, 10, 100, 0, 103, 10,
+                               103, 0, 110, 10, 110, 0, 110, 10]
+        let page = PDFPage(selection: "\u{202B}אב\u{202C}\u{202B}גד\u{202C} x\n", boxes: boxes, width: 200, height: 100)
+        XCTAssertEqual(page.text, "אב גד x\n")
+        XCTAssertEqual(page.boxes.count, 4 * page.text.unicodeScalars.count)
+        XCTAssertEqual(Array(page.boxes[0..<8]), Array(boxes[0..<8]))
+        XCTAssertTrue(page.boxes[8...11].allSatisfy(\.isNaN), "the space that stands for the marks has no box")
+        XCTAssertEqual(Array(page.boxes[12...]), Array(boxes[8...]))
     }
 
     func testFailuresAreToldApart() throws {

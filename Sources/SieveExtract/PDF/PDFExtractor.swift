@@ -34,7 +34,7 @@ public struct PDFExtractor: Sendable {
                 defer { sieve_pdf_page_free(&page) }
                 let text = page.text.map { String(cString: $0) } ?? ""
                 let boxes = page.boxes.map { Array(UnsafeBufferPointer(start: $0, count: Int(page.box_count) * 4)) } ?? []
-                pages.append(PDFPage(text: text, boxes: boxes, width: page.width, height: page.height))
+                pages.append(PDFPage(selection: text, boxes: boxes, width: page.width, height: page.height))
             }
             let text = PDFLayout.documentText(pages)
             guard text.unicodeScalars.contains(where: { !$0.isSpace }) else { return .noTextLayer(pages: count) }
@@ -61,11 +61,50 @@ public struct PDFDocumentText: Equatable, Sendable, Codable {
     public var created: String
 }
 
-/// One page as poppler gives it: text in its order, a box per character.
+/// One page's text in poppler's order, with a box per character.
 struct PDFPage {
     var text: String
-    /// 4 numbers per character: x1, y1, x2, y2.
+    /// 4 numbers per character: x1, y1, x2, y2; NaN for a space that has no box.
     var boxes: [Double]
     var width: Double
     var height: Double
+
+    init(text: String, boxes: [Double], width: Double, height: Double) {
+        self.text = text
+        self.boxes = boxes
+        self.width = width
+        self.height = height
+    }
+
+    /// The page from poppler's selected text and its boxes. poppler wraps right-to-left
+    /// words in directional embedding marks, which have no boxes: they are dropped, so that
+    /// every character lines up with its box. A run of them between two words (poppler
+    /// leaves out the space after a line's first right-to-left word) becomes a space.
+    init(selection: String, boxes: [Double], width: Double, height: Double) {
+        var text = String.UnicodeScalarView()
+        var aligned: [Double] = []
+        aligned.reserveCapacity(boxes.count)
+        var k = 0
+        var inMarks = false
+        for scalar in selection.unicodeScalars {
+            if Self.isDirectionMark(scalar) {
+                inMarks = true
+                continue
+            }
+            if inMarks, let last = text.last, !last.isSpace, !scalar.isSpace {
+                text.append(" ")
+                aligned += [.nan, .nan, .nan, .nan]
+            }
+            inMarks = false
+            text.append(scalar)
+            if 4 * k + 3 < boxes.count { aligned += boxes[(4 * k)..<(4 * k + 4)] }
+            k += 1
+        }
+        self.init(text: String(text), boxes: aligned, width: width, height: height)
+    }
+
+    static func isDirectionMark(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F
+    }
 }

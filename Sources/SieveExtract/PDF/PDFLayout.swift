@@ -223,24 +223,6 @@ enum PDFLayout {
         return lines.map(joinLines).filter { !$0.isEmpty }.joined(separator: "\n\n")
     }
 
-    /// Directional embedding marks (poppler wraps right-to-left runs in them) are invisible
-    /// formatting; a run of them stands between two words, so it becomes one space.
-    static func withoutDirectionMarks(_ line: String) -> String {
-        var out = String.UnicodeScalarView()
-        var inMarks = false
-        for scalar in line.unicodeScalars {
-            let v = scalar.value
-            if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F {
-                inMarks = true
-                continue
-            }
-            if inMarks, let last = out.last, !last.isSpace, !scalar.isSpace { out.append(" ") }
-            inMarks = false
-            out.append(scalar)
-        }
-        return String(out)
-    }
-
     /// Joins a page's lines with newlines, except a word hyphenated at a line end
     /// (`exam-` + `ple`), which becomes one word, and a line of a script written without
     /// spaces (Chinese, Japanese, Thai, …) that wraps onto the next: the break is layout,
@@ -249,7 +231,7 @@ enum PDFLayout {
         var out = ""
         var wraps = false
         for line in lines {
-            let text = withoutDirectionMarks(line.text).trimmingWhitespace()
+            let text = line.text.trimmingWhitespace()
             guard !text.isEmpty else { continue }
             if out.hasSuffix("-"), out.count >= 2,
                out.unicodeScalars.dropLast().last?.properties.isLowercase == true,
