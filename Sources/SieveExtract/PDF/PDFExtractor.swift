@@ -81,26 +81,50 @@ struct PDFPage {
     /// every character lines up with its box. A run of them between two words (poppler
     /// leaves out the space after a line's first right-to-left word) becomes a space.
     init(selection: String, boxes: [Double], width: Double, height: Double) {
-        var text = String.UnicodeScalarView()
+        guard Self.hasDirectionMarks(selection) else {
+            self.init(text: selection, boxes: boxes, width: width, height: height)
+            return
+        }
+        var utf8: [UInt8] = []
         var aligned: [Double] = []
         aligned.reserveCapacity(boxes.count)
         var k = 0
+        var last: Unicode.Scalar?
         var inMarks = false
         for scalar in selection.unicodeScalars {
             if Self.isDirectionMark(scalar) {
                 inMarks = true
                 continue
             }
-            if inMarks, let last = text.last, !last.isSpace, !scalar.isSpace {
-                text.append(" ")
+            if inMarks, let last, !last.isSpace, !scalar.isSpace {
+                utf8.append(0x20)
                 aligned += [.nan, .nan, .nan, .nan]
             }
             inMarks = false
-            text.append(scalar)
+            UTF8.encode(scalar) { utf8.append($0) }
+            last = scalar
             if 4 * k + 3 < boxes.count { aligned += boxes[(4 * k)..<(4 * k + 4)] }
             k += 1
         }
-        self.init(text: String(text), boxes: aligned, width: width, height: height)
+        self.init(text: String(decoding: utf8, as: UTF8.self), boxes: aligned, width: width, height: height)
+    }
+
+    /// Whether `text` holds one of the marks, from its UTF-8 bytes: E2 80 8E–8F (LRM, RLM),
+    /// E2 80 AA–AE (embeddings, overrides) or E2 81 A6–A9 (isolates).
+    static func hasDirectionMarks(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var i = 0
+            while i + 2 < bytes.count {
+                if bytes[i] == 0xE2 {
+                    let b1 = bytes[i + 1], b2 = bytes[i + 2]
+                    if b1 == 0x80 && ((0x8E...0x8F).contains(b2) || (0xAA...0xAE).contains(b2)) { return true }
+                    if b1 == 0x81 && (0xA6...0xA9).contains(b2) { return true }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     static func isDirectionMark(_ scalar: Unicode.Scalar) -> Bool {

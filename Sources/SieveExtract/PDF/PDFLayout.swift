@@ -33,40 +33,56 @@ enum PDFLayout {
     static func lines(_ page: PDFPage) -> [Line] {
         var lines: [Line] = []
         var current = Line(text: "")
+        // The line's text as UTF-8, its last character, and whether it has a visible one.
+        var utf8: [UInt8] = []
+        var last: Unicode.Scalar?
+        var visible = false
+        func finish() {
+            if visible {
+                current.text = String(decoding: utf8, as: UTF8.self)
+                lines.append(current)
+            }
+            current = Line(text: "")
+            utf8.removeAll(keepingCapacity: true)
+            last = nil
+            visible = false
+        }
+        func append(_ scalar: Unicode.Scalar) {
+            if scalar.isASCII { utf8.append(UInt8(scalar.value)) } else { UTF8.encode(scalar) { utf8.append($0) } }
+            last = scalar
+            if !scalar.isSpace { visible = true }
+        }
         var k = 0
         let (scalars, boxes) = marksInPlace(page)
         for scalar in scalars {
             defer { k += 1 }
             if scalar == " ", k > 0, 4 * k + 3 < boxes.count,
-               scalars[k - 1].properties.generalCategory == .nonspacingMark,
+               isNonspacingMark(scalars[k - 1]),
                boxes[4 * k + 2] - boxes[4 * k] < 0.12 * (boxes[4 * k + 3] - boxes[4 * k + 1]) {
                 continue
             }
-            if scalar == "\n", continuesLine(scalars, boxes, at: k) { continue }
             if scalar == "\n" {
-                if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
-                current = Line(text: "")
+                if !continuesLine(scalars, boxes, at: k) { finish() }
                 continue
             }
             if !scalar.isSpace, 4 * k + 3 < boxes.count, !current.isEmpty,
                boxes[4 * k] - current.x1 > max(5, current.height * 0.6),
                current.x1 < page.width * 0.6, boxes[4 * k] > page.width * 0.4 {
-                lines.append(current)
-                current = Line(text: "")
+                finish()
             }
-            if !scalar.isSpace, k > 0, 4 * k + 3 < boxes.count, let last = current.text.unicodeScalars.last, !last.isSpace,
+            if !scalar.isSpace, k > 0, 4 * k + 3 < boxes.count, let last, !last.isSpace,
                isHangul(scalar) || isHangul(last),
                boxes[4 * k] - boxes[4 * k - 2] > 0.15 * (boxes[4 * k + 3] - boxes[4 * k + 1]) {
-                current.text.unicodeScalars.append(" ")
+                append(" ")
             }
-            current.text.unicodeScalars.append(scalar)
+            append(scalar)
             guard !scalar.isSpace, 4 * k + 3 < boxes.count else { continue }
             current.x0 = min(current.x0, boxes[4 * k])
             current.y0 = min(current.y0, boxes[4 * k + 1])
             current.x1 = max(current.x1, boxes[4 * k + 2])
             current.y1 = max(current.y1, boxes[4 * k + 3])
         }
-        if !current.text.unicodeScalars.allSatisfy(\.isSpace) { lines.append(current) }
+        finish()
         return lines
     }
 
@@ -99,14 +115,25 @@ enum PDFLayout {
         guard boxes.count >= scalars.count * 4 else { return (scalars, boxes) }
         for k in 2..<max(2, scalars.count) {
             let mark = scalars[k], previous = scalars[k - 1]
-            guard mark.properties.generalCategory == .nonspacingMark,
-                  previous.properties.generalCategory != .nonspacingMark, !previous.isSpace,
+            guard isNonspacingMark(mark), !isNonspacingMark(previous), !previous.isSpace,
                   boxes[4 * k + 2] - boxes[4 * k] < 0.5,
                   boxes[4 * k] < boxes[4 * k - 4] + 0.3 * (boxes[4 * k - 2] - boxes[4 * k - 4]) else { continue }
             scalars.swapAt(k, k - 1)
             for j in 0..<4 { boxes.swapAt(4 * k + j, 4 * k - 4 + j) }
         }
         return (scalars, boxes)
+    }
+
+    /// Whether `scalar` is a nonspacing (combining) mark. The ranges checked first hold
+    /// none and cover most text, so that most characters need no property lookup.
+    static func isNonspacingMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x300, 0x370...0x482, 0x48A...0x590, 0x2000...0x20CF, 0x3040...0x3098, 0x309B...0x30FF,
+             0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xFF00...0xFFEF:
+            return false
+        default:
+            return scalar.properties.generalCategory == .nonspacingMark
+        }
     }
 
     struct Block {
@@ -156,7 +183,7 @@ enum PDFLayout {
         let left = on(.left), right = on(.right)
         // Two columns: most of the text in blocks on one side of the middle, both sides
         // substantial, and side by side somewhere (tables and short lines are not columns).
-        func characters(_ list: [Block]) -> Int { list.reduce(0) { $0 + $1.lines.reduce(0) { $0 + $1.text.count } } }
+        func characters(_ list: [Block]) -> Int { list.reduce(0) { $0 + $1.lines.reduce(0) { $0 + $1.text.unicodeScalars.count } } }
         let total = max(1, characters(blocks)), onLeft = characters(left), onRight = characters(right)
         let sideBySide = left.contains { l in right.contains { r in min(l.y1, r.y1) - max(l.y0, r.y0) > 0 } }
             && !isMostlyRightToLeft(page.text)
@@ -180,12 +207,25 @@ enum PDFLayout {
     /// Right-aligned lines of Arabic or Hebrew text of different lengths look like
     /// columns; such pages keep poppler's order.
     static func isMostlyRightToLeft(_ text: String) -> Bool {
+        guard text.unicodeScalars.contains(where: isRightToLeft) else { return false }
         var rtl = 0, letters = 0
-        for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                // The ASCII letters are ASCII's only alphabetic characters.
+                if ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) { letters += 1 }
+                continue
+            }
+            guard scalar.properties.isAlphabetic else { continue }
             letters += 1
-            if (0x0590...0x08FF).contains(scalar.value) || (0xFB1D...0xFEFF).contains(scalar.value) { rtl += 1 }
+            if isRightToLeft(scalar) { rtl += 1 }
         }
         return rtl * 2 > letters
+    }
+
+    /// Hebrew, Arabic, Syriac, Thaana, N'Ko and the rest up to U+08FF, and their
+    /// presentation forms.
+    static func isRightToLeft(_ scalar: Unicode.Scalar) -> Bool {
+        (0x0590...0x08FF).contains(scalar.value) || (0xFB1D...0xFEFF).contains(scalar.value)
     }
 
     /// The document's text: pages in reading order, running headers, footers and page
@@ -233,8 +273,7 @@ enum PDFLayout {
         for line in lines {
             let text = line.text.trimmingWhitespace()
             guard !text.isEmpty else { continue }
-            if out.hasSuffix("-"), out.count >= 2,
-               out.unicodeScalars.dropLast().last?.properties.isLowercase == true,
+            if out.hasSuffix("-"), let beforeHyphen = scalar(before: 2, in: out), beforeHyphen.properties.isLowercase,
                text.unicodeScalars.first?.properties.isLowercase == true {
                 out.removeLast()
                 out += text
@@ -248,6 +287,17 @@ enum PDFLayout {
             wraps = line.wraps
         }
         return out
+    }
+
+    /// The `n`th character from the end of `text` (1: the last), in constant time.
+    static func scalar(before n: Int, in text: String) -> Unicode.Scalar? {
+        let scalars = text.unicodeScalars
+        var index = scalars.endIndex
+        for _ in 0..<n {
+            guard index > scalars.startIndex else { return nil }
+            index = scalars.index(before: index)
+        }
+        return scalars[index]
     }
 
     /// Scripts written without spaces (`UTF8Text.isWrittenWithoutSpaces`), and CJK
