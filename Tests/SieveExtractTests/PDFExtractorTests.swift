@@ -54,7 +54,7 @@ final class PDFExtractorTests: XCTestCase {
         // a line stays whole, in logical order, its words apart. The page's first line
         // (which a selection from the top-left corner leaves out) comes first.
         let text = try document("docling_right_to_left_02.pdf").text
-        XCTAssertTrue(text.hasPrefix("وعليه ، فإن الحكومة المصرية تضع صوو\nعييهاوخ لوال المر اوة الم باوة\nتكايف السيد رئيس الجماورية لاخ بخلعمل ياى تح يق يدد من"), String(text.prefix(100)))
+        XCTAssertTrue(text.hasPrefix("وعليه، فإن الحكومة المصرية تضع صوو\nعييهاوخ لوال المر اوة الم باوة\nتكايف السيد رئيس الجماورية لاخ بخلعمل ياى تح يق يدد من"), String(text.prefix(100)))
         XCTAssertFalse(text.unicodeScalars.contains { (0x202A...0x202E).contains($0.value) }, "embedding marks removed")
     }
 
@@ -65,6 +65,21 @@ final class PDFExtractorTests: XCTestCase {
         XCTAssertEqual(text.components(separatedBy: "العالمي لحقوق").count - 1, 2, "the title and the proclamation")
         XCTAssertTrue(text.contains("خاضعة ألي قيد من القيود"))
         XCTAssertTrue(text.contains("عن طريق التعليم والتربية"))
+    }
+
+    func testRightToLeftPunctuationSitsAtTheEnd() throws {
+        // poppler reads a full stop drawn at an Arabic line's left end as a run before the
+        // line, and a comma after a word as its own run; both go back where they belong.
+        XCTAssertEqual(PDFLayout.punctuationAtTheEnd(". والعدل والسلام في العالم"), "والعدل والسلام في العالم.")
+        XCTAssertEqual(PDFLayout.punctuationAtTheEnd("، قومية"), "قومية،")
+        XCTAssertEqual(PDFLayout.punctuationAtTheEnd(". Latin text stays"), ". Latin text stays")
+        XCTAssertEqual(PDFLayout.punctuationAtTheEnd("(والعدل"), "(والعدل", "brackets are not moved")
+        let page = PDFPage(selection: "\u{202B}أعينهم\u{202A}،\u{202C}\u{202C} \u{202B}إلى\u{202C}", boxes: [], width: 100, height: 100)
+        XCTAssertEqual(page.text, "أعينهم، إلى")
+        let text = try document("gen_udhr_mixed_lo.pdf").text
+        XCTAssertTrue(text.contains("في العالم.\n"))
+        XCTAssertTrue(text.contains("في المجتمع،"))
+        XCTAssertFalse(text.contains("\n. "))
     }
 
     func testDirectionMarksAreDroppedAndBoxesLineUp() {

@@ -79,7 +79,9 @@ struct PDFPage {
     /// The page from poppler's selected text and its boxes. poppler wraps right-to-left
     /// words in directional embedding marks, which have no boxes: they are dropped, so that
     /// every character lines up with its box. A run of them between two words (poppler
-    /// leaves out the space after a line's first right-to-left word) becomes a space.
+    /// leaves out the space after a line's first right-to-left word) becomes a space,
+    /// unless punctuation follows: poppler puts a comma or full stop after a right-to-left
+    /// word in its own left-to-right run (`أعينهم‪،‬`), and it stays attached.
     init(selection: String, boxes: [Double], width: Double, height: Double) {
         guard Self.hasDirectionMarks(selection) else {
             self.init(text: selection, boxes: boxes, width: width, height: height)
@@ -96,7 +98,7 @@ struct PDFPage {
                 inMarks = true
                 continue
             }
-            if inMarks, let last, !last.isSpace, !scalar.isSpace {
+            if inMarks, let last, !last.isSpace, !scalar.isSpace, !Self.isSentencePunctuation(scalar) {
                 utf8.append(0x20)
                 aligned += [.nan, .nan, .nan, .nan]
             }
@@ -124,6 +126,14 @@ struct PDFPage {
                 i += 1
             }
             return false
+        }
+    }
+
+    /// Punctuation that ends a clause or sentence, in Latin and Arabic script.
+    static func isSentencePunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case ".", ",", ":", ";", "!", "?", "\u{060C}", "\u{061B}", "\u{061F}", "\u{06D4}": return true
+        default: return false
         }
     }
 

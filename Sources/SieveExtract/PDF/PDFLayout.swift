@@ -271,7 +271,7 @@ enum PDFLayout {
         var out = ""
         var wraps = false
         for line in lines {
-            let text = line.text.trimmingWhitespace()
+            let text = punctuationAtTheEnd(line.text.trimmingWhitespace())
             guard !text.isEmpty else { continue }
             if out.hasSuffix("-"), let beforeHyphen = scalar(before: 2, in: out), beforeHyphen.properties.isLowercase,
                text.unicodeScalars.first?.properties.isLowercase == true {
@@ -287,6 +287,20 @@ enum PDFLayout {
             wraps = line.wraps
         }
         return out
+    }
+
+    /// A right-to-left line as poppler gives it ends with its sentence punctuation first
+    /// (`. والعدل والسلام في العالم`): the full stop is drawn at the line's left end, and
+    /// poppler reads it as a left-to-right run before the line. It goes back to the end.
+    static func punctuationAtTheEnd(_ line: String) -> String {
+        let scalars = line.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex, PDFPage.isSentencePunctuation(scalars[index]) { index = scalars.index(after: index) }
+        guard index > scalars.startIndex else { return line }
+        var start = index
+        while start < scalars.endIndex, scalars[start].isSpace { start = scalars.index(after: start) }
+        guard start < scalars.endIndex, isRightToLeft(scalars[start]) else { return line }
+        return String(scalars[start...]) + String(scalars[..<index])
     }
 
     /// The `n`th character from the end of `text` (1: the last), in constant time.
