@@ -126,21 +126,22 @@ def main():
         subprocess.run([SIEVE, "extract", many, "-o", os.path.join(ROOT, ".build-bench", "extract", "pdfs-x8.jsonl"),
                         "--threads", str(threads), "--no-progress"], check=True, stderr=subprocess.DEVNULL)
 
-    print(f"\nspeed over {len(readable)} readable files, {pages} pages, median of {args.repeats}:")
-
-    def median_seconds(run):
-        times = []
-        for _ in range(args.repeats):
+    print(f"\nspeed over {len(readable)} readable files, {pages} pages, median of {args.repeats} rounds "
+          "(each round runs every variant once, in turn):")
+    # Rounds take turns between the variants, so that a slow spell of this shared machine
+    # falls on all of them alike; the ratio to pdftotext is taken within each round.
+    variants = {**{name: (run, pages) for name, run in runs.items()},
+                **{name: (run, 8 * pages) for name, run in scaling.items()}}
+    rates = {name: [] for name in variants}
+    for _ in range(args.repeats):
+        for name, (run, count) in variants.items():
             t = time.perf_counter()
             run()
-            times.append(time.perf_counter() - t)
-        return statistics.median(times)
-
-    for name, run in runs.items():
-        print(f"  {name:32s} {pages / median_seconds(run):7.1f} pages/s")
-    for name, run in scaling.items():
-        print(f"  {name:32s} {8 * pages / median_seconds(run):7.1f} pages/s")
-
+            rates[name].append(count / (time.perf_counter() - t))
+    base = rates["pdftotext, a process per file"]
+    for name in variants:
+        ratio = statistics.median(r / b for r, b in zip(rates[name], base))
+        print(f"  {name:32s} {statistics.median(rates[name]):7.1f} pages/s   {ratio:5.2f}x pdftotext")
 
 if __name__ == "__main__":
     main()
