@@ -82,6 +82,17 @@ final class PDFExtractorTests: XCTestCase {
         XCTAssertFalse(text.contains("\n. "))
     }
 
+    func testLamAlefAfterTheArticleIsInLogicalOrder() throws {
+        // poppler gives the lam-alef ligature alef first; after the article's alef that is
+        // two alefs in a row, which Arabic never writes.
+        XCTAssertEqual(PDFLayout.lamAlefInLogicalOrder("اإلعالن العالمي لحقوق اإلنسان"), "الإعالن العالمي لحقوق الإنسان")
+        XCTAssertEqual(PDFLayout.lamAlefInLogicalOrder("شعوب األمم واألساسية االعتراف"), "شعوب الأمم والأساسية الاعتراف")
+        XCTAssertEqual(PDFLayout.lamAlefInLogicalOrder("العالم والسالم"), "العالم والسالم", "alef then lam inside a word stays")
+        let text = try document("gen_udhr_mixed_lo.pdf").text
+        XCTAssertTrue(text.contains("لحقوق الإنسان"))
+        XCTAssertFalse(text.contains("اإلنسان"))
+    }
+
     func testDirectionMarksAreDroppedAndBoxesLineUp() {
         // poppler's selected text wraps right-to-left words in U+202B…U+202C, which have no
         // boxes; a run of them between two words stands for a space.

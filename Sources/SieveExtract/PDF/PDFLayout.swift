@@ -271,7 +271,7 @@ enum PDFLayout {
         var out = ""
         var wraps = false
         for line in lines {
-            let text = punctuationAtTheEnd(line.text.trimmingWhitespace())
+            let text = lamAlefInLogicalOrder(punctuationAtTheEnd(line.text.trimmingWhitespace()))
             guard !text.isEmpty else { continue }
             if out.hasSuffix("-"), let beforeHyphen = scalar(before: 2, in: out), beforeHyphen.properties.isLowercase,
                text.unicodeScalars.first?.properties.isLowercase == true {
@@ -301,6 +301,31 @@ enum PDFLayout {
         while start < scalars.endIndex, scalars[start].isSpace { start = scalars.index(after: start) }
         guard start < scalars.endIndex, isRightToLeft(scalars[start]) else { return line }
         return String(scalars[start...]) + String(scalars[..<index])
+    }
+
+    /// The lam-alef ligature (lam then alef, which Arabic always writes as one glyph, as in
+    /// `الإعلان`) comes out of poppler alef first: the font maps the glyph to lam and alef,
+    /// and poppler reverses the word visually, the pair with it (`اإلعالن`). The
+    /// definite article before such a ligature makes this visible: alef, alef, lam, which
+    /// Arabic spelling never has (two alefs in a row), so there the pair is put back
+    /// (`الإعالن`). Inside a word, both orders are words (`سالم`, `سلام`), and the pair stays
+    /// as poppler gives it. Alef here is any of ا أ إ آ.
+    static func lamAlefInLogicalOrder(_ line: String) -> String {
+        func isAlef(_ s: Unicode.Scalar) -> Bool { s == "\u{0627}" || s == "\u{0623}" || s == "\u{0625}" || s == "\u{0622}" }
+        guard line.unicodeScalars.contains(where: isAlef) else { return line }
+        var scalars = Array(line.unicodeScalars)
+        var k = 0
+        while k + 2 < scalars.count {
+            if scalars[k] == "\u{0627}", isAlef(scalars[k + 1]), scalars[k + 2] == "\u{0644}" {
+                scalars.swapAt(k + 1, k + 2)
+                k += 3
+            } else {
+                k += 1
+            }
+        }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars)
+        return String(out)
     }
 
     /// The `n`th character from the end of `text` (1: the last), in constant time.
