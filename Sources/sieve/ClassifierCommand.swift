@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SieveCore
+import SieveIO
 import SieveModels
 
 struct ClassifierCommand: ParsableCommand {
@@ -15,8 +16,9 @@ struct ClassifierCommand: ParsableCommand {
         private(set) var reasons: [String: (count: Int, firstLine: Int)] = [:]
         var total: Int { reasons.values.reduce(0) { $0 + $1.count } }
 
-        mutating func add(_ reason: String, line: Int) {
-            reasons[reason, default: (0, line)].count += 1
+        mutating func add(_ reason: String, count: Int = 1, line: Int) {
+            let entry = reasons[reason]
+            reasons[reason] = ((entry?.count ?? 0) + count, min(entry?.firstLine ?? line, line))
         }
 
         /// "skipped 2 of 10 lines: 1 malformed JSON (first at line 3), 1 no label (line 7)".
@@ -27,26 +29,32 @@ struct ClassifierCommand: ParsableCommand {
         }
     }
 
-    /// The JSON object of each line of a JSONL file with a string text field, in order;
-    /// other lines are skipped by reason.
-    static func records(_ path: String, textField: String, skipped: inout Skipped) throws -> (records: [(line: Int, object: [String: Any], text: String)], lines: Int) {
-        let contents = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
-        guard let contents else { throw CommandError(description: "cannot read \(path)", isUsage: true) }
-        var records: [(line: Int, object: [String: Any], text: String)] = []
+    /// Reads a JSONL file (or standard input: `-`) a line at a time, calling `use` with the
+    /// JSON object and text of each line that has a string text field, in order; other
+    /// lines are skipped by reason. Returns the number of non-empty lines.
+    static func forEachRecord(_ path: String, textField: String, skipped: inout Skipped,
+                              _ use: (_ line: Int, _ object: [String: Any], _ text: String) throws -> Void) throws -> Int {
+        var stream = try LineStream(path: path)
         var lines = 0
-        for (number, line) in contents.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+        while let (number, line) = try stream.next() {
+            guard let line else {
+                lines += 1
+                skipped.add("line longer than 64 MiB", line: number)
+                continue
+            }
+            guard !line.isEmpty else { continue }
             lines += 1
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                skipped.add("malformed JSON", line: number + 1)
+            guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+                skipped.add("malformed JSON", line: number)
                 continue
             }
             guard let text = object[textField] as? String else {
-                skipped.add("no string \(textField)", line: number + 1)
+                skipped.add("no string \(textField)", line: number)
                 continue
             }
-            records.append((number + 1, object, text))
+            try use(number, object, text)
         }
-        return (records, lines)
+        return lines
     }
 
     /// JSONL lines with a text and a label field (a string, or an array of strings).
@@ -63,21 +71,21 @@ struct ClassifierCommand: ParsableCommand {
         /// The usable examples; lines without a label or text, or with a label outside
         /// `known` (when given), are skipped and reported.
         func examples(known: Set<String>? = nil) throws -> [LabeledText] {
-            var skipped = Skipped()
-            let (records, lines) = try ClassifierCommand.records(data, textField: textField, skipped: &skipped)
+            var skipped = Skipped(), unusable = Skipped()
             var examples: [LabeledText] = []
-            for (line, object, text) in records {
+            let lines = try ClassifierCommand.forEachRecord(data, textField: textField, skipped: &skipped) { line, object, text in
                 let labels = (object[labelField] as? [String]) ?? (object[labelField] as? String).map { [$0] } ?? []
                 if labels.isEmpty || labels.contains(where: \.isEmpty) {
-                    skipped.add("no \(labelField)", line: line)
+                    unusable.add("no \(labelField)", line: line)
                 } else if text.allSatisfy(\.isWhitespace) {
-                    skipped.add("empty text", line: line)
+                    unusable.add("empty text", line: line)
                 } else if let known, let unknown = labels.first(where: { !known.contains($0) }) {
-                    skipped.add("label unknown to the model (\(unknown))", line: line)
+                    unusable.add("label unknown to the model (\(unknown))", line: line)
                 } else {
                     examples.append(LabeledText(text: text, labels: labels))
                 }
             }
+            for (reason, entry) in unusable.reasons { skipped.add(reason, count: entry.count, line: entry.firstLine) }
             skipped.report(of: lines, file: data)
             guard !examples.isEmpty else { throw CommandError(description: "\(data): no usable examples in \(lines) lines") }
             return examples
@@ -180,24 +188,42 @@ struct ClassifierCommand: ParsableCommand {
             guard k >= 1, threads >= 1 else { throw ValidationError("--k and --threads must be at least 1") }
         }
 
+        /// Lines are read, predicted and written in batches of this many, so that memory
+        /// stays bounded on inputs of any size.
+        static let batchLines = 4096
+
         func run() throws {
             let classifier = try TextClassifier.read(from: model)
-            var skipped = Skipped()
-            let (records, lines) = try ClassifierCommand.records(input, textField: textField, skipped: &skipped)
-            skipped.report(of: lines, file: input)
-            let objects = records.map(\.object), texts = records.map(\.text)
-            let started = Date()
-            let predictions = TextClassifier.predictions(classifier, texts: texts, k: k, threads: threads)
-            let predicting = Date().timeIntervalSince(started)
-            var out = Data()
-            for (object, prediction) in zip(objects, predictions) {
-                var object = object
-                object["labels"] = prediction.map(\.label)
-                object["probabilities"] = prediction.map { Double($0.probability) }
-                out += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) + Data([0x0A])
+            // A file is written under a temporary name and renamed into place when whole.
+            let file = output == "-" ? nil : try AtomicFile(path: output)
+            var batch: [(object: [String: Any], text: String)] = []
+            var predicted = 0
+            var predicting = 0.0
+            func flush() throws {
+                guard !batch.isEmpty else { return }
+                let started = Date()
+                let predictions = TextClassifier.predictions(classifier, texts: batch.map(\.text), k: k, threads: threads)
+                predicting += Date().timeIntervalSince(started)
+                var out = Data()
+                for (record, prediction) in zip(batch, predictions) {
+                    var object = record.object
+                    object["labels"] = prediction.map(\.label)
+                    object["probabilities"] = prediction.map { Double($0.probability) }
+                    out += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) + Data([0x0A])
+                }
+                if let file { try file.write(Array(out)) } else { FileHandle.standardOutput.write(out) }
+                predicted += batch.count
+                batch.removeAll(keepingCapacity: true)
             }
-            if output == "-" { FileHandle.standardOutput.write(out) } else { try out.write(to: URL(fileURLWithPath: output), options: .atomic) }
-            FileHandle.standardError.write(Data(String(format: "sieve classifier: predicted %d texts in %.3f s (features and model only)\n", texts.count, predicting).utf8))
+            var skipped = Skipped()
+            let lines = try ClassifierCommand.forEachRecord(input, textField: textField, skipped: &skipped) { _, object, text in
+                batch.append((object, text))
+                if batch.count == Self.batchLines { try flush() }
+            }
+            try flush()
+            try file?.commit()
+            skipped.report(of: lines, file: input)
+            FileHandle.standardError.write(Data(String(format: "sieve classifier: predicted %d texts in %.3f s (features and model only)\n", predicted, predicting).utf8))
         }
     }
 }

@@ -50,6 +50,39 @@ final class ClassifierCommandTests: XCTestCase {
         XCTAssertEqual(out.map { ($0["labels"] as? [String])?.first }, ["sport", "market"])
     }
 
+    func testPredictionStreamsLargeInputAndSkipsOverlongLines() throws {
+        // More lines than one batch, a malformed line in the first batch and a line longer
+        // than 64 MiB in the second: every good line comes out once, in order, in a file
+        // that appears whole.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let data = try dir.write("train.jsonl", (0..<40).map { i in
+            i % 2 == 0 ? "{\"text\": \"match goal team \(i)\", \"label\": \"sport\"}" : "{\"text\": \"shares stock price \(i)\", \"label\": \"market\"}"
+        }.joined(separator: "\n") + "\n")
+        let model = dir.file("model.cls")
+        let train = try Command.run(Command.sieve, ["classifier", "train", "--data", data, "-o", model, "--dim", "8", "--epochs", "20"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        var input = Data()
+        for i in 1...9000 {
+            switch i {
+            case 3000: input += Data("{not json\n".utf8)
+            case 7000: input += Data("{\"text\": \"".utf8) + Data(repeating: UInt8(ascii: "a"), count: 65 << 20) + Data("\"}\n".utf8)
+            default: input += Data("{\"id\": \(i), \"text\": \"\(i % 2 == 0 ? "goal team" : "stock price")\"}\n".utf8)
+            }
+        }
+        let path = dir.file("in.jsonl")
+        try input.write(to: URL(fileURLWithPath: path))
+        input = Data()
+        let out = dir.file("out.jsonl")
+        let predict = try Command.run(Command.sieve, ["classifier", "predict", "--model", model, path, "-o", out, "--threads", "2"])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        XCTAssertTrue(predict.stderr.contains("skipped 2 of 9000 lines: 1 line longer than 64 MiB (first at line 7000), 1 malformed JSON (first at line 3000)"), predict.stderr)
+        let objects = try Fixtures.objects(Array(try Data(contentsOf: URL(fileURLWithPath: out))))
+        XCTAssertEqual(objects.map { $0["id"] as? Int }, (1...9000).filter { $0 != 3000 && $0 != 7000 })
+        XCTAssertEqual(objects.last?["labels"] as? [String], ["sport"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("tmp") }, [])
+    }
+
     func testInputThatLeavesNothingToLearnIsAnError() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
