@@ -61,13 +61,15 @@ public enum RowKernels {
         }
     }
 
-    /// out[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight.
+    /// out[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight; with `scales`, each row's
+    /// 1 / sqrt(mean(x[r]²) + eps) too (the backward pass needs it).
     public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, rows: Int, width: Int, eps: Float,
-                               into out: UnsafeMutablePointer<Float>) {
+                               into out: UnsafeMutablePointer<Float>, scales: UnsafeMutablePointer<Float>? = nil) {
         for r in 0..<rows {
             let row = x + r * width, o = out + r * width
             let squares = sum(row, width, { $0 * $0 }, { $0 * $0 })
             let scale = 1 / (squares / Float(width) + eps).squareRoot()
+            scales?[r] = scale
             for i in 0..<width { o[i] = row[i] * scale * weight[i] }
         }
     }

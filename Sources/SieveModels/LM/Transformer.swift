@@ -546,12 +546,7 @@ public final class Transformer: @unchecked Sendable {
         x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { y in scales.withUnsafeMutableBufferPointer { scales in
             let x = x.baseAddress!, y = y.baseAddress!, scales = scales.baseAddress!
             parallel(rows: rows, threads: threads) { r in
-                let row = x + r * width, out = y + r * width
-                var squares: Float = 0
-                for j in 0..<width { squares += row[j] * row[j] }
-                let scale = 1 / (squares / Float(width) + eps).squareRoot()
-                scales[r] = scale
-                for j in 0..<width { out[j] = row[j] * scale * weight[j] }
+                RowKernels.rmsNorm(x + r * width, weight: weight, rows: 1, width: width, eps: eps, into: y + r * width, scales: scales + r)
             }
         } } }
         return (y, scales)
