@@ -223,9 +223,12 @@ enum PDFLayout {
     }
 
     /// Hebrew, Arabic, Syriac, Thaana, N'Ko and the rest up to U+08FF, and their
-    /// presentation forms.
+    /// presentation forms (the ranges `CPDFShim` checks before selecting a page again).
     static func isRightToLeft(_ scalar: Unicode.Scalar) -> Bool {
-        (0x0590...0x08FF).contains(scalar.value) || (0xFB1D...0xFEFF).contains(scalar.value)
+        switch scalar.value {
+        case 0x0590...0x08FF, 0xFB1D...0xFDFF, 0xFE70...0xFEFF: return true
+        default: return false
+        }
     }
 
     /// The document's text: pages in reading order, running headers, footers and page
