@@ -100,6 +100,32 @@ final class HTMLExtractorTests: XCTestCase {
         XCTAssertEqual(Charset.metaCharset(Array("<META http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">".utf8)), "shift_jis")
     }
 
+    func testDetectionReadsTheTextNotTheMenu() throws {
+        // Legacy-charset pages with an English menu and a script around the text: in a
+        // window of raw bytes, ICU read all of them as Latin-1.
+        let menu = "<div class=\"nav\"><ul>" + (0..<25).map { "<li><a href=\"/section/\($0)/index.html\">Section \($0)</a></li>" }.joined() + "</ul></div>"
+        let script = "<script type=\"text/javascript\">var config = {\"ids\": [" + (0..<300).map(String.init).joined(separator: ",") + "]};</script>"
+        let pages: [(String, String, String.Encoding)] = [
+            ("windows-1251", "Все люди рождаются свободными и равными в своем достоинстве и правах. Они наделены разумом и совестью и должны поступать в отношении друг друга в духе братства.", .windowsCP1251),
+            ("ISO-8859-2", "Wszyscy ludzie rodzą się wolni i równi pod względem swej godności i swych praw. Są oni obdarzeni rozumem i sumieniem i powinni postępować wobec innych w duchu braterstwa.", .isoLatin2),
+            ("windows-1253", "Όλοι οι άνθρωποι γεννιούνται ελεύθεροι και ίσοι στην αξιοπρέπεια και τα δικαιώματα. Είναι προικισμένοι με λογική και συνείδηση, και οφείλουν να συμπεριφέρονται μεταξύ τους με πνεύμα αδελφοσύνης.", .windowsCP1253),
+        ]
+        for (charset, text, encoding) in pages {
+            let html = "<html><head><title>Page</title>\(script)</head><body>\(menu)<div id=\"content\"><p>\(text)</p><p>\(text)</p></div>\(menu)</body></html>"
+            let bytes = try XCTUnwrap(html.data(using: encoding))
+            let (utf8, decision) = Charset.toUTF8(Array(bytes))
+            XCTAssertEqual(decision.source, "detected", charset)
+            XCTAssertTrue(String(decoding: utf8, as: UTF8.self).contains(text), "\(charset) read as \(decision.name)")
+        }
+    }
+
+    func testWindows1252TableGivesICUsBytes() throws {
+        let all = (0...255).map(UInt8.init)
+        XCTAssertEqual(Charset.convert(all, with: try XCTUnwrap(Charset.windows1252)), Charset.icuConvert(all, from: "windows-1252"))
+        let page = Array(try Data(contentsOf: URL(fileURLWithPath: try SharedData.path("html/cleaneval/105.html"))))
+        XCTAssertEqual(Charset.convert(page, from: "windows-1252"), Charset.icuConvert(page, from: "windows-1252"))
+    }
+
     func testDamagedPagesNeverFail() {
         let cases: [[UInt8]] = [[], Array("<html><body><p>unclosed <b>bold <div>mixed".utf8), [0x00, 0xFF, 0xFE, 0x3C],
                                 Array("<p>before a NUL byte, long enough to count as a paragraph of text</p>".utf8) + [0]

@@ -5,7 +5,7 @@ import SieveCore
 ///
 /// Order: a byte-order mark; the HTTP `Content-Type` charset; a `<meta charset>` or
 /// `<meta http-equiv="Content-Type">` in the first 4 KiB; bytes that are valid UTF-8;
-/// ICU's charset detector, on 8 KiB from just before the first non-ASCII byte. Declared
+/// ICU's charset detector, on the page's text runs that hold non-ASCII bytes. Declared
 /// labels are mapped as browsers do (`iso-8859-1` and `ascii` mean windows-1252, `gb2312`
 /// means GBK).
 public enum Charset {
@@ -39,15 +39,93 @@ public enum Charset {
         if let label = metaCharset(bytes), let name = known(label) { return Decision(name: name, source: "meta") }
         if isUTF8 { return Decision(name: "UTF-8", source: "utf8") }
         var name = [CChar](repeating: 0, count: 64)
-        // The evidence is in the non-ASCII bytes, and the first kilobytes of a page are
-        // often all markup and script: ICU reads 8 KiB from just before the first one.
-        let firstHigh = bytes.firstIndex { $0 >= 0x80 } ?? 0
-        let sample = Array(bytes[max(0, firstHigh - 1024)...].prefix(1 << 13))
+        // ICU reads the page's text runs that hold non-ASCII bytes; with too little of
+        // that (a stray symbol), 8 KiB of the page from just before its first non-ASCII byte.
+        var sample = textSample(bytes)
+        if sample.count < 64 {
+            let firstHigh = bytes.firstIndex { $0 >= 0x80 } ?? 0
+            sample = Array(bytes[max(0, firstHigh - 1024)...].prefix(1 << 13))
+        }
         if sieve_detect_charset(sample, Int32(sample.count), &name, 64) >= 0,
            let detected = known(String(cString: name)) {
             return Decision(name: detected, source: "detected")
         }
         return Decision(name: "UTF-8", source: "utf8")
+    }
+
+    /// The text runs of a page (between tags, outside comments, scripts and styles) that
+    /// hold a non-ASCII byte, joined by spaces, up to `limit` bytes. This is the evidence
+    /// for a charset. Markup, scripts and ASCII navigation words outweigh it in a window
+    /// of raw page bytes, and ICU then reads a Russian, Polish or Greek page as Latin-1:
+    /// on 141 generated pages in 18 legacy charsets and 50 languages, with an English
+    /// menu and a script, raw 8 KiB windows were decoded right on 60, text samples on 138
+    /// (the same with 1, 2, 4 or 8 KiB of text; 2 KiB leaves a margin).
+    static func textSample(_ bytes: [UInt8], limit: Int = 1 << 11) -> [UInt8] {
+        var out: [UInt8] = []
+        let n = bytes.count
+        var i = 0, runStart = 0, runIsHigh = false
+        func endRun(at end: Int) {
+            if runIsHigh {
+                if !out.isEmpty { out.append(0x20) }
+                out += bytes[runStart..<min(end, runStart + limit)]
+            }
+            runIsHigh = false
+        }
+        while i < n && out.count < limit {
+            let b = bytes[i]
+            guard b == UInt8(ascii: "<") else {
+                if b >= 0x80 { runIsHigh = true }
+                i += 1
+                continue
+            }
+            endRun(at: i)
+            if startsWith(bytes, "<!--", at: i) {
+                i = end(of: "-->", in: bytes, from: i + 4)
+            } else if startsWith(bytes, "<script", at: i) && endsName(bytes, at: i + 7) {
+                i = end(of: ">", in: bytes, from: end(of: "</script", in: bytes, from: i + 1))
+            } else if startsWith(bytes, "<style", at: i) && endsName(bytes, at: i + 6) {
+                i = end(of: ">", in: bytes, from: end(of: "</style", in: bytes, from: i + 1))
+            } else {
+                i = end(of: ">", in: bytes, from: i + 1)
+            }
+            runStart = i
+        }
+        endRun(at: i)
+        return Array(out.prefix(limit))
+    }
+
+    /// Whether a tag name ends at `i` (`<script>`, `<script type=…>`, not `<scripts>`).
+    private static func endsName(_ bytes: [UInt8], at i: Int) -> Bool {
+        guard i < bytes.count else { return true }
+        let b = bytes[i]
+        return b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C || b == UInt8(ascii: ">") || b == UInt8(ascii: "/")
+    }
+
+    /// Whether `pattern` (lowercase ASCII) starts at `i`, ignoring ASCII case.
+    private static func startsWith(_ bytes: [UInt8], _ pattern: StaticString, at i: Int) -> Bool {
+        let count = pattern.utf8CodeUnitCount
+        guard i + count <= bytes.count else { return false }
+        let p = pattern.utf8Start
+        for k in 0..<count {
+            let b = bytes[i + k]
+            if (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) != p[k] { return false }
+        }
+        return true
+    }
+
+    /// The position just after the first `pattern` (lowercase ASCII, case ignored) at or
+    /// after `start`, or the end of `bytes`.
+    private static func end(of pattern: StaticString, in bytes: [UInt8], from start: Int) -> Int {
+        let first = pattern.utf8Start[0]
+        var i = start
+        while i < bytes.count {
+            let b = bytes[i]
+            if (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == first, startsWith(bytes, pattern, at: i) {
+                return i + pattern.utf8CodeUnitCount
+            }
+            i += 1
+        }
+        return bytes.count
     }
 
     /// The charset ICU should use for a declared label, or nil if it is unusable.
@@ -129,6 +207,33 @@ public enum Charset {
     }
 
     static func convert(_ bytes: [UInt8], from charset: String) -> [UInt8]? {
+        if charset == "windows-1252", let table = windows1252 { return convert(bytes, with: table) }
+        return icuConvert(bytes, from: charset)
+    }
+
+    /// The UTF-8 of each byte 0x80…0xFF in windows-1252, the most common legacy charset
+    /// (pages labelled ISO-8859-1 or ASCII decode as it too), taken from ICU's own
+    /// converter so that the fast path below gives ICU's bytes.
+    static let windows1252: [[UInt8]]? = {
+        var table: [[UInt8]] = []
+        for byte in 0x80...0xFF {
+            guard let utf8 = icuConvert([UInt8(byte)], from: "windows-1252") else { return nil }
+            table.append(utf8)
+        }
+        return table
+    }()
+
+    /// A single-byte charset by table: ASCII copied, the rest looked up.
+    static func convert(_ bytes: [UInt8], with table: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
+        for byte in bytes {
+            if byte < 0x80 { out.append(byte) } else { out += table[Int(byte) - 0x80] }
+        }
+        return out
+    }
+
+    static func icuConvert(_ bytes: [UInt8], from charset: String) -> [UInt8]? {
         var capacity = bytes.count * 3 + 16
         while true {
             var out = [UInt8](repeating: 0, count: capacity)
