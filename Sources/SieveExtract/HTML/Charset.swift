@@ -213,24 +213,33 @@ public enum Charset {
 
     /// The UTF-8 of each byte 0x80…0xFF in windows-1252, the most common legacy charset
     /// (pages labelled ISO-8859-1 or ASCII decode as it too), taken from ICU's own
-    /// converter so that the fast path below gives ICU's bytes.
-    static let windows1252: [[UInt8]]? = {
-        var table: [[UInt8]] = []
+    /// converter so that the fast path below gives ICU's bytes: 4 bytes per entry, the
+    /// length and up to 3 bytes of UTF-8.
+    static let windows1252: [UInt8]? = {
+        var table: [UInt8] = []
         for byte in 0x80...0xFF {
-            guard let utf8 = icuConvert([UInt8(byte)], from: "windows-1252") else { return nil }
-            table.append(utf8)
+            guard let utf8 = icuConvert([UInt8(byte)], from: "windows-1252"), (1...3).contains(utf8.count) else { return nil }
+            table += [UInt8(utf8.count)] + utf8 + Array(repeating: 0, count: 3 - utf8.count)
         }
         return table
     }()
 
-    /// A single-byte charset by table: ASCII copied, the rest looked up.
-    static func convert(_ bytes: [UInt8], with table: [[UInt8]]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + bytes.count / 8)
-        for byte in bytes {
-            if byte < 0x80 { out.append(byte) } else { out += table[Int(byte) - 0x80] }
+    /// A single-byte charset by table (see `windows1252`): ASCII copied, the rest looked up.
+    static func convert(_ bytes: [UInt8], with table: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: bytes.count * 3) { out, count in
+            var n = 0
+            for byte in bytes {
+                if byte < 0x80 {
+                    out[n] = byte
+                    n += 1
+                    continue
+                }
+                let entry = 4 * (Int(byte) - 0x80), length = Int(table[entry])
+                for k in 0..<length { out[n + k] = table[entry + 1 + k] }
+                n += length
+            }
+            count = n
         }
-        return out
     }
 
     static func icuConvert(_ bytes: [UInt8], from charset: String) -> [UInt8]? {
