@@ -58,7 +58,7 @@ public enum Charset {
     /// for a charset. Markup, scripts and ASCII navigation words outweigh it in a window
     /// of raw page bytes, and ICU then reads a Russian, Polish or Greek page as Latin-1:
     /// on 141 generated pages in 18 legacy charsets and 50 languages, with an English
-    /// menu and a script, raw 8 KiB windows were decoded right on 60, text samples on 138
+    /// menu and a script, raw 8 KiB windows were decoded right on 64, text samples on 138
     /// (the same with 1, 2, 4 or 8 KiB of text; 2 KiB leaves a margin).
     static func textSample(_ bytes: [UInt8], limit: Int = 1 << 11) -> [UInt8] {
         var out: [UInt8] = []
