@@ -16,9 +16,8 @@ struct ClassifierCommand: ParsableCommand {
         private(set) var reasons: [String: (count: Int, firstLine: Int)] = [:]
         var total: Int { reasons.values.reduce(0) { $0 + $1.count } }
 
-        mutating func add(_ reason: String, count: Int = 1, line: Int) {
-            let entry = reasons[reason]
-            reasons[reason] = ((entry?.count ?? 0) + count, min(entry?.firstLine ?? line, line))
+        mutating func add(_ reason: String, line: Int) {
+            reasons[reason, default: (0, line)].count += 1
         }
 
         /// "skipped 2 of 10 lines: 1 malformed JSON (first at line 3), 1 no label (line 7)".
@@ -31,9 +30,10 @@ struct ClassifierCommand: ParsableCommand {
 
     /// Reads a JSONL file (or standard input: `-`) a line at a time, calling `use` with the
     /// JSON object and text of each line that has a string text field, in order; other
-    /// lines are skipped by reason. Returns the number of non-empty lines.
+    /// lines are skipped by reason, and so are those for which `use` returns a reason.
+    /// Returns the number of non-empty lines.
     static func forEachRecord(_ path: String, textField: String, skipped: inout Skipped,
-                              _ use: (_ line: Int, _ object: [String: Any], _ text: String) throws -> Void) throws -> Int {
+                              _ use: (_ object: [String: Any], _ text: String) throws -> String?) throws -> Int {
         var stream = try LineStream(path: path)
         var lines = 0
         while let (number, line) = try stream.next() {
@@ -52,7 +52,7 @@ struct ClassifierCommand: ParsableCommand {
                 skipped.add("no string \(textField)", line: number)
                 continue
             }
-            try use(number, object, text)
+            if let reason = try use(object, text) { skipped.add(reason, line: number) }
         }
         return lines
     }
@@ -71,21 +71,18 @@ struct ClassifierCommand: ParsableCommand {
         /// The usable examples; lines without a label or text, or with a label outside
         /// `known` (when given), are skipped and reported.
         func examples(known: Set<String>? = nil) throws -> [LabeledText] {
-            var skipped = Skipped(), unusable = Skipped()
+            var skipped = Skipped()
             var examples: [LabeledText] = []
-            let lines = try ClassifierCommand.forEachRecord(data, textField: textField, skipped: &skipped) { line, object, text in
+            let lines = try ClassifierCommand.forEachRecord(data, textField: textField, skipped: &skipped) { object, text in
                 let labels = (object[labelField] as? [String]) ?? (object[labelField] as? String).map { [$0] } ?? []
-                if labels.isEmpty || labels.contains(where: \.isEmpty) {
-                    unusable.add("no \(labelField)", line: line)
-                } else if text.allSatisfy(\.isWhitespace) {
-                    unusable.add("empty text", line: line)
-                } else if let known, let unknown = labels.first(where: { !known.contains($0) }) {
-                    unusable.add("label unknown to the model (\(unknown))", line: line)
-                } else {
-                    examples.append(LabeledText(text: text, labels: labels))
+                if labels.isEmpty || labels.contains(where: \.isEmpty) { return "no \(labelField)" }
+                if text.allSatisfy(\.isWhitespace) { return "empty text" }
+                if let known, let unknown = labels.first(where: { !known.contains($0) }) {
+                    return "label unknown to the model (\(unknown))"
                 }
+                examples.append(LabeledText(text: text, labels: labels))
+                return nil
             }
-            for (reason, entry) in unusable.reasons { skipped.add(reason, count: entry.count, line: entry.firstLine) }
             skipped.report(of: lines, file: data)
             guard !examples.isEmpty else { throw CommandError(description: "\(data): no usable examples in \(lines) lines") }
             return examples
@@ -216,9 +213,10 @@ struct ClassifierCommand: ParsableCommand {
                 batch.removeAll(keepingCapacity: true)
             }
             var skipped = Skipped()
-            let lines = try ClassifierCommand.forEachRecord(input, textField: textField, skipped: &skipped) { _, object, text in
+            let lines = try ClassifierCommand.forEachRecord(input, textField: textField, skipped: &skipped) { object, text in
                 batch.append((object, text))
                 if batch.count == Self.batchLines { try flush() }
+                return nil
             }
             try flush()
             try file?.commit()
