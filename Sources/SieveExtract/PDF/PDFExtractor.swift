@@ -68,14 +68,9 @@ struct PDFPage {
     var boxes: [Double]
     var width: Double
     var height: Double
+}
 
-    init(text: String, boxes: [Double], width: Double, height: Double) {
-        self.text = text
-        self.boxes = boxes
-        self.width = width
-        self.height = height
-    }
-
+extension PDFPage {
     /// The page from poppler's selected text and its boxes. poppler wraps right-to-left
     /// words in directional embedding marks, which have no boxes: they are dropped, so that
     /// every character lines up with its box. A run of them between two words (poppler
