@@ -79,14 +79,14 @@ public enum Charset {
                 continue
             }
             endRun(at: i)
-            if startsWith(bytes, "<!--", at: i) {
-                i = end(of: "-->", in: bytes, from: i + 4)
-            } else if startsWith(bytes, "<script", at: i) && endsName(bytes, at: i + 7) {
-                i = end(of: ">", in: bytes, from: end(of: "</script", in: bytes, from: i + 1))
-            } else if startsWith(bytes, "<style", at: i) && endsName(bytes, at: i + 6) {
-                i = end(of: ">", in: bytes, from: end(of: "</style", in: bytes, from: i + 1))
+            if startsWith(bytes[...], "<!--", at: i) {
+                i = end(of: "-->", in: bytes[...], from: i + 4)
+            } else if startsWith(bytes[...], "<script", at: i) && endsName(bytes, at: i + 7) {
+                i = end(of: ">", in: bytes[...], from: end(of: "</script", in: bytes[...], from: i + 1))
+            } else if startsWith(bytes[...], "<style", at: i) && endsName(bytes, at: i + 6) {
+                i = end(of: ">", in: bytes[...], from: end(of: "</style", in: bytes[...], from: i + 1))
             } else {
-                i = end(of: ">", in: bytes, from: i + 1)
+                i = end(of: ">", in: bytes[...], from: i + 1)
             }
             runStart = i
         }
@@ -102,9 +102,9 @@ public enum Charset {
     }
 
     /// Whether `pattern` (lowercase ASCII) starts at `i`, ignoring ASCII case.
-    private static func startsWith(_ bytes: [UInt8], _ pattern: StaticString, at i: Int) -> Bool {
+    private static func startsWith(_ bytes: ArraySlice<UInt8>, _ pattern: StaticString, at i: Int) -> Bool {
         let count = pattern.utf8CodeUnitCount
-        guard i + count <= bytes.count else { return false }
+        guard i + count <= bytes.endIndex else { return false }
         let p = pattern.utf8Start
         for k in 0..<count {
             let b = bytes[i + k]
@@ -113,19 +113,23 @@ public enum Charset {
         return true
     }
 
-    /// The position just after the first `pattern` (lowercase ASCII, case ignored) at or
-    /// after `start`, or the end of `bytes`.
-    private static func end(of pattern: StaticString, in bytes: [UInt8], from start: Int) -> Int {
+    /// The first position at or after `start` where `pattern` (lowercase ASCII) starts in
+    /// `bytes`, ASCII case ignored.
+    private static func find(_ pattern: StaticString, in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
         let first = pattern.utf8Start[0]
         var i = start
-        while i < bytes.count {
+        while i < bytes.endIndex {
             let b = bytes[i]
-            if (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == first, startsWith(bytes, pattern, at: i) {
-                return i + pattern.utf8CodeUnitCount
-            }
+            if (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == first, startsWith(bytes, pattern, at: i) { return i }
             i += 1
         }
-        return bytes.count
+        return nil
+    }
+
+    /// The position just after the first `pattern` at or after `start` (see `find`), or
+    /// the end of `bytes`.
+    private static func end(of pattern: StaticString, in bytes: ArraySlice<UInt8>, from start: Int) -> Int {
+        find(pattern, in: bytes, from: start).map { $0 + pattern.utf8CodeUnitCount } ?? bytes.endIndex
     }
 
     /// The charset ICU should use for a declared label, or nil if it is unusable.
@@ -144,35 +148,23 @@ public enum Charset {
         return sieve_charset_known(mapped) == 1 ? mapped : nil
     }
 
-    /// The charset named by a `<meta>` in the first 4 KiB, if any.
+    /// The charset named by a `<meta>` in the first 4 KiB, if any (lowercase).
     static func metaCharset(_ bytes: [UInt8]) -> String? {
-        let head = bytes.prefix(4096).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        let head = bytes.prefix(4096)
         var at = 0
-        while let meta = find(Array("<meta".utf8), in: head[...], from: at) {
+        while let meta = find("<meta", in: head, from: at) {
             let tagEnd = head[meta...].firstIndex(of: UInt8(ascii: ">")) ?? head.endIndex
-            if let charset = find(Array("charset".utf8), in: head[..<tagEnd], from: meta + 5) {
+            if let charset = find("charset", in: head[..<tagEnd], from: meta + 5) {
                 var i = charset + 7
                 while i < tagEnd && head[i] == 0x20 { i += 1 }
                 if i < tagEnd && head[i] == UInt8(ascii: "=") {
                     i += 1
                     while i < tagEnd && (head[i] == 0x20 || head[i] == 0x22 || head[i] == 0x27) { i += 1 }
                     let value = head[i..<tagEnd].prefix { !" \"';/>".utf8.contains($0) }
-                    if !value.isEmpty { return String(decoding: value, as: UTF8.self) }
+                    if !value.isEmpty { return String(decoding: value.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self) }
                 }
             }
             at = tagEnd
-        }
-        return nil
-    }
-
-    /// The first position at or after `start` where `pattern` occurs in `bytes`.
-    private static func find(_ pattern: [UInt8], in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
-        guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
-        var i = start
-        while i + pattern.count <= bytes.endIndex {
-            guard let k = bytes[i...].firstIndex(of: first), k + pattern.count <= bytes.endIndex else { return nil }
-            if bytes[k..<k + pattern.count].elementsEqual(pattern) { return k }
-            i = k + 1
         }
         return nil
     }
