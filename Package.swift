@@ -71,7 +71,9 @@ let package = Package(
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
         .target(name: "SieveMixture", dependencies: ["SieveCore", "SieveShards"]),
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
-        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveDedup", "SieveReport"]),
+        // The one place where configurations become stages (the stage registry).
+        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveDedup", "SieveReport", "SieveText",
+                                                      "SieveLangID", "SieveFilters", "SieveTokenizer", "SieveModels"]),
         // The run report: an HTML page with inline SVG charts, from a manifest.
         .target(name: "SieveReport", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveMixture"]),
         // Numeric kernels for the models Sieve trains and runs: matrix multiply (with the
@@ -118,6 +120,7 @@ let package = Package(
         .testTarget(name: "SieveModelsTests", dependencies: ["SieveModels", "SieveCore", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
+        .testTarget(name: "SievePipelineTests", dependencies: ["SievePipeline", "SieveCore", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveExecutor", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -47,7 +47,7 @@ public struct FilterSet: Sendable {
         var languagesPath: String?
         var files = [path]
         switch root["languages"] {
-        case .string(let p)?: languagesPath = PipelineConfig.resolve(p, against: base)
+        case .string(let p)?: languagesPath = ConfigPath.resolve(p, against: base)
         case nil:
             let beside = (base as NSString).appendingPathComponent("languages.toml")
             if FileManager.default.fileExists(atPath: beside), beside != path { languagesPath = beside }
@@ -64,7 +64,7 @@ public struct FilterSet: Sendable {
             files.append(languagesPath)
         }
         var nltkFolders = nltkData
-        if case .string(let p)? = root["nltk_data"] { nltkFolders.insert(PipelineConfig.resolve(p, against: base), at: 0) }
+        if case .string(let p)? = root["nltk_data"] { nltkFolders.insert(ConfigPath.resolve(p, against: base), at: 0) }
         try self.init(root: root, languageTables: languageTables, nltkData: nltkFolders, files: files, source: path)
     }
 

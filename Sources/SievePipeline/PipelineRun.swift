@@ -51,10 +51,19 @@ public struct PipelineRun {
     /// Where the sharded dedup passes of a run with several tasks keep their files.
     public var dedupWork: String { config.outputDirectory + "/.sieve/dedup" }
 
-    public init(config: PipelineConfig, stages: [any Stage], threads: Int) {
+    /// What building the stages had to say (`Pipeline.warnings`).
+    public var warnings: [String] = []
+
+    /// A run of `config`'s stages, built now: a stage that cannot be built (a missing
+    /// model, a bad setting) stops the run before it reads any input.
+    public init(config: PipelineConfig, threads: Int) throws {
+        let pipeline = try Pipeline(config.stages, baseDirectory: config.baseDirectory)
         self.config = config
-        self.stages = stages
+        self.stages = pipeline.stages
         self.threads = threads
+        stageFiles = pipeline.files
+        languages = pipeline.languages
+        warnings = pipeline.warnings
     }
 
     public var readOptions: ReadOptions {
@@ -66,7 +75,7 @@ public struct PipelineRun {
     }
 
     public var format: OutputFormat {
-        OutputFormat(compression: Compression(rawValue: config.compression) ?? .zstd)
+        OutputFormat(compression: config.compression)
     }
 
     var taskSuffix: String { taskCount == 1 ? "" : "-task-\(taskIndex)-of-\(taskCount)" }
@@ -331,12 +340,13 @@ public struct PipelineRun {
     }
 
     /// Every setting that changes output bytes (inputs are checked separately, by hash),
-    /// so that a resumed run never mixes outputs of different settings.
+    /// so that a resumed run never mixes outputs of different settings. Each stage is
+    /// its canonical JSON (`StageConfiguration.canonicalJSON`, docs/pipeline.md).
     func fingerprintText() -> String {
         var text = "\(config.textField)|\(config.idField)|\(config.maxDocumentBytes)|\(config.batchBytes)|\(config.splitBytes)"
         text += "|\(config.compression)|\(config.resolvedOutputKind.rawValue)|\(config.shardBytes)|\(taskIndex)/\(taskCount)"
         if config.writeRejected { text += "|rejected" }
-        for stage in config.stages { text += "|\(stage)" }
+        for stage in config.stages { text += "|" + stage.canonicalJSON() }
         for file in stageFiles { text += "|" + ((try? Self.hashFile(file)) ?? "unreadable \(file)") }
         return text
     }

@@ -272,7 +272,7 @@ private final class Failures: @unchecked Sendable {
 }
 
 /// Which added tokens are recognised in text.
-public enum AddedTokenMatching: String, Sendable, Hashable, CaseIterable {
+public enum AddedTokenMatching: String, Sendable, Hashable, CaseIterable, Codable {
     /// All of them: Hugging Face's default (`<|endoftext|>` in a document becomes its id).
     case all
     /// Only `special: false` ones (`<think>`, fim tokens); special ones are encoded as

@@ -4,6 +4,7 @@ import SieveCore
 import SieveFilters
 import SieveIO
 import SieveLangID
+import SievePipeline
 import SieveText
 
 /// `--nltk-data DIR...`: where NLTK's Punkt models are, besides $NLTK_DATA and ~/nltk_data.
@@ -19,20 +20,14 @@ struct FilterCommand: ParsableCommand {
         subcommands: [Apply.self, Languages.self, Words.self],
         defaultSubcommand: Apply.self)
 
-    static func load(_ path: String?, nltkData: [String]) throws -> FilterSet {
-        do {
-            let set = try FilterSet(contentsOfFile: try path ?? shippedFile("filters", "default.toml"), nltkData: nltkData)
-            if !set.missingPunktModels.isEmpty {
-                FileHandle.standardError.write(Data("""
-                    sieve filter: NLTK Punkt models not installed: \(set.missingPunktModels.joined(separator: ", ")); \
-                    those languages split sentences without one (set NLTK_DATA or --nltk-data; docs/filters.md)
-
-                    """.utf8))
-            }
-            return set
-        } catch let error as FilterSetError {
-            throw CommandError(description: "\(error)", isUsage: true)
-        }
+    /// The filter stage of `sieve filter`'s subcommands, built as a pipeline builds it.
+    static func stage(_ path: String?, nltkData: [String]) throws -> FilterStage {
+        var settings = FilterStage.Settings()
+        settings.filters = path
+        settings.nltkData = nltkData
+        let pipeline = try Pipeline([StageConfiguration(FilterKind.self, settings)], baseDirectory: "")
+        for warning in pipeline.warnings { FileHandle.standardError.write(Data("sieve filter: \(warning)\n".utf8)) }
+        return pipeline.stages[0] as! FilterStage
     }
 
     struct Apply: ParsableCommand {
@@ -69,10 +64,9 @@ struct FilterCommand: ParsableCommand {
         @OptionGroup var processing: ProcessingOptions
 
         func run() throws {
-            let set = try FilterCommand.load(filters, nltkData: nltk.folders)
             var stages: [any Stage] = []
             if normalize { stages.append(NormalizeStage()) }
-            stages.append(FilterStage(set: set))
+            stages.append(try FilterCommand.stage(filters, nltkData: nltk.folders))
             try processing.printSummary(try CatCommand.copy(
                 inputs, to: output, include: selection.include, exclude: selection.exclude, fields: FieldNames(),
                 maxDocumentBytes: 64 << 20, stages: stages, rejected: rejected, processing: processing))
@@ -122,7 +116,7 @@ struct FilterCommand: ParsableCommand {
         var sentences = false
 
         func run() throws {
-            let set = try FilterCommand.load(filters, nltkData: nltk.folders)
+            let set = try FilterCommand.stage(filters, nltkData: nltk.folders).set
             let data = FileHandle.standardInput.readDataToEndOfFile()
             let text = CodePoints.of(String(decoding: data, as: UTF8.self))
             let splitter = set.filters(for: language).splitter

@@ -3,6 +3,7 @@ import Foundation
 import SieveCore
 import SieveIO
 import SieveLangID
+import SievePipeline
 
 struct LangIDCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,8 +35,8 @@ struct LangIDCommand: ParsableCommand {
             }
         }
 
-        /// `languages/NAME` of this checkout (see `shippedFile`).
-        static func shipped(_ name: String) throws -> String { try shippedFile("languages", name) }
+        /// `languages/NAME` of this checkout (see `ShippedFile`).
+        static func shipped(_ name: String) throws -> String { try ShippedFile.path("languages", name) }
     }
 
     struct Tag: ParsableCommand {
@@ -68,18 +69,15 @@ struct LangIDCommand: ParsableCommand {
         @OptionGroup var processing: ProcessingOptions
 
         func run() throws {
-            let detector = try model.load()
-            var filter = LanguageFilter(minScore: minScore, keepUndetermined: keepUndetermined)
-            if let languages {
-                let codes = Set(languages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-                if let unknown = codes.first(where: { detector.model.registry.language($0) == nil }) {
-                    throw ValidationError("unknown language \(unknown)")
-                }
-                filter.allowed = codes
-            }
+            var settings = LangIDStage.Settings()
+            settings.model = model.model
+            settings.languages = languages.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            settings.minScore = minScore
+            settings.keepUndetermined = keepUndetermined
+            let pipeline = try Pipeline([StageConfiguration(LangIDKind.self, settings)], baseDirectory: "")
             try processing.printSummary(try CatCommand.copy(
                 inputs, to: output, include: selection.include, exclude: selection.exclude, fields: FieldNames(),
-                maxDocumentBytes: 64 << 20, stages: [LangIDStage(detector: detector, filter: filter)], processing: processing))
+                maxDocumentBytes: 64 << 20, stages: pipeline.stages, processing: processing))
         }
     }
 

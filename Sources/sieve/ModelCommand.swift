@@ -109,45 +109,15 @@ struct ModelCommand: ParsableCommand {
             let keepSet = Set((keep ?? PerplexityStage.buckets.joined(separator: ",")).split(separator: ",").map(String.init))
             guard keepSet.isSubset(of: PerplexityStage.buckets) else { throw ValidationError("--keep takes head, middle, tail") }
             let collector = PerplexityCollector()
-            let stage = PerplexityStage(model: transformer, cutoffs: try cutoffs.map(ModelCommand.readCutoffs) ?? [:], keep: keepSet,
-                                        collector: collector)
+            let cutoffTable: [String: (Double, Double)]
+            do { cutoffTable = try cutoffs.map(PerplexityCutoffs.read) ?? [:] } catch let error as PerplexityCutoffs.Invalid {
+                throw CommandError(description: error.description, isUsage: true)
+            }
+            let stage = PerplexityStage(model: transformer, cutoffs: cutoffTable, keep: keepSet, collector: collector)
             try processing.printSummary(try CatCommand.copy(
                 inputs, to: output, include: selection.include, exclude: selection.exclude, fields: FieldNames(),
                 maxDocumentBytes: 64 << 20, stages: [TokenizeStage(tokenizer: encoder), stage], processing: processing))
-            if let writeCutoffs { try ModelCommand.writeCutoffs(collector.cutoffs(), to: writeCutoffs) }
+            if let writeCutoffs { try PerplexityCutoffs.write(collector.cutoffs(), to: writeCutoffs) }
         }
-    }
-
-    /// `[cutoffs]` with `LANGUAGE = [head_below, tail_above]`.
-    static func readCutoffs(_ path: String) throws -> [String: (Double, Double)] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandError(description: "cannot read \(path)", isUsage: true) }
-        let root = try TOML.parse(text)
-        guard case .table(let table)? = root["cutoffs"] else { throw CommandError(description: "\(path): no [cutoffs] table", isUsage: true) }
-        var result: [String: (Double, Double)] = [:]
-        for (language, value) in table.entries {
-            guard case .array(let pair) = value, pair.count == 2 else {
-                throw CommandError(description: "\(path): \(language) must be [head_below, tail_above]", isUsage: true)
-            }
-            let numbers = pair.compactMap { v -> Double? in
-                switch v {
-                case .float(let x): return x
-                case .integer(let x): return Double(x)
-                default: return nil
-                }
-            }
-            guard numbers.count == 2, numbers[0] <= numbers[1] else {
-                throw CommandError(description: "\(path): \(language) must be two increasing numbers", isUsage: true)
-            }
-            result[language] = (numbers[0], numbers[1])
-        }
-        return result
-    }
-
-    static func writeCutoffs(_ cutoffs: [String: (Double, Double)], to path: String) throws {
-        // Full precision (Swift prints the shortest text that reads back the same Double),
-        // so a document at a cutoff lands in the same bucket when the file is applied.
-        var text = "# Perplexity cutoffs per language: head up to the first, tail above the second (sieve model score).\n[cutoffs]\n"
-        for (language, (low, high)) in cutoffs.sorted(by: { $0.key < $1.key }) { text += "\(language) = [\(low), \(high)]\n" }
-        try writeFileAtomically(Array(text.utf8), to: path)
     }
 }

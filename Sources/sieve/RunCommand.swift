@@ -2,10 +2,8 @@ import ArgumentParser
 import Foundation
 import SieveCore
 import SieveExecutor
-import SieveLangID
 import SieveIO
 import SievePipeline
-import SieveShards
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,7 +43,16 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (config, factory, stages) = try pipeline.load()
+        let config = try pipeline.load()
+        // Built before anything runs, tasks or not, so that a bad setting or a missing model
+        // stops the run before it reads any input.
+        var job: PipelineRun
+        do {
+            job = try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads))
+        } catch let error as SettingsError {
+            throw CommandError(description: "\(pipeline.pipeline): \(error)", isUsage: true)
+        }
+        for warning in job.warnings { FileHandle.standardError.write(Data("sieve run: \(warning)\n".utf8)) }
         if let tasks {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let parallel = min(self.parallel ?? cores, tasks)
@@ -56,18 +63,11 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("sieve run: \(tasks) tasks done; manifest \(config.outputDirectory)/manifest.sqlite\n".utf8))
             return
         }
-        var job = PipelineRun(config: config, stages: stages, threads: processing.resolvedThreads(configured: config.threads))
         job.taskIndex = task.taskIndex
         job.taskCount = task.taskCount
         job.pass = pass
         job.showProgress = !processing.noProgress
         job.command = CommandLine.arguments.joined(separator: " ")
-        job.stageFiles = factory.files
-        if let langid = stages.compactMap({ $0 as? LangIDStage }).first {
-            job.languages = langid.detector.model.registry.languages.map {
-                Manifest.Language(code: $0.code, name: $0.name, family: $0.family, script: $0.script, segmentation: $0.segmentation)
-            }
-        }
         let report = try job.run()
         try processing.printSummary(report)
     }
@@ -90,15 +90,15 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "A tokenizer.json for the tokenize stage, instead of the config's.")
     var tokenizer: String?
 
-    /// The configuration with the options applied, and its stages.
-    func load() throws -> (PipelineConfig, StageFactory, [any Stage]) {
+    /// The configuration with the options applied.
+    func load() throws -> PipelineConfig {
         guard let data = FileManager.default.contents(atPath: pipeline) else {
             throw CommandError(description: "cannot read \(pipeline)", isUsage: true)
         }
-        let base = (pipeline as NSString).deletingLastPathComponent
         var config: PipelineConfig
         do {
-            config = try PipelineConfig(toml: String(decoding: data, as: UTF8.self), baseDirectory: base)
+            config = try PipelineConfig(toml: String(decoding: data, as: UTF8.self),
+                                        baseDirectory: (pipeline as NSString).deletingLastPathComponent)
         } catch {
             throw CommandError(description: "\(pipeline): \(error)", isUsage: true)
         }
@@ -107,16 +107,14 @@ struct PipelineOptions: ParsableArguments {
         if let tokenizer {
             // Written into the stage's settings, so that the resume fingerprint sees it.
             var found = false
-            for i in config.stages.indices where config.stages[i]["type"] == .string("tokenize") {
-                config.stages[i]["tokenizer"] = .string(absolutePath(tokenizer))
+            for i in config.stages.indices where config.stages[i].update(TokenizeKind.self, { $0.tokenizer = absolutePath(tokenizer) }) {
                 found = true
             }
             guard found else {
                 throw CommandError(description: "--tokenizer given, but \(pipeline) has no tokenize stage", isUsage: true)
             }
         }
-        let factory = StageFactory(baseDirectory: base)
-        return (config, factory, try factory.stages(config.stages))
+        return config
     }
 
     /// The passes of `config` as `tasks` tasks, every path absolute so that tasks may
@@ -127,7 +125,7 @@ struct PipelineOptions: ParsableArguments {
         for input in inputs { arguments += ["--input", absolutePath(input)] }
         if let tokenizer { arguments += ["--tokenizer", absolutePath(tokenizer)] }
         return PassPlan(runArguments: arguments, output: output, tasks: tasks,
-                        dedup: config.stages.contains { $0["type"] == .string("dedup") })
+                        dedup: config.stages.contains { $0.type == DedupKind.type })
     }
 }
 

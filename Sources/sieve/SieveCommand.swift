@@ -41,6 +41,11 @@ struct SieveCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)
             }
+            // A configuration that does not decode, or a stage that cannot be built from it.
+            if error is SettingsError {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
             FileHandle.standardError.write(Data("sieve: error: \(error)\n".utf8))
             Foundation.exit(1)
@@ -104,20 +109,4 @@ struct ProcessingOptions: ParsableArguments {
             FileHandle.standardError.write(Data(report.table().utf8))
         }
     }
-}
-
-/// `FOLDER/NAME` shipped with Sieve (`languages/langid.model`, `filters/default.toml`): in
-/// the working directory, else beside the executable's checkout (`.build/<config>/sieve`
-/// -> `../../FOLDER/NAME`).
-func shippedFile(_ folder: String, _ name: String) throws -> String {
-    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    let candidates = [
-        "\(folder)/\(name)",
-        executable.deletingLastPathComponent().appendingPathComponent("../../../\(folder)/\(name)").standardized.path,
-        executable.deletingLastPathComponent().appendingPathComponent("../../\(folder)/\(name)").standardized.path,
-    ]
-    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-        throw CommandError(description: "no \(folder)/\(name) here; pass its path", isUsage: true)
-    }
-    return found
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SieveCore
 import SieveExecutor
+import SievePipeline
 
 struct SlurmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +50,11 @@ struct SlurmCommand: ParsableCommand {
         }
 
         func run() throws {
-            let (config, _, _) = try pipeline.load()
+            let config = try pipeline.load()
+            // Built once here, so that a bad setting or a missing model stops before any job is queued.
+            do { _ = try PipelineRun(config: config, threads: 1) } catch let error as SettingsError {
+                throw CommandError(description: "\(pipeline.pipeline): \(error)", isUsage: true)
+            }
             let plan = try pipeline.plan(config, tasks: tasks)
             var settings = SlurmExecutor.Settings()
             settings.partition = partition

@@ -47,21 +47,19 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let cwd = FileManager.default.currentDirectoryPath
         var config = PipelineConfig(inputPaths: inputs, outputDirectory: output)
         config.textField = textField
         config.idField = idField
         config.shardBytes = shardBytes
         config.outputKind = .shards
-        var stage = TOMLTable()
-        stage["type"] = .string("tokenize")
-        stage["tokenizer"] = .string(PipelineConfig.resolve(tokenizer, against: cwd))
-        stage["added_tokens"] = .string(addedTokens)
-        stage["end_of_text"] = .string(endOfText)
-        config.stages = [stage]
-        let factory = StageFactory(baseDirectory: cwd)
-        var job = PipelineRun(config: config, stages: try factory.stages(config.stages), threads: processing.resolvedThreads())
-        job.stageFiles = factory.files
+        var settings = TokenizeStage.Settings(tokenizer: ConfigPath.resolve(tokenizer, against: FileManager.default.currentDirectoryPath))
+        guard let matching = AddedTokenMatching(rawValue: addedTokens) else {
+            throw ValidationError("--added-tokens must be all, non-special or none")
+        }
+        settings.addedTokens = matching
+        settings.endOfText = endOfText
+        config.stages = [StageConfiguration(TokenizeKind.self, settings)]
+        var job = try PipelineRun(config: config, threads: processing.resolvedThreads())
         job.taskIndex = task.taskIndex
         job.taskCount = task.taskCount
         job.showProgress = !processing.noProgress

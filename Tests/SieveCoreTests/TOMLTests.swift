@@ -60,23 +60,4 @@ final class TOMLTests: XCTestCase {
             }
         }
     }
-
-    func testPipelineConfigResolvesPathsAgainstItsFolder() throws {
-        let config = try PipelineConfig(toml: """
-            [input]
-            paths = ["corpus", "/abs/data"]
-            [output]
-            dir = "out"
-            [run]
-            threads = 3
-            [[stage]]
-            type = "x"
-            """, baseDirectory: "/cfg")
-        XCTAssertEqual(config.inputPaths, ["/cfg/corpus", "/abs/data"])
-        XCTAssertEqual(config.outputDirectory, "/cfg/out")
-        XCTAssertEqual(config.threads, 3)
-        XCTAssertEqual(config.stages.count, 1)
-        XCTAssertThrowsError(try PipelineConfig(toml: "[input]\npaths=[\"a\"]\ntypo=1\n[output]\ndir=\"o\"", baseDirectory: ""))
-        XCTAssertThrowsError(try PipelineConfig(toml: "[output]\ndir=\"o\"", baseDirectory: ""))
-    }
 }

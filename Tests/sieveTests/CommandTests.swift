@@ -210,15 +210,15 @@ final class CommandTests: XCTestCase {
         let bad = try Command.run(Command.sieve, ["run", badConfig])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("unknown stage type \"nope\""), bad.stderr)
-        // Numbers in stage settings: a usage error naming the key, and the range if any.
+        // Stage settings: a usage error naming the stage, the key and what was expected.
         let domainModel = ExamplePipelineTests.repository + "/models/domain.cls"
         for (stage, message) in [
-            ("type = \"label\"\ndomain_model = \"\(domainModel)\"\nmin_quality = 2", "stage label: min_quality must be a number in 0...1"),
+            ("type = \"label\"\ndomain_model = \"\(domainModel)\"\nmin_quality = 2", "stage 1 (label): key \"min_quality\" must be a number in 0...1"),
             ("type = \"label\"\ndomain_model = \"\(domainModel)\"\nmin_qualities = { eng_Latn = \"high\" }",
-             "stage label: min_qualities.eng_Latn must be a number in 0...1"),
-            ("type = \"langid\"\nmin_score = \"low\"", "stage langid: min_score must be a number"),
-            ("type = \"langid\"\nmin_scores = 0.5", "stage langid: min_scores must be a table language = number"),
-            ("type = \"langid\"\nmin_scores = { xxx_Zzzz = 0.5 }", "stage langid: unknown language xxx_Zzzz"),
+             "stage 1 (label): key \"min_qualities.eng_Latn\" must be a number, not a string"),
+            ("type = \"langid\"\nmin_score = \"low\"", "stage 1 (langid): key \"min_score\" must be a number, not a string"),
+            ("type = \"langid\"\nmin_scores = 0.5", "stage 1 (langid): key \"min_scores\" must be a table, not a number"),
+            ("type = \"langid\"\nmin_scores = { xxx_Zzzz = 0.5 }", "stage 1 (langid): unknown language xxx_Zzzz"),
         ] {
             let config = try dir.write("numbers.toml", "[input]\npaths = [\"c\"]\n[output]\ndir = \"o\"\n[[stage]]\n\(stage)\n")
             let r = try Command.run(Command.sieve, ["run", config])

@@ -1,3 +1,4 @@
+// Hand-written because TOMLKit, the maintained Swift TOML package, does not resolve from this machine's package mirror (a dependency of it is missing there).
 /// A TOML value. Tables keep key order.
 public indirect enum TOMLValue: Equatable, Sendable {
     case string(String)

@@ -35,7 +35,7 @@ final class IdentityDecoder: StreamDecoder {
 }
 
 /// How an input file is compressed, from its name.
-public enum Compression: String, Sendable, Codable {
+public enum Compression: String, Sendable, Codable, CaseIterable {
     case none, zstd, gzip
 
     /// `.zst` and `.zstd` are zstd, `.gz` is gzip, anything else is plain.

@@ -1,0 +1,49 @@
+import SieveCore
+
+extension LabelStage {
+    /// `[[stage]] type = "label"` (docs/labels.md): the classifier files and what is kept.
+    public struct Settings: Codable, Sendable, Equatable {
+        /// Classifier files, relative to the configuration; at least one of the two.
+        public var domainModel: String?
+        public var qualityModel: String?
+        /// The taxonomy file (`models/domains.toml`): the domains the model may name.
+        public var taxonomy: String?
+        public var minDomainScore = 0.0
+        public var qualityLabel = LabelSettings().qualityLabel
+        public var minQuality = 0.0
+        public var minQualities: [String: Double] = [:]
+
+        enum CodingKeys: String, CodingKey {
+            case domainModel = "domain_model", qualityModel = "quality_model", taxonomy, minDomainScore = "min_domain_score"
+            case qualityLabel = "quality_label", minQuality = "min_quality", minQualities = "min_qualities"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            domainModel = try c.decodeIfPresent(String.self, forKey: .domainModel)
+            qualityModel = try c.decodeIfPresent(String.self, forKey: .qualityModel)
+            guard domainModel != nil || qualityModel != nil else {
+                throw DecodingError.keyNotFound(CodingKeys.domainModel, .init(
+                    codingPath: [], debugDescription: "a classifier file; the stage needs domain_model, quality_model or both"))
+            }
+            taxonomy = try c.decodeIfPresent(String.self, forKey: .taxonomy)
+            minDomainScore = try c.value(.minDomainScore, default: minDomainScore, in: 0...1)
+            qualityLabel = try c.value(.qualityLabel, default: qualityLabel)
+            minQuality = try c.value(.minQuality, default: minQuality, in: 0...1)
+            minQualities = try c.numbersByKey(.minQualities, in: 0...1)
+        }
+
+        /// The thresholds, with the taxonomy's domains when it was read.
+        public func labelSettings(taxonomy domains: Set<String>?) -> LabelSettings {
+            var settings = LabelSettings()
+            settings.minDomainScore = minDomainScore
+            settings.qualityLabel = qualityLabel
+            settings.minQualityDefault = minQuality
+            settings.minQualityByLanguage = minQualities
+            settings.taxonomy = domains
+            return settings
+        }
+    }
+}
