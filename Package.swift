@@ -49,7 +49,9 @@ let package = Package(
 
         // Stages, from the bottom up.
         .target(name: "SieveCore"),
-        .target(name: "SieveIO", dependencies: ["SieveCore", "SieveExtract", "CZstd", "CZlib"]),
+        // Frames records (JSONL, text, WARC, HTML and PDF files); HTML and PDF text comes from a
+        // PageDecoder handed in (SieveExtract's), so SieveIO does not link the extractors.
+        .target(name: "SieveIO", dependencies: ["SieveCore", "CZstd", "CZlib"]),
         // The word splitter, the filters and language ID are hot loops over code points:
         // optimized in debug builds too, so that the tests that compare them with NLTK and
         // datatrove on thousands of documents, or run the example pipeline as several
@@ -67,7 +69,7 @@ let package = Package(
         // checks on it cost 8% of the time.
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText", "CMemory"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-        .target(name: "SieveExtract", dependencies: ["SieveCore", "CHTMLShim", "CPDFShim", "CICUShim"]),
+        .target(name: "SieveExtract", dependencies: ["SieveCore", "SieveIO", "CHTMLShim", "CPDFShim", "CICUShim"]),
         .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
         .target(name: "SieveMixture", dependencies: ["SieveCore", "SieveShards"]),
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
@@ -101,7 +103,7 @@ let package = Package(
                           path: "Benchmarks/tokenizer/encode"),
         .executableTarget(name: "sieve-bench-html", dependencies: ["SieveExtract", "CMemory"], path: "Benchmarks/extract/html"),
 
-        .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveIO", "CZstd"],
+        .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveIO", "SieveExtract", "CZstd"],
                 path: "Tests/SieveTestSupport"),
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"]),
         .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveExtract", "SieveTestSupport", "CZstd", "CZlib"]),

@@ -12,7 +12,8 @@ the configuration may spell differently). Exits 1 on the first difference it lis
 Cases: the README's example pipeline; the same stages over MB of the tokenizer
 benchmark's mixed corpus (117 languages, web articles, raw HTML, news, PDF text) with
 rejected documents kept, as shards and, without tokenize, as documents in 3 tasks; and
-`sieve tokenize`, `sieve filter`, `sieve langid` on that corpus. Both builds must find
+`sieve tokenize`, `sieve filter`, `sieve langid` on that corpus; and `sieve cat` over
+the PDF, WARC and HTML files of ../shared/data. Both builds must find
 their shipped files (filters/, languages/), so keep each binary two folders below the
 checkout (e.g. .build-before/debug/sieve). The mixed corpus needs ../shared/data.
 """
@@ -20,6 +21,7 @@ import argparse, filecmp, importlib.util, json, os, shutil, sqlite3, subprocess,
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, ".build-compare")
+DATA = os.path.join(ROOT, "..", "shared", "data")
 TIMING = ("seconds", "_at", "started", "ended", "elapsed", "mb_per_second", "code_version", "fingerprint", "command")
 
 
@@ -89,6 +91,8 @@ def cases(mb):
         "tokenize": lambda out: ["tokenize", mixed, "--tokenizer", tok, "--out", out, "--no-progress"],
         "filter": lambda out: ["filter", mixed, "-o", out + "/kept.jsonl.zst", "--rejected", out + "/rejected.jsonl.zst",
                                "--nltk-data", os.path.join(ROOT, "..", "shared", "data", "nltk_data"), "--no-progress"],
+        "cat-pdf-warc-html": lambda out: ["cat", os.path.join(DATA, "pdf"), os.path.join(DATA, "warc"),
+                                          os.path.join(DATA, "html", "cleaneval"), "-o", out + "/all.jsonl.zst", "--no-progress"],
         "langid": lambda out: ["langid", mixed, "-o", out + "/tagged.jsonl", "--languages", "eng_Latn,fra_Latn,deu_Latn",
                                "--no-progress"],
     }

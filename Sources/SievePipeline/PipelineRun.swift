@@ -51,6 +51,8 @@ public struct PipelineRun {
     /// Where the sharded dedup passes of a run with several tasks keep their files.
     public var dedupWork: String { config.outputDirectory + "/.sieve/dedup" }
 
+    /// How HTML pages, WARC responses and PDFs become text (`ReadOptions.pages`).
+    public var pages: (any PageDecoder)?
     /// What building the stages had to say (`Pipeline.warnings`).
     public var warnings: [String] = []
 
@@ -68,6 +70,7 @@ public struct PipelineRun {
 
     public var readOptions: ReadOptions {
         var options = ReadOptions()
+        options.pages = pages
         options.fields = FieldNames(text: config.textField, id: config.idField)
         options.maxDocumentBytes = config.maxDocumentBytes
         options.batchBytes = config.batchBytes

@@ -51,7 +51,7 @@ struct BPETrainCommand: ParsableCommand {
         let started = Date()
         let threads = processing.resolvedThreads()
         let (files, discoveryStats) = CorpusDiscovery().discover(inputs)
-        var options = ReadOptions()
+        var options = readOptions()
         options.fields = FieldNames(text: textField)
         let counter = WordCounter(preTokenizer: PreTokenizer(pattern: .qwen(maxDigits: 1)))
         let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)

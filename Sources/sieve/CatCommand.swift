@@ -46,7 +46,7 @@ struct CatCommand: ParsableCommand {
         let started = Date()
         let threads = processing.resolvedThreads()
         var (files, stats) = discover(inputs, include: include, exclude: exclude)
-        var options = ReadOptions()
+        var options = readOptions()
         options.fields = fields
         options.maxDocumentBytes = maxDocumentBytes
         let plan = WorkPlan(files: files, splitBytes: Int.max, taskCount: 1)

@@ -93,11 +93,11 @@ struct DedupCommand: ParsableCommand {
         func progress() -> SieveCore.Progress? { processing.noProgress ? nil : Progress(totalBytes: totalBytes) }
         // Only the online stage has a first pass (the sharded one was given its duplicates).
         try Runner(stages: [stage], threads: threads, progress: progress())
-            .runFirstPass(source: CorpusSource(units: units, options: ReadOptions()))
+            .runFirstPass(source: CorpusSource(units: units, options: readOptions()))
         var stats = discovered
         let sink = try SingleFileSink(path: output, rejectedPath: rejected)
         stats.merge(try Runner(stages: [stage], threads: threads, progress: progress())
-            .run(source: CorpusSource(units: units, options: ReadOptions()), sink: sink))
+            .run(source: CorpusSource(units: units, options: readOptions()), sink: sink))
         try sink.finish()
         return RunReport(command: CommandLine.arguments.joined(separator: " "), startedAt: started,
                          seconds: Date().timeIntervalSince(started), threads: threads, inputFiles: files.count,
@@ -167,7 +167,7 @@ struct DedupCommand: ParsableCommand {
             let writer = dedup.signatureWriter(settings: settings.settings)
             let runner = Runner(stages: [], threads: processing.resolvedThreads(),
                                 progress: processing.noProgress ? nil : Progress(totalBytes: units.reduce(0) { $0 + $1.bytes }))
-            _ = try runner.run(source: CorpusSource(units: units, options: ReadOptions()), sink: writer)
+            _ = try runner.run(source: CorpusSource(units: units, options: readOptions()), sink: writer)
             let summary = try dedup.finish(writer, task: task.taskIndex, of: task.taskCount, units: units.map(\.index))
             FileHandle.standardError.write(Data("dedup signatures: task \(task.taskIndex): \(summary.documents) documents, \(summary.withoutShingles) without shingles\n".utf8))
         }

@@ -36,7 +36,7 @@ struct EncodeCommand: ParsableCommand {
         } catch {
             throw CommandError(description: "\(error)", isUsage: true)
         }
-        var options = ReadOptions()
+        var options = readOptions()
         options.fields = FieldNames(text: textField)
         let threads = processing.resolvedThreads()
         let input = InputFile(path: "-", relativePath: "stdin", size: 0)

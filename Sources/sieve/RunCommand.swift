@@ -63,6 +63,7 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("sieve run: \(tasks) tasks done; manifest \(config.outputDirectory)/manifest.sqlite\n".utf8))
             return
         }
+        job.pages = pageDecoder
         job.taskIndex = task.taskIndex
         job.taskCount = task.taskCount
         job.pass = pass

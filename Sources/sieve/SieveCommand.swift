@@ -3,6 +3,7 @@ import Foundation
 import CMemory
 import SieveCore
 import SieveExtract
+import SieveIO
 
 @main
 struct SieveCommand: ParsableCommand {
@@ -21,12 +22,6 @@ struct SieveCommand: ParsableCommand {
         // input size (250 MiB at 200 MB, 2 GiB at 2 GB before other fixes; +25% after).
         // A fixed threshold returns every large buffer to the OS and keeps the peak flat.
         mallopt(M_MMAP_THRESHOLD, 1 << 20)
-        // PDFs are parsed in worker processes of this same program (see PDFWorkerPool).
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            PDFWorkerPool.shared = PDFWorkerPool(command: [executable, "pdf-worker"],
-                                                 workers: ProcessInfo.processInfo.activeProcessorCount,
-                                                 timeout: Double(ProcessInfo.processInfo.environment["SIEVE_PDF_TIMEOUT"] ?? "") ?? 60)
-        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -58,6 +53,21 @@ struct CommandError: Error, CustomStringConvertible {
     var description: String
     /// Usage errors exit with 2, others with 1.
     var isUsage = false
+}
+
+/// This program's HTML and PDF decoder: PDFs are parsed in worker processes of this same
+/// program (`sieve pdf-worker`, see `PDFWorkerPool`), so that a PDF that crashes or hangs
+/// poppler costs only that PDF.
+let pageDecoder: any PageDecoder = Extractors(pdfWorkers: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map {
+    PDFWorkerPool(command: [$0, "pdf-worker"], workers: ProcessInfo.processInfo.activeProcessorCount,
+                  timeout: Double(ProcessInfo.processInfo.environment["SIEVE_PDF_TIMEOUT"] ?? "") ?? 60)
+})
+
+/// How the commands read documents: the pipeline's defaults, with this program's decoders.
+func readOptions() -> ReadOptions {
+    var options = ReadOptions()
+    options.pages = pageDecoder
+    return options
 }
 
 /// Which share of the work this process does: `--task-index I --task-count N`.

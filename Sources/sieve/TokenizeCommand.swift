@@ -60,6 +60,7 @@ struct TokenizeCommand: ParsableCommand {
         settings.endOfText = endOfText
         config.stages = [StageConfiguration(TokenizeKind.self, settings)]
         var job = try PipelineRun(config: config, threads: processing.resolvedThreads())
+        job.pages = pageDecoder
         job.taskIndex = task.taskIndex
         job.taskCount = task.taskCount
         job.showProgress = !processing.noProgress

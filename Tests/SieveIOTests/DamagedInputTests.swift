@@ -117,7 +117,7 @@ final class DamagedInputTests: XCTestCase {
     }
 
     func testOversizedRecordIsSkippedWithoutLosingNeighbours() throws {
-        var options = ReadOptions()
+        var options = ReadOptions.withExtractors
         options.maxDocumentBytes = 100_000
         let huge = #"{"id":"huge","text":""# + String(repeating: "x", count: 3_000_000) + #""}"#
         var lines = Fixtures.records(4)
@@ -138,7 +138,7 @@ final class DamagedInputTests: XCTestCase {
         try dir.write("t/b.txt", "second\n")
         try dir.write("t/a.txt", Array("first line\nsecond line\n".utf8) + [0xFF])
         try dir.write("t/big.txt", String(repeating: "y", count: 2000))
-        var options = ReadOptions()
+        var options = ReadOptions.withExtractors
         options.maxDocumentBytes = 1000
         let (output, stats) = try Read.all([dir.file("t")], options: options)
         let docs = try Fixtures.objects(output)

@@ -101,7 +101,7 @@ final class WARCTests: XCTestCase {
         // records after them are read as usual.
         let path = try path("made-benchmark-pages.warc.gz")
         let (all, _) = try documents([path])
-        var options = ReadOptions()
+        var options = ReadOptions.withExtractors
         options.maxDocumentBytes = 60_000
         let (output, stats) = try Read.all([path], options: options)
         let kept = try Fixtures.objects(output)

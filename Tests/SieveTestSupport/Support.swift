@@ -1,6 +1,7 @@
 import CZstd
 import Foundation
 import SieveCore
+import SieveExtract
 import SieveIO
 import XCTest
 
@@ -178,9 +179,18 @@ public final class CollectingSink: BatchSink {
     public var bytes: [UInt8] { units.keys.sorted().flatMap { units[$0]! } }
 }
 
+extension ReadOptions {
+    /// The defaults, with SieveExtract's decoders for HTML, WARC and PDF, as `sieve` reads.
+    public static var withExtractors: ReadOptions {
+        var options = ReadOptions()
+        options.pages = Extractors()
+        return options
+    }
+}
+
 public enum Read {
     /// Reads `paths` through the runner with no stages and returns the JSONL output and stats.
-    public static func all(_ paths: [String], options: ReadOptions = ReadOptions(), splitBytes: Int = Int.max,
+    public static func all(_ paths: [String], options: ReadOptions = .withExtractors, splitBytes: Int = Int.max,
                            taskCount: Int = 1, threads: Int = 2) throws -> (output: [UInt8], stats: RunStats) {
         let (files, discoveryStats) = CorpusDiscovery().discover(paths)
         let plan = WorkPlan(files: files, splitBytes: splitBytes, taskCount: taskCount)

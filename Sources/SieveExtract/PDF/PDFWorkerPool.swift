@@ -9,10 +9,6 @@ import Foundation
 /// Wire format, both ways: an 8-byte little-endian length, then that many bytes: the PDF
 /// going out, a JSON `Reply` coming back.
 public final class PDFWorkerPool: @unchecked Sendable {
-    /// The pool readers use for PDF files; nil: extract in-process (tests, embedders).
-    /// The `sieve` program sets it at start-up.
-    nonisolated(unsafe) public static var shared: PDFWorkerPool?
-
     public enum Outcome: Equatable, Sendable {
         case extracted(PDFExtractor.Outcome)
         case crashed(String)

@@ -57,7 +57,7 @@ public struct CorpusSource: BatchSource {
                 // Progress by bytes: attribute what was read to the first batch it produced.
                 let bytes = i == 0 ? reader.unreportedInputBytes : 0
                 if i == 0 { reader.unreportedInputBytes = 0 }
-                pending.append(.batch(Self.sourceBatch(records, unit: unit.index, bytes: bytes, fields: options.fields)))
+                pending.append(.batch(Self.sourceBatch(records, unit: unit.index, bytes: bytes, options: options)))
             }
             if !more {
                 unitStats.merge(reader.stats)
@@ -68,7 +68,7 @@ public struct CorpusSource: BatchSource {
         }
     }
 
-    private static func sourceBatch(_ records: RecordBatch, unit: Int, bytes: Int, fields: FieldNames) -> SourceBatch {
-        SourceBatch(unit: unit, inputBytes: bytes) { stats in records.decode(fields: fields, stats: &stats) }
+    private static func sourceBatch(_ records: RecordBatch, unit: Int, bytes: Int, options: ReadOptions) -> SourceBatch {
+        SourceBatch(unit: unit, inputBytes: bytes) { stats in records.decode(fields: options.fields, pages: options.pages, stats: &stats) }
     }
 }

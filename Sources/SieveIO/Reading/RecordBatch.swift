@@ -1,5 +1,4 @@
 import SieveCore
-import SieveExtract
 
 /// Raw records read from one file, in one contiguous buffer. Built on the reader
 /// thread, decoded into documents on a worker thread.
@@ -37,8 +36,9 @@ final class RecordBatch: @unchecked Sendable {
         line > 0 ? "\(file.path):\(line)" : "\(file.path)@\(offset)"
     }
 
-    /// Parses the records; failures and repairs go to `stats` under the `read` stage.
-    func decode(fields: FieldNames, stats: inout RunStats) -> [Document] {
+    /// Parses the records, HTML and PDF through `pages`; failures and repairs go to
+    /// `stats` under the `read` stage (and `extract`, for pages without text).
+    func decode(fields: FieldNames, pages: (any PageDecoder)?, stats: inout RunStats) -> [Document] {
         var documents: [Document] = []
         documents.reserveCapacity(records.count)
         stats[stage: "read"].documentsIn += records.count
@@ -61,47 +61,42 @@ final class RecordBatch: @unchecked Sendable {
                         text = String(decoding: raw, as: UTF8.self)
                     }
                     documents.append(Document(id: relative, text: text!, source: relative))
-                case .pdf:
-                    let bytes = Array(raw)
-                    let outcome = PDFWorkerPool.shared?.extract(bytes) ?? .extracted(PDFExtractor().extract(bytes))
-                    let failure: (rule: String, message: String)
-                    switch outcome {
-                    case .extracted(.document(let pdf)):
-                        documents.append(Document(id: relative, text: pdf.text, source: relative, metadata: [
-                            JSONMember("title", .string(pdf.title)), JSONMember("author", .string(pdf.author)),
-                            JSONMember("pages", .int(pdf.pages)), JSONMember("created", .string(pdf.created)),
-                            JSONMember("producer", .string(pdf.producer)),
+                case .pdf, .warc, .html:
+                    guard let pages else {
+                        stats.recordFailure(stage: "read", rule: "no_page_decoder", location: file.path,
+                                            message: "this reader was given no HTML and PDF decoder")
+                        continue
+                    }
+                    switch format {
+                    case .pdf:
+                        switch pages.pdf(Array(raw)) {
+                        case .document(let text, let metadata):
+                            documents.append(Document(id: relative, text: text, source: relative, metadata: metadata))
+                        case .failed(let rule, let message):
+                            stats.recordFailure(stage: "extract", rule: rule, location: file.path, message: message)
+                        }
+                    case .warc:
+                        switch WARCRecord.decode(raw, source: relative, pages: pages) {
+                        case .document(let document):
+                            documents.append(document)
+                        case .skipped(let rule, let message):
+                            stats.recordFailure(stage: "read", rule: rule, location: "\(file.path)@\(record.offset)", message: message)
+                        case .noMainText:
+                            stats.recordFailure(stage: "extract", rule: "no_main_text", location: "\(file.path)@\(record.offset)",
+                                                message: "no main text found in the page")
+                        }
+                    default:
+                        guard let page = pages.html(Array(raw), httpCharset: nil) else {
+                            stats.recordFailure(stage: "extract", rule: "no_main_text", location: file.path,
+                                                message: "no main text found in the page")
+                            continue
+                        }
+                        documents.append(Document(id: relative, text: page.text, source: relative, metadata: [
+                            JSONMember("title", .string(page.title)),
+                            JSONMember("charset", .string(page.charset)),
+                            JSONMember("charset_source", .string(page.charsetSource)),
                         ]))
-                        continue
-                    case .extracted(.encrypted): failure = ("encrypted", "the PDF is encrypted")
-                    case .extracted(.noTextLayer(let pages)): failure = ("no_text_layer", "no text layer in \(pages) pages (a scan: route to OCR)")
-                    case .extracted(.error(let message)): failure = ("pdf_error", message)
-                    case .crashed(let message): failure = ("pdf_crash", message)
-                    case .timedOut: failure = ("pdf_timeout", "no answer from the PDF worker in time")
                     }
-                    stats.recordFailure(stage: "extract", rule: failure.rule, location: file.path, message: failure.message)
-                case .warc:
-                    switch WARCRecord.decode(raw, source: relative) {
-                    case .document(let document):
-                        documents.append(document)
-                    case .skipped(let rule, let message):
-                        stats.recordFailure(stage: "read", rule: rule, location: "\(file.path)@\(record.offset)", message: message)
-                    case .noMainText:
-                        stats.recordFailure(stage: "extract", rule: "no_main_text", location: "\(file.path)@\(record.offset)",
-                                            message: "no main text found in the page")
-                    }
-                case .html:
-                    let page = HTMLExtractor().extract(Array(raw))
-                    guard !page.text.isEmpty else {
-                        stats.recordFailure(stage: "extract", rule: "no_main_text", location: file.path,
-                                            message: "no main text found in the page")
-                        continue
-                    }
-                    documents.append(Document(id: relative, text: page.text, source: relative, metadata: [
-                        JSONMember("title", .string(page.title)),
-                        JSONMember("charset", .string(page.charset.name)),
-                        JSONMember("charset_source", .string(page.charset.source)),
-                    ]))
                 case .jsonl:
                     do throws(DocumentCodec.Failure) {
                         documents.append(try DocumentCodec.decode(

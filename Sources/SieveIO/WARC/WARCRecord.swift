@@ -1,5 +1,4 @@
 import SieveCore
-import SieveExtract
 
 /// Turns one WARC record into a document: `response` records whose HTTP status is 2xx and
 /// whose payload is HTML become the page's main text; everything else is skipped with a
@@ -16,7 +15,7 @@ enum WARCRecord {
     /// Largest payload after undoing chunking and compression.
     static let maxPayload = 64 << 20
 
-    static func decode(_ record: UnsafeBufferPointer<UInt8>, source: String) -> Outcome {
+    static func decode(_ record: UnsafeBufferPointer<UInt8>, source: String, pages: any PageDecoder) -> Outcome {
         let bytes = Array(record)
         guard let (headers, blockStart) = parseHeaders(bytes, from: 0, firstLine: true) else {
             return .skipped(rule: "warc_malformed_record", message: "unreadable WARC header block")
@@ -57,8 +56,7 @@ enum WARCRecord {
         case let other:
             return .skipped(rule: "warc_unsupported_encoding", message: "Content-Encoding \(other)")
         }
-        let page = HTMLExtractor().extract(body, httpCharset: charset)
-        guard !page.text.isEmpty else { return .noMainText }
+        guard let page = pages.html(body, httpCharset: charset) else { return .noMainText }
         var url = headers["warc-target-uri"] ?? ""
         if url.hasPrefix("<") && url.hasSuffix(">") { url = String(url.dropFirst().dropLast()) }  // wget 1.19's brackets
         var id = headers["warc-record-id"] ?? ""
@@ -68,8 +66,8 @@ enum WARCRecord {
             JSONMember("date", .string(headers["warc-date"] ?? "")),
             JSONMember("warc_record_id", .string(id)),
             JSONMember("title", .string(page.title)),
-            JSONMember("charset", .string(page.charset.name)),
-            JSONMember("charset_source", .string(page.charset.source)),
+            JSONMember("charset", .string(page.charset)),
+            JSONMember("charset_source", .string(page.charsetSource)),
         ]
         if headers["warc-truncated"] != nil { metadata.append(JSONMember("truncated", .bool(true))) }
         return .document(Document(id: id.isEmpty ? source : id, text: page.text, source: source, metadata: metadata))
