@@ -123,6 +123,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "SievePipelineTests", dependencies: ["SievePipeline", "SieveCore", "SieveTestSupport"]),
+        .testTarget(name: "SieveExecutorTests", dependencies: ["SieveExecutor", "SieveTestSupport"]),
+        .testTarget(name: "SieveReportTests", dependencies: ["SieveReport", "SievePipeline", "SieveShards", "SieveCore", "SieveTestSupport"]),
         .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveExecutor", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

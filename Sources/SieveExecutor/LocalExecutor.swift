@@ -21,11 +21,11 @@ public struct LocalExecutor {
     }
 
     public static func logPath(output: String, pass: String, task: Int) -> String {
-        "\(output)/.sieve/logs/\(pass)-\(String(format: "%05d", task)).log"
+        OutputLayout(output).log(pass: pass, task: task)
     }
 
     public func run(_ plan: PassPlan) throws {
-        try makeDirectories(plan.output + "/.sieve/logs")
+        try makeDirectories(OutputLayout(plan.output).logs)
         for pass in plan.passes {
             let started = Date()
             let failures = try run(pass, output: plan.output)

@@ -1,4 +1,5 @@
 import Foundation
+import SieveIO
 
 /// The passes of a pipeline run as N tasks, in the order they must run: every task of a
 /// pass must succeed before the next pass starts. Each pass is one `sieve` command run
@@ -52,7 +53,8 @@ public struct PassPlan: Codable, Equatable, Sendable {
         precondition(tasks >= 1)
         self.tasks = tasks
         self.output = output
-        let work = output + "/.sieve/dedup"
+        let layout = OutputLayout(output)
+        let work = layout.dedup
         let task = ["--task-index", Self.task, "--task-count", String(tasks)]
         let run = runArguments + task + ["--threads", Self.threads, "--no-progress"]
         var passes: [Pass] = []
@@ -63,9 +65,9 @@ public struct PassPlan: Codable, Equatable, Sendable {
         }
         passes.append(Pass(name: "documents", tasks: tasks, arguments: run))
         if tasks > 1 {
-            let manifests = (0..<tasks).map { "\(output)/manifest-task-\($0)-of-\(tasks).sqlite" }
-            passes.append(Pass(name: "merge", tasks: 1, arguments: ["manifest", "merge", "--replace", "\(output)/manifest.sqlite"] + manifests))
-            passes.append(Pass(name: "report", tasks: 1, arguments: ["report", "\(output)/manifest.sqlite"]))
+            let manifests = (0..<tasks).map { layout.manifest(task: $0, of: tasks) }
+            passes.append(Pass(name: "merge", tasks: 1, arguments: ["manifest", "merge", "--replace", layout.manifest] + manifests))
+            passes.append(Pass(name: "report", tasks: 1, arguments: ["report", layout.manifest]))
         }
         self.passes = passes
     }

@@ -55,7 +55,7 @@ public struct SlurmExecutor {
     public var scancel = "scancel"
 
     public init(output: String) {
-        directory = output + "/.sieve/slurm"
+        directory = OutputLayout(output).slurm
     }
 
     var statePath: String { directory + "/state.json" }

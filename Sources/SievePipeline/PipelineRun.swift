@@ -4,7 +4,6 @@ import Glibc
 import Dispatch
 import Foundation
 import SieveCore
-import SieveDedup
 import SieveIO
 import SieveReport
 import SieveShards
@@ -48,8 +47,11 @@ public struct PipelineRun {
         case documents
     }
 
+    /// Every path under the output folder.
+    public var layout: OutputLayout { OutputLayout(config.outputDirectory) }
+
     /// Where the sharded dedup passes of a run with several tasks keep their files.
-    public var dedupWork: String { config.outputDirectory + "/.sieve/dedup" }
+    public var dedupWork: String { layout.dedup }
 
     /// How HTML pages, WARC responses and PDFs become text (`ReadOptions.pages`).
     public var pages: (any PageDecoder)?
@@ -81,15 +83,13 @@ public struct PipelineRun {
         OutputFormat(compression: config.compression)
     }
 
-    var taskSuffix: String { taskCount == 1 ? "" : "-task-\(taskIndex)-of-\(taskCount)" }
-
     /// The manifest this task writes.
-    public var manifestPath: String { "\(config.outputDirectory)/manifest\(taskSuffix).sqlite" }
+    public var manifestPath: String { layout.manifest(task: taskIndex, of: taskCount) }
 
     public func run() throws -> RunReport {
         let started = Date()
         let kind = config.resolvedOutputKind
-        if kind == .shards && !stages.contains(where: { $0.name == "tokenize" }) {
+        if kind == .shards && !config.stages.contains(where: { $0.type == TokenizeKind.type }) {
             throw SieveShardsError(message: "output.kind = \"shards\" needs a tokenize stage")
         }
         let discovery = CorpusDiscovery(include: config.include ?? CorpusDiscovery.defaultInclude,
@@ -99,65 +99,44 @@ public struct PipelineRun {
         let mine = plan.units(task: taskIndex, of: taskCount)
 
         var job = self
-        let dedup = stages.firstIndex { $0 is DedupStage }
+        let sharded = stages.firstIndex { $0 is any ShardedStage }
         if pass == .signatures {
-            guard let dedup, taskCount > 1 else {
+            guard let sharded, taskCount > 1, let stage = stages[sharded] as? any ShardedStage else {
                 throw SieveShardsError(message: "the signatures pass is for a pipeline with a dedup stage run as several tasks")
             }
-            return try signatures(mine, before: Array(stages[..<dedup]), settings: (stages[dedup] as! DedupStage).settings!,
-                                  started: started, discoveryStats: discoveryStats)
+            return try signatures(mine, before: Array(stages[..<sharded]), stage: stage, started: started,
+                                  discoveryStats: discoveryStats)
         }
-        if taskCount > 1, let dedup {
-            job.stages[dedup] = try shardedDedupStage(online: stages[dedup] as! DedupStage, units: mine.map(\.index))
-            job.stageFiles.append("\(dedupWork)/clusters/done.json")
+        if taskCount > 1, let sharded, let stage = stages[sharded] as? any ShardedStage {
+            let resolved = try stage.resolved(work: dedupWork, task: taskIndex, of: taskCount, units: mine.map(\.index))
+            job.stages[sharded] = resolved.stage
+            job.stageFiles += resolved.files
         }
         return try job.documents(mine, kind: kind, started: started, discoveryStats: discoveryStats)
     }
 
-    /// The `signatures` pass: the stages before dedup over this task's units, into its
-    /// signature files. A task whose files are there, with the same settings and units,
-    /// does nothing.
-    private func signatures(_ mine: [WorkUnit], before: [any Stage], settings: DedupSettings, started: Date,
+    /// The `signatures` pass: the stages before the sharded stage over this task's units,
+    /// into its signature files. A task whose files are there, with the same settings and
+    /// units, does nothing.
+    private func signatures(_ mine: [WorkUnit], before: [any Stage], stage: any ShardedStage, started: Date,
                             discoveryStats: RunStats) throws -> RunReport {
-        let sharded = ShardedDedup(work: dedupWork)
         var stats = discoveryStats
-        let done = sharded.signatureSummary(task: taskIndex)
-        if done?.settings != settings || done?.taskCount != taskCount || done?.units != mine.map(\.index) {
-            let writer = sharded.signatureWriter(settings: settings)
+        let signatures = stage.signatures(work: dedupWork, task: taskIndex, of: taskCount, units: mine.map(\.index))
+        if let sink = signatures.sink {
             let bytes = mine.reduce(0) { $0 + $1.bytes }
             stats.merge(try Runner(stages: before, threads: threads, progress: showProgress ? Progress(totalBytes: bytes) : nil)
-                .run(source: CorpusSource(units: mine, options: readOptions), sink: writer))
-            _ = try sharded.finish(writer, task: taskIndex, of: taskCount, units: mine.map(\.index))
+                .run(source: CorpusSource(units: mine, options: readOptions), sink: sink))
+            try signatures.finish()
         }
         return RunReport(command: command, startedAt: started, seconds: Date().timeIntervalSince(started), threads: threads,
                          taskIndex: taskIndex, taskCount: taskCount, inputFiles: Set(mine.flatMap { $0.segments.map(\.file.path) }).count,
                          inputBytes: mine.reduce(0) { $0 + $1.bytes }, units: mine.count, unitsResumed: 0,
-                         outputs: [sharded.signatureDirectory(taskIndex)], stats: stats)
-    }
-
-    /// The dedup stage of a `documents` pass with several tasks: the duplicates that the
-    /// sharded passes found among this task's documents.
-    private func shardedDedupStage(online: DedupStage, units: [Int]) throws -> DedupStage {
-        let sharded = ShardedDedup(work: dedupWork)
-        guard let mine = sharded.signatureSummary(task: taskIndex) else {
-            throw SieveShardsError(message: """
-                \(dedupWork): task \(taskIndex) has no signatures; run the signatures, buckets and clusters passes first \
-                (sieve run --pass signatures; docs/scale.md)
-                """)
-        }
-        guard mine.settings == online.settings, mine.taskCount == taskCount, mine.units == units else {
-            throw SieveShardsError(message: """
-                \(dedupWork): task \(taskIndex)'s signatures were written with other dedup settings, \
-                task count or inputs; run the signatures pass again
-                """)
-        }
-        return DedupStage(duplicates: try sharded.duplicates(task: taskIndex))
+                         outputs: [signatures.folder], stats: stats)
     }
 
     private func documents(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, started: Date,
                            discoveryStats: RunStats) throws -> RunReport {
-        let out = config.outputDirectory
-        try makeDirectories(out + "/.sieve")
+        try makeDirectories(layout.work)
         let manifest = try Manifest(writingTo: manifestPath)
         try manifest.recordLanguages(languages)
         let runID = try manifest.beginRun(command: command, config: configJSON(), fingerprint: fingerprint(),
@@ -168,7 +147,7 @@ public struct PipelineRun {
             try manifest.endRun(runID, error: nil)
             try manifest.checkpoint()
             // With several tasks, the report comes after their manifests are merged.
-            if taskCount == 1 { try RunReportPage.write(manifest: manifestPath, to: config.outputDirectory + "/report.html") }
+            if taskCount == 1 { try RunReportPage.write(manifest: manifestPath, to: layout.reportPage) }
             return report
         } catch {
             try? manifest.endRun(runID, error: String(describing: error))
@@ -178,7 +157,6 @@ public struct PipelineRun {
 
     private func run(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, manifest: Manifest, runID: Int64,
                      started: Date, discoveryStats: RunStats) throws -> RunReport {
-        let out = config.outputDirectory
         // Inputs: hashed now, so that a later run can tell whether they changed.
         var unitsOfFile: [String: [Int]] = [:]
         var sizes: [String: Int] = [:]
@@ -191,30 +169,23 @@ public struct PipelineRun {
         let paths = unitsOfFile.keys.sorted()
         let unchanged = try manifest.recordInputs(Self.hash(paths, sizes: sizes), task: taskIndex)
 
-        // A unit is skipped when an earlier run finished it with the same plan, none of
-        // its inputs changed, and its output is still there.
+        // Which units an earlier run finished (`ResumePlan`).
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func segmentsJSON(_ unit: WorkUnit) throws -> String { String(decoding: try encoder.encode(unit.segments), as: UTF8.self) }
         let finished = try manifest.finishedUnits(task: taskIndex)
-        func reusable(_ unit: WorkUnit, requireOutput: Bool) throws -> Bool {
-            guard let done = finished[unit.index], done.segments == (try segmentsJSON(unit)) else { return false }
-            guard unit.segments.allSatisfy({ unchanged.contains($0.file.path) }) else { return false }
-            return !requireOutput || FileManager.default.fileExists(atPath: done.output)
-        }
-        // Shards: parts are deleted once assembled, so a finished task with unchanged
-        // inputs needs nothing; otherwise units whose part is gone are done again.
         let oldShardFiles = kind == .shards ? try manifest.shardFiles(task: taskIndex, kind: "documents") : []
-        var alreadyComplete = false
-        if kind == .shards, try manifest.previousRunFinished(task: taskIndex, current: runID) {
-            alreadyComplete = try mine.allSatisfy { try reusable($0, requireOutput: false) }
-                && oldShardFiles.allSatisfy { FileManager.default.fileExists(atPath: $0) }
-        }
-        let todo = alreadyComplete ? [] : try mine.filter { !(try reusable($0, requireOutput: true)) }
+        let resume = ResumePlan(ResumePlan.State(
+            units: try mine.map { ($0.index, try segmentsJSON($0), $0.segments.map(\.file.path)) }, finished: finished,
+            unchangedInputs: unchanged, kind: kind,
+            previousRunFinished: kind == .shards ? try manifest.previousRunFinished(task: taskIndex, current: runID) : false,
+            shardFiles: oldShardFiles), fileExists: { FileManager.default.fileExists(atPath: $0) })
+        let alreadyComplete = resume.alreadyComplete
+        let redo = Set(resume.todo)
+        let todo = mine.filter { redo.contains($0.index) }
         try manifest.forgetUnits(todo.map(\.index), task: taskIndex)
 
         // What earlier runs did counts too: their units' statistics and per-input counts.
-        let redo = Set(todo.map(\.index))
         var unitStats: [Int: RunStats] = [:]
         for unit in mine where !redo.contains(unit.index) { unitStats[unit.index] = finished[unit.index]!.stats }
         let unitsByIndex = Dictionary(uniqueKeysWithValues: mine.map { ($0.index, $0) })
@@ -226,7 +197,7 @@ public struct PipelineRun {
             for segment in unitsByIndex[index]!.segments { remaining[segment.file.path]?.remove(index) }
         }
 
-        let outputDirectory = kind == .shards ? out + "/.sieve/parts" : out + "/documents"
+        let outputDirectory = kind == .shards ? layout.parts : layout.documents
         let onUnitDone: (Int, RunStats) throws -> Void = { index, stats in
             let unit = unitsByIndex[index]!
             var done: [(path: String, counts: InputCounts)] = []
@@ -245,7 +216,7 @@ public struct PipelineRun {
             ? try TokenPartSink.make(directory: outputDirectory, onUnitDone: onUnitDone)
             : try UnitFilesSink(directory: outputDirectory, format: format, onUnitDone: onUnitDone)
         let sink: any BatchSink = config.writeRejected
-            ? try RejectedUnitsSink(wrapping: documentSink, directory: out + "/rejected", format: OutputFormat(compression: .zstd))
+            ? try RejectedUnitsSink(wrapping: documentSink, directory: layout.rejected, format: OutputFormat(compression: .zstd))
             : documentSink
         let todoBytes = todo.reduce(0) { $0 + $1.bytes }
         // A stage that needs every document first (dedup) gets a first pass over all of
@@ -261,10 +232,12 @@ public struct PipelineRun {
         // Totals in unit order, whether a unit was done now or by an earlier run.
         var stats = discoveryStats
         for unit in mine { stats.merge(unitStats[unit.index]!) }
-        // Cluster sizes, for the report: known to the whole run, so only task 0 reports them.
-        if let dedup = stages.first(where: { $0 is DedupStage }) as? DedupStage, taskIndex == 0 {
-            let sizes = taskCount == 1 ? dedup.clusterSizes : ShardedDedup(work: dedupWork).clusterSummary()?.clusterSizes ?? []
-            if !sizes.isEmpty { stats[stage: "dedup"].histograms["cluster_size"] = sizes }
+        // Dedup's cluster sizes, for the report: known to the whole run, so only task 0
+        // reports them.
+        if taskIndex == 0, let stage = stages.first(where: { $0 is any ShardedStage }) as? any ShardedStage {
+            for (name, bins) in stage.runHistograms(work: taskCount == 1 ? nil : dedupWork).sorted(by: { $0.key < $1.key }) {
+                stats[stage: stage.name].histograms[name] = bins
+            }
         }
 
         var outputs: [String]
@@ -275,7 +248,7 @@ public struct PipelineRun {
                 try manifest.recordOutputs(task: taskIndex, kind: "documents", shards: nil, stats: stats)
             } else {
                 let parts = mine.map { UnitFilesSink.path(directory: outputDirectory, unit: $0.index, fileExtension: "part") }
-                let shards = try ShardAssembler(directory: out + "/shards", task: taskIndex, maxShardBytes: config.shardBytes)
+                let shards = try ShardAssembler(directory: layout.shards, task: taskIndex, maxShardBytes: config.shardBytes)
                     .assemble(parts: parts)
                 try manifest.recordOutputs(task: taskIndex, kind: "documents", shards: shards, stats: stats)
                 for part in parts { unlink(part) }
@@ -293,7 +266,7 @@ public struct PipelineRun {
             taskIndex: taskIndex, taskCount: taskCount, inputFiles: paths.count,
             inputBytes: mine.reduce(0) { $0 + $1.bytes }, units: mine.count, unitsResumed: mine.count - todo.count,
             outputs: outputs, stats: stats)
-        try writeFileAtomically(Array(try report.json()) + [0x0A], to: "\(out)/report\(taskSuffix).json")
+        try writeFileAtomically(Array(try report.json()) + [0x0A], to: layout.report(task: taskIndex, of: taskCount))
         return report
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SieveIO
 import SieveShards
 
 /// Everything the run report shows, read from a manifest and the `report*.json` files
@@ -140,7 +141,7 @@ struct ReportData {
         // Cluster sizes are known to the run as a whole: task 0's report (or the only one).
         let directory = (path as NSString).deletingLastPathComponent
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? [])
-            .filter { $0 == "report.json" || $0.hasPrefix("report-task-0-of-") }.sorted()
+            .filter(OutputLayout.isFirstReport).sorted()
         for name in names {
             guard let data = FileManager.default.contents(atPath: (directory.isEmpty ? "." : directory) + "/" + name),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

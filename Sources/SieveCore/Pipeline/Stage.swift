@@ -78,3 +78,46 @@ public struct StageContext {
         stats.repairs["\(stage):\(rule)", default: 0] += 1
     }
 }
+
+/// A two-pass stage that a run of several tasks splits into passes (dedup): each task's
+/// `signatures` pass streams the documents that reach the stage into `signatures(…)`'s
+/// sink, the stage's own passes combine what every task wrote (`PassPlan`), and each
+/// task's `documents` pass runs the stage that `resolved(…)` builds from their result.
+/// `work` is the folder the stage's passes share; `units` are the task's work units.
+public protocol ShardedStage: TwoPassStage {
+    /// Where task `task`'s signatures go; without a sink when an earlier run already
+    /// wrote them with the same settings, task count and units.
+    func signatures(work: String, task: Int, of count: Int, units: [Int]) -> ShardedSignatures
+    /// The stage of task `task`'s documents pass; throws when the passes before it are
+    /// missing or were run with other settings, tasks or inputs.
+    func resolved(work: String, task: Int, of count: Int, units: [Int]) throws -> ResolvedStage
+    /// Histograms that only the whole run knows (dedup's cluster sizes), for the report of
+    /// task 0: from the first pass with one task (`work` nil), from `work` with several.
+    func runHistograms(work: String?) -> [String: [Int]]
+}
+
+/// A task's signatures: the folder they are written to, the sink its documents go to
+/// (nil when they are written already), and what writes the files after the last one.
+public struct ShardedSignatures {
+    public var folder: String
+    public var sink: (any BatchSink)?
+    public var finish: () throws -> Void
+
+    public init(folder: String, sink: (any BatchSink)?, finish: @escaping () throws -> Void) {
+        self.folder = folder
+        self.sink = sink
+        self.finish = finish
+    }
+}
+
+/// The stage a `ShardedStage` becomes in a documents pass, with the files it was built
+/// from (for the resume fingerprint).
+public struct ResolvedStage {
+    public var stage: any Stage
+    public var files: [String]
+
+    public init(stage: any Stage, files: [String]) {
+        self.stage = stage
+        self.files = files
+    }
+}

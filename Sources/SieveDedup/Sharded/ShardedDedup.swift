@@ -66,6 +66,12 @@ public struct ShardedDedup {
         SignatureWriter(settings: settings)
     }
 
+    /// Whether a pass-1 task's summary says it ran with these settings, task count and
+    /// units: then its signatures are reused, and the documents pass may use its result.
+    public func isCurrent(_ summary: SignatureSummary?, settings: DedupSettings, taskCount: Int, units: [Int]) -> Bool {
+        summary?.settings == settings && summary?.taskCount == taskCount && summary?.units == units
+    }
+
     /// The summary of a finished pass-1 task, nil if it has not finished.
     public func signatureSummary(task: Int) -> SignatureSummary? {
         try? Self.readJSON(SignatureSummary.self, "\(signatureDirectory(task))/done.json")
@@ -181,6 +187,9 @@ public struct ShardedDedup {
     // MARK: Pass 3
 
     var clusterDirectory: String { "\(work)/clusters" }
+    /// Written last by the clusters pass: a documents pass that used its result has it in
+    /// its fingerprint.
+    public var clustersDone: String { "\(clusterDirectory)/done.json" }
 
     /// Pass 3: merges the forests of the `bucketTasks` pass-2 tasks.
     public func clusters(bucketTasks: Int) throws -> ClusterSummary {

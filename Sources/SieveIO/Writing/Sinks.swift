@@ -82,8 +82,7 @@ public final class UnitFilesSink: BatchSink {
 
     /// The output file of a unit.
     public static func path(directory: String, unit: Int, fileExtension: String) -> String {
-        let number = String(unit)
-        return "\(directory)/\(String(repeating: "0", count: max(0, 5 - number.count)))\(number).\(fileExtension)"
+        OutputLayout.unitFile(directory, unit: unit, fileExtension: fileExtension)
     }
 
     public func encode(_ documents: [Document], unit: Int) -> [UInt8] {

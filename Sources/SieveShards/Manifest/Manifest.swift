@@ -95,10 +95,16 @@ extension Manifest {
 
     /// A finished unit as an earlier run recorded it; `stats.inputs` is keyed by stored
     /// (manifest-relative) paths.
-    public struct FinishedUnit {
+    public struct FinishedUnit: Sendable {
         public var segments: String
         public var output: String
         public var stats: RunStats
+
+        public init(segments: String, output: String, stats: RunStats) {
+            self.segments = segments
+            self.output = output
+            self.stats = stats
+        }
     }
 
     /// Starts a run of `task`. Throws when an earlier run in this manifest had another
