@@ -71,7 +71,7 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
                 continue
             }
             var dropped = document
-            dropped.setMetadata("dedup_cluster", .string(duplicate.keptID))
+            dropped.setMetadata(.dedupCluster, .string(duplicate.keptID))
             context.drop(dropped, rule: duplicate.reason.rule)
         }
         return kept

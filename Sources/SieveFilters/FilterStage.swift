@@ -23,7 +23,7 @@ public struct FilterStage: Stage {
         var resolved: [String?: LanguageFilters] = [:]
         for document in documents {
             var language: String?
-            if case .string(let code)? = document.metadata.first(where: { $0.key == "language" })?.value, code != "und" {
+            if let code = document.language, code != "und" {
                 language = code
             }
             let filters = resolved[language] ?? set.filters(for: language)
@@ -39,7 +39,7 @@ public struct FilterStage: Stage {
             }
             if let first = failures.first {
                 var rejected = document
-                rejected.setMetadata("filter_failures", .array(failures.map { failure in
+                rejected.setMetadata(.filterFailures, .array(failures.map { failure in
                     .object([JSONMember("filter", .string(failure.filter)), JSONMember("rule", .string(failure.rule)),
                              JSONMember("value", Self.number(failure.value)),
                              JSONMember("threshold", Self.number(failure.threshold))])

@@ -23,14 +23,14 @@ public struct LangIDStage: Stage {
         for var document in documents {
             var text = document.text
             let d = text.withUTF8 { detector.detect(utf8: $0, top: 2, features: &features) }
-            document.setMetadata("language", .string(d.language))
-            document.setMetadata("language_score", .number(Self.format(d.score)))
-            document.setMetadata("script", .string(d.script))
-            document.setMetadata("mixed_script", .bool(d.mixedScript))
-            document.setMetadata("language_top", .array(d.top.map {
+            document.setMetadata(.language, .string(d.language))
+            document.setMetadata(.languageScore, .number(Self.format(d.score)))
+            document.setMetadata(.script, .string(d.script))
+            document.setMetadata(.mixedScript, .bool(d.mixedScript))
+            document.setMetadata(.languageTop, .array(d.top.map {
                 .object([JSONMember("language", .string($0.language)), JSONMember("score", .number(Self.format($0.score)))])
             }))
-            if let reason = d.reason { document.setMetadata("language_reason", .string(reason)) }
+            if let reason = d.reason { document.setMetadata(.languageReason, .string(reason)) }
             // For the run report: documents, mixed scripts and scores per language.
             context.count("documents", language: d.language)
             if d.mixedScript { context.count("mixed_script", language: d.language) }

@@ -54,13 +54,13 @@ public struct LabelStage: Stage {
                 let best = domains!.best(text)
                 let score = Double(best.probability)
                 let domain = score >= settings.minDomainScore ? domains!.model.labels[best.label] : Self.fallbackDomain
-                document.setMetadata("domain", .string(domain))
-                document.setMetadata("domain_score", .number(Self.format(score)))
+                document.setMetadata(.domain, .string(domain))
+                document.setMetadata(.domainScore, .number(Self.format(score)))
                 context.count("domain:" + domain, language: language)
             }
             if quality != nil {
                 let score = Double(quality!.probabilities(text)[qualityIndex])
-                document.setMetadata("quality", .number(Self.format(score)))
+                document.setMetadata(.quality, .number(Self.format(score)))
                 context.observe("quality", value: score)
                 if score < settings.minQuality(language) {
                     context.drop(document, rule: "low_quality")

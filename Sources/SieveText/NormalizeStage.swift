@@ -18,7 +18,7 @@ public struct NormalizeStage: Stage {
             let (bytes, changed) = text.withUTF8 { normalizer.normalize($0) }
             if let bytes {
                 document.text = String(decoding: bytes, as: UTF8.self)
-                document.setMetadata("normalized", .array(changed.map { .string($0.rawValue) }))
+                document.setMetadata(.normalized, .array(changed.map { .string($0.rawValue) }))
                 for rule in changed { context.repaired(rule: rule.rawValue) }
             }
             return document

@@ -38,7 +38,7 @@ public struct TokenizeStage: Stage {
                     context.drop(document, rule: "empty")
                     continue
                 }
-                document.setMetadata("token_count", .int(ids.count))
+                document.setMetadata(.tokenCount, .int(ids.count))
                 ids.append(endOfText)
                 document.tokens = ids
                 kept.append(document)

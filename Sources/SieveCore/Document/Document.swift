@@ -23,10 +23,7 @@ public struct Document: Sendable, Equatable {
     }
 
     /// The `language` metadata the langid stage sets, if any.
-    public var language: String? {
-        if case .string(let code)? = metadata.first(where: { $0.key == "language" })?.value { return code }
-        return nil
-    }
+    public var language: String? { string(.language) }
 
     /// Sets a metadata entry, replacing an existing one with the same key in place.
     public mutating func setMetadata(_ key: String, _ value: JSONValue) {

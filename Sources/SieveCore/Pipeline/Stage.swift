@@ -58,7 +58,7 @@ public struct StageContext {
         stats.countDrop("\(stage):\(rule)", language: document.language ?? "und")
         if keepsRejected {
             var document = document
-            document.setMetadata("drop_reason", .string("\(stage):\(rule)"))
+            document.setMetadata(.dropReason, .string("\(stage):\(rule)"))
             rejected.append(document)
         }
     }

@@ -43,13 +43,13 @@ public struct PerplexityStage: Stage {
                 continue
             }
             let mean = sum / Double(count), perplexity = exp(-mean)
-            document.setMetadata("mean_logprob", .number(String(format: "%.4f", mean)))
-            document.setMetadata("perplexity", .number(String(format: "%.2f", perplexity)))
-            document.setMetadata("scored_tokens", .number(String(count)))
+            document.setMetadata(.meanLogprob, .number(String(format: "%.4f", mean)))
+            document.setMetadata(.perplexity, .number(String(format: "%.2f", perplexity)))
+            document.setMetadata(.scoredTokens, .number(String(count)))
             collected.append((language, perplexity))
             if let (low, high) = cutoffs[language] {
                 let bucket = perplexity <= low ? "head" : perplexity <= high ? "middle" : "tail"
-                document.setMetadata("perplexity_bucket", .string(bucket))
+                document.setMetadata(.perplexityBucket, .string(bucket))
                 context.count("bucket:" + bucket, language: language)
                 if !keep.contains(bucket) {
                     context.drop(document, rule: "bucket_" + bucket)

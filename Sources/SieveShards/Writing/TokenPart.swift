@@ -24,15 +24,15 @@ enum TokenPart {
             guard let tokens = document.tokens else {
                 preconditionFailure("shard output needs a tokenize stage; PipelineRun checks this")
             }
-            let language = pathSafe(string(document, "language") ?? "und")
-            let domain = pathSafe(string(document, "domain") ?? "unlabeled")
+            let language = pathSafe(document.string(.language) ?? "und")
+            let domain = pathSafe(document.string(.domain) ?? "unlabeled")
             let start = out.count
             appendLE(&out, UInt32(0))
             for text in [language, domain, document.id, document.source] {
                 appendLE(&out, UInt32(text.utf8.count))
                 out.append(contentsOf: text.utf8)
             }
-            for key in ["language_score", "quality", "domain_score"] {
+            for key in [MetadataKey.languageScore, .quality, .domainScore] {
                 appendLE(&out, (number(document, key) ?? .nan).bitPattern)
             }
             appendLE(&out, UInt64(document.text.utf8.count))
@@ -78,12 +78,8 @@ enum TokenPart {
         }
     }
 
-    private static func string(_ document: Document, _ key: String) -> String? {
-        document.metadata.first(where: { $0.key == key })?.value.stringValue
-    }
-
-    private static func number(_ document: Document, _ key: String) -> Float? {
-        document.metadata.first(where: { $0.key == key })?.value.doubleValue.map(Float.init)
+    private static func number(_ document: Document, _ key: MetadataKey) -> Float? {
+        document[key]?.doubleValue.map(Float.init)
     }
 
     /// Language and domain name folders: anything but letters, digits, `_` and `-`

@@ -1,0 +1,54 @@
+/// A metadata key that stages share: each is spelled once, here, so that the stage that
+/// writes it and the stage, shard writer or mixture that reads it cannot drift apart (a
+/// misspelt key would put every document in `und` or `unlabeled` without an error).
+/// docs/pipeline.md lists what each stage writes.
+public struct MetadataKey: Hashable, Sendable, CustomStringConvertible {
+    public let name: String
+
+    public init(_ name: String) { self.name = name }
+
+    public var description: String { name }
+
+    // langid
+    /// The document's language code (`eng_Latn`, `und`): shards and mixtures group by it.
+    public static let language = MetadataKey("language")
+    public static let languageScore = MetadataKey("language_score")
+    public static let script = MetadataKey("script")
+    public static let mixedScript = MetadataKey("mixed_script")
+    public static let languageTop = MetadataKey("language_top")
+    public static let languageReason = MetadataKey("language_reason")
+    // label
+    /// The document's domain: shards and mixtures group by it.
+    public static let domain = MetadataKey("domain")
+    public static let domainScore = MetadataKey("domain_score")
+    public static let quality = MetadataKey("quality")
+    // normalize, filter, dedup, tokenize, perplexity
+    public static let normalized = MetadataKey("normalized")
+    public static let filterFailures = MetadataKey("filter_failures")
+    public static let dedupCluster = MetadataKey("dedup_cluster")
+    public static let tokenCount = MetadataKey("token_count")
+    public static let meanLogprob = MetadataKey("mean_logprob")
+    public static let perplexity = MetadataKey("perplexity")
+    public static let scoredTokens = MetadataKey("scored_tokens")
+    public static let perplexityBucket = MetadataKey("perplexity_bucket")
+    /// Why a document in a rejected stream was dropped: `stage:rule`.
+    public static let dropReason = MetadataKey("drop_reason")
+}
+
+extension Document {
+    /// The value at a shared key, nil when absent.
+    public subscript(key: MetadataKey) -> JSONValue? {
+        metadata.first(where: { $0.key == key.name })?.value
+    }
+
+    /// The string at `key`, nil when absent or not a string.
+    public func string(_ key: MetadataKey) -> String? {
+        if case .string(let s)? = self[key] { return s }
+        return nil
+    }
+
+    /// Sets a shared key, replacing an existing value in place.
+    public mutating func setMetadata(_ key: MetadataKey, _ value: JSONValue) {
+        setMetadata(key.name, value)
+    }
+}
