@@ -12,7 +12,7 @@ the configuration may spell differently). Exits 1 on the first difference it lis
 Cases: the README's example pipeline; the same stages over MB of the tokenizer
 benchmark's mixed corpus (117 languages, web articles, raw HTML, news, PDF text) with
 rejected documents kept, as shards and, without tokenize, as documents in 3 tasks; and
-`sieve tokenize`, `sieve filter`, `sieve langid` on that corpus; and `sieve cat` over
+`sieve tokenize`, `sieve filter`, `sieve dedup`, `sieve langid` on that corpus; and `sieve cat` over
 the PDF, WARC and HTML files of ../shared/data. Both builds must find
 their shipped files (filters/, languages/), so keep each binary two folders below the
 checkout (e.g. .build-before/debug/sieve). The mixed corpus needs ../shared/data.
@@ -93,6 +93,7 @@ def cases(mb):
                                "--nltk-data", os.path.join(ROOT, "..", "shared", "data", "nltk_data"), "--no-progress"],
         "cat-pdf-warc-html": lambda out: ["cat", os.path.join(DATA, "pdf"), os.path.join(DATA, "warc"),
                                           os.path.join(DATA, "html", "cleaneval"), "-o", out + "/all.jsonl.zst", "--no-progress"],
+        "dedup": lambda out: ["dedup", mixed, "-o", out + "/kept.jsonl.zst", "--rejected", out + "/dropped.jsonl.zst", "--no-progress"],
         "langid": lambda out: ["langid", mixed, "-o", out + "/tagged.jsonl", "--languages", "eng_Latn,fra_Latn,deu_Latn",
                                "--no-progress"],
     }

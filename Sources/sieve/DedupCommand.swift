@@ -3,6 +3,7 @@ import Foundation
 import SieveCore
 import SieveDedup
 import SieveIO
+import SievePipeline
 
 struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,7 +75,7 @@ struct DedupCommand: ParsableCommand {
             guard !inputs.contains("-") else {
                 throw CommandError(description: "sieve dedup reads its input twice: pass files, not -", isUsage: true)
             }
-            return discover(inputs, include: selection.include, exclude: selection.exclude)
+            return SingleFileRun.discover(inputs, include: selection.include, exclude: selection.exclude)
         }
     }
 
@@ -87,22 +88,10 @@ struct DedupCommand: ParsableCommand {
     /// pass when it has one (the online mode).
     static func runPasses(units: [WorkUnit], stage: DedupStage, output: String, rejected: String?,
                           processing: ProcessingOptions, files: [InputFile], stats discovered: RunStats) throws -> RunReport {
-        let started = Date()
-        let threads = processing.resolvedThreads()
-        let totalBytes = units.reduce(0) { $0 + $1.bytes }
-        func progress() -> SieveCore.Progress? { processing.noProgress ? nil : Progress(totalBytes: totalBytes) }
-        // Only the online stage has a first pass (the sharded one was given its duplicates).
-        try Runner(stages: [stage], threads: threads, progress: progress())
-            .runFirstPass(source: CorpusSource(units: units, options: readOptions()))
-        var stats = discovered
-        let sink = try SingleFileSink(path: output, rejectedPath: rejected)
-        stats.merge(try Runner(stages: [stage], threads: threads, progress: progress())
-            .run(source: CorpusSource(units: units, options: readOptions()), sink: sink))
-        try sink.finish()
-        return RunReport(command: CommandLine.arguments.joined(separator: " "), startedAt: started,
-                         seconds: Date().timeIntervalSince(started), threads: threads, inputFiles: files.count,
-                         inputBytes: totalBytes, units: units.count, outputs: [output] + (rejected.map { [$0] } ?? []),
-                         stats: stats)
+        var run = SingleFileRun(stages: [stage], options: readOptions(), threads: processing.resolvedThreads())
+        run.showProgress = !processing.noProgress
+        run.command = CommandLine.arguments.joined(separator: " ")
+        return try run.run(units, inputFiles: files.count, discovered: discovered, to: output, rejected: rejected)
     }
 
     struct Online: ParsableCommand {
