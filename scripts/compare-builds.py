@@ -13,7 +13,9 @@ Cases: the README's example pipeline; the same stages over MB of the tokenizer
 benchmark's mixed corpus (117 languages, web articles, raw HTML, news, PDF text) with
 rejected documents kept, as shards and, without tokenize, as documents in 3 tasks; and
 `sieve tokenize`, `sieve filter`, `sieve dedup`, `sieve langid` on that corpus; and `sieve cat` over
-the PDF, WARC and HTML files of ../shared/data. Both builds must find
+the PDF, WARC and HTML files of ../shared/data. From each manifest, both builds also
+make the report page (`sieve report --verify`) and a mixture plan (`sieve mix plan`),
+which must be byte-identical. Both builds must find
 their shipped files (filters/, languages/), so keep each binary two folders below the
 checkout (e.g. .build-before/debug/sieve). The mixed corpus needs ../shared/data.
 """
@@ -143,6 +145,26 @@ def compare(a, b, case):
     return differences
 
 
+def derived(before, after, manifest, case):
+    """What both builds make from the same manifest: the report page, a mixture plan."""
+    differences = []
+    tokens = sqlite3.connect(manifest).execute("SELECT coalesce(sum(tokens), 0) FROM shards").fetchone()[0]
+    commands = [("report.html", ["report", manifest, "--verify", "-o"])]
+    if tokens > 0:
+        commands.append(("plan.toml", ["mix", "plan", manifest, "--budget", str(tokens // 2), "-o"]))
+    for name, command in commands:
+        made = []
+        for side, binary in (("before", before), ("after", after)):
+            path = os.path.join(WORK, f"{case}-{side}-{name}")
+            run = subprocess.run([os.path.abspath(binary)] + command + [path], capture_output=True, text=True)
+            if run.returncode != 0:
+                sys.exit(f"{case} {name} ({side}) failed: {run.stderr[-2000:]}")
+            made.append(open(path, "rb").read())
+        if made[0] != made[1]:
+            differences.append(f"{case}: {name} from the same manifest differs")
+    return differences
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("before")
@@ -166,6 +188,9 @@ def main():
             os.rename(out, kept)
             results[side] = kept
         found = compare(results["before"], results["after"], case)
+        manifest = os.path.join(results["after"], "manifest.sqlite")
+        if os.path.exists(manifest):
+            found += derived(args.before, args.after, manifest, case)
         count = sum(len(fs) for _, _, fs in os.walk(results["after"]))
         print(f"{case}: {count} files, {'identical' if not found else f'{len(found)} differences'}")
         differences += found

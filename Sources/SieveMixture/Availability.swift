@@ -16,18 +16,15 @@ public struct Availability: Sendable {
     /// Reads `manifest`; with `minDocumentTokens`, counts only the tokens of documents
     /// that long (read from each shard's `.idx`), for long-context stages.
     public init(manifest: String, minDocumentTokens: Int = 0) throws {
-        let database = try SQLiteDatabase(path: manifest, mode: .readOnly)
         let directory = URL(fileURLWithPath: manifest).deletingLastPathComponent().path
-        for row in try database.query(
-            "SELECT path, language, domain, tokens FROM shards WHERE kind = 'documents' ORDER BY language, domain, path") {
-            let prefix = directory + "/" + (row[0].string ?? "")
-            var tokens = Int64(row[3].int ?? 0)
+        for shard in try Manifest(readingFrom: manifest).documentShards(order: .group) {
+            let prefix = directory + "/" + shard.path
+            var tokens = Int64(shard.tokens)
             if minDocumentTokens > 0 {
                 let index = try IndexedDatasetReader(prefix: prefix)
                 tokens = index.sequenceLengths.reduce(0) { $0 + (Int($1) >= minDocumentTokens ? Int64($1) : 0) }
             }
-            shards.append(Shard(prefix: prefix, language: row[1].string ?? "und", domain: row[2].string ?? "unlabeled",
-                                tokens: tokens))
+            shards.append(Shard(prefix: prefix, language: shard.language, domain: shard.domain, tokens: tokens))
         }
     }
 

@@ -243,8 +243,7 @@ public struct PipelineRun {
         var outputs: [String]
         if kind == .shards {
             if alreadyComplete {
-                outputs = try manifest.query("SELECT path FROM shards WHERE task_index = \(taskIndex) AND kind = 'documents' ORDER BY shard_id")
-                    .rows.compactMap { $0[0].string }
+                outputs = try manifest.documentShards(task: taskIndex, order: .recorded).map(\.path)
                 try manifest.recordOutputs(task: taskIndex, kind: "documents", shards: nil, stats: stats)
             } else {
                 let parts = mine.map { UnitFilesSink.path(directory: outputDirectory, unit: $0.index, fileExtension: "part") }

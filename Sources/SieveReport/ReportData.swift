@@ -53,28 +53,21 @@ struct ReportData {
 
     init(manifest path: String, verifyChecksums: Bool) throws {
         let manifest = try Manifest(readingFrom: path)
-        func rows(_ sql: String) throws -> [[SQLValue]] { try manifest.query(sql).rows }
-
-        for row in try rows("""
-            SELECT stage, sum(documents_in), sum(documents_out), sum(bytes_in), sum(bytes_out), sum(seconds)
-            FROM stages GROUP BY stage ORDER BY min(position)
-            """) {
-            stages.append(Stage(name: row[0].string ?? "", documentsIn: row[1].int ?? 0, documentsOut: row[2].int ?? 0,
-                                bytesIn: row[3].int ?? 0, bytesOut: row[4].int ?? 0, seconds: Self.number(row[5])))
+        stages = try manifest.stageTotals().map {
+            Stage(name: $0.name, documentsIn: $0.documentsIn, documentsOut: $0.documentsOut, bytesIn: $0.bytesIn,
+                  bytesOut: $0.bytesOut, seconds: $0.seconds)
         }
-        drops = try rows("SELECT stage, rule, sum(documents) FROM rejections GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2")
-            .map { ($0[0].string ?? "", $0[1].string ?? "", $0[2].int ?? 0) }
+        drops = try manifest.drops()
 
         // Units' statistics, merged in task and unit order.
         var stats = RunStats()
-        let decoder = JSONDecoder()
         // One formatter for every row: making one per unit cost more than the parse.
         let dates = ISO8601DateFormatter()
-        let start = try rows("SELECT min(started_at) FROM runs")[0][0].string.flatMap { dates.date(from: $0) }
-        for row in try rows("SELECT stats, finished_at FROM units ORDER BY task_index, unit") {
-            guard let text = row[0].string, let unit = try? decoder.decode(RunStats.self, from: Data(text.utf8)) else { continue }
+        runs = try manifest.runs()
+        let start = runs.map(\.started).min().flatMap { dates.date(from: $0) }
+        for (unit, finishedAt) in try manifest.unitStats() {
             stats.merge(unit)
-            if let start, let finished = row[1].string.flatMap({ dates.date(from: $0) }) {
+            if let start, let finished = finishedAt.flatMap({ dates.date(from: $0) }) {
                 timeline.append((finished.timeIntervalSince(start), unit[stage: "read"].bytesIn))
             }
         }
@@ -92,51 +85,45 @@ struct ReportData {
         }
 
         var byCode: [String: Language] = [:]
-        for row in try rows("SELECT code, name, script FROM languages ORDER BY code") {
-            let code = row[0].string ?? ""
-            byCode[code] = Language(code: code, name: row[1].string ?? "", script: row[2].string ?? "")
+        for registered in try manifest.registryLanguages() {
+            byCode[registered.code] = Language(code: registered.code, name: registered.name, script: registered.script)
         }
         func language(_ code: String) -> Language { byCode[code] ?? Language(code: code, name: code == "und" ? "undetermined" : "", script: "") }
-        for row in try rows("SELECT language, sum(documents), sum(tokens) FROM shards WHERE kind = 'documents' GROUP BY 1") {
-            let code = row[0].string ?? "und"
+        let shards = try manifest.documentShards()
+        for (code, ofLanguage) in Dictionary(grouping: shards, by: \.language) {
             var l = language(code)
-            l.documents = row[1].int ?? 0
-            l.tokens = row[2].int ?? 0
+            l.documents = ofLanguage.reduce(0) { $0 + $1.documents }
+            l.tokens = ofLanguage.reduce(0) { $0 + $1.tokens }
             byCode[code] = l
         }
         for (code, n) in langid.countsByLanguage["documents"] ?? [:] { var l = language(code); l.detected = n; byCode[code] = l }
         for (code, n) in langid.countsByLanguage["mixed_script"] ?? [:] { var l = language(code); l.mixedScript = n; byCode[code] = l }
         for (code, n) in dedup.countsByLanguage["documents"] ?? [:] { var l = language(code); l.reachedDedup = n; byCode[code] = l }
-        for row in try rows("SELECT language, sum(documents) FROM rejections WHERE stage = 'dedup' GROUP BY 1") {
-            let code = row[0].string ?? "und"
+        for (code, duplicates) in try manifest.drops(stage: "dedup") {
             var l = language(code)
-            l.duplicates = row[1].int ?? 0
+            l.duplicates = duplicates
             byCode[code] = l
         }
         languages = byCode.values.sorted { ($0.tokens, $1.code) > ($1.tokens, $0.code) }
 
-        for row in try rows("SELECT domain, language, sum(tokens) FROM shards WHERE kind = 'documents' GROUP BY 1, 2") {
-            tokensByDomain[row[0].string ?? "", default: [:]][row[1].string ?? "", default: 0] += row[2].int ?? 0
-        }
-        let totals = try rows("SELECT count(*), sum(bytes), sum(tokens), sum(documents) FROM shards WHERE kind = 'documents'")[0]
-        (shardCount, shardBytes, shardTokens, shardDocuments) = (totals[0].int ?? 0, totals[1].int ?? 0, totals[2].int ?? 0, totals[3].int ?? 0)
-        shardFiles = try rows("SELECT count(*) FROM shard_files")[0][0].int ?? 0
+        for shard in shards { tokensByDomain[shard.domain, default: [:]][shard.language, default: 0] += shard.tokens }
+        (shardCount, shardBytes) = (shards.count, shards.reduce(0) { $0 + $1.bytes })
+        (shardTokens, shardDocuments) = (shards.reduce(0) { $0 + $1.tokens }, shards.reduce(0) { $0 + $1.documents })
+        let files = try manifest.shardFileSizes()
+        shardFiles = files.count
         checksumsVerified = verifyChecksums
         if verifyChecksums {
             shardProblems = try manifest.verify()
         } else {
-            for row in try rows("SELECT path, bytes FROM shard_files ORDER BY path") {
-                guard let stored = row[0].string else { continue }
+            for (stored, bytes) in files {
                 let attributes = try? FileManager.default.attributesOfItem(atPath: manifest.resolved(stored))
                 if let size = attributes?[.size] as? Int {
-                    if size != row[1].int { shardProblems.append(Manifest.Problem(path: stored, message: "size \(size) bytes, manifest says \(row[1].int ?? 0)")) }
+                    if size != bytes { shardProblems.append(Manifest.Problem(path: stored, message: "size \(size) bytes, manifest says \(bytes)")) }
                 } else {
                     shardProblems.append(Manifest.Problem(path: stored, message: "missing"))
                 }
             }
         }
-        runs = try rows("SELECT task_index, task_count, started_at, coalesce(ended_at, ''), status FROM runs ORDER BY run_id")
-            .map { ($0[0].int ?? 0, $0[1].int ?? 1, $0[2].string ?? "", $0[3].string ?? "", $0[4].string ?? "") }
 
         // Cluster sizes are known to the run as a whole: task 0's report (or the only one).
         let directory = (path as NSString).deletingLastPathComponent
@@ -149,15 +136,6 @@ struct ReportData {
                   let sizes = (stages.first { $0["name"] as? String == "dedup" }?["histograms"] as? [String: Any])?["cluster_size"] as? [Int]
             else { continue }
             clusterSizes = sizes
-        }
-    }
-
-    static func number(_ value: SQLValue) -> Double {
-        switch value {
-        case .int(let v): return Double(v)
-        case .double(let v): return v
-        case .text(let v): return Double(v) ?? 0
-        default: return 0
         }
     }
 }

@@ -56,10 +56,9 @@ public final class TokenStream {
             return mine.map { Source(prefix: manifest.resolved($0.prefix), weight: $0.weight) }
         }
         let manifest = try Manifest(readingFrom: path)
-        let rows = try manifest.query("""
-            SELECT path, tokens FROM shards WHERE kind = 'documents' AND tokens > 0 AND (\(condition ?? "1")) ORDER BY path
-            """).rows
-        return rows.compactMap { row in row[0].string.map { Source(prefix: manifest.resolved($0), weight: Double(row[1].int ?? 0)) } }
+        return try manifest.documentShards(where: condition).filter { $0.tokens > 0 }.map {
+            Source(prefix: manifest.resolved($0.path), weight: Double($0.tokens))
+        }
     }
 
     public func restore(_ saved: State) throws {
