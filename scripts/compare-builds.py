@@ -12,7 +12,7 @@ the configuration may spell differently). Exits 1 on the first difference it lis
 Cases: the README's example pipeline; the same stages over MB of the tokenizer
 benchmark's mixed corpus (117 languages, web articles, raw HTML, news, PDF text) with
 rejected documents kept, as shards and, without tokenize, as documents in 3 tasks; and
-`sieve tokenize`, `sieve filter`, `sieve dedup`, `sieve langid` on that corpus; and `sieve cat` over
+`sieve tokenize`, `sieve filter`, `sieve dedup`, `sieve classifier predict`, `sieve langid` on that corpus; and `sieve cat` over
 the PDF, WARC and HTML files of ../shared/data. From each manifest, both builds also
 make the report page (`sieve report --verify`) and a mixture plan (`sieve mix plan`),
 which must be byte-identical. Both builds must find
@@ -96,6 +96,8 @@ def cases(mb):
         "cat-pdf-warc-html": lambda out: ["cat", os.path.join(DATA, "pdf"), os.path.join(DATA, "warc"),
                                           os.path.join(DATA, "html", "cleaneval"), "-o", out + "/all.jsonl.zst", "--no-progress"],
         "dedup": lambda out: ["dedup", mixed, "-o", out + "/kept.jsonl.zst", "--rejected", out + "/dropped.jsonl.zst", "--no-progress"],
+        "classifier-predict": lambda out: ["classifier", "predict", "--model", os.path.join(ROOT, "models", "quality.cls"),
+                                           os.path.join(mixed, "mixed.jsonl"), "-o", out + "/predicted.jsonl", "--k", "2"],
         "langid": lambda out: ["langid", mixed, "-o", out + "/tagged.jsonl", "--languages", "eng_Latn,fra_Latn,deu_Latn",
                                "--no-progress"],
     }

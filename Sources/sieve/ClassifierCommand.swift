@@ -10,51 +10,32 @@ struct ClassifierCommand: ParsableCommand {
         abstract: "A fastText-style text classifier: train, evaluate, predict (docs/models.md).",
         subcommands: [Train.self, Eval.self, Predict.self])
 
-    /// Lines a command could not use, by reason, with the first line of each: reported,
-    /// never fatal while some lines are usable.
-    struct Skipped {
-        private(set) var reasons: [String: (count: Int, firstLine: Int)] = [:]
-        var total: Int { reasons.values.reduce(0) { $0 + $1.count } }
-
-        mutating func add(_ reason: String, line: Int) {
-            reasons[reason, default: (0, line)].count += 1
-        }
-
-        /// "skipped 2 of 10 lines: 1 malformed JSON (first at line 3), 1 no label (line 7)".
-        func report(of lines: Int, file: String) {
-            guard total > 0 else { return }
-            let parts = reasons.sorted { $0.key < $1.key }.map { "\($0.value.count) \($0.key) (first at line \($0.value.firstLine))" }
-            FileHandle.standardError.write(Data("sieve classifier: \(file): skipped \(total) of \(lines) lines: \(parts.joined(separator: ", "))\n".utf8))
-        }
-    }
-
-    /// Reads a JSONL file (or standard input: `-`) a line at a time, calling `use` with the
-    /// JSON object and text of each line that has a string text field, in order; other
-    /// lines are skipped by reason, and so are those for which `use` returns a reason.
-    /// Returns the number of non-empty lines.
-    static func forEachRecord(_ path: String, textField: String, skipped: inout Skipped,
-                              _ use: (_ object: [String: Any], _ text: String) throws -> String?) throws -> Int {
-        var stream = try LineStream(path: path)
-        var lines = 0
-        while let (number, line) = try stream.next() {
-            guard let line else {
-                lines += 1
-                skipped.add("line longer than 64 MiB", line: number)
-                continue
-            }
-            guard !line.isEmpty else { continue }
-            lines += 1
-            guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
-                skipped.add("malformed JSON", line: number)
-                continue
-            }
-            guard let text = object[textField] as? String else {
-                skipped.add("no string \(textField)", line: number)
-                continue
-            }
-            if let reason = try use(object, text) { skipped.add(reason, line: number) }
+    /// Reads `path`'s records (`JSONLRecords`), then says on standard error what was skipped.
+    static func forEachRecord(_ path: String, textField: String,
+                              _ use: (_ object: [JSONMember], _ text: String) throws -> String?) throws -> Int {
+        var records = JSONLRecords(path: path, textField: textField)
+        let lines = try records.forEach(use)
+        if let summary = records.skipped.summary(of: lines, file: path) {
+            FileHandle.standardError.write(Data("sieve classifier: \(summary)\n".utf8))
         }
         return lines
+    }
+
+    /// A parsed JSON value as Foundation's, for the prediction lines (written with sorted
+    /// keys by JSONSerialization, as before the reading moved to `JSONLRecords`).
+    static func foundation(_ value: JSONValue) -> Any {
+        switch value {
+        case .null: return NSNull()
+        case .bool(let b): return b
+        case .number(let text): return Int(text).map { $0 as Any } ?? (Double(text) ?? 0)
+        case .string(let s): return s
+        case .array(let items): return items.map(foundation)
+        case .object(let members):
+            // The last of repeated keys wins, as JSONSerialization reads them.
+            var object: [String: Any] = [:]
+            for member in members { object[member.key] = foundation(member.value) }
+            return object
+        }
     }
 
     /// JSONL lines with a text and a label field (a string, or an array of strings).
@@ -71,10 +52,13 @@ struct ClassifierCommand: ParsableCommand {
         /// The usable examples; lines without a label or text, or with a label outside
         /// `known` (when given), are skipped and reported.
         func examples(known: Set<String>? = nil) throws -> [LabeledText] {
-            var skipped = Skipped()
             var examples: [LabeledText] = []
-            let lines = try ClassifierCommand.forEachRecord(data, textField: textField, skipped: &skipped) { object, text in
-                let labels = (object[labelField] as? [String]) ?? (object[labelField] as? String).map { [$0] } ?? []
+            let lines = try ClassifierCommand.forEachRecord(data, textField: textField) { object, text in
+                let labels: [String] = switch object.last(where: { $0.key == labelField })?.value {
+                case .string(let label)?: [label]
+                case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }): items.compactMap(\.stringValue)
+                default: []
+                }
                 if labels.isEmpty || labels.contains(where: \.isEmpty) { return "no \(labelField)" }
                 if text.allSatisfy(\.isWhitespace) { return "empty text" }
                 if let known, let unknown = labels.first(where: { !known.contains($0) }) {
@@ -83,7 +67,6 @@ struct ClassifierCommand: ParsableCommand {
                 examples.append(LabeledText(text: text, labels: labels))
                 return nil
             }
-            skipped.report(of: lines, file: data)
             guard !examples.isEmpty else { throw CommandError(description: "\(data): no usable examples in \(lines) lines") }
             return examples
         }
@@ -193,7 +176,7 @@ struct ClassifierCommand: ParsableCommand {
             let classifier = try TextClassifier.read(from: model)
             // A file is written under a temporary name and renamed into place when whole.
             let file = output == "-" ? nil : try AtomicFile(path: output)
-            var batch: [(object: [String: Any], text: String)] = []
+            var batch: [(object: [JSONMember], text: String)] = []
             var predicted = 0
             var predicting = 0.0
             func flush() throws {
@@ -203,7 +186,7 @@ struct ClassifierCommand: ParsableCommand {
                 predicting += Date().timeIntervalSince(started)
                 var out = Data()
                 for (record, prediction) in zip(batch, predictions) {
-                    var object = record.object
+                    var object = ClassifierCommand.foundation(.object(record.object)) as! [String: Any]
                     object["labels"] = prediction.map(\.label)
                     object["probabilities"] = prediction.map { Double($0.probability) }
                     out += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) + Data([0x0A])
@@ -212,15 +195,13 @@ struct ClassifierCommand: ParsableCommand {
                 predicted += batch.count
                 batch.removeAll(keepingCapacity: true)
             }
-            var skipped = Skipped()
-            let lines = try ClassifierCommand.forEachRecord(input, textField: textField, skipped: &skipped) { object, text in
+            _ = try ClassifierCommand.forEachRecord(input, textField: textField) { object, text in
                 batch.append((object, text))
                 if batch.count == Self.batchLines { try flush() }
                 return nil
             }
             try flush()
             try file?.commit()
-            skipped.report(of: lines, file: input)
             FileHandle.standardError.write(Data(String(format: "sieve classifier: predicted %d texts in %.3f s (features and model only)\n", predicted, predicting).utf8))
         }
     }

@@ -48,6 +48,16 @@ final class ClassifierCommandTests: XCTestCase {
         let out = try Fixtures.objects(Array(predict.stdout.utf8))
         XCTAssertEqual(out.map { $0["id"] as? Int }, [1, 2])
         XCTAssertEqual(out.map { ($0["labels"] as? [String])?.first }, ["sport", "market"])
+
+        // Lines are read as the pipeline reads documents: invalid UTF-8 becomes U+FFFD and
+        // the line is kept; a leading byte-order mark stays part of the text.
+        let odd = try dir.write("odd.jsonl", Array("{\"text\": \"goal caf".utf8) + [0xE9] + Array(" team\"}\n{\"text\": \"\u{FEFF}shares\"}\n".utf8))
+        let read = try Command.run(Command.sieve, ["classifier", "predict", "--model", model, odd, "-o", "-"])
+        XCTAssertEqual(read.status, 0, read.stderr)
+        XCTAssertFalse(read.stderr.contains("skipped"), read.stderr)
+        XCTAssertEqual(try Fixtures.objects(Array(read.stdout.utf8)).first?["text"] as? String, "goal caf\u{FFFD} team")
+        // (Foundation's JSON reader would drop the mark; the bytes show it is there.)
+        XCTAssertTrue(read.stdout.contains("\"text\":\"\u{FEFF}shares\""), read.stdout)
     }
 
     func testPredictionStreamsLargeInputAndSkipsOverlongLines() throws {

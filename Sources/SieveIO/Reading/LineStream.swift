@@ -4,8 +4,8 @@ import Foundation
 /// chunk and the line being read, whatever the input's size. A line longer than
 /// `maxLine` bytes streams past without being kept and comes back as `nil`, so that the
 /// caller can count it as skipped.
-struct LineStream {
-    static let chunkBytes = 1 << 20
+public struct LineStream {
+    public static let chunkBytes = 1 << 20
 
     private let handle: FileHandle
     private let maxLine: Int
@@ -18,15 +18,15 @@ struct LineStream {
     /// Inside a line too long to keep: its bytes are dropped up to its newline.
     private var discarding = false
     /// The number of the line `next()` returned last, from 1.
-    private(set) var number = 0
+    public private(set) var number = 0
 
     /// `-` reads standard input.
-    init(path: String, maxLine: Int = 64 << 20) throws {
+    public init(path: String, maxLine: Int = 64 << 20) throws {
         if path == "-" {
             handle = FileHandle.standardInput
         } else {
             guard let file = FileHandle(forReadingAtPath: path) else {
-                throw CommandError(description: "cannot read \(path)", isUsage: true)
+                throw FileError(path: path, message: "cannot read it")
             }
             handle = file
         }
@@ -35,7 +35,7 @@ struct LineStream {
 
     /// The next line without its newline (`nil` inside when the line was too long), or
     /// nil at the end of the input.
-    mutating func next() throws -> (number: Int, line: Data?)? {
+    public mutating func next() throws -> (number: Int, line: Data?)? {
         while true {
             if let newline = pending[searchFrom...].firstIndex(of: 0x0A) {
                 number += 1
