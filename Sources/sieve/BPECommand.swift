@@ -80,10 +80,3 @@ struct BPETrainCommand: ParsableCommand {
         }
     }
 }
-
-/// Keeps nothing: for runs whose product is gathered by a stage.
-final class DiscardingSink: BatchSink {
-    func encode(_ documents: [Document], unit: Int) -> [UInt8] { [] }
-    func write(_ encoded: [UInt8], unit: Int) throws {}
-    func endUnit(_ unit: Int, stats: RunStats) throws {}
-}

@@ -57,3 +57,12 @@ extension BatchSink {
     public func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8] { [] }
     public func writeRejected(_ encoded: [UInt8], unit: Int) throws {}
 }
+
+/// Keeps nothing: for runs whose product is gathered by a stage (word counts for BPE
+/// training).
+public final class DiscardingSink: BatchSink {
+    public init() {}
+    public func encode(_ documents: [Document], unit: Int) -> [UInt8] { [] }
+    public func write(_ encoded: [UInt8], unit: Int) throws {}
+    public func endUnit(_ unit: Int, stats: RunStats) throws {}
+}
