@@ -35,6 +35,14 @@ public struct FilterSet: Sendable {
 
     public static let types = ["gopher_quality", "gopher_repetition", "c4", "fineweb"]
 
+    /// The configuration decoder's check for unknown keys (with the closest known one), as
+    /// a filter-set error.
+    static func checkKeys(_ table: TOMLTable, known: [String], context: String) throws {
+        do { try TOMLDecoder.checkKeys(table, known: known, context: context) } catch {
+            throw FilterSetError("\(error)")
+        }
+    }
+
     /// Reads a filter set; `languages` in it (default: languages.toml beside it, when
     /// there is one) names the per-language settings.
     public init(contentsOfFile path: String, nltkData: [String] = []) throws {
@@ -72,9 +80,7 @@ public struct FilterSet: Sendable {
     /// languages file).
     public init(root: TOMLTable, languageTables: TOMLTable = TOMLTable(), nltkData: [String] = [],
                 files: [String] = [], source: String = "filter set") throws {
-        for key in root.keys where !["filter", "languages", "default_language", "nltk_data"].contains(key) {
-            throw FilterSetError("\(source): unknown key \(key) (expected filter, languages, default_language, nltk_data)")
-        }
+        try Self.checkKeys(root, known: ["filter", "languages", "default_language", "nltk_data"], context: source)
         guard case .array(let entries)? = root["filter"], !entries.isEmpty else {
             throw FilterSetError("\(source): no [[filter]] tables")
         }
@@ -97,9 +103,7 @@ public struct FilterSet: Sendable {
         var missing: [String] = []
         func build(_ code: String, _ settings: TOMLTable) throws -> LanguageSpec {
             let context = "\(source) [\(code)]"
-            for key in settings.keys where !["words", "punkt", "icu_locale"].contains(key) && !Self.types.contains(key) {
-                throw FilterSetError("\(context): unknown key \(key)")
-            }
+            try Self.checkKeys(settings, known: ["words", "punkt", "icu_locale"] + Self.types, context: context)
             let words: WordsSpec
             switch settings["words"] {
             case nil, .string("punkt")?:
@@ -260,9 +264,7 @@ struct FilterParameters {
     }
 
     func checkAllUsed() throws {
-        if let unknown = table.keys.first(where: { !used.contains($0) }) {
-            throw FilterSetError("\(context): unknown parameter \(unknown) (expected \(used.sorted().joined(separator: ", ")))")
-        }
+        try FilterSet.checkKeys(table, known: Array(used), context: context)
     }
 
     mutating func make(_ type: String) throws -> any QualityFilter {

@@ -160,10 +160,11 @@ final class FilterRulesTests: XCTestCase {
             } catch { return "\(error)" }
         }
         XCTAssertTrue(error("[[filter]]\ntype = \"gopher\"").contains("unknown filter type gopher"))
-        XCTAssertTrue(error("[[filter]]\ntype = \"c4\"\nmin_sentences = 3").contains("unknown parameter min_sentences"))
+        XCTAssertTrue(error("[[filter]]\ntype = \"c4\"\nmin_sentences = 3").contains("c4: unknown key \"min_sentences\"; did you mean \"min_num_sentences\"?"))
         XCTAssertTrue(error("[[filter]]\ntype = \"fineweb\"\nline_punct_thr = \"x\"").contains("line_punct_thr must be a number"))
         XCTAssertTrue(error("[[filter]]\ntype = \"c4\"", "[fra_Latn]\nwords = \"spaces\"").contains("words must be"))
-        XCTAssertTrue(error("threshold = 1").contains("unknown key threshold"))
+        XCTAssertTrue(error("threshold = 1").contains("filter set: unknown key \"threshold\" (known keys: default_language, filter, languages, nltk_data)"))
+        XCTAssertTrue(error("[[filter]]\ntype = \"c4\"", "[fra_Latn]\nword = \"icu\"").contains("[fra_Latn]: unknown key \"word\"; did you mean \"words\"?"))
         XCTAssertTrue(error("").contains("no [[filter]]"))
     }
 
