@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "sieve", targets: ["sieve"]),
         .library(name: "SieveCore", targets: ["SieveCore"]),
+        .library(name: "SieveFiles", targets: ["SieveFiles"]),
         .library(name: "SieveIO", targets: ["SieveIO"]),
         .library(name: "SieveTokenizer", targets: ["SieveTokenizer"]),
         .library(name: "SieveShards", targets: ["SieveShards"]),
@@ -49,9 +50,12 @@ let package = Package(
 
         // Stages, from the bottom up.
         .target(name: "SieveCore"),
+        // Files and compression: atomic writes, zstd and gzip streams, the output folder's
+        // layout. What every module that writes files needs, without the record readers.
+        .target(name: "SieveFiles", dependencies: ["CZstd", "CZlib"]),
         // Frames records (JSONL, text, WARC, HTML and PDF files); HTML and PDF text comes from a
         // PageDecoder handed in (SieveExtract's), so SieveIO does not link the extractors.
-        .target(name: "SieveIO", dependencies: ["SieveCore", "CZstd", "CZlib"]),
+        .target(name: "SieveIO", dependencies: ["SieveCore", "SieveFiles"]),
         // The word splitter, the filters and language ID are hot loops over code points:
         // optimized in debug builds too, so that the tests that compare them with NLTK and
         // datatrove on thousands of documents, or run the example pipeline as several
@@ -63,34 +67,34 @@ let package = Package(
         .target(name: "SieveFilters", dependencies: ["SieveCore", "SieveText"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Shingling and MinHash are hot loops too.
-        .target(name: "SieveDedup", dependencies: ["SieveCore", "SieveIO", "SieveText", "CICUShim", "CMinHash"],
+        .target(name: "SieveDedup", dependencies: ["SieveCore", "SieveFiles", "SieveIO", "SieveText", "CICUShim", "CMinHash"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Encoding is a hot loop over per-thread state in classes: dynamic exclusivity
         // checks on it cost 8% of the time.
         .target(name: "SieveTokenizer", dependencies: ["SieveCore", "SieveText", "CMemory"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "SieveExtract", dependencies: ["SieveCore", "SieveIO", "CHTMLShim", "CPDFShim", "CICUShim"]),
-        .target(name: "SieveShards", dependencies: ["SieveCore", "SieveIO", "CSQLite"]),
-        .target(name: "SieveMixture", dependencies: ["SieveCore", "SieveShards"]),
+        .target(name: "SieveShards", dependencies: ["SieveCore", "SieveFiles", "SieveIO", "CSQLite"]),
+        .target(name: "SieveMixture", dependencies: ["SieveCore", "SieveFiles", "SieveShards"]),
         // Runs a pipeline task end to end: plan, resume from the manifest, run, write outputs.
         // The one place where configurations become stages (the stage registry).
-        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveDedup", "SieveReport", "SieveText",
+        .target(name: "SievePipeline", dependencies: ["SieveCore", "SieveFiles", "SieveIO", "SieveShards", "SieveDedup", "SieveReport", "SieveText",
                                                       "SieveLangID", "SieveFilters", "SieveTokenizer", "SieveModels"]),
         // The run report: an HTML page with inline SVG charts, from a manifest.
-        .target(name: "SieveReport", dependencies: ["SieveCore", "SieveIO", "SieveShards", "SieveMixture"]),
+        .target(name: "SieveReport", dependencies: ["SieveCore", "SieveFiles", "SieveIO", "SieveShards", "SieveMixture"]),
         // Numeric kernels for the models Sieve trains and runs: matrix multiply (with the
         // C micro-kernel), row kernels, embedding bags, optimizer updates.
         .target(name: "SieveKernels", dependencies: ["CKernels", "CMemory"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Models Sieve trains and runs: the fastText-style text classifier.
-        .target(name: "SieveModels", dependencies: ["SieveKernels", "SieveCore", "SieveIO", "SieveShards", "SieveMixture"],
+        .target(name: "SieveModels", dependencies: ["SieveKernels", "SieveCore", "SieveFiles", "SieveIO", "SieveShards", "SieveMixture"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Runs a pipeline's passes as N tasks: child processes here, or job arrays on Slurm.
-        .target(name: "SieveExecutor", dependencies: ["SieveIO"]),
+        .target(name: "SieveExecutor", dependencies: ["SieveFiles"]),
 
         // The command-line program: parses, wires, prints.
         .executableTarget(name: "sieve", dependencies: [
-            "SieveCore", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "SieveExecutor", "SieveReport", "SieveModels", "CMemory",
+            "SieveCore", "SieveFiles", "SieveIO", "SieveExtract", "SieveText", "SieveTokenizer", "SieveLangID", "SieveFilters", "SieveDedup", "SieveShards", "SieveMixture", "SievePipeline", "SieveExecutor", "SieveReport", "SieveModels", "CMemory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -103,10 +107,10 @@ let package = Package(
                           path: "Benchmarks/tokenizer/encode"),
         .executableTarget(name: "sieve-bench-html", dependencies: ["SieveExtract", "CMemory"], path: "Benchmarks/extract/html"),
 
-        .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveIO", "SieveExtract", "CZstd"],
+        .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveFiles", "SieveIO", "SieveExtract", "CZstd"],
                 path: "Tests/SieveTestSupport"),
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"]),
-        .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveExtract", "SieveTestSupport", "CZstd", "CZlib"]),
+        .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveFiles", "SieveExtract", "SieveTestSupport", "CZstd", "CZlib"]),
         .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveExtractTests", dependencies: ["SieveExtract", "SieveTestSupport"]),
@@ -116,12 +120,12 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SieveDedupTests", dependencies: ["SieveDedup", "SieveCore", "SieveIO", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SieveMixtureTests", dependencies: ["SieveMixture", "SieveShards", "SieveIO", "SieveTestSupport"]),
+        .testTarget(name: "SieveMixtureTests", dependencies: ["SieveMixture", "SieveFiles", "SieveShards", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "SieveLangIDTests", dependencies: ["SieveLangID", "SieveTestSupport", "CZstd"]),
         .testTarget(name: "SieveKernelsTests", dependencies: ["SieveKernels", "SieveTestSupport"]),
         .testTarget(name: "SieveModelsTests", dependencies: ["SieveModels", "SieveCore", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveIO", "SieveTestSupport"]),
+        .testTarget(name: "SieveShardsTests", dependencies: ["SieveShards", "SieveFiles", "SieveIO", "SieveTestSupport"]),
         .testTarget(name: "SievePipelineTests", dependencies: ["SievePipeline", "SieveCore", "SieveTestSupport"]),
         .testTarget(name: "SieveExecutorTests", dependencies: ["SieveExecutor", "SieveTestSupport"]),
         .testTarget(name: "SieveReportTests", dependencies: ["SieveReport", "SievePipeline", "SieveShards", "SieveCore", "SieveTestSupport"]),

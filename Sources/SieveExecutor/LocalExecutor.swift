@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import SieveIO
+import SieveFiles
 
 /// Runs a `PassPlan` on this machine: each task is a child process of `executable`, at
 /// most `parallel` at a time, with its output in `OUTPUT/.sieve/logs/PASS-TTTTT.log`.

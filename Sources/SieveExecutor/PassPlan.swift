@@ -1,5 +1,5 @@
 import Foundation
-import SieveIO
+import SieveFiles
 
 /// The passes of a pipeline run as N tasks, in the order they must run: every task of a
 /// pass must succeed before the next pass starts. Each pass is one `sieve` command run

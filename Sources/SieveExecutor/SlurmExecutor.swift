@@ -1,5 +1,5 @@
 import Foundation
-import SieveIO
+import SieveFiles
 
 /// Runs a `PassPlan` on Slurm: one `sbatch` job array per pass, each depending
 /// (`afterok`) on the pass before it. Everything lives in the state folder

@@ -1,4 +1,5 @@
 import Foundation
+import SieveFiles
 import SieveIO
 
 /// The classifier file (`docs/models.md`): the 8 bytes `SIEVECLS`, a UInt32 format

@@ -4,6 +4,7 @@ import Glibc
 import Dispatch
 import Foundation
 import SieveCore
+import SieveFiles
 import SieveIO
 import SieveReport
 import SieveShards

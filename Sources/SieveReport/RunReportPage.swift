@@ -1,4 +1,5 @@
 import Foundation
+import SieveFiles
 import SieveIO
 import SieveMixture
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SieveCore
+import SieveFiles
 import SieveIO
 import SieveModels
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SieveCore
+import SieveFiles
 import SieveFilters
 import SieveIO
 import SieveLangID

@@ -75,13 +75,13 @@ struct ManifestCommand: ParsableCommand {
         func run() throws {
             let opened = try Manifest(readingFrom: manifest)
             let problems = try opened.verify()
-            let files = try opened.query("SELECT count(*), coalesce(sum(bytes), 0) FROM shard_files").rows[0]
+            let files = try opened.shardFileSizes()
             if problems.isEmpty {
-                print("ok: \(files[0]) files, \(files[1]) bytes match the manifest")
+                print("ok: \(files.count) files, \(files.reduce(0) { $0 + $1.bytes }) bytes match the manifest")
                 return
             }
             for problem in problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
-            FileHandle.standardError.write(Data("\(problems.count) of \(files[0]) files missing or changed\n".utf8))
+            FileHandle.standardError.write(Data("\(problems.count) of \(files.count) files missing or changed\n".utf8))
             throw ExitCode(1)
         }
     }

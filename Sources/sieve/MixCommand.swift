@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SieveFiles
 import SieveIO
 import SieveLangID
 import SieveMixture

@@ -1,6 +1,7 @@
 import XCTest
 import SieveCore
 @testable import SieveIO
+import SieveFiles
 import SieveTestSupport
 
 /// Real damaged files: every good document before and after the damage comes through,

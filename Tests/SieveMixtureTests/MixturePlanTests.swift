@@ -1,6 +1,7 @@
 import Foundation
 @testable import SieveMixture
 @testable import SieveShards
+import SieveFiles
 import SieveIO
 import SieveTestSupport
 import XCTest

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import SieveCore
+import SieveFiles
 import SieveIO
 @testable import SieveShards
 import SieveTestSupport

@@ -2,6 +2,7 @@ import CZstd
 import Foundation
 import SieveCore
 import SieveExtract
+import SieveFiles
 import SieveIO
 import XCTest
 

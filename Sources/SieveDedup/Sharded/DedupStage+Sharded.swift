@@ -1,4 +1,5 @@
 import SieveCore
+import SieveFiles
 import SieveIO
 
 /// Dedup across tasks: the signatures, buckets and clusters passes of `ShardedDedup`.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SieveFiles
 import SieveIO
 
 /// The files between the sharded passes (docs/dedup.md): an 8-byte magic `SIEVEDD1`,

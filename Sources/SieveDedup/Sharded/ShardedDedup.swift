@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SieveFiles
 import SieveIO
 
 /// Deduplication as passes over files, for runs split into many tasks (docs/dedup.md):

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SieveCore
+import SieveFiles
 
 /// An input file found by discovery.
 public struct InputFile: Sendable, Equatable, Codable {

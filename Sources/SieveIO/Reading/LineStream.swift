@@ -1,4 +1,5 @@
 import Foundation
+import SieveFiles
 
 /// The lines of a file, or of standard input, read a chunk at a time: memory holds one
 /// chunk and the line being read, whatever the input's size. A line longer than

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SieveCore
+import SieveFiles
 
 /// Reads the records of one segment, a chunk at a time, into record batches. Memory is
 /// bounded by one chunk plus the longest record (at most `maxDocumentBytes`): longer

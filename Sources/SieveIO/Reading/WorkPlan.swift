@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SieveCore
+import SieveFiles
 
 /// A byte range of one input file, in record terms: the segment owns the records whose
 /// first byte lies in `[decodedStart, decodedEnd)` of the decompressed stream. Reading

@@ -1,4 +1,5 @@
 import SieveCore
+import SieveFiles
 
 /// Turns one WARC record into a document: `response` records whose HTTP status is 2xx and
 /// whose payload is HTML become the page's main text; everything else is skipped with a

@@ -1,3 +1,4 @@
+import SieveFiles
 /// How documents are written: JSON lines, compressed according to the file name.
 /// Each batch becomes one zstd frame (with its content size) or one gzip member, so
 /// workers compress in parallel and the file stays splittable.

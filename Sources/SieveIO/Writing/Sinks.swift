@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SieveCore
+import SieveFiles
 
 /// Writes every unit into one file (or standard output, for `-`), in input order.
 public final class SingleFileSink: BatchSink {

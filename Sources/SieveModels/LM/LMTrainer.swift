@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SieveFiles
 import SieveIO
 import SieveKernels
 

@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SieveFiles
 import SieveIO
 
 /// Per-language perplexity cutoffs, the file `sieve model score --write-cutoffs` writes and

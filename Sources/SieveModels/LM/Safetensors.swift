@@ -1,4 +1,5 @@
 import Foundation
+import SieveFiles
 import SieveIO
 
 /// Hugging Face's safetensors format (float32 tensors only): a u64 little-endian header

@@ -1,4 +1,5 @@
 import SieveCore
+import SieveFiles
 import SieveIO
 
 /// A pipeline configuration, read from TOML. Documented in `docs/pipeline.md`.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SieveCore
+import SieveFiles
 import SieveIO
 
 /// Megatron-LM's `IndexedDataset` pair (`megatron/core/datasets/indexed_dataset.py`),

@@ -1,4 +1,5 @@
 import SieveCore
+import SieveFiles
 import SieveIO
 
 /// Per-document metadata kept beside a shard's tokens, for instance-level mixing.

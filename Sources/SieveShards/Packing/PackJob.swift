@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SieveFiles
 import SieveIO
 
 /// `sieve shards pack`: turns the document shards a manifest lists into fixed-length

@@ -1,4 +1,5 @@
 import SieveCore
+import SieveFiles
 
 /// A work unit's tokenized documents, in order: the intermediate file
 /// (`.sieve/parts/NNNNN.part`) from which shards are assembled at the end of a task.

@@ -6,7 +6,7 @@ public struct CompressionError: Error, CustomStringConvertible {
 
 /// Push-style decompression with bounded output: memory stays flat however well the
 /// input compresses.
-protocol StreamDecoder: AnyObject {
+public protocol StreamDecoder: AnyObject {
     /// Decodes from `input[position...]` into `output`, advancing `position`; returns the
     /// number of bytes written. Returns 0 when it needs more input or has failed.
     func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
@@ -19,11 +19,13 @@ protocol StreamDecoder: AnyObject {
 }
 
 /// Plain bytes.
-final class IdentityDecoder: StreamDecoder {
-    let atCleanEnd = true
-    let failure: CompressionError? = nil
+public final class IdentityDecoder: StreamDecoder {
+    public let atCleanEnd = true
+    public let failure: CompressionError? = nil
 
-    func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
+    public init() {}
+
+    public func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
                 into output: UnsafeMutableRawBufferPointer) -> Int {
         let n = min(input.count - position, output.count)
         if n > 0 {
@@ -49,7 +51,8 @@ public enum Compression: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    func makeDecoder() -> StreamDecoder {
+    /// A decoder for a stream of this kind.
+    public func makeDecoder() -> StreamDecoder {
         switch self {
         case .none: return IdentityDecoder()
         case .zstd: return ZstdDecoder()
@@ -58,7 +61,7 @@ public enum Compression: String, Sendable, Codable, CaseIterable {
     }
 
     /// The file name without the compression extension.
-    static func strip(_ name: String) -> String {
+    public static func strip(_ name: String) -> String {
         for ext in [".zst", ".zstd", ".gz"] where name.hasSuffix(ext) {
             return String(name.dropLast(ext.count))
         }

@@ -13,17 +13,17 @@ public enum Zstd {
     }
 
     /// A frame of a zstd file.
-    struct Frame {
-        var offset: Int
-        var compressedSize: Int
+    public struct Frame {
+        public var offset: Int
+        public var compressedSize: Int
         /// Decompressed size from the frame header; nil when the header does not say.
-        var contentSize: Int?
+        public var contentSize: Int?
     }
 
     /// The frames of a complete zstd file (skippable frames count as empty), or nil when
     /// the bytes are not a well-formed sequence of frames. Reads only frame and block
     /// headers, not the compressed data.
-    static func frames(of data: UnsafeRawBufferPointer) -> [Frame]? {
+    public static func frames(of data: UnsafeRawBufferPointer) -> [Frame]? {
         var frames: [Frame] = []
         var offset = 0
         while offset < data.count {
@@ -43,19 +43,19 @@ public enum Zstd {
 }
 
 /// Streaming zstd decompression; frames follow one another.
-final class ZstdDecoder: StreamDecoder {
+public final class ZstdDecoder: StreamDecoder {
     private let stream: OpaquePointer
-    private(set) var atCleanEnd = true
-    private(set) var failure: CompressionError?
+    public private(set) var atCleanEnd = true
+    public private(set) var failure: CompressionError?
 
-    init() {
+    public init() {
         stream = ZSTD_createDStream()
         ZSTD_initDStream(stream)
     }
 
     deinit { ZSTD_freeDStream(stream) }
 
-    func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
+    public func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
                 into output: UnsafeMutableRawBufferPointer) -> Int {
         guard failure == nil else { return 0 }
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: position)

@@ -2,14 +2,14 @@ import CZlib
 
 /// Streaming gzip decompression; members follow one another (multi-member files, as
 /// written by `cat a.gz b.gz` and by per-record WARC compression).
-final class GzipDecoder: StreamDecoder {
+public final class GzipDecoder: StreamDecoder {
     private var stream = z_stream()
-    private(set) var atCleanEnd = true
+    public private(set) var atCleanEnd = true
     /// Set between members: the next byte starts a new member (or the stream ends).
     private var betweenMembers = true
-    private(set) var failure: CompressionError?
+    public private(set) var failure: CompressionError?
 
-    init() {
+    public init() {
         // 15 + 32: a window of 2^15 bytes, gzip or zlib header detected automatically.
         let status = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         precondition(status == Z_OK, "inflateInit2 failed: \(status)")
@@ -17,7 +17,7 @@ final class GzipDecoder: StreamDecoder {
 
     deinit { inflateEnd(&stream) }
 
-    func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
+    public func decode(_ input: UnsafeRawBufferPointer, position: inout Int,
                 into output: UnsafeMutableRawBufferPointer) -> Int {
         var written = 0
         guard failure == nil else { return 0 }
