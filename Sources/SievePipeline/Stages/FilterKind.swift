@@ -12,7 +12,7 @@ public enum FilterKind: StageKind {
         if !set.missingPunktModels.isEmpty {
             context.warnings.append("""
                 NLTK Punkt models not installed: \(set.missingPunktModels.joined(separator: ", ")); \
-                those languages split sentences without one (set NLTK_DATA or --nltk-data; docs/filters.md)
+                those languages split sentences without one, as the filter set allows (docs/filters.md)
                 """)
         }
         context.files += set.files
