@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,7 +31,7 @@ public final class AtomicFile {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        temporaryPath = "\(dir).\(name).tmp-\(getpid())"
+        temporaryPath = "\(dir).\(name)\(Self.temporarySuffix)"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError.errno(temporaryPath) }
     }
@@ -89,5 +90,48 @@ public func makeDirectories(_ path: String) throws {
     for part in path.split(separator: "/") {
         current += part + "/"
         if mkdir(current, 0o755) != 0 && errno != EEXIST { throw FileError.errno(current) }
+    }
+}
+
+extension AtomicFile {
+    /// `.tmp-HOST-PID`: which machine and process is writing, so that a later run can tell
+    /// a file whose writer died from one that a live task (on this or another node of a
+    /// shared filesystem) is still writing.
+    static let temporarySuffix = ".tmp-\(hostName)-\(getpid())"
+
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "host" }
+        // Only characters that are safe in a file name.
+        let name = String(cString: buffer).map { $0.isLetter || $0.isNumber || $0 == "." ? $0 : "_" }
+        return name.isEmpty ? "host" : String(name)
+    }()
+
+    /// Removes the temporary files in `directories` (and, with `recursive`, below them)
+    /// that a writer on this machine left when it was killed: those named
+    /// `.NAME.tmp-HOST-PID` with this host and a process that no longer exists. Files of
+    /// live processes and of other hosts are left alone. Returns the paths removed.
+    @discardableResult
+    public static func removeStale(in directories: [String], recursive: Bool = false) -> [String] {
+        let marker = ".tmp-\(hostName)-"
+        var removed: [String] = []
+        for directory in directories {
+            let names: [String]
+            if recursive {
+                names = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
+            } else {
+                names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            }
+            for relative in names {
+                let name = relative.split(separator: "/").last.map(String.init) ?? relative
+                guard name.hasPrefix("."), let range = name.range(of: marker, options: .backwards),
+                      let pid = Int32(name[range.upperBound...]), pid > 0 else { continue }
+                // kill(pid, 0) fails with ESRCH only when no such process exists.
+                guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+                let path = directory + "/" + relative
+                if unlink(path) == 0 { removed.append(path) }
+            }
+        }
+        return removed
     }
 }

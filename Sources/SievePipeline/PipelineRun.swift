@@ -138,6 +138,10 @@ public struct PipelineRun {
     private func documents(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, started: Date,
                            discoveryStats: RunStats) throws -> RunReport {
         try makeDirectories(layout.work)
+        // A killed run's half-written files (its writer is gone) are removed; they would
+        // never be renamed into place, and only take space.
+        AtomicFile.removeStale(in: [layout.root, layout.parts, layout.documents, layout.rejected])
+        AtomicFile.removeStale(in: [layout.shards], recursive: true)
         let manifest = try Manifest(writingTo: manifestPath)
         try manifest.recordLanguages(languages)
         let runID = try manifest.beginRun(command: command, config: configJSON(), fingerprint: fingerprint(),

@@ -72,7 +72,10 @@ struct SlurmCommand: ParsableCommand {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Tasks done, queued and missing for each pass of the last submission.",
-            discussion: "Exit code 0 when every task of every pass is done, 3 while tasks are queued, 1 when some are missing.")
+            discussion: """
+                Exit code 0 when every task of every pass is done, 3 while tasks are queued, 1 when some are missing, \
+                4 when --wait gave up after --timeout seconds with tasks still queued.
+                """)
 
         @Argument(help: "The pipeline's output directory.")
         var output: String
@@ -80,10 +83,26 @@ struct SlurmCommand: ParsableCommand {
         @Flag(help: "Poll squeue until no task of the submission is queued, then report.")
         var wait = false
 
+        @Option(help: "With --wait: give up after this many seconds (exit code 4), so that a drained node cannot stall a script.")
+        var timeout: Double?
+
+        func validate() throws {
+            if let timeout {
+                guard wait else { throw ValidationError("--timeout goes with --wait") }
+                guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+            }
+        }
+
         func run() throws {
             let executor = SlurmExecutor(output: absolutePath(output))
             var passes = try executor.status()
+            let deadline = timeout.map { Date().addingTimeInterval($0) }
+            var timedOut = false
             while wait && passes.contains(where: { !$0.queued.isEmpty }) {
+                if let deadline, Date() >= deadline {
+                    timedOut = true
+                    break
+                }
                 Thread.sleep(forTimeInterval: 1)
                 passes = try executor.status()
             }
@@ -96,6 +115,10 @@ struct SlurmCommand: ParsableCommand {
                     line += " (logs: \(executor.logPath(pass.name, task: pass.missing[0])))"
                 }
                 print(line)
+            }
+            if timedOut {
+                FileHandle.standardError.write(Data("sieve slurm status: still queued after \(timeout!) s\n".utf8))
+                throw ExitCode(4)
             }
             if passes.contains(where: { !$0.queued.isEmpty }) { throw ExitCode(3) }
             if passes.contains(where: { !$0.missing.isEmpty }) { throw ExitCode(1) }

@@ -206,6 +206,7 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(try Command.run(Command.sieve, ["--help"]).status, 0)
         XCTAssertEqual(try Command.run(Command.sieve, ["run"]).status, 2)
         XCTAssertEqual(try Command.run(Command.sieve, ["cat", "x", "-o", "y", "--threads", "many"]).status, 2)
+        XCTAssertEqual(try Command.run(Command.sieve, ["slurm", "status", "out", "--timeout", "5"]).status, 2, "--timeout needs --wait")
         let badConfig = try dir.write("bad.toml", "[input]\npaths = [\"c\"]\n[output]\ndir = \"o\"\n[[stage]]\ntype = \"nope\"\n")
         let bad = try Command.run(Command.sieve, ["run", badConfig])
         XCTAssertEqual(bad.status, 2)

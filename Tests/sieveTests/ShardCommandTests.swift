@@ -129,6 +129,9 @@ final class ShardCommandTests: XCTestCase {
             let resumed = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--output", out, "--no-progress", "--json"])
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
             XCTAssertEqual(try shardFiles(out), expected, "killed after \(unitsBeforeKill) units")
+            // The killed run's half-written files are gone (its writer is).
+            let leftovers = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []).filter { $0.contains(".tmp-") }
+            XCTAssertEqual(leftovers, [], "killed after \(unitsBeforeKill) units")
             XCTAssertEqual(try Manifest(readingFrom: out + "/manifest.sqlite").verify(), [])
             let report = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as! [String: Any]
             let stages = (report["stats"] as! [String: Any])["stages"] as! [[String: Any]]
