@@ -8,13 +8,15 @@ import XCTest
 final class LangIDCommandTests: XCTestCase {
     static let repository = ExamplePipelineTests.repository
 
+    /// Sentences written for these tests, in no training file (not the UDHR, which the
+    /// language-ID training text holds).
     func testDetectPrintsOneLineOfCodeAndScorePerInputLineInOrder() throws {
         let input = [
-            "Alle Menschen sind frei und gleich an Würde und Rechten geboren.",
+            "Am Wochenende fahren wir mit dem Zug an die Küste und besuchen meine Großeltern.",
             "",
-            "Tous les êtres humains naissent libres et égaux en dignité et en droits.",
+            "Nous avons visité le marché du samedi et acheté des légumes pour toute la semaine.",
             "1234 5678",
-            "Всички хора се раждат свободни и равни по достойнство и права.",
+            "Миналата седмица ходихме на планина и видяхме много красиви езера.",
         ].joined(separator: "\n") + "\n"
         for threads in ["1", "2"] {
             let r = try Command.run(Command.sieve, ["langid", "detect", "--threads", threads], stdin: Array(input.utf8))
@@ -36,9 +38,9 @@ final class LangIDCommandTests: XCTestCase {
         defer { dir.remove() }
         let tsv = try dir.write("dev.tsv", Array("""
             code\ttext
-            deu_Latn\tAlle Menschen sind frei und gleich an Würde und Rechten geboren.
-            deu_Latn\tTous les êtres humains naissent libres et égaux en dignité et en droits.
-            fra_Latn\tTous les êtres humains naissent libres et égaux en dignité et en droits.
+            deu_Latn\tAm Wochenende fahren wir mit dem Zug an die Küste und besuchen meine Großeltern.
+            deu_Latn\tNous avons visité le marché du samedi et acheté des légumes pour toute la semaine.
+            fra_Latn\tNous avons visité le marché du samedi et acheté des légumes pour toute la semaine.
 
             """.utf8))
         let r = try Command.run(Command.sieve, ["langid", "eval", "--data", tsv, "--json"])
@@ -54,8 +56,8 @@ final class LangIDCommandTests: XCTestCase {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let input = try dir.write("in.jsonl", Array("""
-            {"id":"a","text":"Alle Menschen sind frei und gleich an Würde und Rechten geboren."}
-            {"id":"b","text":"Tous les êtres humains naissent libres et égaux en dignité et en droits."}
+            {"id":"a","text":"Am Wochenende fahren wir mit dem Zug an die Küste und besuchen meine Großeltern."}
+            {"id":"b","text":"Nous avons visité le marché du samedi et acheté des légumes pour toute la semaine."}
             {"id":"c","text":"!!! 123 ???"}
 
             """.utf8))
@@ -83,7 +85,7 @@ final class LangIDResumeTests: XCTestCase {
         defer { dir.remove() }
         let model = try Fixtures.contents(LangIDCommandTests.repository + "/languages/langid.model")
         _ = try dir.write("a.model", model)
-        _ = try dir.write("corpus/docs.jsonl", Array("{\"text\":\"Alle Menschen sind frei und gleich an Würde und Rechten geboren.\"}\n".utf8))
+        _ = try dir.write("corpus/docs.jsonl", Array("{\"text\":\"Am Wochenende fahren wir mit dem Zug an die Küste und besuchen meine Großeltern.\"}\n".utf8))
         _ = try dir.write("pipeline.toml", Array("""
             [input]
             paths = ["corpus"]
