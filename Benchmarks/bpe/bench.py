@@ -5,13 +5,18 @@ vocabularies of 32k and 64k, in one run. Prints time, peak RSS, the share of ide
 merges, whether Hugging Face loads Sieve's tokenizer.json and encodes a sample the same way,
 and Sieve's peak RSS on a ten times larger corpus.
 
-    python3 Benchmarks/bpe/bench.py [--mb 100] [--big-mb 1000] [--vocab 32000 64000]
+    python3 Benchmarks/bpe/bench.py [--mb 100] [--big-mb 1000] [--vocab 32000 64000] [--repeats 3]
+
+Each vocabulary is trained --repeats times by each tool, taking turns (Sieve, then Hugging
+Face, in each round); the table gives medians, and the speed-up is the median of the
+rounds' ratios. Both are timed the same way: the wall clock and peak RSS of a whole
+process (GNU time), file reading included.
 
 The corpus is all the text under ../shared/data (the tokenizer benchmark's, about 68 MB),
 repeated in shuffled order up to the size asked: there is no more distinct text here, so
 larger corpora repeat documents and the number of distinct words stops growing.
 """
-import argparse, json, os, random, subprocess, sys, time
+import argparse, datetime, json, os, random, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORK = os.path.join(ROOT, ".build-bench", "bpe")
@@ -85,6 +90,7 @@ def main():
     ap.add_argument("--mb", type=int, default=100)
     ap.add_argument("--big-mb", type=int, default=1000)
     ap.add_argument("--vocab", type=int, nargs="+", default=[32000, 64000])
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     os.makedirs(WORK, exist_ok=True)
     base = os.path.join(ROOT, ".build-bench", "tokenizer", "corpus.jsonl")
@@ -99,15 +105,26 @@ def main():
         for i, line in enumerate(f):
             if i % 10 == 0:
                 out.write(line)
-    print(f"corpus: {os.path.getsize(corpus) / 1e6:.0f} MB of JSONL")
+    import tokenizers
+    swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    print(f"{datetime.date.today()}; {swift}; Hugging Face tokenizers {tokenizers.__version__}; "
+          f"{args.repeats} rounds; corpus: {os.path.getsize(corpus) / 1e6:.0f} MB of JSONL")
     print(f"{'vocab':>6} {'sieve s':>8} {'HF s':>8} {'speed-up':>9} {'sieve MiB':>10} {'HF MiB':>8} {'mem ratio':>10}"
           f" {'same merges':>12} {'HF encodes sieve file same':>27}")
     for vocab in args.vocab:
         ours = os.path.join(WORK, f"sieve-{vocab}.json")
         theirs = os.path.join(WORK, f"hf-{vocab}.json")
-        s_t, s_m = timed([sieve, "bpe", "train", "--vocab-size", str(vocab), "--special-tokens", "<|endoftext|>",
-                          "--out", ours, corpus, "--no-progress"])
-        h_t, h_m = timed([sys.executable, "-c", HF, str(vocab), corpus, theirs])
+        rounds = []
+        for _ in range(args.repeats):
+            ours_run = timed([sieve, "bpe", "train", "--vocab-size", str(vocab), "--special-tokens", "<|endoftext|>",
+                              "--out", ours, corpus, "--no-progress"])
+            theirs_run = timed([sys.executable, "-c", HF, str(vocab), corpus, theirs])
+            rounds.append((ours_run, theirs_run))
+        s_t = statistics.median(r[0][0] for r in rounds)
+        h_t = statistics.median(r[1][0] for r in rounds)
+        s_m = statistics.median(r[0][1] for r in rounds)
+        h_m = statistics.median(r[1][1] for r in rounds)
+        speedup = statistics.median(r[1][0] / r[0][0] for r in rounds)
         a, b = merges(ours), merges(theirs)
         same = sum(1 for x, y in zip(a, b) if x == y)
         # Hugging Face loads Sieve's file and gives the same ids as Sieve's encoder.
@@ -118,7 +135,7 @@ def main():
                                        check=True).stdout.decode()
         agree = sum(1 for x, y in zip(hf_ids.splitlines(), sieve_ids.splitlines()) if x == y)
         total = len(hf_ids.splitlines())
-        print(f"{vocab:>6} {s_t:>8.1f} {h_t:>8.1f} {h_t / s_t:>8.1f}x {s_m:>10.0f} {h_m:>8.0f} {s_m / h_m:>9.0%}"
+        print(f"{vocab:>6} {s_t:>8.1f} {h_t:>8.1f} {speedup:>8.1f}x {s_m:>10.0f} {h_m:>8.0f} {s_m / h_m:>9.0%}"
               f" {same:>6}/{len(b):<5} {agree:>13}/{total} docs")
     if args.big_mb:
         big = sized_corpus(base, args.big_mb)
