@@ -11,34 +11,6 @@ struct ClassifierCommand: ParsableCommand {
         abstract: "A fastText-style text classifier: train, evaluate, predict (docs/models.md).",
         subcommands: [Train.self, Eval.self, Predict.self])
 
-    /// Reads `path`'s records (`JSONLRecords`), then says on standard error what was skipped.
-    static func forEachRecord(_ path: String, textField: String,
-                              _ use: (_ object: [JSONMember], _ text: String) throws -> String?) throws -> Int {
-        var records = JSONLRecords(path: path, textField: textField)
-        let lines = try records.forEach(use)
-        if let summary = records.skipped.summary(of: lines, file: path) {
-            FileHandle.standardError.write(Data("sieve classifier: \(summary)\n".utf8))
-        }
-        return lines
-    }
-
-    /// A parsed JSON value as Foundation's, for the prediction lines (written with sorted
-    /// keys by JSONSerialization, as before the reading moved to `JSONLRecords`).
-    static func foundation(_ value: JSONValue) -> Any {
-        switch value {
-        case .null: return NSNull()
-        case .bool(let b): return b
-        case .number(let text): return Int(text).map { $0 as Any } ?? (Double(text) ?? 0)
-        case .string(let s): return s
-        case .array(let items): return items.map(foundation)
-        case .object(let members):
-            // The last of repeated keys wins, as JSONSerialization reads them.
-            var object: [String: Any] = [:]
-            for member in members { object[member.key] = foundation(member.value) }
-            return object
-        }
-    }
-
     /// JSONL lines with a text and a label field (a string, or an array of strings).
     struct DataOptions: ParsableArguments {
         @Option(help: "Labelled JSONL.")
@@ -50,26 +22,14 @@ struct ClassifierCommand: ParsableCommand {
         @Option(name: .customLong("label-field"), help: "Field with the label (a string, or an array for several).")
         var labelField = "label"
 
-        /// The usable examples; lines without a label or text, or with a label outside
-        /// `known` (when given), are skipped and reported.
+        /// The usable examples (`LabeledExamples`); what was skipped goes to standard error.
         func examples(known: Set<String>? = nil) throws -> [LabeledText] {
-            var examples: [LabeledText] = []
-            let lines = try ClassifierCommand.forEachRecord(data, textField: textField) { object, text in
-                let labels: [String] = switch object.last(where: { $0.key == labelField })?.value {
-                case .string(let label)?: [label]
-                case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }): items.compactMap(\.stringValue)
-                default: []
-                }
-                if labels.isEmpty || labels.contains(where: \.isEmpty) { return "no \(labelField)" }
-                if text.allSatisfy(\.isWhitespace) { return "empty text" }
-                if let known, let unknown = labels.first(where: { !known.contains($0) }) {
-                    return "label unknown to the model (\(unknown))"
-                }
-                examples.append(LabeledText(text: text, labels: labels))
-                return nil
+            let read = try LabeledExamples(path: data, textField: textField, labelField: labelField, known: known)
+            if let summary = read.skipped.summary(of: read.lines, file: data) {
+                FileHandle.standardError.write(Data("sieve classifier: \(summary)\n".utf8))
             }
-            guard !examples.isEmpty else { throw CommandError(description: "\(data): no usable examples in \(lines) lines") }
-            return examples
+            guard !read.examples.isEmpty else { throw CommandError(description: "\(data): no usable examples in \(read.lines) lines") }
+            return read.examples
         }
     }
 
@@ -169,41 +129,15 @@ struct ClassifierCommand: ParsableCommand {
             guard k >= 1, threads >= 1 else { throw ValidationError("--k and --threads must be at least 1") }
         }
 
-        /// Lines are read, predicted and written in batches of this many, so that memory
-        /// stays bounded on inputs of any size.
-        static let batchLines = 4096
-
         func run() throws {
-            let classifier = try TextClassifier.read(from: model)
-            // A file is written under a temporary name and renamed into place when whole.
-            let file = output == "-" ? nil : try AtomicFile(path: output)
-            var batch: [(object: [JSONMember], text: String)] = []
-            var predicted = 0
-            var predicting = 0.0
-            func flush() throws {
-                guard !batch.isEmpty else { return }
-                let started = Date()
-                let predictions = TextClassifier.predictions(classifier, texts: batch.map(\.text), k: k, threads: threads)
-                predicting += Date().timeIntervalSince(started)
-                var out = Data()
-                for (record, prediction) in zip(batch, predictions) {
-                    var object = ClassifierCommand.foundation(.object(record.object)) as! [String: Any]
-                    object["labels"] = prediction.map(\.label)
-                    object["probabilities"] = prediction.map { Double($0.probability) }
-                    out += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) + Data([0x0A])
-                }
-                if let file { try file.write(Array(out)) } else { FileHandle.standardOutput.write(out) }
-                predicted += batch.count
-                batch.removeAll(keepingCapacity: true)
+            var predict = PredictionLines(model: try TextClassifier.read(from: model))
+            (predict.textField, predict.k, predict.threads) = (textField, k, threads)
+            let summary = try predict.run(input: input, output: output)
+            if let skipped = summary.skipped.summary(of: summary.lines, file: input) {
+                FileHandle.standardError.write(Data("sieve classifier: \(skipped)\n".utf8))
             }
-            _ = try ClassifierCommand.forEachRecord(input, textField: textField) { object, text in
-                batch.append((object, text))
-                if batch.count == Self.batchLines { try flush() }
-                return nil
-            }
-            try flush()
-            try file?.commit()
-            FileHandle.standardError.write(Data(String(format: "sieve classifier: predicted %d texts in %.3f s (features and model only)\n", predicted, predicting).utf8))
+            FileHandle.standardError.write(Data(String(format: "sieve classifier: predicted %d texts in %.3f s (features and model only)\n",
+                                                       summary.predicted, summary.predicting).utf8))
         }
     }
 }
