@@ -298,15 +298,13 @@ final class ExamplePipelineTests: XCTestCase {
         XCTAssertGreaterThan(labelled, 100)
         XCTAssertGreaterThanOrEqual(Double(right), 0.9 * Double(labelled))
         // The label stage: shards are grouped by the taxonomy's domains (or "other"), and
-        // every document has a domain score and a quality. The GPL (whose licence text is
-        // in the domain model's seed set) is law.
+        // every document has a domain score and a quality. (Whether the domains are right is
+        // LabelStageTests', on text the model was not trained on.)
         let domains = Set(shards.map { String($0.split(separator: "/")[2]) })
         XCTAssertTrue(domains.isSubset(of: ["code", "mathematics", "science_technology", "business_finance", "news", "law",
                                             "reference", "other"]), "\(domains)")
         XCTAssertGreaterThanOrEqual(domains.count, 4, "\(domains)")
         XCTAssertTrue(sidecar.allSatisfy { (0...1).contains($0.quality) && (0...1).contains($0.domainScore) })
-        let gpl = shards.first { shard in try! DocumentTable.read(path: dir.file(shard + ".docs")).contains { $0.id.contains("gpl3") } }
-        XCTAssertEqual(gpl.map { String($0.split(separator: "/")[2]) }, "law")
         XCTAssertEqual(sidecar.map(\.tokens), sequences.map(\.count))
         XCTAssertTrue(sequences.allSatisfy { $0.last == 0 }, "every document ends with <|endoftext|> (id 0 in this vocabulary)")
         // The first document's tokens are what `sieve encode` gives for its text.
