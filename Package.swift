@@ -106,6 +106,7 @@ let package = Package(
         .executableTarget(name: "sieve-bench-encode", dependencies: ["SieveCore", "SieveTokenizer", "CMemory"],
                           path: "Benchmarks/tokenizer/encode"),
         .executableTarget(name: "sieve-bench-html", dependencies: ["SieveExtract", "CMemory"], path: "Benchmarks/extract/html"),
+        .executableTarget(name: "sieve-bench-minhash", dependencies: ["SieveCore", "SieveDedup"], path: "Benchmarks/dedup/kernel"),
 
         .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveFiles", "SieveIO", "SieveExtract", "CZstd"],
                 path: "Tests/SieveTestSupport"),

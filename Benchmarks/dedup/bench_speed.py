@@ -9,8 +9,12 @@ Every tool computes 112 hashes (14 bands x 8 rows) over word 5-grams.
 - Sieve: `sieve dedup signatures --threads 1`, timed as a whole process: start,
   reading JSONL, normalization, shingling, signatures, band keys, exact hashes and
   writing the sorted band files all included.
+- Sieve's kernel alone (`sieve-bench-minhash`, in process): signatures and band keys of
+  documents whose shingles (64-bit hashes of word 5-grams) were computed before timing.
 - rensa 0.5 (`RMinHash`, Rust): tokens are the 5-grams of `text.lower().split()`
-  joined by spaces, built in Python; timed with and without building them.
+  joined by spaces, built in Python; timed with and without building them. Without, it
+  is rensa's kernel alone, which still hashes each token string (Sieve's kernel row
+  starts from hashes).
 - datasketch 2.0 (`MinHash.update_batch`, numpy): the same 5-grams.
 - datatrove 0.10.1 (`MinhashDedupSignature.get_shingles` + `get_signature`): its own
   normalization and English word tokenizer (spaCy), in process (no file writing), with
@@ -76,7 +80,8 @@ def main():
     parser.add_argument("--data", default="../shared/data")
     args = parser.parse_args()
 
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], check=True, stdout=subprocess.DEVNULL)
+    for product in ("sieve", "sieve-bench-minhash"):
+        subprocess.run(["swift", "build", "-c", "release", "--product", product], check=True, stdout=subprocess.DEVNULL)
     sieve = os.path.abspath(".build/release/sieve")
     docs = corpus(args.data, args.docs) * args.copies
     words = sum(len(d.split()) for d in docs)
@@ -144,8 +149,11 @@ def main():
         print(f"datatrove with its default hash left out: {error} (xxhash 4.x; use xxhash<4)")
         run_datatrove_default = None
 
+    kernel = subprocess.run([os.path.abspath(".build/release/sieve-bench-minhash"), path, "--repeats", str(args.repeats)],
+                            check=True, capture_output=True, text=True).stdout.split()
     results = [
         ("sieve (process, 1 thread)", len(docs), timed(run_sieve, args.repeats)),
+        ("sieve kernel (prebuilt)", int(kernel[0]), float(kernel[1])),
         ("rensa (+ Python 5-grams)", len(docs), timed(run_rensa, args.repeats)),
         ("rensa (5-grams prebuilt)", len(docs), timed(run_rensa_prepared, args.repeats)),
         ("datasketch", len(first), timed(run_datasketch, max(1, args.repeats // 2))),
