@@ -21,13 +21,28 @@ public struct FileError: Error, CustomStringConvertible {
 
 /// A file written under a temporary name next to its final path and renamed into place
 /// when complete, so a reader never sees half a file and a killed run leaves none.
+///
+/// A path that is not a regular file (`/dev/null`, a FIFO, `/dev/stdout`) is written in
+/// place: renaming a file over it would replace the device or pipe with a plain file.
 public final class AtomicFile {
     public let path: String
+    /// Where the bytes go until `commit`: the temporary file, or `path` itself when it is
+    /// a device or a pipe.
     public let temporaryPath: String
     private var fd: Int32
+    private let inPlace: Bool
 
     public init(path: String) throws {
         self.path = path
+        var status = stat()
+        if stat(path, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR {
+            inPlace = true
+            temporaryPath = path
+            fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw FileError.errno(path) }
+            return
+        }
+        inPlace = false
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -39,7 +54,7 @@ public final class AtomicFile {
     deinit {
         if fd >= 0 {
             close(fd)
-            unlink(temporaryPath)
+            if !inPlace { unlink(temporaryPath) }
         }
     }
 
@@ -53,6 +68,11 @@ public final class AtomicFile {
 
     /// Flushes to disk and renames into place.
     public func commit() throws {
+        if inPlace {
+            close(fd)
+            fd = -1
+            return
+        }
         guard fsync(fd) == 0 else { throw FileError.errno(temporaryPath) }
         close(fd)
         fd = -1

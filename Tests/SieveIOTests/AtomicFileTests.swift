@@ -1,0 +1,41 @@
+import Foundation
+import SieveFiles
+import SieveTestSupport
+import XCTest
+
+final class AtomicFileTests: XCTestCase {
+    /// A path that is a pipe or a device (`-o /dev/null`) is written in place: renaming a
+    /// temporary file over it would replace it with a plain file (it did, for /dev/null).
+    func testAPipeIsWrittenInPlaceNotReplaced() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fifo = dir.file("pipe")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // A reader that does not block, so that opening the pipe for writing succeeds.
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        XCTAssertGreaterThanOrEqual(reader, 0)
+        defer { close(reader) }
+        let file = try AtomicFile(path: fifo)
+        try file.write(Array("through the pipe".utf8))
+        try file.commit()
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = read(reader, &buffer, buffer.count)
+        XCTAssertEqual(n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : "", "through the pipe")
+        var status = stat()
+        XCTAssertEqual(stat(fifo, &status), 0)
+        XCTAssertEqual(status.st_mode & S_IFMT, S_IFIFO, "still a pipe")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["pipe"], "no temporary file left")
+    }
+
+    func testARegularFileAppearsWholeOnCommit() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try AtomicFile(path: dir.file("out.txt"))
+        try file.write(Array("half".utf8))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.txt")))
+        try file.write(Array(" and whole".utf8))
+        try file.commit()
+        XCTAssertEqual(try Fixtures.contents(dir.file("out.txt")), Array("half and whole".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["out.txt"])
+    }
+}
