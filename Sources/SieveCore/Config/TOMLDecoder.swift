@@ -178,7 +178,7 @@ private final class KeyReads {
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.utf8), b = Array(b.utf8)
         var row = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
+        for i in a.indices.map({ $0 + 1 }) {
             var previous = row[0]
             row[0] = i
             for j in stride(from: 1, through: b.count, by: 1) {
@@ -285,17 +285,8 @@ private struct TableContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { !contains(key) }
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        let decoder = try child(key)
-        switch type {
-        case is Bool.Type: return try decoder.decode(Bool.self) as! T
-        case is String.Type: return try decoder.decode(String.self) as! T
-        case is Double.Type: return try decoder.decode(Double.self) as! T
-        case is Int.Type: return try decoder.decode(Int.self) as! T
-        case is UInt64.Type: return try decoder.decode(UInt64.self) as! T
-        default: return try T(from: decoder)
-        }
-    }
+    // Primitives decode themselves through `singleValueContainer`, which is the decoder.
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try T(from: child(key)) }
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard contains(key) else { return nil }
         return try decode(type, forKey: key)
@@ -335,16 +326,7 @@ private struct ArrayContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decodeNil() throws -> Bool { false }
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let decoder = try next()
-        switch type {
-        case is Bool.Type: return try decoder.decode(Bool.self) as! T
-        case is String.Type: return try decoder.decode(String.self) as! T
-        case is Double.Type: return try decoder.decode(Double.self) as! T
-        case is Int.Type: return try decoder.decode(Int.self) as! T
-        default: return try T(from: decoder)
-        }
-    }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: next()) }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         try next().container(keyedBy: type)
     }
