@@ -127,28 +127,21 @@ extension AtomicFile {
         return name.isEmpty ? "host" : String(name)
     }()
 
-    /// Removes the temporary files in `directories` (and, with `recursive`, below them)
-    /// that a writer on this machine left when it was killed: those named
-    /// `.NAME.tmp-HOST-PID` with this host and a process that no longer exists. Files of
+    /// Removes the temporary files in `directories` (not below them) that a writer on this
+    /// machine left when it was killed: those named `.NAME.tmp-HOST-PID` with this host and a process that no longer exists. Files of
     /// live processes and of other hosts are left alone. Returns the paths removed.
     @discardableResult
-    public static func removeStale(in directories: [String], recursive: Bool = false) -> [String] {
+    public static func removeStale(in directories: [String]) -> [String] {
         let marker = ".tmp-\(hostName)-"
         var removed: [String] = []
         for directory in directories {
-            let names: [String]
-            if recursive {
-                names = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
-            } else {
-                names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            }
-            for relative in names {
-                let name = relative.split(separator: "/").last.map(String.init) ?? relative
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for name in names {
                 guard name.hasPrefix("."), let range = name.range(of: marker, options: .backwards),
                       let pid = Int32(name[range.upperBound...]), pid > 0 else { continue }
                 // kill(pid, 0) fails with ESRCH only when no such process exists.
                 guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
-                let path = directory + "/" + relative
+                let path = directory + "/" + name
                 if unlink(path) == 0 { removed.append(path) }
             }
         }

@@ -139,9 +139,9 @@ public struct PipelineRun {
                            discoveryStats: RunStats) throws -> RunReport {
         try makeDirectories(layout.work)
         // A killed run's half-written files (its writer is gone) are removed; they would
-        // never be renamed into place, and only take space.
+        // never be renamed into place, and only take space. Shard folders are swept by the
+        // assembler as it writes into them, not walked whole at every task's start.
         AtomicFile.removeStale(in: [layout.root, layout.parts, layout.documents, layout.rejected])
-        AtomicFile.removeStale(in: [layout.shards], recursive: true)
         let manifest = try Manifest(writingTo: manifestPath)
         try manifest.recordLanguages(languages)
         let runID = try manifest.beginRun(command: command, config: configJSON(), fingerprint: fingerprint(),

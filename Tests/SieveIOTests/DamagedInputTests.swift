@@ -27,6 +27,18 @@ final class DamagedInputTests: XCTestCase {
         XCTAssertEqual(stats[stage: "read"].documentsOut, 10)
     }
 
+    /// A reader given no HTML and PDF decoder (an embedder's mistake) skips such files with a
+    /// reason naming each, and keeps every JSONL document of the same run.
+    func testPagesWithoutADecoderAreSkippedAndTheRestKept() throws {
+        let jsonl = try dir.write("corpus/a.jsonl", Fixtures.jsonl(Fixtures.records(5)))
+        let html = try dir.write("corpus/page.html", "<html><body><p>A page that needs an extractor to read.</p></body></html>")
+        let (output, stats) = try Read.all([dir.file("corpus")], options: ReadOptions())
+        XCTAssertEqual(try ids(output), (0..<5).map { "doc-\($0)" })
+        XCTAssertEqual(stats.drops, ["read:no_page_decoder": 1])
+        XCTAssertEqual(stats.incidents.map(\.location), [html])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: jsonl))
+    }
+
     func testInvalidUTF8IsRepairedAndCounted() throws {
         var bytes = Array(#"{"id":"a","text":"caf"#.utf8) + [0xE9] + Array(#" ok"}"#.utf8) + [0x0A]
         bytes += Array(#"{"id":"b","text":"fine"}"#.utf8) + [0x0A]

@@ -25,7 +25,7 @@ final class StaleTemporaryFileTests: XCTestCase {
 
         XCTAssertEqual(AtomicFile.removeStale(in: [dir.file("parts")]), [dead])
         XCTAssertEqual(AtomicFile.removeStale(in: [dir.file("shards")]), [], "not recursive")
-        XCTAssertEqual(AtomicFile.removeStale(in: [dir.file("shards")], recursive: true), [deep])
+        XCTAssertEqual(AtomicFile.removeStale(in: [dir.file("shards/eng_Latn/web")]), [deep])
         for kept in [live.temporaryPath, otherHost, notOurs] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: kept), kept)
         }

@@ -1,4 +1,5 @@
 import SieveCore
+import SieveFiles
 import SieveIO
 
 /// A finished shard, as the manifest records it.
@@ -62,6 +63,8 @@ public struct ShardAssembler {
                 } else {
                     let k = next[group, default: 0]
                     next[group] = k + 1
+                    // A killed assembly's half-written files in this folder (writer gone).
+                    if k == 0 { AtomicFile.removeStale(in: ["\(directory)/\(group.language)/\(group.domain)"]) }
                     writer = try ShardWriter(prefix: "\(directory)/\(group.language)/\(group.domain)/\(pad(task))-\(pad(k))")
                     open[group] = writer
                 }
