@@ -260,7 +260,7 @@ final class ExamplePipelineTests: XCTestCase {
         // page and a WARC record and their extracted text): the later copy of each goes.
         let deduped = try manifest.query("SELECT coalesce(sum(documents), 0) FROM rejections WHERE stage = 'dedup' AND rule = 'minhash'").rows[0][0].int ?? 0
         XCTAssertEqual(deduped, 3)
-        XCTAssertEqual(kept + dropped + filtered + deduped, 520)
+        XCTAssertEqual(kept + dropped + filtered + deduped, 515)
         XCTAssertLessThan(dropped, 10)
         // The 300 news items are short (about 40 words): Gopher's 50-word minimum drops them.
         let short = try manifest.query("SELECT coalesce(sum(documents), 0) FROM rejections WHERE rule = 'gopher_quality:word_count'").rows[0][0].int ?? 0
@@ -271,7 +271,7 @@ final class ExamplePipelineTests: XCTestCase {
         // The documents in input order, as `sieve cat` reads them.
         let cat = try Command.run(Command.sieve, ["cat", Self.repository + "/examples/corpus", "-o", "-", "--no-progress"])
         let docs = try Fixtures.objects(Array(cat.stdout.utf8))
-        XCTAssertEqual(docs.count, 520)
+        XCTAssertEqual(docs.count, 515)
         var sidecar: [ShardDocument] = []
         var sequences: [[Int32]] = []
         for shard in shards {
@@ -285,7 +285,9 @@ final class ExamplePipelineTests: XCTestCase {
         XCTAssertFalse(keptIDs.contains("pdf-text/gen_udhr_fr_lo.txt"))
         XCTAssertTrue(Set(sidecar.map(\.id)).isSubset(of: Set(docs.map { $0["id"] as! String })))
         // The multilingual sample's ids start with their language (`eng_Latn-0`): at least
-        // 90% of them are in that language's shards.
+        // 90% of them are in that language's shards. They are lines the language-ID model
+        // held out from training; about half of the 169 pass the filters (the rest are short
+        // sentences under Gopher's 50-word minimum), which leaves enough to check.
         var labelled = 0, right = 0
         for shard in shards {
             let language = shard.split(separator: "/")[1]
@@ -295,8 +297,8 @@ final class ExamplePipelineTests: XCTestCase {
                 if document.id[..<dash] == language { right += 1 }
             }
         }
-        XCTAssertGreaterThan(labelled, 100)
-        XCTAssertGreaterThanOrEqual(Double(right), 0.9 * Double(labelled))
+        XCTAssertGreaterThan(labelled, 80)
+        XCTAssertGreaterThanOrEqual(Double(right), 0.9 * Double(labelled), "\(right) of \(labelled) in their language's shards")
         // The label stage: shards are grouped by the taxonomy's domains (or "other"), and
         // every document has a domain score and a quality. (Whether the domains are right is
         // LabelStageTests', on text the model was not trained on.)
@@ -331,7 +333,7 @@ final class ExamplePipelineTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             outputs.append(r.stdout)
         }
-        XCTAssertEqual(outputs[0].split(separator: "\n").count, 5200)
+        XCTAssertEqual(outputs[0].split(separator: "\n").count, 5150)
         XCTAssertEqual(outputs[1], outputs[0])
         XCTAssertEqual(outputs[2], outputs[0])
     }
