@@ -27,6 +27,9 @@ public struct OutputLayout: Sendable, Equatable {
     public var work: String { "\(root)/.sieve" }
     /// The token part of each unit, until the task's shards are assembled.
     public var parts: String { "\(work)/parts" }
+    /// The documents that reach the dedup stage, one file per work unit, from the first
+    /// pass to the second (deleted when the run completes, unless `[run] keep_spill`).
+    public var spill: String { "\(work)/spill" }
     /// The sharded dedup passes' files.
     public var dedup: String { "\(work)/dedup" }
     /// Each task's log of `sieve run --tasks`.

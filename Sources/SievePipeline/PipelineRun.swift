@@ -101,32 +101,41 @@ public struct PipelineRun {
 
         var job = self
         let sharded = stages.firstIndex { $0 is any ShardedStage }
+        // The spill files' keys name the settings as the first pass sees them.
+        let settings = fingerprintText()
         if pass == .signatures {
             guard let sharded, taskCount > 1, let stage = stages[sharded] as? any ShardedStage else {
                 throw SieveShardsError(message: "the signatures pass is for a pipeline with a dedup stage run as several tasks")
             }
-            return try signatures(mine, before: Array(stages[..<sharded]), stage: stage, started: started,
+            return try signatures(mine, at: sharded, stage: stage, settings: settings, started: started,
                                   discoveryStats: discoveryStats)
         }
+        var spillStage = stages.firstIndex { ($0 as? any TwoPassStage)?.needsFirstPass == true }
         if taskCount > 1, let sharded, let stage = stages[sharded] as? any ShardedStage {
             let resolved = try stage.resolved(work: dedupWork, task: taskIndex, of: taskCount, units: mine.map(\.index))
             job.stages[sharded] = resolved.stage
             job.stageFiles += resolved.files
+            spillStage = sharded
         }
-        return try job.documents(mine, kind: kind, started: started, discoveryStats: discoveryStats)
+        return try job.documents(mine, kind: kind, spill: spillStage.map { ($0, settings) }, started: started,
+                                 discoveryStats: discoveryStats)
     }
 
     /// The `signatures` pass: the stages before the sharded stage over this task's units,
-    /// into its signature files. A task whose files are there, with the same settings and
-    /// units, does nothing.
-    private func signatures(_ mine: [WorkUnit], before: [any Stage], stage: any ShardedStage, started: Date,
+    /// into its signature files, and the documents that reach it into the spill files
+    /// that the `documents` pass reads. A task whose signatures are there, with the same
+    /// settings and units, does nothing.
+    private func signatures(_ mine: [WorkUnit], at index: Int, stage: any ShardedStage, settings: String, started: Date,
                             discoveryStats: RunStats) throws -> RunReport {
         var stats = discoveryStats
         let signatures = stage.signatures(work: dedupWork, task: taskIndex, of: taskCount, units: mine.map(\.index))
         if let sink = signatures.sink {
-            let bytes = mine.reduce(0) { $0 + $1.bytes }
-            stats.merge(try Runner(stages: before, threads: threads, progress: showProgress ? Progress(totalBytes: bytes) : nil)
-                .run(source: CorpusSource(units: mine, options: readOptions), sink: sink))
+            var spill: SpillPlan?
+            if config.spill {
+                AtomicFile.removeStale(in: [layout.spill])
+                spill = try spillPlan(mine, stage: index, settings: settings, inputHashes: inputHashes(mine))
+            }
+            stats.merge(try firstPass(mine, before: index, into: sink, spill: spill, spilling: Set(mine.map(\.index))))
             try signatures.finish()
         }
         return RunReport(command: command, startedAt: started, seconds: Date().timeIntervalSince(started), threads: threads,
@@ -135,19 +144,19 @@ public struct PipelineRun {
                          outputs: [signatures.folder], stats: stats)
     }
 
-    private func documents(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, started: Date,
-                           discoveryStats: RunStats) throws -> RunReport {
+    private func documents(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, spill: (stage: Int, settings: String)?,
+                           started: Date, discoveryStats: RunStats) throws -> RunReport {
         try makeDirectories(layout.work)
         // A killed run's half-written files (its writer is gone) are removed; they would
         // never be renamed into place, and only take space. Shard folders are swept by the
         // assembler as it writes into them, not walked whole at every task's start.
-        AtomicFile.removeStale(in: [layout.root, layout.parts, layout.documents, layout.rejected])
+        AtomicFile.removeStale(in: [layout.root, layout.parts, layout.documents, layout.rejected, layout.spill])
         let manifest = try Manifest(writingTo: manifestPath)
         try manifest.recordLanguages(languages)
         let runID = try manifest.beginRun(command: command, config: configJSON(), fingerprint: fingerprint(),
                                           task: taskIndex, taskCount: taskCount, threads: threads)
         do {
-            let report = try run(mine, kind: kind, manifest: manifest, runID: runID, started: started,
+            let report = try run(mine, kind: kind, spill: spill, manifest: manifest, runID: runID, started: started,
                                  discoveryStats: discoveryStats)
             try manifest.endRun(runID, error: nil)
             try manifest.checkpoint()
@@ -160,8 +169,8 @@ public struct PipelineRun {
         }
     }
 
-    private func run(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, manifest: Manifest, runID: Int64,
-                     started: Date, discoveryStats: RunStats) throws -> RunReport {
+    private func run(_ mine: [WorkUnit], kind: PipelineConfig.OutputKind, spill spillAt: (stage: Int, settings: String)?,
+                     manifest: Manifest, runID: Int64, started: Date, discoveryStats: RunStats) throws -> RunReport {
         // Inputs: hashed now, so that a later run can tell whether they changed.
         var unitsOfFile: [String: [Int]] = [:]
         var sizes: [String: Int] = [:]
@@ -172,7 +181,12 @@ public struct PipelineRun {
             }
         }
         let paths = unitsOfFile.keys.sorted()
-        let unchanged = try manifest.recordInputs(Self.hash(paths, sizes: sizes), task: taskIndex)
+        let hashes = try Self.hash(paths, sizes: sizes)
+        let unchanged = try manifest.recordInputs(hashes, task: taskIndex)
+        let spill = try spillAt.flatMap { at in
+            config.spill ? try spillPlan(mine, stage: at.stage, settings: at.settings,
+                                         inputHashes: Dictionary(hashes.map { ($0.path, $0.xxh64) }, uniquingKeysWith: { a, _ in a })) : nil
+        }
 
         // Which units an earlier run finished (`ResumePlan`).
         let encoder = JSONEncoder()
@@ -225,14 +239,23 @@ public struct PipelineRun {
             : documentSink
         let todoBytes = todo.reduce(0) { $0 + $1.bytes }
         // A stage that needs every document first (dedup) gets a first pass over all of
-        // the task's units, resumed ones included, through the stages before it.
-        if !todo.isEmpty && stages.contains(where: { ($0 as? any TwoPassStage)?.needsFirstPass == true }) {
-            let allBytes = mine.reduce(0) { $0 + $1.bytes }
-            try Runner(stages: stages, threads: threads, progress: showProgress ? Progress(totalBytes: allBytes) : nil)
-                .runFirstPass(source: CorpusSource(units: mine, options: readOptions))
+        // the task's units, resumed ones included, through the stages before it; the
+        // units to do are spilled on the way, so that the stages before dedup run once.
+        let twoPass = stages.firstIndex { ($0 as? any TwoPassStage)?.needsFirstPass == true }
+        if !todo.isEmpty, let twoPass, let stage = stages[twoPass] as? any TwoPassStage {
+            _ = try firstPass(mine, before: twoPass, into: stage.firstPass(), spill: spill, spilling: redo)
+            try stage.finishFirstPass()
         }
-        let runner = Runner(stages: stages, threads: threads, progress: showProgress ? Progress(totalBytes: todoBytes) : nil)
-        _ = try runner.run(source: CorpusSource(units: todo, options: readOptions), sink: sink)
+        var source: any BatchSource = CorpusSource(units: todo, options: readOptions)
+        var unitsFromSpill: Int?
+        if let spill {
+            let (spilled, fromInputs) = spill.source(todo, options: readOptions)
+            source = spilled
+            unitsFromSpill = todo.count - fromInputs.count
+        }
+        let runner = Runner(stages: stages, threads: threads,
+                            progress: showProgress ? Progress(totalBytes: todoBytes, label: twoPass != nil || spill != nil ? "pass 2" : nil) : nil)
+        _ = try runner.run(source: source, sink: sink)
 
         // Totals in unit order, whether a unit was done now or by an earlier run.
         var stats = discoveryStats
@@ -265,13 +288,48 @@ public struct PipelineRun {
             try manifest.recordOutputs(task: taskIndex, kind: "documents", shards: nil, stats: stats)
             outputs = mine.map { UnitFilesSink.path(directory: "documents", unit: $0.index, fileExtension: format.fileExtension) }
         }
-        let report = RunReport(
+        var report = RunReport(
             command: command, startedAt: started, seconds: Date().timeIntervalSince(started), threads: threads,
             taskIndex: taskIndex, taskCount: taskCount, inputFiles: paths.count,
             inputBytes: mine.reduce(0) { $0 + $1.bytes }, units: mine.count, unitsResumed: mine.count - todo.count,
             outputs: outputs, stats: stats)
+        report.unitsFromSpill = unitsFromSpill
         try writeFileAtomically(Array(try report.json()) + [0x0A], to: layout.report(task: taskIndex, of: taskCount))
+        if !config.keepSpill { spill?.remove(mine) }
         return report
+    }
+
+    /// The spill files of this task's units: where the documents that reach stage
+    /// `stage` (dedup) wait between the passes.
+    private func spillPlan(_ mine: [WorkUnit], stage: Int, settings: String, inputHashes: [String: String]) throws -> SpillPlan {
+        try SpillPlan(directory: layout.spill, stage: stage, units: mine, settings: settings, inputHashes: inputHashes,
+                      keepsRejected: config.writeRejected)
+    }
+
+    /// XXH64 of each input file of `units`, by path.
+    private func inputHashes(_ units: [WorkUnit]) throws -> [String: String] {
+        var sizes: [String: Int] = [:]
+        for unit in units { for segment in unit.segments { sizes[segment.file.path] = segment.file.size } }
+        return Dictionary(try Self.hash(sizes.keys.sorted(), sizes: sizes).map { ($0.path, $0.xxh64) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The first pass: `units` in order through the stages before `index` into `sink`
+    /// (the dedup stage's). Units with a spill file are read from it; the others from
+    /// their inputs, and those of them in `spilling` are spilled on the way.
+    private func firstPass(_ units: [WorkUnit], before index: Int, into sink: any BatchSink, spill: SpillPlan?,
+                           spilling: Set<Int>) throws -> RunStats {
+        var source: any BatchSource = CorpusSource(units: units, options: readOptions)
+        var sink = sink
+        if let spill {
+            let (spilled, fromInputs) = spill.source(units, options: readOptions)
+            source = spilled
+            let write = fromInputs.filter { spilling.contains($0.index) }
+            if !write.isEmpty { sink = TeeSink(sink, try spill.sink(units: write)) }
+        }
+        let bytes = units.reduce(0) { $0 + $1.bytes }
+        return try Runner(stages: Array(stages[..<index]), threads: threads,
+                       progress: showProgress ? Progress(totalBytes: bytes, label: "pass 1") : nil)
+            .run(source: source, sink: sink)
     }
 
     /// Size and XXH64 of each input, hashed in parallel.

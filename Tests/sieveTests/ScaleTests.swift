@@ -78,6 +78,10 @@ final class ScaleTests: XCTestCase {
             XCTAssertGreaterThan(report["units"] as! Int, 1)
         }
         XCTAssertEqual(try Self.report(three, task: 1, of: 3)["units_resumed"] as? Int, 0)
+        // Its documents pass read what its signatures pass spilled, every unit of it.
+        XCTAssertEqual(try Self.report(three, task: 1, of: 3)["units_from_spill"] as? Int,
+                       try Self.report(three, task: 1, of: 3)["units"] as? Int)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: three + "/.sieve/spill"), "deleted as each task completes")
         try Self.assertSameOutput(three, as: dir.file("one"))
     }
 

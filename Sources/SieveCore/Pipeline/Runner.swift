@@ -127,13 +127,25 @@ public struct Runner {
     private static func process(_ batch: SourceBatch, number: Int, stages: [any Stage], sink: any BatchSink) -> Outcome {
         var stats = RunStats()
         var start = DispatchTime.now()
-        var documents = batch.decode(&stats)
         let keepsRejected = sink.wantsRejected
         var rejected: [Document] = []
-        stats[stage: "read"].documentsOut += documents.count
-        stats[stage: "read"].bytesOut += documents.bytes
-        stats[stage: "read"].seconds += start.secondsElapsed
-        for stage in stages {
+        var documents: [Document]
+        if let load = batch.load {
+            do {
+                let processed = try load()
+                stats = processed.stats
+                documents = processed.documents
+                if keepsRejected { rejected = processed.rejected }
+            } catch {
+                return .failed(error)
+            }
+        } else {
+            documents = batch.decode(&stats)
+            stats[stage: "read"].documentsOut += documents.count
+            stats[stage: "read"].bytesOut += documents.bytes
+            stats[stage: "read"].seconds += start.secondsElapsed
+        }
+        for stage in stages.dropFirst(batch.stagesDone) {
             start = DispatchTime.now()
             var context = StageContext(stage: stage.name)
             context.unit = batch.unit

@@ -16,7 +16,8 @@ public enum SourceItem: Sendable {
     case unitEnd(unit: Int, stats: RunStats)
 }
 
-/// A batch of raw records from one work unit.
+/// A batch of raw records from one work unit, or of documents that the run's first
+/// stages already processed in an earlier pass.
 public struct SourceBatch: Sendable {
     /// The work unit the records belong to.
     public var unit: Int
@@ -25,11 +26,58 @@ public struct SourceBatch: Sendable {
     public var inputBytes: Int
     /// Parses the records; runs on a worker thread. Records failures in the stats.
     public var decode: @Sendable (inout RunStats) -> [Document]
+    /// How many of the run's first stages already ran on these documents; the runner
+    /// starts at the next one. Zero for raw records.
+    public private(set) var stagesDone = 0
+    /// For a processed batch: loads it (worker thread) instead of `decode`.
+    public private(set) var load: (@Sendable () throws -> ProcessedBatch)?
 
     public init(unit: Int, inputBytes: Int, decode: @escaping @Sendable (inout RunStats) -> [Document]) {
         self.unit = unit
         self.inputBytes = inputBytes
         self.decode = decode
+    }
+
+    /// A batch that the run's first `stagesDone` stages processed in an earlier pass and
+    /// that was written in between (the documents reaching a dedup stage, `.sieve/spill`).
+    public init(unit: Int, inputBytes: Int, stagesDone: Int, load: @escaping @Sendable () throws -> ProcessedBatch) {
+        self.unit = unit
+        self.inputBytes = inputBytes
+        self.decode = { _ in [] }
+        self.stagesDone = stagesDone
+        self.load = load
+    }
+}
+
+/// What the first stages of a run made of a batch: the documents they kept, the ones
+/// they dropped (with `drop_reason`, when the run keeps them) and their statistics
+/// (`read` included), to be merged as if those stages had just run.
+public struct ProcessedBatch: Sendable {
+    public var documents: [Document]
+    public var rejected: [Document]
+    public var stats: RunStats
+
+    public init(documents: [Document], rejected: [Document], stats: RunStats) {
+        self.documents = documents
+        self.rejected = rejected
+        self.stats = stats
+    }
+}
+
+/// The items of several sources, one source after the other: a run that reads some work
+/// units from their inputs and others from what an earlier pass wrote.
+public struct ChainedSource: BatchSource {
+    private var sources: [any BatchSource]
+    private var current = 0
+
+    public init(_ sources: [any BatchSource]) { self.sources = sources }
+
+    public mutating func next() throws -> SourceItem? {
+        while current < sources.count {
+            if let item = try sources[current].next() { return item }
+            current += 1
+        }
+        return nil
     }
 }
 
@@ -56,6 +104,42 @@ extension BatchSink {
     public var wantsRejected: Bool { false }
     public func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8] { [] }
     public func writeRejected(_ encoded: [UInt8], unit: Int) throws {}
+}
+
+/// Hands every batch to two sinks: `first` sees them as if alone; `second` also gets the
+/// rejected documents when it wants them (a first pass that feeds the dedup index and
+/// writes the documents for the second pass at once).
+public final class TeeSink: BatchSink {
+    private let first: any BatchSink
+    private let second: any BatchSink
+
+    public init(_ first: any BatchSink, _ second: any BatchSink) {
+        self.first = first
+        self.second = second
+    }
+
+    public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
+        let a = first.encode(documents, unit: unit)
+        var out = withUnsafeBytes(of: UInt64(a.count).littleEndian) { Array($0) }
+        out += a
+        out += second.encode(documents, unit: unit)
+        return out
+    }
+
+    public func write(_ encoded: [UInt8], unit: Int) throws {
+        let split = 8 + Int(UInt64(littleEndian: encoded.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
+        try first.write(Array(encoded[8..<split]), unit: unit)
+        try second.write(Array(encoded[split...]), unit: unit)
+    }
+
+    public func endUnit(_ unit: Int, stats: RunStats) throws {
+        try first.endUnit(unit, stats: stats)
+        try second.endUnit(unit, stats: stats)
+    }
+
+    public var wantsRejected: Bool { second.wantsRejected }
+    public func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8] { second.encodeRejected(documents, unit: unit) }
+    public func writeRejected(_ encoded: [UInt8], unit: Int) throws { try second.writeRejected(encoded, unit: unit) }
 }
 
 /// Keeps nothing: for runs whose product is gathered by a stage (word counts for BPE

@@ -4,6 +4,7 @@ import Foundation
 /// ETA by input bytes), plain lines every `interval` seconds otherwise.
 public final class Progress: @unchecked Sendable {
     private let totalBytes: Int
+    private let label: String?
     private let isTerminal: Bool
     private let interval: Double
     private let lock = NSLock()
@@ -16,8 +17,10 @@ public final class Progress: @unchecked Sendable {
     /// - Parameters:
     ///   - totalBytes: input bytes the run will read (0 when unknown, as for stdin).
     ///   - interval: seconds between plain lines when stderr is not a terminal.
-    public init(totalBytes: Int, interval: Double = 10) {
+    ///   - label: which pass of a run this is (`pass 1`), shown first.
+    public init(totalBytes: Int, interval: Double = 10, label: String? = nil) {
         self.totalBytes = totalBytes
+        self.label = label
         self.isTerminal = isatty(STDERR_FILENO) != 0
         self.interval = isatty(STDERR_FILENO) != 0 ? 0.2 : interval
         self.lastPrinted = started
@@ -52,6 +55,7 @@ public final class Progress: @unchecked Sendable {
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             line = "[\(bar)] " + String(format: "%5.1f%%  ", fraction * 100) + line + "  ETA \(Self.duration(eta))"
         }
+        if let label { line = label + "  " + line }
         if isTerminal {
             printedLive = true
             FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))

@@ -15,6 +15,9 @@ public struct RunReport: Codable, Sendable {
     public var units: Int
     /// Units skipped because an earlier, interrupted run had finished them.
     public var unitsResumed: Int
+    /// With a dedup stage: units whose documents this run read back from the spill files
+    /// (`.sieve/spill`) instead of running the stages before dedup on their inputs again.
+    public var unitsFromSpill: Int?
     public var outputs: [String]
     public var stats: RunStats
 
@@ -38,7 +41,7 @@ public struct RunReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case sieveVersion = "sieve_version", command, startedAt = "started_at", seconds, threads
         case taskIndex = "task_index", taskCount = "task_count", inputFiles = "input_files"
-        case inputBytes = "input_bytes", units, unitsResumed = "units_resumed", outputs, stats
+        case inputBytes = "input_bytes", units, unitsResumed = "units_resumed", unitsFromSpill = "units_from_spill", outputs, stats
     }
 
     /// Pretty-printed JSON with sorted keys.

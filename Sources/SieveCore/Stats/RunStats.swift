@@ -205,6 +205,14 @@ public struct RunStats: Sendable, Codable, Equatable {
         inputs.merge(other.inputs) { var a = $0; a.merge($1); return a }
     }
 
+    /// These stats without stage `name`'s (a first pass's sink, which the run as a whole
+    /// does not count).
+    public func removing(stage name: String) -> RunStats {
+        var copy = self
+        copy.stages.removeAll { $0.name == name }
+        return copy
+    }
+
     /// Drop counts of all stages together, by reason.
     public var drops: [String: Int] {
         stages.reduce(into: [:]) { $0.merge($1.drops, uniquingKeysWith: +) }

@@ -12,6 +12,20 @@ public enum Zstd {
         }
     }
 
+    /// Decompresses one frame written by `compressFrame` (its header records the size);
+    /// nil when the bytes are not such a frame.
+    public static func decompressFrame(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
+        let size = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+        guard size < UInt64.max - 1, size <= UInt64(Int.max) else { return nil }
+        var ok = false
+        let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { dst, count in
+            let n = ZSTD_decompress(dst.baseAddress, Int(size), input.baseAddress, input.count)
+            ok = ZSTD_isError(n) == 0 && n == Int(size)
+            count = ok ? n : 0
+        }
+        return ok ? out : nil
+    }
+
     /// A frame of a zstd file.
     public struct Frame {
         public var offset: Int

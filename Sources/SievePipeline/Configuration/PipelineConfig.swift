@@ -27,6 +27,12 @@ public struct PipelineConfig: Sendable {
     /// Worker threads; 0 means one per core.
     public var threads = 0
     public var batchBytes = 4 << 20
+    /// With a dedup stage: whether the first pass writes the documents that reach dedup
+    /// (`.sieve/spill`) for the second to read, instead of the second running the stages
+    /// before dedup again. Outputs are the same either way.
+    public var spill = true
+    /// Whether the spill files stay after the run completes.
+    public var keepSpill = false
     /// The stages in order, their settings decoded (`StageRegistry`).
     public var stages: [StageConfiguration] = []
     /// The folder relative paths in the configuration (and its stages' settings) resolve
@@ -78,6 +84,8 @@ public struct PipelineConfig: Sendable {
         writeRejected = output.rejected
         threads = run.threads
         batchBytes = run.batchBytes
+        spill = run.spill
+        keepSpill = run.keepSpill
         switch root["stage"] {
         case nil: break
         case .array(let items)?:
@@ -146,13 +154,17 @@ public struct PipelineConfig: Sendable {
     struct RunSection: Decodable {
         var threads: Int
         var batchBytes: Int
+        var spill: Bool
+        var keepSpill: Bool
 
-        enum CodingKeys: String, CodingKey { case threads, batchBytes = "batch_bytes" }
+        enum CodingKeys: String, CodingKey { case threads, batchBytes = "batch_bytes", spill, keepSpill = "keep_spill" }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             threads = try c.value(.threads, default: 0)
             batchBytes = try c.positive(.batchBytes, default: 4 << 20)
+            spill = try c.value(.spill, default: true)
+            keepSpill = try c.value(.keepSpill, default: false)
         }
     }
 }
