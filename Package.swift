@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
         // The MinHash kernel, in C so that it can be compiled for AVX2 with a baseline fallback.
         .target(name: "CMinHash", cSettings: [.unsafeFlags(["-O3"])]),
-        // The matrix-multiply micro-kernel, for AVX2 + FMA and baseline x86-64 (see sgemm.c).
+        // The matrix-multiply micro-kernel, for AVX2 + FMA and baseline x86-64 (see sgemm.c),
+        // and the language-ID model's int8 row sums, for AVX2 and baseline (rows.c).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // glibc's malloc tuning (mallopt) and cache prefetch hints, which Swift does not export.
         .systemLibrary(name: "CMemory", path: "Sources/CMemory"),
@@ -62,7 +63,7 @@ let package = Package(
         // tasks, take seconds, not minutes.
         .target(name: "SieveText", dependencies: ["SieveCore", "CICUShim"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        .target(name: "SieveLangID", dependencies: ["SieveCore", "SieveText", "CICUShim", "CMemory", "CZstd"],
+        .target(name: "SieveLangID", dependencies: ["SieveCore", "SieveText", "CICUShim", "CMemory", "CZstd", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "SieveFilters", dependencies: ["SieveCore", "SieveText"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),

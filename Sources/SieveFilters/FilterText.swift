@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SieveText
 
 /// A document's text as the filters see it: code points (so that every length is what
@@ -168,9 +171,8 @@ struct RangeSet {
     private let prefix: [UInt64]
     private let powers: [UInt64]
     private var slots: [Int32]
-    private var ranges: [Range<Int>] = []
-    private var hashes: [UInt64] = []
-    private(set) var counts: [Int] = []
+    /// The distinct ranges in order of first insertion, with their hashes.
+    private var entries: [(range: Range<Int>, hash: UInt64)] = []
     private var mask: Int
 
     static let base: UInt64 = 0x100000001B3
@@ -179,9 +181,15 @@ struct RangeSet {
         self.buffer = buffer
         var prefix = [UInt64](repeating: 0, count: buffer.count + 1)
         var powers = [UInt64](repeating: 1, count: buffer.count + 1)
-        for (i, c) in buffer.enumerated() {
-            prefix[i + 1] = prefix[i] &* Self.base &+ UInt64(c) &+ 1
-            powers[i + 1] = powers[i] &* Self.base
+        buffer.withUnsafeBufferPointer { buffer in
+            prefix.withUnsafeMutableBufferPointer { prefix in
+                powers.withUnsafeMutableBufferPointer { powers in
+                    for i in 0..<buffer.count {
+                        prefix[i + 1] = prefix[i] &* Self.base &+ UInt64(buffer[i]) &+ 1
+                        powers[i + 1] = powers[i] &* Self.base
+                    }
+                }
+            }
         }
         self.prefix = prefix
         self.powers = powers
@@ -189,6 +197,7 @@ struct RangeSet {
         while size < capacity * 2 { size <<= 1 }
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
+        entries.reserveCapacity(capacity)
     }
 
     /// A set over the same buffer with the same hashes, emptied.
@@ -198,14 +207,17 @@ struct RangeSet {
         while size < capacity * 2 { size <<= 1 }
         copy.slots = [Int32](repeating: -1, count: size)
         copy.mask = size - 1
-        copy.ranges = []
-        copy.hashes = []
-        copy.counts = []
+        copy.entries = []
+        copy.entries.reserveCapacity(capacity)
         return copy
     }
 
     func hash(_ r: Range<Int>) -> UInt64 {
-        let h = prefix[r.upperBound] &- prefix[r.lowerBound] &* powers[r.count]
+        let h = prefix.withUnsafeBufferPointer { prefix in
+            powers.withUnsafeBufferPointer { powers in
+                prefix[r.upperBound] &- prefix[r.lowerBound] &* powers[r.count]
+            }
+        }
         return (h ^ (h >> 29)) &* 0xBF58476D1CE4E5B9
     }
 
@@ -213,35 +225,41 @@ struct RangeSet {
     /// it was seen before.
     @discardableResult
     mutating func insert(_ r: Range<Int>) -> (index: Int, seen: Bool) {
-        if ranges.count * 2 >= slots.count { grow() }
+        precondition(r.lowerBound >= 0 && r.upperBound <= buffer.count)
+        if entries.count * 2 >= slots.count { grow() }
         let h = hash(r)
-        var slot = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let k = Int(slots[slot])
-            if k < 0 {
-                slots[slot] = Int32(ranges.count)
-                ranges.append(r)
-                hashes.append(h)
-                counts.append(1)
-                return (ranges.count - 1, false)
+        let mask = self.mask
+        let found: (slot: Int, index: Int) = slots.withUnsafeBufferPointer { slots in
+            entries.withUnsafeBufferPointer { entries in
+                buffer.withUnsafeBufferPointer { buffer in
+                    var slot = Int(truncatingIfNeeded: h) & mask
+                    while true {
+                        let k = Int(slots[slot])
+                        if k < 0 { return (slot, -1) }
+                        let entry = entries[k]
+                        if entry.hash == h, entry.range.count == r.count,
+                           r.count == 0 || memcmp(buffer.baseAddress! + entry.range.lowerBound, buffer.baseAddress! + r.lowerBound, 4 * r.count) == 0 {
+                            return (slot, k)
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
             }
-            if hashes[k] == h, ranges[k].count == r.count,
-               buffer[ranges[k]].elementsEqual(buffer[r]) {
-                counts[k] += 1
-                return (k, true)
-            }
-            slot = (slot + 1) & mask
         }
+        if found.index >= 0 { return (found.index, true) }
+        slots[found.slot] = Int32(entries.count)
+        entries.append((r, h))
+        return (entries.count - 1, false)
     }
 
-    func range(_ index: Int) -> Range<Int> { ranges[index] }
+    func range(_ index: Int) -> Range<Int> { entries[index].range }
 
     private mutating func grow() {
         let size = slots.count * 2
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
-        for (k, h) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: h) & mask
+        for (k, entry) in entries.enumerated() {
+            var slot = Int(truncatingIfNeeded: entry.hash) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(k)
         }

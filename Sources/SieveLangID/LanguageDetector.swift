@@ -1,3 +1,4 @@
+import CKernels
 import CMemory
 import Foundation
 import SieveText
@@ -162,42 +163,41 @@ public final class LanguageDetector: @unchecked Sendable {
         return softmax(logits, temperature: group.calibrationA * Float.pow(n, group.calibrationB))
     }
 
-    /// Uncalibrated logits: bias plus the mean of the features' weight rows.
+    /// Uncalibrated logits: bias plus the mean of the features' weight rows (the C kernel,
+    /// `sieve_int8_rows_accumulate`; `plainLogits` is the same sum in Swift, for tests).
     static func logits(_ group: LanguageModel.ScriptGroup, _ features: [UInt32]) -> [Float] {
-        let classes = group.classes.count
-        let lanes = group.lanes
-        var sum = [SIMD8<Float>](repeating: .zero, count: lanes)
-        let mask = group.bucketMask
-        // Rows are random reads from a table of megabytes: ask for the row needed a few
-        // features ahead so that the loads overlap instead of waiting one by one.
-        let ahead = 8
+        let width = group.lanes * 8
+        var sum = [Float](repeating: 0, count: width)
         group.weights.withUnsafeBytes { weights in
             group.scales.withUnsafeBufferPointer { scales in
                 features.withUnsafeBufferPointer { features in
                     sum.withUnsafeMutableBufferPointer { sum in
-                        let count = features.count
-                        for k in 0..<count {
-                            if k + ahead < count {
-                                let next = Int(features[k + ahead] & mask)
-                                sieve_prefetch(weights.baseAddress! + next * lanes * 8)
-                                sieve_prefetch(scales.baseAddress! + next)
-                            }
-                            let bucket = Int(features[k] & mask)
-                            // No test for empty rows (scale 0, weights 0): a branch on a
-                            // value still being loaded would stall the loads of later features.
-                            let scale = scales[bucket]
-                            let row = bucket * lanes * 8
-                            for v in 0..<lanes {
-                                let w = weights.loadUnaligned(fromByteOffset: row + v * 8, as: SIMD8<Int8>.self)
-                                sum[v] += scale * SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: w))
-                            }
-                        }
+                        sieve_int8_rows_accumulate(weights.baseAddress!.assumingMemoryBound(to: Int8.self), scales.baseAddress!,
+                                                   features.baseAddress, Int64(features.count), group.bucketMask,
+                                                   Int64(width), sum.baseAddress!)
                     }
                 }
             }
         }
         let inverse = 1 / Float(max(features.count, 1))
-        return (0..<classes).map { group.bias[$0] + sum[$0 / 8][$0 % 8] * inverse }
+        return (0..<group.classes.count).map { group.bias[$0] + sum[$0] * inverse }
+    }
+
+    /// `logits` as a plain loop: the reference the kernel must equal bit for bit.
+    static func plainLogits(_ group: LanguageModel.ScriptGroup, _ features: [UInt32]) -> [Float] {
+        let width = group.lanes * 8
+        var sum = [Float](repeating: 0, count: width)
+        group.weights.withUnsafeBytes { weights in
+            for feature in features {
+                let bucket = Int(feature & group.bucketMask)
+                let scale = group.scales[bucket]
+                for i in 0..<width {
+                    sum[i] += scale * Float(weights.load(fromByteOffset: bucket * width + i, as: Int8.self))
+                }
+            }
+        }
+        let inverse = 1 / Float(max(features.count, 1))
+        return (0..<group.classes.count).map { group.bias[$0] + sum[$0] * inverse }
     }
 
     static func softmax(_ logits: [Float], temperature: Float) -> [Float] {

@@ -8,4 +8,10 @@
 /// the choice is made when the program loads.
 void sieve_sgemm_6x16(int64_t k, const float *a, const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate);
 
+/// For each feature in order, bucket b = features[k] & mask: sum[i] += scales[b] *
+/// weights[b * width + i] for i < width (int8 weights widened to float). Compiled for
+/// AVX2 and baseline x86-64; equal bit for bit to the plain loop.
+void sieve_int8_rows_accumulate(const int8_t *weights, const float *scales, const uint32_t *features, int64_t count,
+                                uint32_t mask, int64_t width, float *sum);
+
 #endif

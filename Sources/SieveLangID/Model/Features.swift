@@ -48,6 +48,12 @@ enum Features {
                         scripts members: [Bool], into out: inout [UInt32]) -> Int {
         let before = out.count
         let classes = tables.classes, lower = tables.lower, scripts = tables.scripts
+        // At most five features a symbol (itself, four longer n-grams; at a boundary the
+        // word and four n-grams), and at most one symbol a byte, plus the final boundary:
+        // room for all of them up front, written through a pointer, the rest cut off.
+        let room = 5 * (range.count + 1)
+        out.append(contentsOf: repeatElement(0, count: room))
+        var written = 0
         // The last four symbols, most recent first; starts after a boundary.
         var h0: UInt32 = boundary, h1: UInt32 = 0, h2: UInt32 = 0, h3: UInt32 = 0
         var history = 1
@@ -57,37 +63,47 @@ enum Features {
         let end = range.upperBound
         classes.withUnsafeBufferPointer { classes in
             lower.withUnsafeBufferPointer { lower in
-                func push(_ symbol: UInt32) {
-                    if symbol == boundary {
-                        if h0 == boundary { return }
-                        if wordLength > 0 { out.append(finish(word ^ wordSalt)) }
-                        word = seed
-                        wordLength = 0
-                    } else {
-                        word = mix(word, symbol)
-                        wordLength += 1
+                out.withUnsafeMutableBufferPointer { all in
+                    let features = all.baseAddress! + before
+                    @inline(__always)
+                    func emit(_ feature: UInt32) {
+                        features[written] = feature
+                        written += 1
                     }
-                    var h = mix(seed, symbol)
-                    if symbol != boundary { out.append(finish(h)) }
-                    if history > 0 { h = mix(h, h0); out.append(finish(h)) }
-                    if history > 1 { h = mix(h, h1); out.append(finish(h)) }
-                    if history > 2 { h = mix(h, h2); out.append(finish(h)) }
-                    if history > 3 { h = mix(h, h3); out.append(finish(h)) }
-                    h3 = h2; h2 = h1; h1 = h0; h0 = symbol
-                    if history < 4 { history += 1 }
-                }
-                while i < end {
-                    let (scalar, length) = UTF8Scalars.decode(text, at: i)
-                    i += length
-                    if classes[Int(scalar)] == ScriptTables.letter && members[Int(scripts[Int(scalar)])] {
-                        push(scalar < 0x10000 ? UInt32(lower[Int(scalar)]) : scalar)
-                    } else {
-                        push(boundary)
+                    func push(_ symbol: UInt32) {
+                        if symbol == boundary {
+                            if h0 == boundary { return }
+                            if wordLength > 0 { emit(finish(word ^ wordSalt)) }
+                            word = seed
+                            wordLength = 0
+                        } else {
+                            word = mix(word, symbol)
+                            wordLength += 1
+                        }
+                        var h = mix(seed, symbol)
+                        if symbol != boundary { emit(finish(h)) }
+                        if history > 0 { h = mix(h, h0); emit(finish(h)) }
+                        if history > 1 { h = mix(h, h1); emit(finish(h)) }
+                        if history > 2 { h = mix(h, h2); emit(finish(h)) }
+                        if history > 3 { h = mix(h, h3); emit(finish(h)) }
+                        h3 = h2; h2 = h1; h1 = h0; h0 = symbol
+                        if history < 4 { history += 1 }
                     }
+                    while i < end {
+                        let (scalar, length) = UTF8Scalars.decode(text, at: i)
+                        i += length
+                        if classes[Int(scalar)] == ScriptTables.letter && members[Int(scripts[Int(scalar)])] {
+                            push(scalar < 0x10000 ? UInt32(lower[Int(scalar)]) : scalar)
+                        } else {
+                            push(boundary)
+                        }
+                    }
+                    push(boundary)
                 }
-                push(boundary)
             }
         }
+        precondition(written <= room)
+        out.removeLast(room - written)
         return out.count - before
     }
 }

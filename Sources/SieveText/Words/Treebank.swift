@@ -24,7 +24,12 @@ public enum TreebankWordTokenizer {
         t = quoteBeforeSpace(t)
         t = pad(t) { $0 == 0x2A }
         // Brackets and double dashes.
-        t = pad(t) { [0x5D, 0x5B, 0x28, 0x29, 0x7B, 0x7D, 0x3C, 0x3E].contains($0) }
+        t = pad(t) {
+            switch $0 {
+            case 0x5D, 0x5B, 0x28, 0x29, 0x7B, 0x7D, 0x3C, 0x3E: return true
+            default: return false
+            }
+        }
         t = replaceAll(t, [0x2D, 0x2D]) { [sp, 0x2D, 0x2D, sp] }
         t.insert(sp, at: 0)
         t.append(sp)
@@ -130,7 +135,7 @@ public enum TreebankWordTokenizer {
     static func openingSingleQuotes(_ t: [UInt32]) -> [UInt32] {
         guard t.contains(q1) else { return t }
         var o: [UInt32] = []; o.reserveCapacity(t.count + 8)
-        let endings: [[UInt32]] = ["re", "ve", "ll", "m", "t", "s", "d", "n"].map { $0.unicodeScalars.map(\.value) }
+        let endings = cliticEndings
         for i in t.indices {
             o.append(t[i])
             guard t[i] == q1, i + 1 < t.count, CharacterClasses.isRegexWord(t[i + 1]),
@@ -237,7 +242,7 @@ public enum TreebankWordTokenizer {
             let c = t[i]
             if c != q1, c != sp, i + 2 < t.count, t[i + 1] == q1 {
                 let x = t[i + 2]
-                if [0x73, 0x53, 0x6D, 0x4D, 0x64, 0x44].contains(x), i + 3 < t.count, t[i + 3] == sp {
+                if x == 0x73 || x == 0x53 || x == 0x6D || x == 0x4D || x == 0x64 || x == 0x44, i + 3 < t.count, t[i + 3] == sp {
                     o += [c, sp, q1, x, sp]; i += 4; continue
                 }
                 if x == sp { o += [c, sp, q1, sp]; i += 3; continue }
@@ -247,7 +252,7 @@ public enum TreebankWordTokenizer {
         t = o
         o = []; o.reserveCapacity(t.count + 8)
         i = 0
-        let pairs: [[UInt32]] = ["'ll", "'LL", "'re", "'RE", "'ve", "'VE", "n't", "N'T"].map { $0.unicodeScalars.map(\.value) }
+        let pairs = cliticPairs
         while i < t.count {
             let c = t[i]
             if c != q1, c != sp, i + 4 < t.count, t[i + 4] == sp,
@@ -294,6 +299,10 @@ public enum TreebankWordTokenizer {
         }
         return out
     }
+
+    /// What `openingSingleQuotes` leaves attached, and the three-letter clitics.
+    static let cliticEndings: [[UInt32]] = ["re", "ve", "ll", "m", "t", "s", "d", "n"].map { $0.unicodeScalars.map(\.value) }
+    static let cliticPairs: [[UInt32]] = ["'ll", "'LL", "'re", "'RE", "'ve", "'VE", "n't", "N'T"].map { $0.unicodeScalars.map(\.value) }
 
     static let contractionPairs: [(pattern: [UInt32], split: Int, lookaheadSpace: Bool)] = [
         ("can", "not", false), ("d", "'ye", false), ("gim", "me", false), ("gon", "na", false),
