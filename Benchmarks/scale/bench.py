@@ -1,24 +1,31 @@
 #!/usr/bin/env python3
-"""The whole pipeline per core, and the same run as several tasks.
+"""The whole pipeline per core, against an earlier build, and the same run as several tasks.
 
-    python3 Benchmarks/scale/bench.py [--mb 20] [--repeats 3]
+    python3 Benchmarks/scale/bench.py [--mb 70] [--repeats 3] [--baseline-ref REF | --baseline SIEVE]
 
 Input: the first MB of the tokenizer benchmark's multilingual corpus (language-ID text of
-117 languages, web articles, raw HTML, news, PDF text; Benchmarks/tokenizer/bench.py).
-Pipeline: langid -> filter (FineWeb recipe) -> dedup -> tokenize (Qwen's tokenizer) ->
-shards, as examples/pipeline.toml but with Qwen's vocabulary. Release build.
+117 languages, web articles, raw HTML, news, PDF text; Benchmarks/tokenizer/bench.py;
+70 MB is all of it). Pipeline: langid -> filter (FineWeb recipe) -> dedup -> tokenize
+(Qwen's tokenizer) -> shards, as examples/pipeline.toml but with Qwen's vocabulary.
+Release builds.
 
-1. One task, one worker thread (`sieve run --threads 1`): wall time, and the seconds each
-   stage reports (report.json; the stages before dedup run twice, once to fingerprint
-   and once to write, and the report counts the second), so MB/s per core per stage.
-2. `sieve run --tasks T --parallel T --threads 1` (T = cores): every pass, the dedup
-   passes between them, the merged manifest. Its tokens and documents must equal run 1's.
-3. What 36T tokens (129 TB at Qwen's 3.58 bytes per token, docs/scale.md) would cost in
-   core-hours at run 1's rate.
+Each repeat runs, one after the other (alternating, so that the machine's drift hits
+all of them alike):
 
-Medians and ranges of the repeats; this machine is shared.
+1. the baseline build (`--baseline-ref REF`: that commit, built in release under
+   .build-bench/; or `--baseline SIEVE`), one task, one worker thread;
+2. this checkout's build, the same;
+3. this checkout's build as T tasks (`sieve run --tasks T --parallel T --threads 1`,
+   T = cores): every pass, the dedup passes between them, the merged manifest.
+
+All three must give the same tokens, documents and drops, and 1 and 2 the same shard
+files byte for byte. Then: MB/s per core and the ratios (medians and ranges), MB/s per
+core of each stage (report.json of run 2), the disk the spill between the passes takes
+per input byte (one more run with keep_spill), and what 36T tokens (129 TB of output
+text at Qwen's 3.58 bytes per token; the input is larger by what the stages drop,
+docs/scale.md) would cost at run 2's rate.
 """
-import argparse, importlib.util, json, os, shutil, sqlite3, statistics, subprocess, sys, time
+import argparse, hashlib, importlib.util, json, os, shutil, sqlite3, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "..", "shared", "data")
@@ -84,10 +91,38 @@ def totals(manifest):
     return tokens, documents, drops
 
 
+def shard_digest(out):
+    """SHA-256 of every file under shards/, by relative path."""
+    digests = {}
+    root = os.path.join(out, "shards")
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                digests[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
+    return digests
+
+
+def baseline_build(ref):
+    """The release binary of commit `ref`, built once in a worktree under .build-bench/."""
+    commit = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, check=True, capture_output=True,
+                            text=True).stdout.strip()
+    tree = os.path.join(ROOT, ".build-bench", f"baseline-{commit}")
+    binary = os.path.join(tree, ".build", "release", "sieve")
+    if not os.path.exists(binary):
+        if not os.path.exists(tree):
+            subprocess.run(["git", "worktree", "add", "--detach", tree, commit], cwd=ROOT, check=True, capture_output=True)
+        print(f"building the baseline {commit} in release (a few minutes, once)", flush=True)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=tree, check=True, capture_output=True)
+    return binary, commit
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mb", type=float, default=20)
+    parser.add_argument("--mb", type=float, default=70)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline-ref", help="a commit to compare with, built in release")
+    parser.add_argument("--baseline", help="a sieve binary to compare with")
     args = parser.parse_args()
     cores = os.cpu_count()
     os.makedirs(WORK + "/corpus", exist_ok=True)
@@ -102,11 +137,23 @@ def main():
         f.write(PIPELINE.format(root=ROOT, data=os.path.abspath(DATA), qwen=os.path.abspath(QWEN)))
     subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, capture_output=True)
     sieve = os.path.join(ROOT, ".build", "release", "sieve")
-    print(f"corpus: {size / 1e6:.1f} MB, {cores} cores; pipeline langid -> filter -> dedup -> tokenize (Qwen) -> shards")
+    baseline, label = None, None
+    if args.baseline_ref:
+        baseline, label = baseline_build(args.baseline_ref)
+    elif args.baseline:
+        baseline, label = args.baseline, args.baseline
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    print(f"corpus: {size / 1e6:.1f} MB, {cores} cores; pipeline langid -> filter -> dedup -> tokenize (Qwen) -> shards; "
+          f"this build {head}" + (f", baseline {label}" if label else ""), flush=True)
 
-    one, many, rss, stage_rates = [], [], [], {}
+    before, one, many, rss, stage_rates = [], [], [], [], {}
     reference = None
     for _ in range(args.repeats):
+        if baseline:
+            out = os.path.join(WORK, "baseline")
+            shutil.rmtree(out, ignore_errors=True)
+            before.append(run([baseline, "run", config, "--output", out, "--threads", "1", "--no-progress"])[0])
+            old = totals(os.path.join(out, "manifest.sqlite")), shard_digest(out)
         out = os.path.join(WORK, "one")
         shutil.rmtree(out, ignore_errors=True)
         seconds, peak = run([sieve, "run", config, "--output", out, "--threads", "1", "--no-progress"])
@@ -117,6 +164,11 @@ def main():
             if stage["seconds"] > 0:
                 stage_rates.setdefault(stage["name"], []).append((stage["bytes_in"], stage["seconds"]))
         reference = totals(os.path.join(out, "manifest.sqlite"))
+        if baseline:
+            if old[0] != reference:
+                sys.exit(f"the baseline differs: {old[0][:2]} vs {reference[:2]}")
+            if old[1] != shard_digest(out):
+                sys.exit("the baseline's shard files differ from this build's")
         out = os.path.join(WORK, "tasks")
         shutil.rmtree(out, ignore_errors=True)
         many.append(run([sieve, "run", config, "--output", out, "--tasks", str(cores), "--parallel", str(cores), "--threads", "1"])[0])
@@ -124,19 +176,37 @@ def main():
         if got != reference:
             sys.exit(f"{cores} tasks differ from one task: {got[:2]} vs {reference[:2]}")
 
+    # The spill: what the first pass leaves on disk for the second, kept this once.
+    out = os.path.join(WORK, "spill")
+    shutil.rmtree(out, ignore_errors=True)
+    kept = os.path.join(WORK, "pipeline-keep-spill.toml")
+    with open(kept, "w") as f:
+        f.write(open(config).read().replace("[[stage]]", "[run]\nkeep_spill = true\n[[stage]]", 1))
+    run([sieve, "run", kept, "--output", out, "--threads", "1", "--no-progress"])
+    spill_dir = os.path.join(out, ".sieve", "spill")
+    spill = sum(os.path.getsize(os.path.join(spill_dir, n)) for n in os.listdir(spill_dir))
+
     def span(values, fmt="{:.2f}"):
         return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
-    print(f"\none task, one worker thread: {span(one)} s = {span([size / 1e6 / s for s in one])} MB/s, "
+    if baseline:
+        print(f"\nbaseline, one task, one worker thread:   {span(before)} s = {span([size / 1e6 / s for s in before])} MB/s")
+    print(f"this build, one task, one worker thread: {span(one)} s = {span([size / 1e6 / s for s in one])} MB/s, "
           f"peak RSS {span(rss, '{:.0f}')} MB")
+    if baseline:
+        print(f"  speed-up over the baseline: {span([b / a for a, b in zip(one, before)])}× "
+              f"(ratio of medians {statistics.median(before) / statistics.median(one):.2f}×)")
     print(f"{cores} tasks, one thread each:    {span(many)} s = {span([size / 1e6 / s for s in many])} MB/s; "
-          f"speed-up {span([a / b for a, b in zip(one, many)])}× on {cores} cores")
-    print(f"the same tokens and documents in both: {reference[0]:,} tokens in {reference[1]:,} documents")
-    print("\nstage       MB in   MB/s per core (second pass)")
+          f"speed-up {span([a / b for a, b in zip(one, many)])}× on {cores} cores "
+          f"(ratio of medians {statistics.median(one) / statistics.median(many):.2f}×)")
+    print(f"the same tokens, documents and drops in all: {reference[0]:,} tokens in {reference[1]:,} documents"
+          + ("; the same shard files as the baseline" if baseline else ""))
+    print(f"the spill: {spill / 1e6:.1f} MB for {size / 1e6:.1f} MB of input ({spill / size:.2f} bytes per input byte)")
+    print("\nstage       MB in   MB/s per core")
     for name, runs in stage_rates.items():
         print(f"{name:10} {runs[0][0] / 1e6:6.1f}   {span([b / 1e6 / s for b, s in runs], '{:.1f}')}")
     core_hours = [s / size * CORPUS_BYTES_36T / 3600 for s in one]
-    print(f"\n36T tokens (129 TB) at run 1's rate: {span(core_hours, '{:,.0f}')} core-hours")
+    print(f"\n129 TB of input at this build's rate: {span(core_hours, '{:,.0f}')} core-hours")
 
 
 if __name__ == "__main__":

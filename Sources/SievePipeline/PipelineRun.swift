@@ -32,7 +32,7 @@ public struct PipelineRun {
     public var taskIndex = 0
     public var taskCount = 1
     /// Which pass of a task this run is; see `Pass`.
-    public var pass = Pass.documents
+    public private(set) var pass = Pass.documents
     public var showProgress = true
     /// The command line, for the report and the manifest.
     public var command = "sieve run"
@@ -60,16 +60,24 @@ public struct PipelineRun {
     public var warnings: [String] = []
 
     /// A run of `config`'s stages, built now: a stage that cannot be built (a missing
-    /// model, a bad setting) stops the run before it reads any input.
-    public init(config: PipelineConfig, threads: Int) throws {
-        let pipeline = try Pipeline(config.stages, baseDirectory: config.baseDirectory)
+    /// model, a bad setting) stops the run before it reads any input. The `signatures`
+    /// pass builds only the stages up to dedup, which is all it runs.
+    public init(config: PipelineConfig, threads: Int, pass: Pass = .documents) throws {
+        let dedup = config.stages.firstIndex { $0.type == DedupKind.type }
+        let pipeline = try Pipeline(config.stages, baseDirectory: config.baseDirectory,
+                                    count: pass == .signatures ? dedup.map { $0 + 1 } : nil)
         self.config = config
         self.stages = pipeline.stages
         self.threads = threads
+        self.pass = pass
         stageFiles = pipeline.files
+        stageFilesByStage = pipeline.filesByStage
         languages = pipeline.languages
         warnings = pipeline.warnings
     }
+
+    /// `stageFiles` stage by stage.
+    var stageFilesByStage: [[String]] = []
 
     public var readOptions: ReadOptions {
         var options = ReadOptions()
@@ -101,13 +109,11 @@ public struct PipelineRun {
 
         var job = self
         let sharded = stages.firstIndex { $0 is any ShardedStage }
-        // The spill files' keys name the settings as the first pass sees them.
-        let settings = fingerprintText()
         if pass == .signatures {
             guard let sharded, taskCount > 1, let stage = stages[sharded] as? any ShardedStage else {
                 throw SieveShardsError(message: "the signatures pass is for a pipeline with a dedup stage run as several tasks")
             }
-            return try signatures(mine, at: sharded, stage: stage, settings: settings, started: started,
+            return try signatures(mine, at: sharded, stage: stage, settings: spillSettings(before: sharded), started: started,
                                   discoveryStats: discoveryStats)
         }
         var spillStage = stages.firstIndex { ($0 as? any TwoPassStage)?.needsFirstPass == true }
@@ -117,7 +123,7 @@ public struct PipelineRun {
             job.stageFiles += resolved.files
             spillStage = sharded
         }
-        return try job.documents(mine, kind: kind, spill: spillStage.map { ($0, settings) }, started: started,
+        return try job.documents(mine, kind: kind, spill: spillStage.map { ($0, spillSettings(before: $0)) }, started: started,
                                  discoveryStats: discoveryStats)
     }
 
@@ -386,6 +392,17 @@ public struct PipelineRun {
         if config.writeRejected { text += "|rejected" }
         for stage in config.stages { text += "|" + stage.canonicalJSON() }
         for file in stageFiles { text += "|" + ((try? Self.hashFile(file)) ?? "unreadable \(file)") }
+        return text
+    }
+
+    /// What the documents that reach stage `stage` depend on, for the spill files' keys:
+    /// how records are read and the stages before it with the files they were built
+    /// from (the stages after it may change without making a spill stale).
+    func spillSettings(before stage: Int) -> String {
+        var text = "\(config.textField)|\(config.idField)|\(config.maxDocumentBytes)|\(config.batchBytes)|\(config.splitBytes)"
+        if config.writeRejected { text += "|rejected" }
+        for configuration in config.stages.prefix(stage) { text += "|" + configuration.canonicalJSON() }
+        for file in stageFilesByStage.prefix(stage).joined() { text += "|" + ((try? Self.hashFile(file)) ?? "unreadable \(file)") }
         return text
     }
 

@@ -48,7 +48,7 @@ struct RunCommand: ParsableCommand {
         // stops the run before it reads any input.
         var job: PipelineRun
         do {
-            job = try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads))
+            job = try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads), pass: pass)
         } catch let error as SettingsError {
             throw CommandError(description: "\(pipeline.pipeline): \(error)", isUsage: true)
         }
@@ -66,7 +66,6 @@ struct RunCommand: ParsableCommand {
         job.pages = pageDecoder
         job.taskIndex = task.taskIndex
         job.taskCount = task.taskCount
-        job.pass = pass
         job.showProgress = !processing.noProgress
         job.command = CommandLine.arguments.joined(separator: " ")
         let report = try job.run()

@@ -45,7 +45,7 @@ final class SpillTests: XCTestCase {
 
     override func tearDown() { dir.remove() }
 
-    func run(_ out: String, spill: Bool = true, keep: Bool = false, threads: Int = 2) throws -> (seen: Int, report: RunReport) {
+    func run(_ out: String, spill: Bool = true, keep: Bool = false, threads: Int = 2, after: String = "") throws -> (seen: Int, report: RunReport) {
         var config = try PipelineConfig(toml: """
             [input]
             paths = ["corpus"]
@@ -58,6 +58,7 @@ final class SpillTests: XCTestCase {
             batch_bytes = 8000
             [[stage]]
             type = "dedup"
+            \(after)
             """, baseDirectory: dir.path)
         config.spill = spill
         config.keepSpill = keep
@@ -107,6 +108,24 @@ final class SpillTests: XCTestCase {
                        try Manifest(readingFrom: dir.file("twice/manifest.sqlite")).query(manifest).rows)
     }
 
+    func testTheSignaturesPassBuildsOnlyTheStagesUpToDedup() throws {
+        let config = try PipelineConfig(toml: """
+            [input]
+            paths = ["corpus"]
+            [output]
+            dir = "out"
+            [[stage]]
+            type = "dedup"
+            [[stage]]
+            type = "tokenize"
+            tokenizer = "missing/tokenizer.json"
+            """, baseDirectory: dir.path)
+        XCTAssertThrowsError(try PipelineRun(config: config, threads: 1)) { XCTAssertTrue("\($0)".contains("stage 2 (tokenize)"), "\($0)") }
+        let signatures = try PipelineRun(config: config, threads: 1, pass: .signatures)
+        XCTAssertEqual(signatures.stages.map(\.name), ["dedup", "tokenize"])
+        XCTAssertTrue(signatures.stages[1] is UnbuiltStage)
+    }
+
     func testARunAfterTheFirstPassReadsTheSpillAndADamagedSpillIsNotUsed() throws {
         let documents = 1500 + 1500 + 700
         let kept = try run("kept", keep: true)
@@ -138,5 +157,11 @@ final class SpillTests: XCTestCase {
         XCTAssertEqual(try outputs("kept"), expected)
         let (seenAfterRepair, _) = try { try forgetOutputs(); return try run("kept", keep: true) }()
         XCTAssertEqual(seenAfterRepair, 0, "the damaged file was written again")
+
+        // A stage added after dedup does not make the spill stale: it holds what reaches dedup.
+        try forgetOutputs()
+        let longer = try run("kept", keep: true, after: "[[stage]]\ntype = \"normalize\"")
+        XCTAssertEqual(longer.seen, 0)
+        XCTAssertEqual(longer.report.stats.stages.map(\.name), ["read", "count", "dedup", "normalize", "write"])
     }
 }

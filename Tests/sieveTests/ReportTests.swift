@@ -77,11 +77,11 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(try Fixtures.contents(dir.file("again.html")), Array(html.utf8))
 
         // A mixture plan's targets, against what is available.
-        XCTAssertEqual(try Self.sieve(["mix", "plan", out + "/manifest.sqlite", "--budget", "400K", "-o", dir.file("plan.toml")]).status, 0)
+        XCTAssertEqual(try Self.sieve(["mix", "plan", out + "/manifest.sqlite", "--budget", "300K", "-o", dir.file("plan.toml")]).status, 0)
         let planned = try Self.sieve(["report", out + "/manifest.sqlite", "--plan", dir.file("plan.toml"), "-o", dir.file("planned.html")])
         XCTAssertEqual(planned.status, 0, planned.stderr)
         let planText = Self.text(String(decoding: try Fixtures.contents(dir.file("planned.html")), as: UTF8.self))
-        XCTAssertTrue(planText.contains("400,000 tokens, unimax"), planText)
+        XCTAssertTrue(planText.contains("300,000 tokens, unimax"), planText)
         // English's largest group is among the plan rows shown.
         for row in try manifest.query("SELECT domain, sum(tokens) FROM shards WHERE language = 'eng_Latn' GROUP BY domain ORDER BY 2 DESC LIMIT 1").rows {
             XCTAssertTrue(planText.contains("eng_Latn \(row[0].string!) \(Self.commas(row[1].int!)) "), planText)
