@@ -64,23 +64,6 @@ public struct ProcessedBatch: Sendable {
     }
 }
 
-/// The items of several sources, one source after the other: a run that reads some work
-/// units from their inputs and others from what an earlier pass wrote.
-public struct ChainedSource: BatchSource {
-    private var sources: [any BatchSource]
-    private var current = 0
-
-    public init(_ sources: [any BatchSource]) { self.sources = sources }
-
-    public mutating func next() throws -> SourceItem? {
-        while current < sources.count {
-            if let item = try sources[current].next() { return item }
-            current += 1
-        }
-        return nil
-    }
-}
-
 /// Receives the processed documents. `encode` runs on worker threads, concurrently,
 /// and must not touch shared state; `write` and `endUnit` run on one writer thread,
 /// in input order.
@@ -104,42 +87,6 @@ extension BatchSink {
     public var wantsRejected: Bool { false }
     public func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8] { [] }
     public func writeRejected(_ encoded: [UInt8], unit: Int) throws {}
-}
-
-/// Hands every batch to two sinks: `first` sees them as if alone; `second` also gets the
-/// rejected documents when it wants them (a first pass that feeds the dedup index and
-/// writes the documents for the second pass at once).
-public final class TeeSink: BatchSink {
-    private let first: any BatchSink
-    private let second: any BatchSink
-
-    public init(_ first: any BatchSink, _ second: any BatchSink) {
-        self.first = first
-        self.second = second
-    }
-
-    public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
-        let a = first.encode(documents, unit: unit)
-        var out = withUnsafeBytes(of: UInt64(a.count).littleEndian) { Array($0) }
-        out += a
-        out += second.encode(documents, unit: unit)
-        return out
-    }
-
-    public func write(_ encoded: [UInt8], unit: Int) throws {
-        let split = 8 + Int(UInt64(littleEndian: encoded.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
-        try first.write(Array(encoded[8..<split]), unit: unit)
-        try second.write(Array(encoded[split...]), unit: unit)
-    }
-
-    public func endUnit(_ unit: Int, stats: RunStats) throws {
-        try first.endUnit(unit, stats: stats)
-        try second.endUnit(unit, stats: stats)
-    }
-
-    public var wantsRejected: Bool { second.wantsRejected }
-    public func encodeRejected(_ documents: [Document], unit: Int) -> [UInt8] { second.encodeRejected(documents, unit: unit) }
-    public func writeRejected(_ encoded: [UInt8], unit: Int) throws { try second.writeRejected(encoded, unit: unit) }
 }
 
 /// Keeps nothing: for runs whose product is gathered by a stage (word counts for BPE
