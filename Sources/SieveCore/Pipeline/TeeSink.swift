@@ -12,14 +12,16 @@ public final class TeeSink: BatchSink {
 
     public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
         let a = first.encode(documents, unit: unit)
-        var out = withUnsafeBytes(of: UInt64(a.count).littleEndian) { Array($0) }
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + a.count)
+        out.appendLittleEndian(UInt64(a.count))
         out += a
         out += second.encode(documents, unit: unit)
         return out
     }
 
     public func write(_ encoded: [UInt8], unit: Int) throws {
-        let split = 8 + Int(UInt64(littleEndian: encoded.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
+        let split = 8 + Int(encoded.withUnsafeBytes { $0.loadLittleEndian(as: UInt64.self) })
         try first.write(Array(encoded[8..<split]), unit: unit)
         try second.write(Array(encoded[split...]), unit: unit)
     }

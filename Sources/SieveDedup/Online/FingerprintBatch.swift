@@ -10,14 +10,14 @@ enum FingerprintBatch {
         out.reserveCapacity(documents.count * (26 + 8 * fingerprinter.settings.bands))
         for document in documents {
             let print = fingerprinter.fingerprint(document.text)
-            append(print.exact.lo, to: &out)
-            append(print.exact.hi, to: &out)
-            append(UInt16(print.bands.count), to: &out)
-            for key in print.bands { append(key, to: &out) }
-            append(UInt32(print.shingles.count), to: &out)
-            for shingle in print.shingles { append(shingle, to: &out) }
+            out.appendLittleEndian(print.exact.lo)
+            out.appendLittleEndian(print.exact.hi)
+            out.appendLittleEndian(UInt16(print.bands.count))
+            for key in print.bands { out.appendLittleEndian(key) }
+            out.appendLittleEndian(UInt32(print.shingles.count))
+            for shingle in print.shingles { out.appendLittleEndian(shingle) }
             let id = Array(document.id.utf8)
-            append(UInt32(id.count), to: &out)
+            out.appendLittleEndian(UInt32(id.count))
             out += id
         }
         return out
@@ -32,7 +32,7 @@ enum FingerprintBatch {
             var at = 0
             func read<T: FixedWidthInteger>(_: T.Type) -> T {
                 defer { at += MemoryLayout<T>.size }
-                return T(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: T.self))
+                return raw.loadLittleEndian(fromByteOffset: at, as: T.self)
             }
             while at < raw.count {
                 let exact = Hash128(lo: read(UInt64.self), hi: read(UInt64.self))
@@ -48,9 +48,5 @@ enum FingerprintBatch {
                 index += 1
             }
         }
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
 }

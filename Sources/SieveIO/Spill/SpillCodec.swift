@@ -8,24 +8,24 @@ enum SpillCodec {
     static func encode(_ documents: [Document]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(documents.reduce(16) { $0 + $1.text.utf8.count + $1.id.utf8.count + 64 })
-        append(UInt32(documents.count), to: &out)
+        out.appendLittleEndian(UInt32(documents.count))
         for document in documents {
             string(document.id, to: &out)
             string(document.text, to: &out)
             string(document.source, to: &out)
             if document.metadata.isEmpty {
-                append(UInt32(0), to: &out)
+                out.appendLittleEndian(UInt32(0))
             } else {
                 var writer = JSONWriter()
                 writer.value(.object(document.metadata))
-                append(UInt32(writer.bytes.count), to: &out)
+                out.appendLittleEndian(UInt32(writer.bytes.count))
                 out += writer.bytes
             }
             if let tokens = document.tokens {
-                append(UInt32(tokens.count + 1), to: &out)
-                for token in tokens { append(token, to: &out) }
+                out.appendLittleEndian(UInt32(tokens.count + 1))
+                for token in tokens { out.appendLittleEndian(token) }
             } else {
-                append(UInt32(0), to: &out)
+                out.appendLittleEndian(UInt32(0))
             }
         }
         return out
@@ -39,7 +39,7 @@ enum SpillCodec {
             func u32() throws -> Int {
                 guard at + 4 <= raw.count else { throw Malformed() }
                 defer { at += 4 }
-                return Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                return Int(raw.loadLittleEndian(fromByteOffset: at, as: UInt32.self))
             }
             func bytes(_ count: Int) throws -> UnsafeRawBufferPointer {
                 guard count >= 0, at + count <= raw.count else { throw Malformed() }
@@ -62,7 +62,7 @@ enum SpillCodec {
                 let tokens = try u32()
                 if tokens > 0 {
                     let ids = try bytes(4 * (tokens - 1))
-                    document.tokens = (0..<(tokens - 1)).map { UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) }
+                    document.tokens = (0..<(tokens - 1)).map { ids.loadLittleEndian(fromByteOffset: 4 * $0, as: UInt32.self) }
                 }
                 documents.append(document)
             }
@@ -74,12 +74,8 @@ enum SpillCodec {
     private static func string(_ s: String, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { utf8 in
-            append(UInt32(utf8.count), to: &out)
+            out.appendLittleEndian(UInt32(utf8.count))
             out.append(contentsOf: utf8)
         }
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
 }
