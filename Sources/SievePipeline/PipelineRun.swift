@@ -195,13 +195,10 @@ public struct PipelineRun {
         }
 
         // Which units an earlier run finished (`ResumePlan`).
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func segmentsJSON(_ unit: WorkUnit) throws -> String { String(decoding: try encoder.encode(unit.segments), as: UTF8.self) }
         let finished = try manifest.finishedUnits(task: taskIndex)
         let oldShardFiles = kind == .shards ? try manifest.shardFiles(task: taskIndex, kind: "documents") : []
         let resume = ResumePlan(ResumePlan.State(
-            units: try mine.map { ($0.index, try segmentsJSON($0), $0.segments.map(\.file.path)) }, finished: finished,
+            units: try mine.map { ($0.index, try $0.segmentsJSON(), $0.segments.map(\.file.path)) }, finished: finished,
             unchangedInputs: unchanged, kind: kind,
             previousRunFinished: kind == .shards ? try manifest.previousRunFinished(task: taskIndex, current: runID) : false,
             shardFiles: oldShardFiles), fileExists: { FileManager.default.fileExists(atPath: $0) })
@@ -234,7 +231,7 @@ public struct PipelineRun {
             unitStats[index] = stats
             let output = UnitFilesSink.path(directory: outputDirectory, unit: index,
                                             fileExtension: kind == .shards ? "part" : format.fileExtension)
-            try manifest.unitDone(task: taskIndex, unit: index, segments: try segmentsJSON(unit), output: output,
+            try manifest.unitDone(task: taskIndex, unit: index, segments: try unit.segmentsJSON(), output: output,
                                   stats: stats, inputsDone: done)
         }
         let documentSink: any BatchSink = kind == .shards

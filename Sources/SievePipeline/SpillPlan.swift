@@ -27,10 +27,9 @@ struct SpillPlan {
         self.directory = directory
         self.stage = stage
         self.keepsRejected = keepsRejected
-        let encoder = JSONEncoder.sortedWithoutEscapingSlashes
         keys = [:]
         for unit in units {
-            var text = settings + "|" + String(decoding: try encoder.encode(unit.segments), as: UTF8.self)
+            var text = settings + "|" + (try unit.segmentsJSON())
             for path in Set(unit.segments.map(\.file.path)).sorted() { text += "|" + (inputHashes[path] ?? "unreadable") }
             keys[unit.index] = XXHash64.hex(Array(text.utf8).withUnsafeBytes { XXHash64.hash($0) })
         }
@@ -80,13 +79,5 @@ struct SpillPlan {
     func remove(_ units: [WorkUnit]) {
         for unit in units { unlink(path(unit.index)) }
         rmdir(directory)
-    }
-}
-
-extension JSONEncoder {
-    static var sortedWithoutEscapingSlashes: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

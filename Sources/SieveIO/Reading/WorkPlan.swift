@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import SieveCore
 import SieveFiles
 
@@ -43,6 +44,14 @@ public struct WorkUnit: Sendable, Equatable, Codable {
     public var segments: [Segment]
     /// Input bytes covered (compressed size for compressed inputs).
     public var bytes: Int
+
+    /// The unit's byte ranges as JSON with sorted keys: how the manifest records a unit's
+    /// plan, and part of its spill file's key.
+    public func segmentsJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(segments), as: UTF8.self)
+    }
 }
 
 /// Divides input files into work units: small files are grouped, and large files that

@@ -47,7 +47,9 @@ public final class SpillSink: BatchSink, @unchecked Sendable {
         guard let (_, output, offset) = file else { return }
         // The first pass's own sink is no stage of the run.
         let first = stats.removing(stage: "write")
-        let json = try JSONEncoder.sorted.encode(SpillFile.Statistics(stats: first, inputs: first.inputs))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = try encoder.encode(SpillFile.Statistics(stats: first, inputs: first.inputs))
         try output.write(SpillFile.record(.stats, Array(json)))
         try output.write(withUnsafeBytes(of: UInt64(offset).littleEndian) { Array($0) })
         try output.commit()
@@ -63,13 +65,5 @@ public final class SpillSink: BatchSink, @unchecked Sendable {
         }
         try file!.file.write(bytes)
         file!.bytes += bytes.count
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }
