@@ -45,7 +45,8 @@ final class SpillTests: XCTestCase {
 
     override func tearDown() { dir.remove() }
 
-    func run(_ out: String, spill: Bool = true, keep: Bool = false, threads: Int = 2, after: String = "") throws -> (seen: Int, report: RunReport) {
+    func run(_ out: String, spill: Bool = true, keep: Bool = false, threads: Int = 2, after: String = "",
+             maxDocumentBytes: Int? = nil) throws -> (seen: Int, report: RunReport) {
         var config = try PipelineConfig(toml: """
             [input]
             paths = ["corpus"]
@@ -62,6 +63,7 @@ final class SpillTests: XCTestCase {
             """, baseDirectory: dir.path)
         config.spill = spill
         config.keepSpill = keep
+        if let maxDocumentBytes { config.maxDocumentBytes = maxDocumentBytes }
         var run = try PipelineRun(config: config, threads: threads)
         let counting = CountingStage()
         run.stages.insert(counting, at: 0)
@@ -158,10 +160,27 @@ final class SpillTests: XCTestCase {
         let (seenAfterRepair, _) = try { try forgetOutputs(); return try run("kept", keep: true) }()
         XCTAssertEqual(seenAfterRepair, 0, "the damaged file was written again")
 
+        // One flipped byte inside a batch's frame, in the middle of a file: its record no
+        // longer matches its hash, and the unit is read from its inputs again.
+        let flipped = spill + "/" + files[2]
+        var damagedBytes = try Fixtures.contents(flipped)
+        damagedBytes[damagedBytes.count / 2] ^= 0x40
+        try Data(damagedBytes).write(to: URL(fileURLWithPath: flipped))
+        try forgetOutputs()
+        let reread = try run("kept", keep: true)
+        XCTAssertGreaterThan(reread.seen, 0)
+        XCTAssertLessThan(reread.seen, documents)
+        XCTAssertEqual(try outputs("kept"), expected)
+
         // A stage added after dedup does not make the spill stale: it holds what reaches dedup.
         try forgetOutputs()
         let longer = try run("kept", keep: true, after: "[[stage]]\ntype = \"normalize\"")
         XCTAssertEqual(longer.seen, 0)
         XCTAssertEqual(longer.report.stats.stages.map(\.name), ["read", "count", "dedup", "normalize", "write"])
+
+        // Files written with other reading settings are not used (and are written again).
+        try forgetOutputs()
+        XCTAssertEqual(try run("kept", keep: true, maxDocumentBytes: 1 << 25).seen, documents)
+        XCTAssertEqual(try outputs("kept"), expected)
     }
 }

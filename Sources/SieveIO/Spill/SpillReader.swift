@@ -51,20 +51,27 @@ final class SpillReader {
             guard bytes.count == count else { throw fail("unreadable") }
             return bytes
         }
-        func u32(_ bytes: [UInt8]) -> Int { Int(UInt32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })) }
+        func integer<T: FixedWidthInteger>(_ bytes: [UInt8], at offset: Int = 0, as type: T.Type) -> Int {
+            // Truncating: a damaged file's garbage must fail the range checks, not trap.
+            Int(truncatingIfNeeded: bytes.withUnsafeBytes { $0.loadLittleEndian(fromByteOffset: offset, as: T.self) })
+        }
         let magic = SpillFile.magic
-        guard try read(magic.count, at: 0) == magic else { throw fail("not a spill file") }
-        let keyLength = u32(try read(4, at: magic.count))
+        guard try read(magic.count, at: 0) == magic else { throw fail("not a spill file of this version") }
+        let keyLength = integer(try read(4, at: magic.count), as: UInt32.self)
         guard keyLength < 1 << 20 else { throw fail("bad key length") }
         let key = String(decoding: try read(keyLength, at: magic.count + 4), as: UTF8.self)
         let recordsStart = magic.count + 4 + keyLength
-        let recordsEnd = Int(UInt64(littleEndian: try read(8, at: size - 8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
-        guard recordsEnd >= recordsStart, recordsEnd + 5 <= size - 8 else { throw fail("bad trailer") }
-        let head = try read(5, at: recordsEnd)
-        let length = u32(Array(head[1...]))
-        guard head[0] == SpillFile.Kind.stats.rawValue, recordsEnd + 5 + length == size - 8 else { throw fail("bad statistics record") }
-        let frame = try read(length, at: recordsEnd + 5)
-        guard let json = frame.withUnsafeBytes({ Zstd.decompressFrame($0) }),
+        let head = SpillFile.recordHeaderBytes
+        let recordsEnd = integer(try read(8, at: size - 8), as: UInt64.self)
+        guard recordsEnd >= recordsStart, recordsEnd <= size - 8 - head else { throw fail("bad trailer") }
+        let header = try read(head, at: recordsEnd)
+        let length = integer(header, at: 1, as: UInt32.self)
+        guard header[0] == SpillFile.Kind.stats.rawValue, length == size - 8 - head - recordsEnd else {
+            throw fail("bad statistics record")
+        }
+        let frame = try read(length, at: recordsEnd + head)
+        guard header.withUnsafeBytes({ $0.loadLittleEndian(fromByteOffset: 5, as: UInt64.self) }) == frame.withUnsafeBytes({ XXHash64.hash($0) }),
+              let json = frame.withUnsafeBytes({ Zstd.decompressFrame($0) }),
               let statistics = try? JSONDecoder().decode(SpillFile.Statistics.self, from: Data(json)) else {
             throw fail("bad statistics record")
         }
@@ -73,25 +80,31 @@ final class SpillReader {
 
     deinit { close(fd) }
 
-    /// The next record before the statistics: its kind and compressed frame, and the
-    /// bytes it took; nil at the end.
+    /// The next record before the statistics: its kind and compressed frame, checked
+    /// against its hash, and the bytes it took; nil at the end.
     func next() throws -> (kind: SpillFile.Kind, frame: [UInt8], bytes: Int)? {
         guard position < recordsEnd else { return nil }
-        var head = [UInt8](repeating: 0, count: 5)
-        guard pread(fd, &head, 5, off_t(position)) == 5, let kind = SpillFile.Kind(rawValue: head[0]), kind != .stats else {
+        let head = SpillFile.recordHeaderBytes
+        var header = [UInt8](repeating: 0, count: head)
+        guard pread(fd, &header, head, off_t(position)) == head, let kind = SpillFile.Kind(rawValue: header[0]), kind != .stats else {
             throw SpillError(path: path, message: "bad record at byte \(position)")
         }
-        let length = Int(UInt32(littleEndian: Array(head[1...]).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }))
-        guard position + 5 + length <= recordsEnd else { throw SpillError(path: path, message: "bad record at byte \(position)") }
+        let (length, hash) = header.withUnsafeBytes {
+            (Int($0.loadLittleEndian(fromByteOffset: 1, as: UInt32.self)), $0.loadLittleEndian(fromByteOffset: 5, as: UInt64.self))
+        }
+        guard length <= recordsEnd - position - head else { throw SpillError(path: path, message: "bad record at byte \(position)") }
         var frame = [UInt8](repeating: 0, count: length)
         var done = 0
         while done < length {
-            let n = frame.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, length - done, off_t(position + 5 + done)) }
+            let n = frame.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, length - done, off_t(position + head + done)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw SpillError(path: path, message: "unreadable at byte \(position)") }
             done += n
         }
-        position += 5 + length
-        return (kind, frame, 5 + length)
+        guard frame.withUnsafeBytes({ XXHash64.hash($0) }) == hash else {
+            throw SpillError(path: path, message: "the record at byte \(position) does not match its hash")
+        }
+        position += head + length
+        return (kind, frame, head + length)
     }
 }

@@ -51,7 +51,9 @@ public final class SpillSink: BatchSink, @unchecked Sendable {
         encoder.outputFormatting = .sortedKeys
         let json = try encoder.encode(SpillFile.Statistics(stats: first, inputs: first.inputs))
         try output.write(SpillFile.record(.stats, Array(json)))
-        try output.write(withUnsafeBytes(of: UInt64(offset).littleEndian) { Array($0) })
+        var trailer: [UInt8] = []
+        trailer.appendLittleEndian(UInt64(offset))
+        try output.write(trailer)
         try output.commit()
         file = nil
     }
