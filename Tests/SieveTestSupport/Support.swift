@@ -146,6 +146,16 @@ public enum Command {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Kills `process` with SIGKILL as soon as `condition` holds (polled every 2 ms), or
+    /// after `seconds`, and waits for it; whether it was still running is for the caller
+    /// to check (`terminationReason == .uncaughtSignal`).
+    public static func kill(_ process: Process, when condition: () -> Bool, within seconds: Double = 60) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline && !condition() { usleep(2000) }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     public static func start(_ executable: String, _ arguments: [String], cwd: String? = nil,
                              stdin: [UInt8]? = nil) throws -> Process {
         let process = Process()

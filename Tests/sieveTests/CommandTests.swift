@@ -70,9 +70,7 @@ final class CommandTests: XCTestCase {
         for (attempt, unitsBeforeKill) in [0, 1, 4, 9].enumerated() {
             let out = dir.file("killed\(attempt)")
             let process = try Command.start(Command.sieve, ["run", config, "--output", out, "--threads", "2", "--no-progress"])
-            try waitForUnits(unitsBeforeKill, manifest: out + "/manifest.sqlite", process: process)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            Command.kill(process, when: { unitsRecorded(in: out + "/manifest.sqlite") >= unitsBeforeKill })
             XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run ended before the kill")
             // No finished-looking file is half written: every visible output is complete.
             for (name, data) in try outputFiles(out) where !name.hasPrefix(".") {
@@ -88,16 +86,6 @@ final class CommandTests: XCTestCase {
             let inputs = "SELECT path, status, documents_read, documents_failed FROM inputs ORDER BY path"
             XCTAssertEqual(try Manifest(readingFrom: out + "/manifest.sqlite").query(inputs).rows,
                            try Manifest(readingFrom: dir.file("ref/manifest.sqlite")).query(inputs).rows, "killed after \(unitsBeforeKill) units")
-        }
-    }
-
-    /// Waits until the manifest records `count` finished units (or the process ends).
-    func waitForUnits(_ count: Int, manifest: String, process: Process) throws {
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline {
-            let done = (try? Manifest(readingFrom: manifest).query("SELECT count(*) FROM units").rows[0][0].int) ?? 0
-            if done >= count { break }
-            usleep(2000)
         }
     }
 

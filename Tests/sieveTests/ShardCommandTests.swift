@@ -117,14 +117,7 @@ final class ShardCommandTests: XCTestCase {
         for (attempt, unitsBeforeKill) in [0, 2, 5].enumerated() {
             let out = dir.file("killed\(attempt)")
             let process = try Command.start(Command.sieve, ["run", dir.file("pipeline.toml"), "--output", out, "--threads", "2", "--no-progress"])
-            let deadline = Date().addingTimeInterval(60)
-            while process.isRunning && Date() < deadline {
-                let done = (try? Manifest(readingFrom: out + "/manifest.sqlite").query("SELECT count(*) FROM units").rows[0][0].int) ?? 0
-                if done ?? 0 >= unitsBeforeKill { break }
-                usleep(2000)
-            }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            Command.kill(process, when: { unitsRecorded(in: out + "/manifest.sqlite") >= unitsBeforeKill })
             XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run ended before the kill")
             let resumed = try Command.run(Command.sieve, ["run", dir.file("pipeline.toml"), "--output", out, "--no-progress", "--json"])
             XCTAssertEqual(resumed.status, 0, resumed.stderr)

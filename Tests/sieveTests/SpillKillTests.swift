@@ -58,24 +58,18 @@ final class SpillKillTests: XCTestCase {
         func count(_ folder: String) -> Int {
             ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.count
         }
-        func units(_ out: String) -> Int {
-            (try? Manifest(readingFrom: out + "/manifest.sqlite").query("SELECT count(*) FROM units").rows[0][0].int ?? 0) ?? 0
-        }
         // Killed right away, after two units were spilled, and after one and three units
         // were finished in the second pass.
         let moments: [(String, (String) -> Bool)] = [
             ("at once", { _ in true }),
             ("2 units spilled", { count($0 + "/.sieve/spill") >= 2 }),
-            ("1 unit done", { units($0) >= 1 }),
-            ("3 units done", { units($0) >= 3 }),
+            ("1 unit done", { unitsRecorded(in: $0 + "/manifest.sqlite") >= 1 }),
+            ("3 units done", { unitsRecorded(in: $0 + "/manifest.sqlite") >= 3 }),
         ]
         for (attempt, (moment, reached)) in moments.enumerated() {
             let out = dir.file("killed\(attempt)")
             let process = try Command.start(Command.sieve, ["run", spilling, "--output", out, "--threads", "2", "--no-progress"])
-            let deadline = Date().addingTimeInterval(120)
-            while process.isRunning && Date() < deadline && !reached(out) { usleep(2000) }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            Command.kill(process, when: { reached(out) }, within: 120)
             XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run ended before the kill (\(moment))")
             let resumed = try Command.run(Command.sieve, ["run", spilling, "--output", out, "--no-progress", "--json"])
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
