@@ -6,7 +6,8 @@ import SieveFiles
 /// most `parallel` at a time, with its output in `OUTPUT/.sieve/logs/PASS-TTTTT.log`.
 /// When a task fails, the other tasks of its pass still run, and the run stops before the
 /// next pass naming the failed tasks. Every pass's tasks skip what they already finished,
-/// so running the plan again redoes only what is missing.
+/// so running the plan again redoes only what is missing; a pass whose `skipWhen` file
+/// exists (the rounds after the last) is not started.
 public struct LocalExecutor {
     public var executable: String
     public var parallel: Int
@@ -26,7 +27,8 @@ public struct LocalExecutor {
 
     public func run(_ plan: PassPlan) throws {
         try makeDirectories(OutputLayout(plan.output).logs)
-        for pass in plan.passes {
+        for pass in plan.steps {
+            if pass.skippable { continue }
             let started = Date()
             let failures = try run(pass, output: plan.output)
             guard failures.isEmpty else {

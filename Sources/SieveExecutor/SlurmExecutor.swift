@@ -106,6 +106,12 @@ public struct SlurmExecutor {
         lines += [
             "set -euo pipefail",
             "task=${SLURM_ARRAY_TASK_ID:-0}",
+        ]
+        if let skip = pass.skipWhen {
+            lines.append("# An earlier round found the answer: nothing to do.")
+            lines.append("if [ -e \(Self.quote(skip)) ]; then touch \(Self.quote(donePrefix(pass.name)))\"$task\"; exit 0; fi")
+        }
+        lines += [
             "threads=${SLURM_CPUS_PER_TASK:-1}",
             "echo \"sieve \(pass.name) task $task: job ${SLURM_JOB_ID:-none} on $(hostname) at $(date -u +%FT%TZ)\"",
             command.joined(separator: " "),
@@ -126,14 +132,14 @@ public struct SlurmExecutor {
         }
         try makeDirectories(directory + "/logs")
         try makeDirectories(directory + "/done")
-        for pass in plan.passes {
+        for pass in plan.steps {
             try writeFileAtomically(Array(script(pass, plan: plan, executable: executable, settings: settings).utf8), to: scriptPath(pass.name))
         }
         var state = State(executable: executable, plan: plan, settings: settings, submissions: [])
         if dryRun {
             var lines: [String] = []
             var previous: String?
-            for pass in plan.passes {
+            for pass in plan.steps {
                 lines.append(sbatchArguments(pass.name, tasks: Array(0..<pass.tasks), after: previous, settings: settings)
                     .map(Self.quote).joined(separator: " "))
                 previous = "$\(pass.name.uppercased())_JOB"
@@ -145,7 +151,7 @@ public struct SlurmExecutor {
             try FileManager.default.removeItem(atPath: directory + "/done/" + name)
         }
         try write(state)
-        try submit(plan.passes.map { ($0.name, Array(0..<$0.tasks)) }, state: &state)
+        try submit(plan.steps.map { ($0.name, Array(0..<$0.tasks)) }, state: &state)
         return state.submissions.map { "\($0.pass): job \($0.job), tasks \(Self.arraySpec($0.tasks))" }
     }
 
@@ -153,7 +159,7 @@ public struct SlurmExecutor {
     public func status() throws -> [PassStatus] {
         let state = try readState()
         let queued = try queue(state)
-        return state.plan.passes.map { pass in
+        return state.plan.steps.map { pass in
             var status = PassStatus(name: pass.name, tasks: pass.tasks, done: [], queued: [:])
             status.done = (0..<pass.tasks).filter { FileManager.default.fileExists(atPath: donePath(pass.name, task: $0)) }
             for entry in queued where entry.pass == pass.name && !status.done.contains(entry.task) {
@@ -164,7 +170,7 @@ public struct SlurmExecutor {
     }
 
     /// Submits again the tasks that have not finished, and every pass after the first
-    /// such one. Jobs left waiting on a dependency that can no longer be met are cancelled
+    /// such one; rounds whose `skipWhen` file exists are marked done instead. Jobs left waiting on a dependency that can no longer be met are cancelled
     /// first; anything else still queued makes `resume` refuse.
     public func resume() throws -> [String] {
         var state = try readState()
@@ -176,9 +182,15 @@ public struct SlurmExecutor {
         }
         if !stuck.isEmpty { _ = try Self.execute([scancel] + Set(stuck.map(\.job)).sorted()) }
         var todo: [(String, [Int])] = []
-        for pass in state.plan.passes {
+        for pass in state.plan.steps {
             let missing = (0..<pass.tasks).filter { !FileManager.default.fileExists(atPath: donePath(pass.name, task: $0)) }
-            if !missing.isEmpty { todo.append((pass.name, missing)) }
+            guard !missing.isEmpty else { continue }
+            // Rounds after the last have nothing to do: done without a job, as their script would.
+            if pass.skippable {
+                for task in missing { try writeFileAtomically([], to: donePath(pass.name, task: task)) }
+                continue
+            }
+            todo.append((pass.name, missing))
         }
         let before = state.submissions.count
         try submit(todo, state: &state)

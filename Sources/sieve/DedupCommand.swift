@@ -179,16 +179,49 @@ struct DedupCommand: ParsableCommand {
     struct Clusters: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "clusters",
-            abstract: "Sharded pass 3: merge the buckets tasks' clusters into each signatures task's duplicate list.")
+            abstract: "Sharded pass 3: join the buckets tasks' forests into clusters, in rounds of tasks.",
+            discussion: """
+                With --round, one task of one round (what sieve run --tasks and sieve slurm run); \
+                with --bucket-tasks, every round of every task in this process. Rounds after \
+                the last do nothing (docs/dedup.md).
+                """)
 
         @OptionGroup var work: WorkOptions
 
-        @Option(name: .customLong("bucket-tasks"), help: "How many tasks ran the buckets pass.")
-        var bucketTasks: Int
+        @Option(name: .customLong("bucket-tasks"), help: "Run every round here, as this many tasks (those of the buckets pass).")
+        var bucketTasks: Int?
+
+        @Option(help: "Run this round (from 1) of task --task-index of --task-count.")
+        var round: Int?
+
+        @OptionGroup var task: TaskOptions
+
+        @Option(name: .customLong("max-rounds"), help: "Stop with an error when the clusters need more rounds than this.")
+        var maxRounds = ConnectedComponents.defaultMaxRounds
+
+        func validate() throws {
+            guard (bucketTasks == nil) != (round == nil) else {
+                throw ValidationError("give either --bucket-tasks (every round) or --round (one task's round)")
+            }
+            if let round, round < 1 { throw ValidationError("--round counts from 1") }
+            if let bucketTasks, bucketTasks < 1 { throw ValidationError("--bucket-tasks must be at least 1") }
+        }
 
         func run() throws {
-            let summary = try ShardedDedup(work: work.work).clusters(bucketTasks: bucketTasks)
-            FileHandle.standardError.write(Data("dedup clusters: \(summary.clusters) clusters, \(summary.exactDuplicates) exact and \(summary.minhashDuplicates) MinHash duplicates\n".utf8))
+            let dedup = ShardedDedup(work: work.work)
+            if let round {
+                guard let summary = try dedup.clusters(round: round, task: task.taskIndex, of: task.taskCount, maxRounds: maxRounds) else {
+                    FileHandle.standardError.write(Data("dedup clusters: round \(round): nothing to do, an earlier round found the clusters\n".utf8))
+                    return
+                }
+                let what = summary.result.map { "the last: \($0.components) clusters, \($0.members) duplicates" }
+                    ?? "\(summary.unsettled ?? 0) of \(summary.nodes) nodes unsettled, \(summary.written) records written"
+                FileHandle.standardError.write(Data("dedup clusters: round \(round) task \(task.taskIndex): \(summary.records) records read; \(what)\n".utf8))
+                return
+            }
+            let summary = try dedup.clusters(bucketTasks: bucketTasks!, maxRounds: maxRounds)
+            let rounds = dedup.components.converged()?.round ?? 0
+            FileHandle.standardError.write(Data("dedup clusters: \(summary.clusters) clusters, \(summary.exactDuplicates) exact and \(summary.minhashDuplicates) MinHash duplicates, in \(rounds) rounds\n".utf8))
         }
     }
 

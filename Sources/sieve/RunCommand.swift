@@ -90,6 +90,14 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "A tokenizer.json for the tokenize stage, instead of the config's.")
     var tokenizer: String?
 
+    @Option(name: .customLong("max-rounds"),
+            help: "With a dedup stage and several tasks: rounds the clusters pass may take before the run stops with an error.")
+    var maxRounds = PassPlan.clusterRounds
+
+    func validate() throws {
+        guard maxRounds >= 2 else { throw ValidationError("--max-rounds must be at least 2") }
+    }
+
     /// The configuration with the options applied.
     func load() throws -> PipelineConfig {
         guard let data = FileManager.default.contents(atPath: pipeline) else {
@@ -125,7 +133,7 @@ struct PipelineOptions: ParsableArguments {
         for input in inputs { arguments += ["--input", absolutePath(input)] }
         if let tokenizer { arguments += ["--tokenizer", absolutePath(tokenizer)] }
         return PassPlan(runArguments: arguments, output: output, tasks: tasks,
-                        dedup: config.stages.contains { $0.type == DedupKind.type })
+                        dedup: config.stages.contains { $0.type == DedupKind.type }, clusterRounds: maxRounds)
     }
 }
 

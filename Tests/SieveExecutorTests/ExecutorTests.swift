@@ -10,7 +10,15 @@ final class ExecutorTests: XCTestCase {
         let run = ["run", "/p.toml", "--output", "/out"]
         let plan = PassPlan(runArguments: run, output: "/out", tasks: 3, dedup: true)
         XCTAssertEqual(plan.passes.map(\.name), ["signatures", "buckets", "clusters", "documents", "merge", "report"])
-        XCTAssertEqual(plan.passes.map(\.tasks), [3, 3, 1, 3, 1, 1])
+        XCTAssertEqual(plan.passes.map(\.tasks), [3, 3, 3, 3, 1, 1])
+        // The clusters pass is a pass of rounds: one step each, skipped once the clusters are found.
+        let steps = plan.steps
+        XCTAssertEqual(steps.count, 5 + PassPlan.clusterRounds)
+        XCTAssertEqual(steps[3].name, "clusters-2")
+        XCTAssertEqual(steps[3].arguments(task: 1, threads: 1),
+                       ["dedup", "clusters", "--work", "/out/.sieve/dedup", "--round", "2", "--task-index", "1", "--task-count", "3",
+                        "--max-rounds", String(PassPlan.clusterRounds)])
+        XCTAssertEqual(steps[3].skipWhen, "/out/.sieve/dedup/components/skip/round-2")
         XCTAssertEqual(plan.passes[1].arguments(task: 2, threads: 4),
                        ["dedup", "buckets", "--work", "/out/.sieve/dedup", "--task-index", "2", "--task-count", "3"])
         XCTAssertEqual(plan.passes[3].arguments(task: 1, threads: 4),
@@ -23,12 +31,15 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(PassPlan(runArguments: run, output: "/out", tasks: 1, dedup: true).passes.map(\.name), ["documents"])
     }
 
-    /// A program that appends its arguments to a file, and fails for `fail`.
+    /// A program that appends its arguments to a file, and fails for `fail`; its clusters
+    /// rounds find the answer in round 2, and say so as `sieve dedup clusters` does.
     func standIn(_ dir: TemporaryDirectory) throws -> String {
+        let skip = dir.file("out/.sieve/dedup/components/skip")
         let path = try dir.write("stand-in.sh", """
             #!/bin/sh
             echo "$*" >> \(dir.file("calls.txt"))
             case "$*" in *fail*) echo "task failed on purpose" >&2; exit 3;; esac
+            case "$*" in *"--round 2 "*) mkdir -p \(skip); for r in $(seq 3 \(PassPlan.clusterRounds)); do touch \(skip)/round-$r; done;; esac
             """)
         chmod(path, 0o755)
         return path
@@ -47,7 +58,8 @@ final class ExecutorTests: XCTestCase {
         }
         // Each pass's tasks, in any order among themselves, all before the next pass.
         XCTAssertEqual(calls.map(passOf), ["signatures", "signatures", "signatures", "buckets", "buckets", "buckets",
-                                           "clusters", "documents", "documents", "documents", "merge", "report"])
+                                           "clusters", "clusters", "clusters", "clusters", "clusters", "clusters",
+                                           "documents", "documents", "documents", "merge", "report"])
         XCTAssertEqual(Set(calls.prefix(3).map { $0.split(separator: " ").drop { $0 != "--task-index" }.dropFirst().first! }),
                        ["0", "1", "2"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: LocalExecutor.logPath(output: plan.output, pass: "buckets", task: 2)))

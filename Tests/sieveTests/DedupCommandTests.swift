@@ -115,18 +115,19 @@ final class DedupCommandTests: XCTestCase {
         XCTAssertEqual(try ids(dir.file("exact.jsonl")), all.filter { corpus.duplicates[$0]?.0 != "dedup:exact" })
     }
 
-    /// Four tasks through the four sharded passes keep exactly what the online mode
-    /// keeps, byte for byte, and drop the same documents with the same reasons; with
-    /// and without verification of candidates.
-    func testShardedPassesWithFourTasksEqualOnline() throws {
-        try checkShardedEqualsOnline(extra: [])
+    /// 1, 2, 4 and 7 tasks through the four sharded passes keep exactly what the online
+    /// mode keeps, byte for byte, and drop the same documents with the same reasons; with
+    /// and without verification of candidates. With 2 and 7 tasks the clusters pass runs
+    /// round by round, task by task, as `sieve run --tasks` and Slurm run it.
+    func testShardedPassesEqualOnlineForAnyTaskCount() throws {
+        for tasks in [1, 2, 4, 7] { try checkShardedEqualsOnline(extra: [], tasks: tasks, byRound: tasks % 2 == 1 || tasks == 2) }
     }
 
     func testShardedPassesWithVerificationEqualOnline() throws {
-        try checkShardedEqualsOnline(extra: ["--verify", "--threshold", "0.9"])
+        try checkShardedEqualsOnline(extra: ["--verify", "--threshold", "0.9"], tasks: 4, byRound: false)
     }
 
-    func checkShardedEqualsOnline(extra: [String]) throws {
+    func checkShardedEqualsOnline(extra: [String], tasks count: Int, byRound: Bool) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         _ = try Self.write(Self.corpus(), to: dir)
@@ -134,28 +135,42 @@ final class DedupCommandTests: XCTestCase {
         let online = try sieve(["dedup", input, "-o", dir.file("online.jsonl"), "--rejected", dir.file("online-rejected.jsonl")] + extra)
         let work = dir.file("work")
         let unitBytes = ["--unit-bytes", "30000"]
-        for task in 0..<4 {
-            _ = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "\(task)", "--task-count", "4"] + unitBytes + extra)
+        let tasks = ["--task-count", "\(count)"]
+        for task in 0..<count {
+            _ = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "\(task)"] + tasks + unitBytes + extra)
         }
-        let again = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "1", "--task-count", "4"] + unitBytes + extra)
+        let again = try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "0"] + tasks + unitBytes + extra)
         XCTAssertTrue(again.stderr.contains("already done"), again.stderr)
         var verified = 0
-        for task in 0..<4 {
-            let result = try sieve(["dedup", "buckets", "--work", work, "--task-index", "\(task)", "--task-count", "4"])
+        for task in 0..<count {
+            let result = try sieve(["dedup", "buckets", "--work", work, "--task-index", "\(task)"] + tasks)
             if let range = result.stderr.range(of: " candidate pairs verified") {
                 verified += Int(result.stderr[..<range.lowerBound].split(separator: " ").last!)!
             }
         }
-        _ = try sieve(["dedup", "clusters", "--work", work, "--bucket-tasks", "4"])
+        if byRound {
+            var round = 1
+            while !FileManager.default.fileExists(atPath: work + "/components/skip/round-\(round)") {
+                XCTAssertLessThan(round, 40)
+                for task in 0..<count {
+                    _ = try sieve(["dedup", "clusters", "--work", work, "--round", "\(round)", "--task-index", "\(task)"] + tasks)
+                }
+                round += 1
+            }
+            let idle = try sieve(["dedup", "clusters", "--work", work, "--round", "\(round)", "--task-index", "0"] + tasks)
+            XCTAssertTrue(idle.stderr.contains("nothing to do"), idle.stderr)
+        } else {
+            _ = try sieve(["dedup", "clusters", "--work", work, "--bucket-tasks", "\(count)"])
+        }
         var kept: [UInt8] = []
         var rejected: [UInt8] = []
-        for task in 0..<4 {
-            _ = try sieve(["dedup", "filter", input, "--work", work, "--task-index", "\(task)", "--task-count", "4",
-                           "-o", dir.file("out-\(task).jsonl"), "--rejected", dir.file("rejected-\(task).jsonl")] + unitBytes)
+        for task in 0..<count {
+            _ = try sieve(["dedup", "filter", input, "--work", work, "--task-index", "\(task)"] + tasks
+                           + ["-o", dir.file("out-\(task).jsonl"), "--rejected", dir.file("rejected-\(task).jsonl")] + unitBytes)
             kept += try Fixtures.contents(dir.file("out-\(task).jsonl"))
             rejected += try Fixtures.contents(dir.file("rejected-\(task).jsonl"))
         }
-        XCTAssertFalse(try Fixtures.contents(dir.file("out-3.jsonl")).isEmpty, "every task has documents")
+        XCTAssertFalse(try Fixtures.contents(dir.file("out-\(count - 1).jsonl")).isEmpty, "every task has documents")
         XCTAssertEqual(kept, try Fixtures.contents(dir.file("online.jsonl")))
         XCTAssertEqual(rejected, try Fixtures.contents(dir.file("online-rejected.jsonl")))
         if extra.contains("--verify") {
@@ -168,7 +183,7 @@ final class DedupCommandTests: XCTestCase {
         }
         // A filter task given other inputs than the signatures pass refuses to run.
         let wrong = try Command.run(Command.sieve, ["dedup", "filter", input, "--work", work, "--task-index", "0",
-                                                    "--task-count", "4", "-o", dir.file("x.jsonl"), "--no-progress"])
+                                                    "--task-count", "\(count)", "-o", dir.file("x.jsonl"), "--no-progress"])
         XCTAssertEqual(wrong.status, 2, wrong.stderr)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SieveExecutor
 import SieveShards
 import SieveTestSupport
 import XCTest
@@ -97,11 +98,14 @@ final class ScaleTests: XCTestCase {
         XCTAssertEqual(submit.status, 0, submit.stderr)
         let state = out + "/.sieve/slurm"
         let lines = submit.stdout.split(separator: "\n").map(String.init)
+        let rounds = PassPlan.clusterRounds
         XCTAssertEqual(lines, [
             "'sbatch' '--parsable' '--array=0-2%2' '--output=\(state)/logs/signatures-%a.log' '\(state)/signatures.sbatch'",
             "'sbatch' '--parsable' '--array=0-2%2' '--dependency=afterok:$SIGNATURES_JOB' '--output=\(state)/logs/buckets-%a.log' '\(state)/buckets.sbatch'",
-            "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$BUCKETS_JOB' '--output=\(state)/logs/clusters-%a.log' '\(state)/clusters.sbatch'",
-            "'sbatch' '--parsable' '--array=0-2%2' '--dependency=afterok:$CLUSTERS_JOB' '--output=\(state)/logs/documents-%a.log' '\(state)/documents.sbatch'",
+        ] + (1...rounds).map { round in
+            "'sbatch' '--parsable' '--array=0-2%2' '--dependency=afterok:$\(round == 1 ? "BUCKETS" : "CLUSTERS-\(round - 1)")_JOB' '--output=\(state)/logs/clusters-\(round)-%a.log' '\(state)/clusters-\(round).sbatch'"
+        } + [
+            "'sbatch' '--parsable' '--array=0-2%2' '--dependency=afterok:$CLUSTERS-\(rounds)_JOB' '--output=\(state)/logs/documents-%a.log' '\(state)/documents.sbatch'",
             "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$DOCUMENTS_JOB' '--output=\(state)/logs/merge-%a.log' '\(state)/merge.sbatch'",
             "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$MERGE_JOB' '--output=\(state)/logs/report-%a.log' '\(state)/report.sbatch'",
         ])
@@ -122,7 +126,8 @@ final class ScaleTests: XCTestCase {
         XCTAssertTrue(early.stderr.contains("signatures pass not finished: task 1 of 3 missing"), early.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/done/buckets-0"))
 
-        for (pass, tasks) in [("signatures", [1]), ("buckets", [0, 1, 2]), ("clusters", [0]), ("documents", [0, 1, 2]), ("merge", [0]), ("report", [0])] {
+        let clusters = (1...rounds).map { ("clusters-\($0)", [0, 1, 2]) }
+        for (pass, tasks) in [("signatures", [1]), ("buckets", [0, 1, 2])] + clusters + [("documents", [0, 1, 2]), ("merge", [0]), ("report", [0])] {
             for task in tasks {
                 let result = try runScript(pass, task: task)
                 XCTAssertEqual(result.status, 0, "\(pass) \(task): \(result.stderr)")
@@ -174,7 +179,8 @@ final class ScaleTests: XCTestCase {
         let config = try DedupStageRunTests.pipeline(dir)
         let small = dir.file("small-3")
         XCTAssertEqual(try Command.run("/usr/bin/scontrol", ["update", "nodename=localhost", "state=drain", "reason=test"]).status, 0)
-        let held = try Self.sieve(["slurm", "submit", config, "--tasks", "3", "--output", small])
+        // Few rounds: each is a job array, and this corpus's clusters need three.
+        let held = try Self.sieve(["slurm", "submit", config, "--tasks", "3", "--output", small, "--max-rounds", "6"])
         XCTAssertEqual(held.status, 0, held.stderr)
         let job = try XCTUnwrap(held.stdout.split(separator: "\n").first { $0.hasPrefix("signatures: job ") }?
             .split(separator: " ")[2].trimmingCharacters(in: .punctuationCharacters))
@@ -186,7 +192,8 @@ final class ScaleTests: XCTestCase {
         let resume = try Self.sieve(["slurm", "resume", small])
         XCTAssertEqual(resume.status, 0, resume.stderr)
         let resubmitted = resume.stdout.split(separator: "\n").map { $0.split(separator: ",").last.map(String.init) ?? "" }
-        XCTAssertEqual(resubmitted, [" tasks 1", " tasks 0-2", " tasks 0", " tasks 0-2", " tasks 0", " tasks 0"], resume.stdout)
+        XCTAssertEqual(resubmitted, [" tasks 1", " tasks 0-2"] + Array(repeating: " tasks 0-2", count: 6) + [" tasks 0-2", " tasks 0", " tasks 0"],
+                       resume.stdout)
         let finished = try Self.sieve(["slurm", "status", small, "--wait", "--timeout", "600"])
         XCTAssertEqual(finished.status, 0, finished.stdout + finished.stderr)
         let reference = try Self.sieve(["run", config, "--output", dir.file("small-1"), "--no-progress"])
@@ -209,7 +216,7 @@ final class ScaleTests: XCTestCase {
             type = "dedup"
             """)
         let midOut = dir.file("mid-2")
-        let running = try Self.sieve(["slurm", "submit", mid, "--tasks", "2", "--output", midOut])
+        let running = try Self.sieve(["slurm", "submit", mid, "--tasks", "2", "--output", midOut, "--max-rounds", "6"])
         XCTAssertEqual(running.status, 0, running.stderr)
         let documentsJob = try XCTUnwrap(running.stdout.split(separator: "\n").first { $0.hasPrefix("documents: job ") }?
             .split(separator: " ")[2].trimmingCharacters(in: .punctuationCharacters))

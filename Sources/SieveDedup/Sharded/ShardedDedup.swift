@@ -9,9 +9,9 @@ import SieveIO
 ///    band, its (band key, document key) pairs sorted, its exact hashes, and its ids.
 /// 2. `buckets` — each of M tasks takes one M-th of the key range of every band and of
 ///    the exact hashes, finds the documents that share a key and clusters them with
-///    union-find; it writes the resulting forest (member → smallest member).
-/// 3. `clusters` — merges the M forests into the final clusters and writes, for each
-///    task of pass 1, the duplicates among its documents.
+///    union-find; its forest (member → smallest member) is round 0 of pass 3.
+/// 3. `clusters` — rounds of M tasks join the forests into the final clusters
+///    (`ConnectedComponents`), each task holding one M-th of the documents.
 /// 4. `filter` — each task reads its documents again and drops its duplicates
 ///    (`ShardedDedup.duplicates` + `DuplicateMarkingSource`).
 ///
@@ -49,12 +49,12 @@ public struct ShardedDedup {
         public var rejected: Int
     }
 
-    /// What pass 3 found; also its completion marker.
+    /// What pass 3 found.
     public struct ClusterSummary: Codable, Equatable, Sendable {
         public var clusters: Int
         public var exactDuplicates: Int
         public var minhashDuplicates: Int
-        /// `DedupStage.clusterSizeHistogram` of every cluster (absent in older work folders).
+        /// `DedupStage.clusterSizeHistogram` of every cluster.
         public var clusterSizes: [Int]?
     }
 
@@ -81,6 +81,10 @@ public struct ShardedDedup {
     /// Writes task `task`'s files from what `writer` collected; the summary comes last.
     public func finish(_ writer: SignatureWriter, task: Int, of taskCount: Int, units: [Int]) throws -> SignatureSummary {
         let directory = signatureDirectory(task)
+        // New signatures make whatever the later passes found from the old ones stale.
+        for stale in ["\(work)/buckets", components.directory] where FileManager.default.fileExists(atPath: stale) {
+            try FileManager.default.removeItem(atPath: stale)
+        }
         try makeDirectories(directory)
         for (band, pairs) in writer.bandPairs.enumerated() {
             try RecordFile.write(Self.sorted(pairs, fields: 2), fields: 2, to: "\(directory)/band-\(band).bin")
@@ -176,9 +180,14 @@ public struct ShardedDedup {
             try linker.link(try slices("exact.bin", fields: 3), fields: 3, exact: true, into: &sets, exactMembers: &exactMembers)
         }
         let members = sets.members()
+        var edges: [UInt64] = []
+        edges.reserveCapacity(2 * members.count)
+        for (member, root) in members {
+            edges.append(member)
+            edges.append(root)
+        }
+        try components.start(edges: edges, marked: exactMembers, task: task, of: taskCount)
         try makeDirectories("\(work)/buckets")
-        try RecordFile.write(members.flatMap { [$0.member, $0.root] }, fields: 2, to: bucketPath(task, "forest") + ".bin")
-        try RecordFile.write(exactMembers.sorted(), fields: 1, to: bucketPath(task, "exact") + ".bin")
         let summary = BucketSummary(taskIndex: task, taskCount: taskCount, pairs: pairs, members: members.count,
                                     compared: linker.compared, rejected: linker.rejected)
         try Self.writeJSON(summary, bucketPath(task, "done") + ".json")
@@ -187,49 +196,22 @@ public struct ShardedDedup {
 
     // MARK: Pass 3
 
-    var clusterDirectory: String { "\(work)/clusters" }
-    /// Written last by the clusters pass: a documents pass that used its result has it in
-    /// its fingerprint.
-    public var clustersDone: String { "\(clusterDirectory)/done.json" }
+    /// The rounds of pass 3, whose round 0 pass 2 writes.
+    public var components: ConnectedComponents { ConnectedComponents(directory: "\(work)/components") }
+    /// Written when the last round of pass 3 starts: a documents pass that used its result
+    /// has it in its fingerprint.
+    public var clustersDone: String { components.convergedPath }
 
-    /// Pass 3: merges the forests of the `bucketTasks` pass-2 tasks.
-    public func clusters(bucketTasks: Int) throws -> ClusterSummary {
-        if let done = try? Self.readJSON(ClusterSummary.self, "\(clusterDirectory)/done.json") { return done }
-        let signatures = try signatureSummaries()
-        var sets = SparseUnionFind()
-        var exact = Set<UInt64>()
-        let missing = (0..<bucketTasks).filter { bucketSummary(task: $0, of: bucketTasks) == nil }
-        guard missing.isEmpty else {
-            throw FileError(path: "\(work)/buckets", message: "buckets pass not finished: \(Self.describe(missing, of: bucketTasks)) missing (no done-TTTTT.json)")
-        }
-        for task in 0..<bucketTasks {
-            let forest = try RecordFile.Reader(path: bucketPath(task, "forest") + ".bin", fields: 2).readAll()
-            for i in stride(from: 0, to: forest.count, by: 2) { sets.union(forest[i], forest[i + 1]) }
-            exact.formUnion(try RecordFile.Reader(path: bucketPath(task, "exact") + ".bin", fields: 1).readAll())
-        }
-        var owner: [Int: Int] = [:]
-        for summary in signatures { for unit in summary.units { owner[unit] = summary.taskIndex } }
-        var perTask = [[UInt64]](repeating: [], count: signatures.count)
-        var roots = Set<UInt64>()
-        var summary = ClusterSummary(clusters: 0, exactDuplicates: 0, minhashDuplicates: 0)
-        var members: [UInt64: Int] = [:]
-        for (member, root) in sets.members() {
-            members[root, default: 0] += 1
-            let reason = exact.contains(member) ? DuplicateReason.exact : .minhash
-            if reason == .exact { summary.exactDuplicates += 1 } else { summary.minhashDuplicates += 1 }
-            roots.insert(root)
-            guard let task = owner[DocumentKey.unit(member)] else {
-                throw FileError(path: work, message: "document key \(member) belongs to no signatures task")
-            }
-            perTask[task] += [member, root, UInt64(reason.rawValue)]
-        }
-        summary.clusters = roots.count
-        summary.clusterSizes = DedupStage.clusterSizeHistogram(members.values.map { $0 + 1 })
-        try makeDirectories(clusterDirectory)
-        for (task, records) in perTask.enumerated() {
-            try RecordFile.write(records, fields: 3, to: "\(clusterDirectory)/task-\(Self.number(task)).bin")
-        }
-        try Self.writeJSON(summary, "\(clusterDirectory)/done.json")
+    /// One round of pass 3 for task `task` of `taskCount`; nil once an earlier round found
+    /// the clusters.
+    public func clusters(round: Int, task: Int, of taskCount: Int, maxRounds: Int) throws -> ConnectedComponents.RoundSummary? {
+        try components.run(round: round, task: task, of: taskCount, maxRounds: maxRounds)
+    }
+
+    /// Every round of pass 3 in this process, as `bucketTasks` tasks each.
+    public func clusters(bucketTasks: Int, maxRounds: Int = ConnectedComponents.defaultMaxRounds) throws -> ClusterSummary {
+        _ = try components.runAll(taskCount: bucketTasks, maxRounds: maxRounds)
+        guard let summary = clusterSummary() else { throw FileError(path: components.directory, message: "clusters pass not finished") }
         return summary
     }
 
@@ -238,12 +220,12 @@ public struct ShardedDedup {
     /// The duplicates among task `task`'s documents, with the ids their clusters keep.
     public func duplicates(task: Int) throws -> [UInt64: Duplicate] {
         let signatures = try signatureSummaries()
-        guard (try? Self.readJSON(ClusterSummary.self, "\(clusterDirectory)/done.json")) != nil else {
-            throw FileError(path: "\(clusterDirectory)/done.json", message: "clusters pass not finished")
+        guard let mine = signatures.first(where: { $0.taskIndex == task }) else {
+            throw FileError(path: signatureDirectory(task), message: "signatures task \(task) has not finished")
         }
         var owner: [Int: Int] = [:]
         for summary in signatures { for unit in summary.units { owner[unit] = summary.taskIndex } }
-        let records = try RecordFile.Reader(path: "\(clusterDirectory)/task-\(Self.number(task)).bin", fields: 3).readAll()
+        let records = try components.members(in: Self.keyRanges(units: mine.units))
         var idFiles: [Int: IDFile] = [:]
         var result: [UInt64: Duplicate] = [:]
         for i in stride(from: 0, to: records.count, by: 3) {
@@ -252,15 +234,31 @@ public struct ShardedDedup {
                 throw FileError(path: work, message: "document key \(root) belongs to no signatures task")
             }
             if idFiles[rootTask] == nil { idFiles[rootTask] = try IDFile(directory: signatureDirectory(rootTask)) }
-            result[records[i]] = Duplicate(reason: DuplicateReason(rawValue: UInt8(records[i + 2])) ?? .minhash,
+            result[records[i]] = Duplicate(reason: records[i + 2] == 1 ? .exact : .minhash,
                                            keptID: try idFiles[rootTask]!.id(of: root))
         }
         return result
     }
 
-    /// The summary of pass 3, nil until it has finished.
+    /// The document keys of `units`, as ranges (consecutive units joined).
+    static func keyRanges(units: [Int]) -> [ClosedRange<UInt64>] {
+        var ranges: [ClosedRange<UInt64>] = []
+        for unit in units.sorted() {
+            let low = UInt64(unit) << 40, high = low | (1 << 40 - 1)
+            if let last = ranges.last, last.upperBound &+ 1 == low {
+                ranges[ranges.count - 1] = last.lowerBound...high
+            } else {
+                ranges.append(low...high)
+            }
+        }
+        return ranges
+    }
+
+    /// The summary of pass 3, nil until its last round has finished.
     public func clusterSummary() -> ClusterSummary? {
-        try? Self.readJSON(ClusterSummary.self, "\(clusterDirectory)/done.json")
+        guard let (_, result) = try? components.result() else { return nil }
+        return ClusterSummary(clusters: result.components, exactDuplicates: result.marked,
+                              minhashDuplicates: result.members - result.marked, clusterSizes: result.sizes)
     }
 
     /// The settings pass 1 ran with, which every later pass uses.
