@@ -108,6 +108,7 @@ let package = Package(
                           path: "Benchmarks/tokenizer/encode"),
         .executableTarget(name: "sieve-bench-html", dependencies: ["SieveExtract", "CMemory"], path: "Benchmarks/extract/html"),
         .executableTarget(name: "sieve-bench-minhash", dependencies: ["SieveCore", "SieveDedup"], path: "Benchmarks/dedup/kernel"),
+        .executableTarget(name: "sieve-bench-components", dependencies: ["SieveCore", "SieveDedup"], path: "Benchmarks/dedup/components"),
 
         .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveFiles", "SieveIO", "SieveExtract", "CZstd"],
                 path: "Tests/SieveTestSupport"),

@@ -153,7 +153,7 @@ final class ConnectedComponentsTests: XCTestCase {
         }
         try components.start(edges: Array(flat.dropFirst(3000)), marked: [], task: 1, of: 2)
         for task in 0..<3 { _ = try components.run(round: 1, task: task, of: 3, maxRounds: 40) }
-        let file = dir.file("c/round-0001/edges-00001.bin")
+        let file = dir.file("c/round-0001/edges/edges-00001.bin")
         let original = try Fixtures.contents(file)
 
         try FileManager.default.removeItem(atPath: file)

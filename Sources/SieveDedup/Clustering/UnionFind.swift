@@ -60,14 +60,16 @@ public struct SparseUnionFind {
         if keys[Int(ri)] < keys[Int(rj)] { link(rj, to: ri) } else { link(ri, to: rj) }
     }
 
-    /// Every key that is not its set's root, with its root's key, in key order.
-    public mutating func members() -> [(member: UInt64, root: UInt64)] {
+    /// Every key that is not its set's root, with its root's key, in key order (in the
+    /// order keys were first seen with `sorted` false).
+    public mutating func members(sorted: Bool = true) -> [(member: UInt64, root: UInt64)] {
         var result: [(UInt64, UInt64)] = []
         for i in 0..<UInt32(keys.count) {
             let root = rootKey(i)
             if root != keys[Int(i)] { result.append((keys[Int(i)], root)) }
         }
-        return result.sorted { $0.0 < $1.0 }
+        if sorted { result.sort { $0.0 < $1.0 } }
+        return result
     }
 
     private mutating func rootKey(_ i: UInt32) -> UInt64 { keys[Int(sets.find(i))] }

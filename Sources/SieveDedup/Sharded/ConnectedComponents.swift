@@ -81,7 +81,8 @@ public struct ConnectedComponents {
         return "\(directory)/round-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
     func path(_ round: Int, _ kind: String, task: Int) -> String {
-        "\(roundDirectory(round))/\(kind)-\(ShardedDedup.number(task)).\(kind == "done" ? "json" : "bin")"
+        let file = "\(kind)-\(ShardedDedup.number(task)).\(kind == "done" ? "json" : "bin")"
+        return "\(roundDirectory(round))/" + (kind == "edges" ? "edges/" : "") + file
     }
 
     // MARK: Round 0
@@ -98,8 +99,9 @@ public struct ConnectedComponents {
             records.append(fmix64(edges[i + 1]))
             records.append(edges[i])
         }
-        records = Self.unique(ShardedDedup.sorted(records, fields: 2), fields: 2)
-        try makeDirectories(roundDirectory(0))
+        ShardedDedup.sort(&records, fields: 2)
+        Self.unique(&records, fields: 2)
+        try makeDirectories(roundDirectory(0) + "/edges")
         try RecordFile.write(records, fields: 2, to: path(0, "edges", task: task))
         try RecordFile.write(marked.map(fmix64).sorted(), fields: 1, to: path(0, "marks", task: task))
         let summary = RoundSummary(round: 0, taskIndex: task, taskCount: count, records: edges.count / 2, nodes: 0,
@@ -138,14 +140,17 @@ public struct ConnectedComponents {
             try makeDirectories("\(directory)/skip")
             for later in (round + 1)..<max(round + 1, maxRounds + 1) { try AtomicFile.write([], to: skipPath(later)) }
         }
+        // Only the round before is read from here on: the edges of the one before that go
+        // (round 0, the buckets pass's output, stays, so that the rounds can start over).
+        if round >= 3 { try? FileManager.default.removeItem(atPath: roundDirectory(round - 2) + "/edges") }
         let (low, high) = ShardedDedup.keyRange(task, of: count)
         var records: [UInt64] = []
         for summary in previous {
             records += try slice(path(round - 1, "edges", task: summary.taskIndex), fields: 2, low, high,
                                  round: round - 1, task: summary.taskIndex)
         }
-        records = ShardedDedup.sorted(records, fields: 2)
-        try makeDirectories(roundDirectory(round))
+        ShardedDedup.sort(&records, fields: 2)
+        try makeDirectories(roundDirectory(round) + "/edges")
         var summary = RoundSummary(round: round, taskIndex: task, taskCount: count, records: records.count / 2, nodes: 0,
                                    unsettled: 0, written: 0, result: nil)
         if last {
@@ -173,7 +178,7 @@ public struct ConnectedComponents {
             for v in neighbours { sets.union(node, v) }
         }
         var edges: [UInt64] = []
-        let members = sets.members()
+        let members = sets.members(sorted: false)
         edges.reserveCapacity(4 * members.count)
         for (member, root) in members {
             edges.append(fmix64(member))
@@ -181,7 +186,9 @@ public struct ConnectedComponents {
             edges.append(fmix64(root))
             edges.append(member)
         }
-        return Self.unique(ShardedDedup.sorted(edges, fields: 2), fields: 2)
+        ShardedDedup.sort(&edges, fields: 2)
+        Self.unique(&edges, fields: 2)
+        return edges
     }
 
     /// The last round: every node is a star's root or one of its leaves.
@@ -343,14 +350,14 @@ public struct ConnectedComponents {
         neighbours[0] > node || (neighbours.count == 1 && neighbours[0] < node)
     }
 
-    /// Sorted records without repeats.
-    static func unique(_ records: [UInt64], fields: Int) -> [UInt64] {
-        var out: [UInt64] = []
-        out.reserveCapacity(records.count)
+    /// Drops repeats from sorted records, in place.
+    static func unique(_ records: inout [UInt64], fields: Int) {
+        var kept = 0
         for i in stride(from: 0, to: records.count, by: fields) {
-            if out.count >= fields && out[(out.count - fields)...].elementsEqual(records[i..<(i + fields)]) { continue }
-            out += records[i..<(i + fields)]
+            if kept > 0 && (0..<fields).allSatisfy({ records[kept - fields + $0] == records[i + $0] }) { continue }
+            for f in 0..<fields { records[kept + f] = records[i + f] }
+            kept += fields
         }
-        return out
+        records.removeLast(records.count - kept)
     }
 }

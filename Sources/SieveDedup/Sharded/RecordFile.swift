@@ -20,7 +20,11 @@ enum RecordFile {
         withUnsafeBytes(of: UInt64(records.count / fields).littleEndian) { header += $0 }
         let file = try AtomicFile(path: path)
         try file.write(header)
-        try records.map(\.littleEndian).withUnsafeBytes { try file.write($0) }
+        #if _endian(little)
+        try records.withUnsafeBytes { try file.write($0) }
+        #else
+        try records.map { $0.littleEndian }.withUnsafeBytes { try file.write($0) }
+        #endif
         try file.commit()
     }
 
@@ -63,7 +67,11 @@ enum RecordFile {
             let bytes = values.count * 8
             let done = values.withUnsafeMutableBytes { pread(fd, $0.baseAddress, bytes, off_t(RecordFile.headerSize + range.lowerBound * 8 * fields)) }
             guard done == bytes else { throw FileError(path: path, message: "truncated record file") }
+            #if _endian(little)
+            return values
+            #else
             return values.map { UInt64(littleEndian: $0) }
+            #endif
         }
 
         func readAll() throws -> [UInt64] { try read(0..<count) }

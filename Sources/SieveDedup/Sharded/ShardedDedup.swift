@@ -274,34 +274,42 @@ public struct ShardedDedup {
 
     /// Sorts records of `fields` (1 to 3) UInt64s lexicographically.
     static func sorted(_ values: [UInt64], fields: Int) -> [UInt64] {
-        switch fields {
-        case 1:
-            return values.sorted()
-        case 2:
-            var pairs: [(UInt64, UInt64)] = stride(from: 0, to: values.count, by: 2).map { (values[$0], values[$0 + 1]) }
-            pairs.sort { $0 < $1 }
-            var out: [UInt64] = []
-            out.reserveCapacity(values.count)
-            for (a, b) in pairs {
-                out.append(a)
-                out.append(b)
+        var values = values
+        sort(&values, fields: fields)
+        return values
+    }
+
+    /// Sorts in place: the flat array seen as an array of records.
+    static func sort(_ values: inout [UInt64], fields: Int) {
+        precondition((1...3).contains(fields) && values.count % fields == 0)
+        guard values.count > fields else { return }
+        values.withUnsafeMutableBufferPointer { buffer in
+            let raw = UnsafeMutableRawPointer(buffer.baseAddress!)
+            switch fields {
+            case 1:
+                buffer.sort()
+            case 2:
+                var records = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Record2.self, capacity: buffer.count / 2),
+                                                         count: buffer.count / 2)
+                records.sort()
+                raw.bindMemory(to: UInt64.self, capacity: buffer.count)
+            default:
+                var records = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Record3.self, capacity: buffer.count / 3),
+                                                         count: buffer.count / 3)
+                records.sort()
+                raw.bindMemory(to: UInt64.self, capacity: buffer.count)
             }
-            return out
-        default:
-            precondition(fields == 3)
-            var triples: [(UInt64, UInt64, UInt64)] = stride(from: 0, to: values.count, by: 3).map {
-                (values[$0], values[$0 + 1], values[$0 + 2])
-            }
-            triples.sort { $0 < $1 }
-            var out: [UInt64] = []
-            out.reserveCapacity(values.count)
-            for (a, b, c) in triples {
-                out.append(a)
-                out.append(b)
-                out.append(c)
-            }
-            return out
         }
+    }
+
+    struct Record2: Comparable {
+        var a: UInt64, b: UInt64
+        static func < (x: Self, y: Self) -> Bool { (x.a, x.b) < (y.a, y.b) }
+    }
+
+    struct Record3: Comparable {
+        var a: UInt64, b: UInt64, c: UInt64
+        static func < (x: Self, y: Self) -> Bool { (x.a, x.b, x.c) < (y.a, y.b, y.c) }
     }
 
     /// "tasks 1, 3 of 4", for messages naming the tasks a pass still lacks.

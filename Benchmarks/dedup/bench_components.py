@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""The clusters pass as rounds of N tasks against one task merging every edge.
+
+    python3 Benchmarks/dedup/bench_components.py [--edges 2e8] [--tasks 8] [--parallel 2]
+
+Edges: `sieve-bench-components generate` (Benchmarks/dedup/components/main.swift): clusters
+with power-law sizes up to 10^5 plus one of 2*10^5, 2.6 edges per duplicate, written as
+round 0 by N buckets tasks. Then, each whole process timed alike (wall seconds, peak RSS
+by GNU time):
+
+1. the single-task merge: every edge into one union-find (what the clusters pass did
+   before it ran in rounds), `sieve-bench-components merge`;
+2. the rounds: `sieve dedup clusters --round R --task-index T --task-count N`, N tasks a
+   round, `--parallel` at a time, until a round finds the clusters.
+
+Both must give the same members, clusters and checksum. Prints rounds, wall time, and the
+largest peak RSS of any task. Release builds.
+"""
+import argparse, os, shutil, subprocess, sys, time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WORK = os.path.join(ROOT, ".build-bench", "components")
+
+
+def timed(cmd):
+    t = time.perf_counter()
+    r = subprocess.run(["/usr/bin/time", "-f", "rss %M"] + cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - t
+    if r.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr[-3000:]}")
+    rss = int(r.stderr.strip().splitlines()[-1].split()[1]) / 1024
+    return seconds, rss, r.stdout.strip()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--edges", default="2e8")
+    parser.add_argument("--tasks", type=int, default=8)
+    parser.add_argument("--parallel", type=int, default=2)
+    args = parser.parse_args()
+    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve-bench-components"], cwd=ROOT, check=True)
+    bin_dir = os.path.join(ROOT, ".build", "release")
+    sieve, bench = os.path.join(bin_dir, "sieve"), os.path.join(bin_dir, "sieve-bench-components")
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    seconds, rss, out = timed([bench, "generate", WORK, "--edges", args.edges, "--tasks", str(args.tasks)])
+    print(f"generated: {out} ({seconds:.0f} s)", flush=True)
+    disk = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(WORK) for f in fs)
+    print(f"round 0 on disk: {disk / 1e9:.2f} GB", flush=True)
+
+    merge_s, merge_rss, merge_out = timed([bench, "merge", WORK])
+    print(f"single-task merge: {merge_s:.1f} s, peak RSS {merge_rss:.0f} MB: {merge_out}", flush=True)
+
+    start = time.perf_counter()
+    round_ = 1
+    peak = 0.0
+    per_round = []
+    while not os.path.exists(os.path.join(WORK, "components", "skip", f"round-{round_}")) and round_ <= 32:
+        t = time.perf_counter()
+        cmds = [[sieve, "dedup", "clusters", "--work", WORK, "--round", str(round_), "--task-index", str(task),
+                 "--task-count", str(args.tasks)] for task in range(args.tasks)]
+        with ThreadPoolExecutor(args.parallel) as pool:
+            results = list(pool.map(timed, cmds))
+        largest = max(r[1] for r in results)
+        peak = max(peak, largest)
+        per_round.append((round_, time.perf_counter() - t, largest))
+        print(f"round {round_}: {per_round[-1][1]:.1f} s, largest task RSS {largest:.0f} MB", flush=True)
+        round_ += 1
+    rounds_s = time.perf_counter() - start
+    answer = timed([bench, "answer", WORK])[2]
+    print(f"rounds: {round_ - 1} in {rounds_s:.1f} s ({args.tasks} tasks, {args.parallel} at a time), "
+          f"largest task RSS {peak:.0f} MB: {answer}")
+    same = answer.split(" rounds")[0] == merge_out
+    print("same clusters as the single-task merge" if same else "DIFFERENT from the single-task merge")
+    disk = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(WORK) for f in fs)
+    print(f"work folder after the rounds: {disk / 1e9:.2f} GB")
+    sys.exit(0 if same else 1)
+
+
+if __name__ == "__main__":
+    main()
