@@ -2,7 +2,7 @@ import SieveCore
 
 /// The dedup stage: drops every document that is not the first of its cluster, with the
 /// reason `dedup:exact` or `dedup:minhash` and `dedup_cluster`, the id of the document
-/// the cluster keeps.
+/// the cluster keeps; the kept one carries `dedup_cluster_size` (for rehydration).
 ///
 /// A document is known by its key: work unit, batch within the unit, and place among
 /// the documents that reach this stage in that batch (`DocumentKey`). In the online mode
@@ -13,21 +13,26 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
     public let index: DuplicateIndex?
     /// The online mode's settings; nil when the duplicates were given.
     public let settings: DedupSettings?
-    // Written once, by `finishFirstPass`, before the second pass reads it from many threads.
+    // Written once, by `finishFirstPass`, before the second pass reads them from many threads.
     private var duplicates: [UInt64: Duplicate]
+    /// The kept document of every cluster of two or more, by key: the cluster's size.
+    private var keptSizes: [UInt64: Int]
 
     /// The online mode: both passes in this process.
     public init(settings: DedupSettings) {
         index = DuplicateIndex(settings: settings)
         self.settings = settings
         duplicates = [:]
+        keptSizes = [:]
     }
 
-    /// Duplicates found elsewhere (the sharded passes).
-    public init(duplicates: [UInt64: Duplicate]) {
+    /// Duplicates found elsewhere (the sharded passes), and the sizes of the clusters
+    /// whose kept documents are among this task's.
+    public init(duplicates: [UInt64: Duplicate], keptSizes: [UInt64: Int]) {
         index = nil
         settings = nil
         self.duplicates = duplicates
+        self.keptSizes = keptSizes
     }
 
     public var name: String { "dedup" }
@@ -40,7 +45,7 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
     }
 
     public func finishFirstPass() throws {
-        if let index { duplicates = try index.duplicates() }
+        if let index { (duplicates, keptSizes) = try index.clusters() }
     }
 
     /// The sizes of the clusters found by the first pass as a `clusterSizeHistogram`
@@ -65,8 +70,13 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
         for (i, document) in documents.enumerated() {
             // For the run report's duplicate rate per language.
             context.count("documents", language: document.language ?? "und")
-            guard let key = try? DocumentKey.make(unit: context.unit, batch: context.batch, index: i),
-                  let duplicate = duplicates[key] else {
+            guard let key = try? DocumentKey.make(unit: context.unit, batch: context.batch, index: i) else {
+                kept.append(document)
+                continue
+            }
+            guard let duplicate = duplicates[key] else {
+                var document = document
+                if let size = keptSizes[key] { document.setMetadata(.dedupClusterSize, .int(size)) }
                 kept.append(document)
                 continue
             }

@@ -107,6 +107,14 @@ final class DedupCommandTests: XCTestCase {
             XCTAssertEqual(metadata["drop_reason"] as? String, corpus.duplicates[id]?.0, id)
             XCTAssertEqual(metadata["dedup_cluster"] as? String, corpus.duplicates[id]?.1, id)
         }
+        // Each kept document carries its cluster's size when it has duplicates.
+        var sizes: [String: Int] = [:]
+        for (_, duplicate) in corpus.duplicates { sizes[duplicate.1, default: 1] += 1 }
+        XCTAssertGreaterThan(sizes.values.max() ?? 0, 2, "the corpus has a cluster of three or more")
+        for document in try Fixtures.objects(Fixtures.contents(dir.file("out.jsonl"))) {
+            let metadata = document["metadata"] as? [String: Any] ?? [:]
+            XCTAssertEqual(metadata["dedup_cluster_size"] as? Int, sizes[document["id"] as! String], "\(document["id"]!)")
+        }
         // The same bytes with one thread.
         _ = try sieve(["dedup", dir.file("in"), "-o", dir.file("one.jsonl"), "--threads", "1"])
         XCTAssertEqual(try Fixtures.contents(dir.file("one.jsonl")), try Fixtures.contents(dir.file("out.jsonl")))

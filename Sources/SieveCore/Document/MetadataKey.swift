@@ -26,6 +26,8 @@ public struct MetadataKey: Hashable, Sendable, CustomStringConvertible {
     public static let normalized = MetadataKey("normalized")
     public static let filterFailures = MetadataKey("filter_failures")
     public static let dedupCluster = MetadataKey("dedup_cluster")
+    /// On a kept document whose cluster has two or more documents: how many (absent: one).
+    public static let dedupClusterSize = MetadataKey("dedup_cluster_size")
     public static let tokenCount = MetadataKey("token_count")
     public static let meanLogprob = MetadataKey("mean_logprob")
     public static let perplexity = MetadataKey("perplexity")

@@ -75,18 +75,24 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
     public func endUnit(_ unit: Int, stats: RunStats) throws {}
 
     /// The documents to drop, by key: every document that is not the first of its cluster.
-    public func duplicates() throws -> [UInt64: Duplicate] {
+    public func duplicates() throws -> [UInt64: Duplicate] { try clusters().duplicates }
+
+    /// The documents to drop, and the size of every cluster of two or more by the key of
+    /// the document it keeps.
+    public func clusters() throws -> (duplicates: [UInt64: Duplicate], keptSizes: [UInt64: Int]) {
         if let collected { return try verifiedDuplicates(collected) }
         var result: [UInt64: Duplicate] = [:]
+        var sizes: [UInt64: Int] = [:]
         for doc in 0..<UInt32(keys.count) {
             let root = sets.find(doc)
             guard root != doc else { continue }
             result[keys[Int(doc)]] = Duplicate(reason: exactDuplicate[Int(doc)] ? .exact : .minhash, keptID: id(root))
+            sizes[keys[Int(root)], default: 1] += 1
         }
-        return result
+        return (result, sizes)
     }
 
-    private func verifiedDuplicates(_ collected: SignatureWriter) throws -> [UInt64: Duplicate] {
+    private func verifiedDuplicates(_ collected: SignatureWriter) throws -> (duplicates: [UInt64: Duplicate], keptSizes: [UInt64: Int]) {
         var sets = SparseUnionFind()
         var exactMembers: [UInt64] = []
         let shingleIndex = collected.shingleIndex, shingleValues = collected.shingleValues
@@ -105,12 +111,14 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
         let exact = Set(exactMembers)
         let ids = collected.idIndex, text = collected.idText
         var result: [UInt64: Duplicate] = [:]
+        var sizes: [UInt64: Int] = [:]
         for (member, root) in sets.members() {
             guard let i = KeyedOffsets.find(root, in: ids) else { continue }
             result[member] = Duplicate(reason: exact.contains(member) ? .exact : .minhash,
                                        keptID: String(decoding: text[KeyedOffsets.range(i, in: ids)], as: UTF8.self))
+            sizes[root, default: 1] += 1
         }
-        return result
+        return (result, sizes)
     }
 
     /// Bytes held for clustering: band and exact tables, union-find, keys, ids (with

@@ -29,7 +29,9 @@ extension DedupStage: ShardedStage {
                 task count or inputs; run the signatures pass again
                 """)
         }
-        return ResolvedStage(stage: DedupStage(duplicates: try sharded.duplicates(task: task)), files: [sharded.clustersDone])
+        let clusters = try sharded.decisions(task: task)
+        return ResolvedStage(stage: DedupStage(duplicates: clusters.duplicates, keptSizes: clusters.keptSizes),
+                             files: [sharded.clustersDone])
     }
 
     public func runHistograms(work: String?) -> [String: [Int]] {

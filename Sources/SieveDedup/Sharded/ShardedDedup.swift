@@ -218,14 +218,18 @@ public struct ShardedDedup {
     // MARK: Pass 4
 
     /// The duplicates among task `task`'s documents, with the ids their clusters keep.
-    public func duplicates(task: Int) throws -> [UInt64: Duplicate] {
+    public func duplicates(task: Int) throws -> [UInt64: Duplicate] { try decisions(task: task).duplicates }
+
+    /// Task `task`'s duplicates, and the sizes of the clusters whose kept documents are its.
+    public func decisions(task: Int) throws -> (duplicates: [UInt64: Duplicate], keptSizes: [UInt64: Int]) {
         let signatures = try signatureSummaries()
         guard let mine = signatures.first(where: { $0.taskIndex == task }) else {
             throw FileError(path: signatureDirectory(task), message: "signatures task \(task) has not finished")
         }
         var owner: [Int: Int] = [:]
         for summary in signatures { for unit in summary.units { owner[unit] = summary.taskIndex } }
-        let records = try components.members(in: Self.keyRanges(units: mine.units))
+        let ranges = Self.keyRanges(units: mine.units)
+        let records = try components.members(in: ranges)
         var idFiles: [Int: IDFile] = [:]
         var result: [UInt64: Duplicate] = [:]
         for i in stride(from: 0, to: records.count, by: 3) {
@@ -237,7 +241,10 @@ public struct ShardedDedup {
             result[records[i]] = Duplicate(reason: records[i + 2] == 1 ? .exact : .minhash,
                                            keptID: try idFiles[rootTask]!.id(of: root))
         }
-        return result
+        let roots = try components.roots(in: ranges)
+        var sizes: [UInt64: Int] = [:]
+        for i in stride(from: 0, to: roots.count, by: 2) { sizes[roots[i]] = Int(truncatingIfNeeded: roots[i + 1]) }
+        return (result, sizes)
     }
 
     /// The document keys of `units`, as ranges (consecutive units joined).
