@@ -71,6 +71,8 @@ AccountingStorageType=accounting_storage/none
 MpiDefault=none
 ReturnToService=2
 SchedulerParameters=batch_sched_delay=0
+# Lowered from 1001 so that a pass of 4 tasks goes as two arrays (ScaleTests.testRealSlurm).
+MaxArraySize=3
 DependencyParameters=kill_invalid_depend
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core

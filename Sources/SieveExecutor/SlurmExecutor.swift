@@ -7,7 +7,9 @@ import SieveFiles
 ///
 /// - `state.json`: the plan, the sbatch settings and every submission (pass, job id, tasks);
 /// - `PASS.sbatch`: the script of each pass; the task index comes from `SLURM_ARRAY_TASK_ID`;
-/// - `logs/PASS-T.log`: each task's output, appended to by every attempt;
+/// - `logs/PASS-T.log`: each task's output, appended to by every attempt (`PASS-O+I.log`
+///   for index I of an array whose tasks start at O: passes of more tasks than the
+///   cluster's `MaxArraySize` go as several arrays, and every later pass waits for all);
 /// - `done/PASS-T`: written by a task's script after its command succeeded.
 ///
 /// `status` compares the done markers with `squeue`; `resume` submits again only the
@@ -20,6 +22,10 @@ public struct SlurmExecutor {
         public var time: String?
         /// At most this many tasks of a pass at once (`--array=…%K`).
         public var maxParallel: Int?
+        /// The cluster's `MaxArraySize`: array indices stay below it, so a pass of more
+        /// tasks is submitted as several arrays (`submit` asks `scontrol show config`
+        /// when nil).
+        public var maxArraySize: Int?
         public init() {}
     }
 
@@ -35,6 +41,8 @@ public struct SlurmExecutor {
         public var pass: String
         public var job: String
         public var tasks: [Int]
+        /// Added to the array index to give the task (arrays after a pass's first).
+        public var offset: Int?
     }
 
     /// Where a task of a pass stands.
@@ -53,6 +61,7 @@ public struct SlurmExecutor {
     public var sbatch = "sbatch"
     public var squeue = "squeue"
     public var scancel = "scancel"
+    public var scontrol = "scontrol"
 
     public init(output: String) {
         directory = OutputLayout(output).slurm
@@ -62,7 +71,14 @@ public struct SlurmExecutor {
 
     public func scriptPath(_ pass: String) -> String { "\(directory)/\(pass).sbatch" }
 
-    public func logPath(_ pass: String, task: Int) -> String { "\(directory)/logs/\(pass)-\(task).log" }
+    public func logPath(_ pass: String, task: Int) -> String {
+        let size = (try? readState())?.settings.maxArraySize ?? Self.defaultMaxArraySize
+        let offset = task / size * size
+        return "\(directory)/logs/\(pass)-" + (offset == 0 ? "\(task)" : "\(offset)+\(task - offset)") + ".log"
+    }
+
+    /// Slurm's default `MaxArraySize`.
+    public static let defaultMaxArraySize = 1001
 
     func donePath(_ pass: String, task: Int) -> String { donePrefix(pass) + String(task) }
 
@@ -105,7 +121,7 @@ public struct SlurmExecutor {
         }
         lines += [
             "set -euo pipefail",
-            "task=${SLURM_ARRAY_TASK_ID:-0}",
+            "task=$(( ${SIEVE_TASK_OFFSET:-0} + ${SLURM_ARRAY_TASK_ID:-0} ))",
         ]
         if let skip = pass.skipWhen {
             lines.append("# An earlier round found the answer: nothing to do.")
@@ -135,14 +151,20 @@ public struct SlurmExecutor {
         for pass in plan.steps {
             try writeFileAtomically(Array(script(pass, plan: plan, executable: executable, settings: settings).utf8), to: scriptPath(pass.name))
         }
+        var settings = settings
+        if settings.maxArraySize == nil && !dryRun { settings.maxArraySize = try maxArraySize() }
         var state = State(executable: executable, plan: plan, settings: settings, submissions: [])
         if dryRun {
             var lines: [String] = []
-            var previous: String?
+            var previous: [String] = []
             for pass in plan.steps {
-                lines.append(sbatchArguments(pass.name, tasks: Array(0..<pass.tasks), after: previous, settings: settings)
-                    .map(Self.quote).joined(separator: " "))
-                previous = "$\(pass.name.uppercased())_JOB"
+                let arrays = arrays(Array(0..<pass.tasks), settings: settings)
+                for array in arrays {
+                    lines.append(sbatchArguments(pass.name, array: array, after: previous, settings: settings)
+                        .map(Self.quote).joined(separator: " "))
+                }
+                let name = pass.name.uppercased()
+                previous = arrays.count == 1 ? ["$\(name)_JOB"] : arrays.indices.map { "$\(name)_JOB_\($0)" }
             }
             return lines
         }
@@ -198,37 +220,80 @@ public struct SlurmExecutor {
     }
 
     private func submit(_ passes: [(name: String, tasks: [Int])], state: inout State) throws {
-        var previous: String?
+        var previous: [String] = []
         for pass in passes {
-            let output = try Self.execute(sbatchArguments(pass.name, tasks: pass.tasks, after: previous, settings: state.settings))
-            // --parsable prints "job" or "job;cluster".
-            guard let job = output.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }),
-                  !job.isEmpty, job.allSatisfy(\.isNumber) else {
-                throw ExecutorError(message: "sbatch printed no job id: \(output)")
+            var jobs: [String] = []
+            for array in arrays(pass.tasks, settings: state.settings) {
+                let output = try Self.execute(sbatchArguments(pass.name, array: array, after: previous, settings: state.settings))
+                // --parsable prints "job" or "job;cluster".
+                guard let job = output.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }),
+                      !job.isEmpty, job.allSatisfy(\.isNumber) else {
+                    throw ExecutorError(message: "sbatch printed no job id: \(output)")
+                }
+                state.submissions.append(Submission(pass: pass.name, job: job, tasks: array.tasks,
+                                                    offset: array.offset == 0 ? nil : array.offset))
+                try write(state)
+                jobs.append(job)
             }
-            state.submissions.append(Submission(pass: pass.name, job: job, tasks: pass.tasks))
-            try write(state)
-            previous = job
+            previous = jobs
         }
     }
 
-    func sbatchArguments(_ pass: String, tasks: [Int], after job: String?, settings: Settings) -> [String] {
-        var arguments = [sbatch, "--parsable", "--array=" + Self.arraySpec(tasks) + (settings.maxParallel.map { "%\($0)" } ?? "")]
-        if let job { arguments.append("--dependency=afterok:\(job)") }
+    /// A pass's tasks as job arrays whose indices stay below `MaxArraySize`: tasks
+    /// offset … offset + size − 1 in each.
+    struct JobArray: Equatable {
+        var offset: Int
+        var tasks: [Int]
+    }
+
+    func arrays(_ tasks: [Int], settings: Settings) -> [JobArray] {
+        let size = settings.maxArraySize ?? Self.defaultMaxArraySize
+        var arrays: [JobArray] = []
+        for task in tasks {
+            let offset = task / size * size
+            if arrays.last?.offset == offset { arrays[arrays.count - 1].tasks.append(task) } else {
+                arrays.append(JobArray(offset: offset, tasks: [task]))
+            }
+        }
+        return arrays
+    }
+
+    func sbatchArguments(_ pass: String, array: JobArray, after jobs: [String], settings: Settings) -> [String] {
+        let indices = array.tasks.map { $0 - array.offset }
+        var arguments = [sbatch, "--parsable", "--array=" + Self.arraySpec(indices) + (settings.maxParallel.map { "%\($0)" } ?? "")]
+        if !jobs.isEmpty { arguments.append("--dependency=afterok:" + jobs.joined(separator: ":")) }
+        let log: String
+        if array.offset == 0 {
+            log = "\(pass)-%a.log"
+        } else {
+            arguments.append("--export=ALL,SIEVE_TASK_OFFSET=\(array.offset)")
+            log = "\(pass)-\(array.offset)+%a.log"
+        }
         // Given here rather than in the script, where a path with spaces would not parse.
-        arguments += ["--output=\(directory)/logs/\(pass)-%a.log", scriptPath(pass)]
+        arguments += ["--output=\(directory)/logs/\(log)", scriptPath(pass)]
         return arguments
+    }
+
+    /// `MaxArraySize` from `scontrol show config`; Slurm's default when it is not listed.
+    func maxArraySize() throws -> Int {
+        let output = (try? Self.execute([scontrol, "show", "config"])) ?? ""
+        for line in output.split(separator: "\n") where line.hasPrefix("MaxArraySize") {
+            if let value = line.split(separator: "=").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) { return value }
+        }
+        return Self.defaultMaxArraySize
     }
 
     /// This state's tasks that `squeue` lists: pass, task, job, and "STATE (reason)".
     func queue(_ state: State) throws -> [(pass: String, task: Int, job: String, state: String)] {
         let passOfJob = Dictionary(state.submissions.map { ($0.job, $0.pass) }, uniquingKeysWith: { a, _ in a })
+        let offsetOfJob = Dictionary(state.submissions.map { ($0.job, $0.offset ?? 0) }, uniquingKeysWith: { a, _ in a })
         guard !passOfJob.isEmpty else { return [] }
         // One line per array task (-r), pending ones included: job|task|state|reason.
         let output = try Self.execute([squeue, "-h", "-r", "-o", "%F|%K|%T|%r"])
         return output.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 4, let pass = passOfJob[fields[0]], let task = Int(fields[1]) else { return nil }
+            guard fields.count == 4, let pass = passOfJob[fields[0]], let index = Int(fields[1]) else { return nil }
+            let task = (offsetOfJob[fields[0]] ?? 0) + index
             return (pass, task, fields[0], fields[3] == "None" ? fields[2] : "\(fields[2]) (\(fields[3]))")
         }
     }

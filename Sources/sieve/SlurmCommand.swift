@@ -40,6 +40,10 @@ struct SlurmCommand: ParsableCommand {
         @Option(name: .customLong("max-parallel"), help: "At most this many tasks of a pass at once.")
         var maxParallel: Int?
 
+        @Option(name: .customLong("max-array-size"),
+                help: "The cluster's MaxArraySize (default: from scontrol show config): larger passes go as several arrays.")
+        var maxArraySize: Int?
+
         @Flag(name: .customLong("dry-run"), help: "Write the scripts and print the sbatch commands without submitting.")
         var dryRun = false
 
@@ -47,6 +51,7 @@ struct SlurmCommand: ParsableCommand {
             guard tasks >= 1 else { throw ValidationError("--tasks must be at least 1") }
             if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1") }
             if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+            if let maxArraySize, maxArraySize < 1 { throw ValidationError("--max-array-size must be at least 1") }
         }
 
         func run() throws {
@@ -62,6 +67,7 @@ struct SlurmCommand: ParsableCommand {
             settings.memory = mem
             settings.time = time
             settings.maxParallel = maxParallel
+            settings.maxArraySize = maxArraySize
             let executor = SlurmExecutor(output: plan.output)
             let lines = try executor.submit(plan, executable: try currentExecutable(), settings: settings, dryRun: dryRun)
             for line in lines { print(line) }

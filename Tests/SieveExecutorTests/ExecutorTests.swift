@@ -86,7 +86,7 @@ final class ExecutorTests: XCTestCase {
         settings.time = "1:00:00"
         let script = SlurmExecutor(output: "/out").script(plan.passes[0], plan: plan, executable: "/bin/sieve", settings: settings)
         XCTAssertTrue(script.contains("#SBATCH --partition=cpu\n#SBATCH --time=1:00:00\n"), script)
-        XCTAssertTrue(script.contains("task=${SLURM_ARRAY_TASK_ID:-0}"), script)
+        XCTAssertTrue(script.contains("task=$(( ${SIEVE_TASK_OFFSET:-0} + ${SLURM_ARRAY_TASK_ID:-0} ))"), script)
         XCTAssertTrue(script.contains("'/bin/sieve' 'run' '/p.toml' '--task-index' \"$task\" '--task-count' '4' '--threads' \"$threads\""), script)
     }
 }

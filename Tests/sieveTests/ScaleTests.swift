@@ -110,6 +110,20 @@ final class ScaleTests: XCTestCase {
             "'sbatch' '--parsable' '--array=0%2' '--dependency=afterok:$MERGE_JOB' '--output=\(state)/logs/report-%a.log' '\(state)/report.sbatch'",
         ])
         XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/state.json"), "a dry run submits nothing")
+        // Passes of more tasks than the cluster's MaxArraySize go as several arrays, the
+        // later ones offset; the next pass waits for all of them.
+        let split = dir.file("split")
+        let small = try Self.sieve(["slurm", "submit", config, "--output", split, "--tasks", "3", "--max-array-size", "2", "--dry-run"])
+        XCTAssertEqual(small.status, 0, small.stderr)
+        let splitState = split + "/.sieve/slurm"
+        XCTAssertEqual(Array(small.stdout.split(separator: "\n").map(String.init).prefix(3)), [
+            "'sbatch' '--parsable' '--array=0-1' '--output=\(splitState)/logs/signatures-%a.log' '\(splitState)/signatures.sbatch'",
+            "'sbatch' '--parsable' '--array=0' '--export=ALL,SIEVE_TASK_OFFSET=2' '--output=\(splitState)/logs/signatures-2+%a.log' '\(splitState)/signatures.sbatch'",
+            "'sbatch' '--parsable' '--array=0-1' '--dependency=afterok:$SIGNATURES_JOB_0:$SIGNATURES_JOB_1' '--output=\(splitState)/logs/buckets-%a.log' '\(splitState)/buckets.sbatch'",
+        ])
+        let offset = try Command.run("/usr/bin/env", ["SIEVE_TASK_OFFSET=2", "SLURM_ARRAY_TASK_ID=0", "/bin/bash", "-c",
+                                                      "grep '^task=' \(splitState)/signatures.sbatch > \(dir.file("t.sh")); echo 'echo $task' >> \(dir.file("t.sh")); bash \(dir.file("t.sh"))"])
+        XCTAssertEqual(offset.stdout, "2\n", offset.stderr)
         let script = String(decoding: try Fixtures.contents(state + "/documents.sbatch"), as: UTF8.self)
         for directive in ["#SBATCH --partition=cpu", "#SBATCH --cpus-per-task=2", "#SBATCH --mem=4G", "#SBATCH --time=1:00:00"] {
             XCTAssertTrue(script.contains(directive + "\n"), script)
