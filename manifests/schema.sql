@@ -114,4 +114,18 @@ CREATE TABLE languages (
 -- Schema version 2: when each work unit finished (ISO 8601, UTC; NULL for units of
 -- version 1), for the run report's timeline.
 ALTER TABLE units ADD COLUMN finished_at TEXT;
-PRAGMA user_version = 2;
+
+-- migration 2 -> 3
+-- Schema version 3: histograms a stage keeps by language, per task (dedup's
+-- `cluster_size`: clusters of two or more documents by the language of the document
+-- each keeps; bin i counts clusters of 2^i + 1 ... 2^(i+1) documents).
+CREATE TABLE histograms (
+    task_index  INTEGER NOT NULL,
+    stage       TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    language    TEXT    NOT NULL,
+    bin         INTEGER NOT NULL,
+    count       INTEGER NOT NULL,
+    PRIMARY KEY (task_index, stage, name, language, bin)
+);
+PRAGMA user_version = 3;

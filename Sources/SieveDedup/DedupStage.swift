@@ -60,8 +60,13 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
     /// Bin i counts clusters of 2^i + 1 … 2^(i+1) documents (bin 0: pairs), 24 bins.
     public static func clusterSizeHistogram(_ sizes: some Sequence<Int>) -> [Int] {
         var bins = [Int](repeating: 0, count: 24)
-        for size in sizes where size >= 2 { bins[min(23, Int.bitWidth - (size - 1).leadingZeroBitCount - 1)] += 1 }
+        for size in sizes where size >= 2 { bins[clusterSizeBin(size)] += 1 }
         return bins.allSatisfy { $0 == 0 } ? [] : bins
+    }
+
+    /// The bin of a cluster of `size` ≥ 2 documents.
+    public static func clusterSizeBin(_ size: Int) -> Int {
+        min(23, Int.bitWidth - (size - 1).leadingZeroBitCount - 1)
     }
 
     public func process(_ documents: [Document], context: inout StageContext) -> [Document] {
@@ -76,7 +81,11 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
             }
             guard let duplicate = duplicates[key] else {
                 var document = document
-                if let size = keptSizes[key] { document.setMetadata(.dedupClusterSize, .int(size)) }
+                if let size = keptSizes[key] {
+                    document.setMetadata(.dedupClusterSize, .int(size))
+                    // The manifest's clusters by size and language, what rehydration weighs.
+                    context.count("cluster_size", bin: Self.clusterSizeBin(size), language: document.language ?? "und")
+                }
                 kept.append(document)
                 continue
             }

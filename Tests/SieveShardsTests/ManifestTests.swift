@@ -74,7 +74,7 @@ final class ManifestTests: XCTestCase {
     }
 
     /// A version-1 manifest is refused for reading until a write opens it, which adds
-    /// `units.finished_at` and keeps its rows.
+    /// `units.finished_at` and the `histograms` table and keeps its rows.
     func testVersionOneManifestIsUpgradedWhenOpenedForWriting() throws {
         let path = dir.file("v1.sqlite")
         let db = try SQLiteDatabase(path: path, mode: .readWriteCreate)
@@ -82,18 +82,19 @@ final class ManifestTests: XCTestCase {
         try db.execute("INSERT INTO units VALUES (0, 3, '[]', 'done', 'documents/00003.jsonl.zst', '{}', '{}')")
         try db.execute("PRAGMA user_version = 1")
         XCTAssertThrowsError(try Manifest(readingFrom: path)) {
-            XCTAssertTrue("\($0)".contains("manifest schema version 1 is older than this sieve's (2)"), "\($0)")
+            XCTAssertTrue("\($0)".contains("manifest schema version 1 is older than this sieve's (\(ManifestSchema.version))"), "\($0)")
         }
         _ = try Manifest(writingTo: path)
         XCTAssertEqual(try Manifest(readingFrom: path).query("SELECT unit, output, finished_at FROM units").rows,
                        [[.int(3), .text("documents/00003.jsonl.zst"), .null]])
+        XCTAssertEqual(try Manifest(readingFrom: path).query("SELECT count(*) FROM histograms").rows, [[.int(0)]])
     }
 
     func testRefusesNewerSchemasAndFilesThatAreNotManifests() throws {
         let path = try makeRun("out").path
         try SQLiteDatabase(path: path, mode: .readWrite).execute("PRAGMA user_version = 99")
         XCTAssertThrowsError(try Manifest(readingFrom: path)) {
-            XCTAssertTrue("\($0)".contains("schema version 99 is newer than this sieve understands (2)"), "\($0)")
+            XCTAssertTrue("\($0)".contains("schema version 99 is newer than this sieve understands (\(ManifestSchema.version))"), "\($0)")
         }
         XCTAssertThrowsError(try Manifest(writingTo: path))
         try dir.write("text.sqlite", "just some text, long enough to look like a file header..........................")

@@ -1,4 +1,5 @@
 import Foundation
+import SieveShards
 import SieveTestSupport
 import XCTest
 
@@ -233,6 +234,16 @@ final class DedupStageRunTests: XCTestCase {
         XCTAssertGreaterThan(try files("documents").count, 3, "several work units")
         XCTAssertEqual(try ids("documents"), DedupCommandTests.inputIDs(corpus).filter { corpus.duplicates[$0] == nil })
         XCTAssertEqual(Set(try ids("rejected")), Set(corpus.duplicates.keys))
+        // The manifest counts the clusters of two or more by size and language (here und).
+        var sizes: [String: Int] = [:]
+        for (_, duplicate) in corpus.duplicates { sizes[duplicate.1, default: 1] += 1 }
+        var expected: [Int: Int] = [:]
+        for size in sizes.values { expected[Int.bitWidth - (size - 1).leadingZeroBitCount - 1, default: 0] += 1 }
+        let rows = try Manifest(readingFrom: dir.file("out/manifest.sqlite")).query("""
+            SELECT bin, sum(count) FROM histograms WHERE stage = 'dedup' AND name = 'cluster_size' AND language = 'und' GROUP BY 1
+            """).rows
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: rows.map { (Int($0[0].int!), Int($0[1].int!)) }), expected)
+        XCTAssertGreaterThan(expected.count, 1, "pairs and larger clusters")
 
         // A lost unit output is redone; the first pass sees every unit again, so the
         // decisions and the bytes are the same.

@@ -23,6 +23,7 @@ final class ScaleTests: XCTestCase {
             "SELECT stage, rule, language, sum(documents) FROM rejections GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
             "SELECT stage, sum(documents_in), sum(documents_out), sum(bytes_in), sum(bytes_out) FROM stages GROUP BY 1 ORDER BY 1",
             "SELECT sum(documents_read), sum(documents_failed) FROM inputs WHERE status = 'done'",
+            "SELECT stage, name, language, bin, sum(count) FROM histograms GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
         ]
         return try queries.map { query in
             let result = try sieve(["manifest", "query", manifest, query])
@@ -38,7 +39,8 @@ final class ScaleTests: XCTestCase {
         XCTAssertEqual(try concatenated(out, "documents"), documents, "kept documents", file: file, line: line)
         XCTAssertEqual(try concatenated(out, "rejected"), try concatenated(one, "rejected"), "rejected documents", file: file, line: line)
         let totals = try totals(one + "/manifest.sqlite")
-        XCTAssertTrue(totals.contains("exact") && totals.contains("minhash"), totals, file: file, line: line)
+        XCTAssertTrue(totals.contains("exact") && totals.contains("minhash") && totals.contains("cluster_size"), totals,
+                      file: file, line: line)
         XCTAssertEqual(try Self.totals(out + "/manifest.sqlite"), totals, file: file, line: line)
     }
 

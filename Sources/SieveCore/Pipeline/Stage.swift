@@ -68,6 +68,12 @@ public struct StageContext {
         stats.count(name, language: language)
     }
 
+    /// Adds one to bin `bin` of histogram `name` of `language`
+    /// (`StageStats.histogramsByLanguage`, the manifest's `histograms` table).
+    public mutating func count(_ name: String, bin: Int, language: String) {
+        stats.count(name, bin: bin, language: language)
+    }
+
     /// Adds `value` in [0, 1] to the report histogram `name` (`StageStats.histograms`).
     public mutating func observe(_ name: String, value: Double, bins: Int = 20) {
         stats.observe(name, value: value, bins: bins)

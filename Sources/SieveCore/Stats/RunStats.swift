@@ -24,6 +24,10 @@ public struct StageStats: Sendable, Codable, Equatable {
     /// including 1, by `observe`); `cluster_size` (dedup: bin i counts clusters of
     /// 2^i + 1 … 2^(i+1) documents).
     public var histograms: [String: [Int]] = [:]
+    /// Histograms by name, then by language: counts by bin, as many bins as used
+    /// (`cluster_size`: dedup's clusters of two or more by the kept document's language,
+    /// bins as in `histograms`). The manifest's `histograms` table holds them.
+    public var histogramsByLanguage: [String: [String: [Int]]] = [:]
 
     public init(name: String) { self.name = name }
 
@@ -31,6 +35,7 @@ public struct StageStats: Sendable, Codable, Equatable {
         case name, documentsIn = "documents_in", bytesIn = "bytes_in", documentsOut = "documents_out"
         case bytesOut = "bytes_out", drops, dropsByLanguage = "drops_by_language", repairs, errors, seconds
         case countsByLanguage = "counts_by_language", histograms
+        case histogramsByLanguage = "histograms_by_language"
     }
 
     // The report-only fields are left out when empty and may be missing (older manifests).
@@ -48,6 +53,7 @@ public struct StageStats: Sendable, Codable, Equatable {
         seconds = try c.decode(Double.self, forKey: .seconds)
         countsByLanguage = try c.decodeIfPresent([String: [String: Int]].self, forKey: .countsByLanguage) ?? [:]
         histograms = try c.decodeIfPresent([String: [Int]].self, forKey: .histograms) ?? [:]
+        histogramsByLanguage = try c.decodeIfPresent([String: [String: [Int]]].self, forKey: .histogramsByLanguage) ?? [:]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -64,6 +70,15 @@ public struct StageStats: Sendable, Codable, Equatable {
         try c.encode(seconds, forKey: .seconds)
         if !countsByLanguage.isEmpty { try c.encode(countsByLanguage, forKey: .countsByLanguage) }
         if !histograms.isEmpty { try c.encode(histograms, forKey: .histograms) }
+        if !histogramsByLanguage.isEmpty { try c.encode(histogramsByLanguage, forKey: .histogramsByLanguage) }
+    }
+
+    /// Adds one to bin `bin` of histogram `name` of `language`.
+    public mutating func count(_ name: String, bin: Int, language: String) {
+        var bins = histogramsByLanguage[name]?[language] ?? []
+        if bins.count <= bin { bins += [Int](repeating: 0, count: bin + 1 - bins.count) }
+        bins[bin] += 1
+        histogramsByLanguage[name, default: [:]][language] = bins
     }
 
     /// Adds one to counter `name` of `language`.
@@ -97,6 +112,11 @@ public struct StageStats: Sendable, Codable, Equatable {
         seconds += other.seconds
         countsByLanguage.merge(other.countsByLanguage) { $0.merging($1, uniquingKeysWith: +) }
         histograms.merge(other.histograms) { a, b in a.count == b.count ? zip(a, b).map(+) : a }
+        histogramsByLanguage.merge(other.histogramsByLanguage) { mine, theirs in
+            mine.merging(theirs) { a, b in
+                (0..<max(a.count, b.count)).map { (a.indices.contains($0) ? a[$0] : 0) + (b.indices.contains($0) ? b[$0] : 0) }
+            }
+        }
     }
 }
 

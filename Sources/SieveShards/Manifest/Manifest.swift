@@ -261,6 +261,10 @@ extension Manifest {
             if let stats {
                 try db.query("DELETE FROM stages WHERE task_index = ?", [t])
                 try db.query("DELETE FROM rejections WHERE task_index = ?", [t])
+                try db.query("DELETE FROM histograms WHERE task_index = ?", [t])
+                let insertHistogram = try db.prepare("""
+                    INSERT INTO histograms (task_index, stage, name, language, bin, count) VALUES (?, ?, ?, ?, ?, ?)
+                    """)
                 let insertStage = try db.prepare("""
                     INSERT INTO stages (task_index, position, stage, documents_in, bytes_in, documents_out, bytes_out, seconds)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -276,6 +280,14 @@ extension Manifest {
                         let rule = reason.hasPrefix(stage.name + ":") ? String(reason.dropFirst(stage.name.count + 1)) : reason
                         for (language, count) in languages.sorted(by: { $0.key < $1.key }) {
                             try insertRejection.run([t, .text(stage.name), .text(rule), .text(language), .int(Int64(count))])
+                        }
+                    }
+                    for (name, languages) in stage.histogramsByLanguage.sorted(by: { $0.key < $1.key }) {
+                        for (language, bins) in languages.sorted(by: { $0.key < $1.key }) {
+                            for (bin, count) in bins.enumerated() where count > 0 {
+                                try insertHistogram.run([t, .text(stage.name), .text(name), .text(language), .int(Int64(bin)),
+                                                         .int(Int64(count))])
+                            }
                         }
                     }
                 }

@@ -186,6 +186,7 @@ extension Manifest {
         try copy("units", columns: ["task_index", "unit", "segments", "status", "output", "stats", "inputs", "finished_at"], pathColumns: ["output"])
         try copy("stages", columns: ["task_index", "position", "stage", "documents_in", "bytes_in", "documents_out", "bytes_out", "seconds"])
         try copy("rejections", columns: ["task_index", "stage", "rule", "language", "documents"])
+        try copy("histograms", columns: ["task_index", "stage", "name", "language", "bin", "count"])
         for row in try source.db.query("SELECT code, name, family, script, segmentation FROM languages") {
             try db.query("INSERT OR IGNORE INTO languages (code, name, family, script, segmentation) VALUES (?, ?, ?, ?, ?)", row)
         }
