@@ -10,12 +10,12 @@ final class ConnectedComponentsTests: XCTestCase {
     /// Keys shaped like document keys (unit, batch, index), in a shuffled order, so that
     /// "smallest" is not the order the edges are given in.
     static func keys(_ count: Int, seed: UInt64) -> [UInt64] {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var keys: [UInt64] = (0..<count).map { (i: Int) -> UInt64 in
             let unit = UInt64(i / 1000), batch = UInt64(i / 100 % 10), index = UInt64(i % 100)
             return unit << 40 | batch << 24 | index
         }
-        for i in stride(from: keys.count - 1, to: 0, by: -1) { keys.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        rng.shuffle(&keys)
         return keys
     }
 
@@ -184,22 +184,9 @@ final class ConnectedComponentsTests: XCTestCase {
     }
 
     func testMixInverse() {
-        var rng = SplitMix(seed: 4)
+        var rng = SplitMix64(seed: 4)
         for value in [0, 1, UInt64.max] + (0..<1000).map({ _ in rng.next() }) {
             XCTAssertEqual(fmix64Inverse(fmix64(value)), value)
         }
-    }
-}
-
-/// A small seeded generator, so that every run draws the same graphs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
