@@ -54,6 +54,8 @@ public struct SlurmExecutor {
         public var queued: [Int: String]
         /// Neither done nor queued.
         public var missing: [Int] { (0..<tasks).filter { !done.contains($0) && queued[$0] == nil } }
+        /// A round after the last: its tasks had nothing to do.
+        public var skipped = false
     }
 
     public let directory: String
@@ -183,6 +185,7 @@ public struct SlurmExecutor {
         let queued = try queue(state)
         return state.plan.steps.map { pass in
             var status = PassStatus(name: pass.name, tasks: pass.tasks, done: [], queued: [:])
+            status.skipped = pass.skippable
             status.done = (0..<pass.tasks).filter { FileManager.default.fileExists(atPath: donePath(pass.name, task: $0)) }
             for entry in queued where entry.pass == pass.name && !status.done.contains(entry.task) {
                 status.queued[entry.task] = entry.state

@@ -112,7 +112,19 @@ struct SlurmCommand: ParsableCommand {
                 Thread.sleep(forTimeInterval: 1)
                 passes = try executor.status()
             }
+            // The rounds after the last, finished without work, as one line.
+            var skipped: [String] = []
+            func printSkipped() {
+                guard let first = skipped.first else { return }
+                print((skipped.count == 1 ? first : "\(first) … \(skipped.last!)") + ": skipped, an earlier round found the clusters")
+                skipped = []
+            }
             for pass in passes {
+                if pass.skipped && pass.missing.isEmpty && pass.queued.isEmpty {
+                    skipped.append(pass.name)
+                    continue
+                }
+                printSkipped()
                 var line = "\(pass.name): \(pass.done.count)/\(pass.tasks) done"
                 let queued = pass.queued.sorted { $0.key < $1.key }
                 if !queued.isEmpty { line += "; queued: " + queued.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
@@ -122,6 +134,7 @@ struct SlurmCommand: ParsableCommand {
                 }
                 print(line)
             }
+            printSkipped()
             if timedOut {
                 FileHandle.standardError.write(Data("sieve slurm status: still queued after \(timeout!) s\n".utf8))
                 throw ExitCode(4)

@@ -180,6 +180,9 @@ final class ScaleTests: XCTestCase {
         let status = try Self.sieve(["slurm", "status", out, "--wait", "--timeout", "600"])
         XCTAssertEqual(status.status, 0, status.stdout + status.stderr)
         XCTAssertTrue(status.stdout.contains("documents: 4/4 done") && status.stdout.contains("report: 1/1 done"), status.stdout)
+        // The rounds after the last are one line.
+        XCTAssertTrue(status.stdout.contains(" … clusters-\(PassPlan.clusterRounds): skipped, an earlier round found the clusters\n"),
+                      status.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.html"), "the last pass writes the report")
         let local = dir.file("example-1")
         let one = try Self.sieve(["run", example, "--output", local, "--no-progress"])
