@@ -55,6 +55,15 @@ final class ScaleTests: XCTestCase {
         let one = try Self.sieve(["run", config, "--output", dir.file("one"), "--no-progress"])
         XCTAssertEqual(one.status, 0, one.stderr)
 
+        // A bad setting of a stage after dedup, which the first pass does not build: the run
+        // stops with the setting's error before any pass starts.
+        let broken = try dir.write("broken.toml", String(decoding: try Fixtures.contents(config), as: UTF8.self)
+                                    + "\n[[stage]]\ntype = \"tokenize\"\ntokenizer = \"missing-tokenizer.json\"\n")
+        let refused = try Self.sieve(["run", broken, "--output", dir.file("broken"), "--tasks", "2", "--threads", "1"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("missing-tokenizer.json"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("broken/.sieve/logs/signatures-00000.log")), refused.stderr)
+
         // Task 1's manifest path is taken by a folder: its documents pass fails, the other
         // tasks finish, and the merge pass does not start.
         let three = dir.file("three")
