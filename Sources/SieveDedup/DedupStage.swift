@@ -13,26 +13,21 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
     public let index: DuplicateIndex?
     /// The online mode's settings; nil when the duplicates were given.
     public let settings: DedupSettings?
-    // Written once, by `finishFirstPass`, before the second pass reads them from many threads.
-    private var duplicates: [UInt64: Duplicate]
-    /// The kept document of every cluster of two or more, by key: the cluster's size.
-    private var keptSizes: [UInt64: Int]
+    // Written once, by `finishFirstPass`, before the second pass reads it from many threads.
+    private var decisions: ClusterDecisions
 
     /// The online mode: both passes in this process.
     public init(settings: DedupSettings) {
         index = DuplicateIndex(settings: settings)
         self.settings = settings
-        duplicates = [:]
-        keptSizes = [:]
+        decisions = ClusterDecisions()
     }
 
-    /// Duplicates found elsewhere (the sharded passes), and the sizes of the clusters
-    /// whose kept documents are among this task's.
-    public init(duplicates: [UInt64: Duplicate], keptSizes: [UInt64: Int]) {
+    /// Decisions found elsewhere (the sharded passes) for this task's documents.
+    public init(decisions: ClusterDecisions) {
         index = nil
         settings = nil
-        self.duplicates = duplicates
-        self.keptSizes = keptSizes
+        self.decisions = decisions
     }
 
     public var name: String { "dedup" }
@@ -45,17 +40,13 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
     }
 
     public func finishFirstPass() throws {
-        if let index { (duplicates, keptSizes) = try index.clusters() }
+        if let index { decisions = try index.decisions() }
     }
 
-    /// The sizes of the clusters found by the first pass as a `clusterSizeHistogram`
-    /// (clusters told apart by the id they keep); empty before it or in the sharded mode,
-    /// where pass 3 counts them (`ShardedDedup.ClusterSummary.clusterSizes`).
-    public var clusterSizes: [Int] {
-        var members: [String: Int] = [:]
-        for duplicate in duplicates.values { members[duplicate.keptID, default: 0] += 1 }
-        return Self.clusterSizeHistogram(members.values.map { $0 + 1 })
-    }
+    /// The sizes of the clusters found by the first pass as a `clusterSizeHistogram`;
+    /// empty before it or in the sharded mode, where pass 3 counts them
+    /// (`ShardedDedup.ClusterSummary.clusterSizes`).
+    public var clusterSizes: [Int] { Self.clusterSizeHistogram(decisions.keptSizes.values) }
 
     /// Bin i counts clusters of 2^i + 1 … 2^(i+1) documents (bin 0: pairs), 24 bins.
     public static func clusterSizeHistogram(_ sizes: some Sequence<Int>) -> [Int] {
@@ -79,9 +70,9 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
                 kept.append(document)
                 continue
             }
-            guard let duplicate = duplicates[key] else {
+            guard let duplicate = decisions.duplicates[key] else {
                 var document = document
-                if let size = keptSizes[key] {
+                if let size = decisions.keptSizes[key] {
                     document.setMetadata(.dedupClusterSize, .int(size))
                     // The manifest's clusters by size and language, what rehydration weighs.
                     context.count("cluster_size", bin: Self.clusterSizeBin(size), language: document.language ?? "und")

@@ -256,8 +256,7 @@ struct DedupCommand: ParsableCommand {
                     (task \(task.taskIndex) had units \(summary.units) of \(summary.taskCount) tasks)
                     """, isUsage: true)
             }
-            let decisions = try dedup.decisions(task: task.taskIndex)
-            let stage = DedupStage(duplicates: decisions.duplicates, keptSizes: decisions.keptSizes)
+            let stage = DedupStage(decisions: try dedup.decisions(task: task.taskIndex))
             let report = try DedupCommand.runPasses(units: units, stage: stage, output: output, rejected: rejected,
                                                     processing: processing, files: files, stats: stats)
             try processing.printSummary(report)

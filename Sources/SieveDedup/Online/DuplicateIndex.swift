@@ -17,6 +17,20 @@ public struct Duplicate: Sendable, Equatable {
     public var keptID: String
 }
 
+/// What the dedup stage decides for the documents it sees, by document key: the ones to
+/// drop, and for each kept document of a cluster of two or more, the cluster's size.
+public struct ClusterDecisions: Sendable {
+    public var duplicates: [UInt64: Duplicate] = [:]
+    public var keptSizes: [UInt64: Int] = [:]
+
+    public init() {}
+
+    mutating func add(member: UInt64, _ duplicate: Duplicate, root: UInt64) {
+        duplicates[member] = duplicate
+        keptSizes[root, default: 1] += 1
+    }
+}
+
 /// The online mode's first pass: a sink that receives every document's fingerprint in
 /// input order and clusters as it goes. Fingerprints are computed by the runner's
 /// worker threads (`encode`); band tables, union-find and ids live here, in memory.
@@ -74,25 +88,20 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
 
     public func endUnit(_ unit: Int, stats: RunStats) throws {}
 
-    /// The documents to drop, by key: every document that is not the first of its cluster.
-    public func duplicates() throws -> [UInt64: Duplicate] { try clusters().duplicates }
-
-    /// The documents to drop, and the size of every cluster of two or more by the key of
-    /// the document it keeps.
-    public func clusters() throws -> (duplicates: [UInt64: Duplicate], keptSizes: [UInt64: Int]) {
-        if let collected { return try verifiedDuplicates(collected) }
-        var result: [UInt64: Duplicate] = [:]
-        var sizes: [UInt64: Int] = [:]
+    /// Every document that is not the first of its cluster, and the sizes of the clusters.
+    public func decisions() throws -> ClusterDecisions {
+        if let collected { return try verifiedDecisions(collected) }
+        var decisions = ClusterDecisions()
         for doc in 0..<UInt32(keys.count) {
             let root = sets.find(doc)
             guard root != doc else { continue }
-            result[keys[Int(doc)]] = Duplicate(reason: exactDuplicate[Int(doc)] ? .exact : .minhash, keptID: id(root))
-            sizes[keys[Int(root)], default: 1] += 1
+            decisions.add(member: keys[Int(doc)], Duplicate(reason: exactDuplicate[Int(doc)] ? .exact : .minhash, keptID: id(root)),
+                          root: keys[Int(root)])
         }
-        return (result, sizes)
+        return decisions
     }
 
-    private func verifiedDuplicates(_ collected: SignatureWriter) throws -> (duplicates: [UInt64: Duplicate], keptSizes: [UInt64: Int]) {
+    private func verifiedDecisions(_ collected: SignatureWriter) throws -> ClusterDecisions {
         var sets = SparseUnionFind()
         var exactMembers: [UInt64] = []
         let shingleIndex = collected.shingleIndex, shingleValues = collected.shingleValues
@@ -110,15 +119,14 @@ public final class DuplicateIndex: BatchSink, @unchecked Sendable {
         rejected = linker.rejected
         let exact = Set(exactMembers)
         let ids = collected.idIndex, text = collected.idText
-        var result: [UInt64: Duplicate] = [:]
-        var sizes: [UInt64: Int] = [:]
+        var decisions = ClusterDecisions()
         for (member, root) in sets.members() {
             guard let i = KeyedOffsets.find(root, in: ids) else { continue }
-            result[member] = Duplicate(reason: exact.contains(member) ? .exact : .minhash,
-                                       keptID: String(decoding: text[KeyedOffsets.range(i, in: ids)], as: UTF8.self))
-            sizes[root, default: 1] += 1
+            decisions.add(member: member, Duplicate(reason: exact.contains(member) ? .exact : .minhash,
+                                                    keptID: String(decoding: text[KeyedOffsets.range(i, in: ids)], as: UTF8.self)),
+                          root: root)
         }
-        return (result, sizes)
+        return decisions
     }
 
     /// Bytes held for clustering: band and exact tables, union-find, keys, ids (with

@@ -29,9 +29,7 @@ extension DedupStage: ShardedStage {
                 task count or inputs; run the signatures pass again
                 """)
         }
-        let clusters = try sharded.decisions(task: task)
-        return ResolvedStage(stage: DedupStage(duplicates: clusters.duplicates, keptSizes: clusters.keptSizes),
-                             files: [sharded.clustersDone])
+        return ResolvedStage(stage: DedupStage(decisions: try sharded.decisions(task: task)), files: [sharded.clustersDone])
     }
 
     public func runHistograms(work: String?) -> [String: [Int]] {

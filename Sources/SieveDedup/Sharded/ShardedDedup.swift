@@ -13,7 +13,7 @@ import SieveIO
 /// 3. `clusters` — rounds of M tasks join the forests into the final clusters
 ///    (`ConnectedComponents`), each task holding one M-th of the documents.
 /// 4. `filter` — each task reads its documents again and drops its duplicates
-///    (`ShardedDedup.duplicates` + `DuplicateMarkingSource`).
+///    (`ShardedDedup.decisions` and the dedup stage).
 ///
 /// Every file is written atomically and a task that finds its own summary from an
 /// earlier run with the same settings does nothing, so a killed pass resumes.
@@ -217,11 +217,9 @@ public struct ShardedDedup {
 
     // MARK: Pass 4
 
-    /// The duplicates among task `task`'s documents, with the ids their clusters keep.
-    public func duplicates(task: Int) throws -> [UInt64: Duplicate] { try decisions(task: task).duplicates }
-
-    /// Task `task`'s duplicates, and the sizes of the clusters whose kept documents are its.
-    public func decisions(task: Int) throws -> (duplicates: [UInt64: Duplicate], keptSizes: [UInt64: Int]) {
+    /// The duplicates among task `task`'s documents, with the ids their clusters keep, and
+    /// the sizes of the clusters whose kept documents are its.
+    public func decisions(task: Int) throws -> ClusterDecisions {
         let signatures = try signatureSummaries()
         guard let mine = signatures.first(where: { $0.taskIndex == task }) else {
             throw FileError(path: signatureDirectory(task), message: "signatures task \(task) has not finished")
@@ -231,20 +229,19 @@ public struct ShardedDedup {
         let ranges = Self.keyRanges(units: mine.units)
         let records = try components.members(in: ranges)
         var idFiles: [Int: IDFile] = [:]
-        var result: [UInt64: Duplicate] = [:]
+        var decisions = ClusterDecisions()
         for i in stride(from: 0, to: records.count, by: 3) {
             let root = records[i + 1]
             guard let rootTask = owner[DocumentKey.unit(root)] else {
                 throw FileError(path: work, message: "document key \(root) belongs to no signatures task")
             }
             if idFiles[rootTask] == nil { idFiles[rootTask] = try IDFile(directory: signatureDirectory(rootTask)) }
-            result[records[i]] = Duplicate(reason: records[i + 2] == 1 ? .exact : .minhash,
-                                           keptID: try idFiles[rootTask]!.id(of: root))
+            decisions.duplicates[records[i]] = Duplicate(reason: records[i + 2] == 1 ? .exact : .minhash,
+                                                         keptID: try idFiles[rootTask]!.id(of: root))
         }
         let roots = try components.roots(in: ranges)
-        var sizes: [UInt64: Int] = [:]
-        for i in stride(from: 0, to: roots.count, by: 2) { sizes[roots[i]] = Int(truncatingIfNeeded: roots[i + 1]) }
-        return (result, sizes)
+        for i in stride(from: 0, to: roots.count, by: 2) { decisions.keptSizes[roots[i]] = Int(truncatingIfNeeded: roots[i + 1]) }
+        return decisions
     }
 
     /// The document keys of `units`, as ranges (consecutive units joined).
