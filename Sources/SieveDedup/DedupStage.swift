@@ -43,11 +43,6 @@ public final class DedupStage: TwoPassStage, @unchecked Sendable {
         if let index { decisions = try index.decisions() }
     }
 
-    /// The sizes of the clusters found by the first pass as a `clusterSizeHistogram`;
-    /// empty before it or in the sharded mode, where pass 3 counts them
-    /// (`ShardedDedup.ClusterSummary.clusterSizes`).
-    public var clusterSizes: [Int] { Self.clusterSizeHistogram(decisions.keptSizes.values) }
-
     /// Bin i counts clusters of 2^i + 1 … 2^(i+1) documents (bin 0: pairs), 24 bins.
     public static func clusterSizeHistogram(_ sizes: some Sequence<Int>) -> [Int] {
         var bins = [Int](repeating: 0, count: 24)

@@ -12,9 +12,6 @@ public struct OutputLayout: Sendable, Equatable {
     public var manifest: String { "\(root)/manifest.sqlite" }
     /// `report.json`, or `report-task-I-of-N.json` per task.
     public func report(task: Int, of count: Int) -> String { "\(root)/report\(Self.suffix(task, count)).json" }
-    /// Whether a file name in the output folder is the report of the whole run, or of
-    /// task 0 (which reports what is known to the run as a whole).
-    public static func isFirstReport(_ name: String) -> Bool { name == "report.json" || name.hasPrefix("report-task-0-of-") }
     /// The run report page.
     public var reportPage: String { "\(root)/report.html" }
     /// Documents, one file per work unit.

@@ -263,13 +263,6 @@ public struct PipelineRun {
         // Totals in unit order, whether a unit was done now or by an earlier run.
         var stats = discoveryStats
         for unit in mine { stats.merge(unitStats[unit.index]!) }
-        // Dedup's cluster sizes, for the report: known to the whole run, so only task 0
-        // reports them.
-        if taskIndex == 0, let stage = stages.first(where: { $0 is any ShardedStage }) as? any ShardedStage {
-            for (name, bins) in stage.runHistograms(work: taskCount == 1 ? nil : dedupWork).sorted(by: { $0.key < $1.key }) {
-                stats[stage: stage.name].histograms[name] = bins
-            }
-        }
 
         var outputs: [String]
         if kind == .shards {

@@ -32,7 +32,7 @@ struct ReportData {
     var tokensByDomain: [String: [String: Int]] = [:]
     /// Units' stats: language-score histograms by language, and the whole run's.
     var scoreHistograms: [String: [Int]] = [:]
-    /// `report*.json`: dedup cluster sizes (`DedupStage.clusterSizeHistogram`).
+    /// Units' stats: dedup's clusters of two or more by size (bins of `DedupStage.clusterSizeHistogram`), all languages.
     var clusterSizes: [Int] = []
     /// `shards` and `shard_files`.
     var shardCount = 0, shardBytes = 0, shardTokens = 0, shardDocuments = 0, shardFiles = 0
@@ -77,6 +77,11 @@ struct ReportData {
         errors = stats.errors
         let langid = stats[stage: "langid"], dedup = stats[stage: "dedup"], label = stats[stage: "label"]
         qualityScores = label.histograms["quality"] ?? []
+        // Every cluster of two or more counted once, by the kept document's language.
+        for bins in (dedup.histogramsByLanguage["cluster_size"] ?? [:]).values {
+            if clusterSizes.count < bins.count { clusterSizes += [Int](repeating: 0, count: bins.count - clusterSizes.count) }
+            for (i, n) in bins.enumerated() { clusterSizes[i] += n }
+        }
         for (key, byLanguage) in label.countsByLanguage where key.hasPrefix("domain:") {
             documentsByDomain[String(key.dropFirst("domain:".count))] = byLanguage.values.reduce(0, +)
         }
@@ -126,17 +131,5 @@ struct ReportData {
             }
         }
 
-        // Cluster sizes are known to the run as a whole: task 0's report (or the only one).
-        let directory = (path as NSString).deletingLastPathComponent
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? [])
-            .filter(OutputLayout.isFirstReport).sorted()
-        for name in names {
-            guard let data = FileManager.default.contents(atPath: (directory.isEmpty ? "." : directory) + "/" + name),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let stages = (object["stats"] as? [String: Any])?["stages"] as? [[String: Any]],
-                  let sizes = (stages.first { $0["name"] as? String == "dedup" }?["histograms"] as? [String: Any])?["cluster_size"] as? [Int]
-            else { continue }
-            clusterSizes = sizes
-        }
     }
 }

@@ -95,6 +95,13 @@ final class ScaleTests: XCTestCase {
                        try Self.report(three, task: 1, of: 3)["units"] as? Int)
         XCTAssertFalse(FileManager.default.fileExists(atPath: three + "/.sieve/spill"), "deleted as each task completes")
         try Self.assertSameOutput(three, as: dir.file("one"))
+        // The report page of the run as tasks shows the clusters all tasks kept, as one task's does.
+        func clusterSection(_ out: String) throws -> String {
+            let page = String(decoding: try Fixtures.contents(out + "/report.html"), as: UTF8.self)
+            let start = try XCTUnwrap(page.range(of: "<h3>Cluster sizes</h3>"))
+            return String(page[start.lowerBound...].prefix(600))
+        }
+        XCTAssertEqual(try clusterSection(three), try clusterSection(dir.file("one")))
     }
 
     /// The batch scripts `sieve slurm submit` writes, run one task at a time by bash as

@@ -97,9 +97,6 @@ public protocol ShardedStage: TwoPassStage {
     /// The stage of task `task`'s documents pass; throws when the passes before it are
     /// missing or were run with other settings, tasks or inputs.
     func resolved(work: String, task: Int, of count: Int, units: [Int]) throws -> ResolvedStage
-    /// Histograms that only the whole run knows (dedup's cluster sizes), for the report of
-    /// task 0: from the first pass with one task (`work` nil), from `work` with several.
-    func runHistograms(work: String?) -> [String: [Int]]
 }
 
 /// A task's signatures: the folder they are written to, the sink its documents go to

@@ -21,12 +21,12 @@ public struct StageStats: Sendable, Codable, Equatable {
     /// run report.
     public var countsByLanguage: [String: [String: Int]] = [:]
     /// Fixed-bin histograms by name: `language_score:CODE` (20 bins over [0, 1], the last
-    /// including 1, by `observe`); `cluster_size` (dedup: bin i counts clusters of
-    /// 2^i + 1 … 2^(i+1) documents).
+    /// including 1, by `observe`).
     public var histograms: [String: [Int]] = [:]
     /// Histograms by name, then by language: counts by bin, as many bins as used
     /// (`cluster_size`: dedup's clusters of two or more by the kept document's language,
-    /// bins as in `histograms`). The manifest's `histograms` table holds them.
+    /// bin i counting clusters of 2^i + 1 … 2^(i+1) documents). The manifest's
+    /// `histograms` table holds them.
     public var histogramsByLanguage: [String: [String: [Int]]] = [:]
 
     public init(name: String) { self.name = name }

@@ -31,9 +31,4 @@ extension DedupStage: ShardedStage {
         }
         return ResolvedStage(stage: DedupStage(decisions: try sharded.decisions(task: task)), files: [sharded.clustersDone])
     }
-
-    public func runHistograms(work: String?) -> [String: [Int]] {
-        let sizes = work.map { ShardedDedup(work: $0).clusterSummary()?.clusterSizes ?? [] } ?? clusterSizes
-        return sizes.isEmpty ? [:] : ["cluster_size": sizes]
-    }
 }

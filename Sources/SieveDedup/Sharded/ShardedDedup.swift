@@ -54,8 +54,6 @@ public struct ShardedDedup {
         public var clusters: Int
         public var exactDuplicates: Int
         public var minhashDuplicates: Int
-        /// `DedupStage.clusterSizeHistogram` of every cluster.
-        public var clusterSizes: [Int]?
     }
 
     // MARK: Pass 1
@@ -262,7 +260,7 @@ public struct ShardedDedup {
     public func clusterSummary() -> ClusterSummary? {
         guard let (_, result) = try? components.result() else { return nil }
         return ClusterSummary(clusters: result.components, exactDuplicates: result.marked,
-                              minhashDuplicates: result.members - result.marked, clusterSizes: result.sizes)
+                              minhashDuplicates: result.members - result.marked)
     }
 
     /// The settings pass 1 ran with, which every later pass uses.
