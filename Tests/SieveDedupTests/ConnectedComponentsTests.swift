@@ -183,6 +183,40 @@ final class ConnectedComponentsTests: XCTestCase {
         XCTAssertEqual(try components.members(in: [0...UInt64.max]).count, 3 * (keys.count - 1))
     }
 
+    /// Round markers edited to say that nothing is left unsettled when it is: the round
+    /// that takes them at their word finds a node that is not settled and refuses, and no
+    /// answer is given.
+    func testMarkersThatLieAboutConvergenceAreCaught() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let keys = (0..<5000).map { UInt64($0) << 24 }
+        let tasks = 7
+        let components = ConnectedComponents(directory: dir.file("c"))
+        for task in 0..<tasks {
+            var flat: [UInt64] = []
+            for i in stride(from: 1 + task, to: keys.count, by: tasks) { flat += [keys[i - 1], keys[i]] }
+            try components.start(edges: flat, marked: [], task: task, of: tasks)
+        }
+        for round in 1...2 { for task in 0..<tasks { _ = try components.run(round: round, task: task, of: tasks, maxRounds: 40) } }
+        XCTAssertGreaterThan((0..<tasks).reduce(0) { $0 + (components.roundSummary(2, task: $1)?.unsettled ?? 0) }, 0,
+                             "a chain is not settled after two rounds as 7 tasks")
+        for task in 0..<tasks {
+            let marker = dir.file("c/round-0002/done-0000\(task).json")
+            let text = String(decoding: try Fixtures.contents(marker), as: UTF8.self)
+            let edited = text.replacingOccurrences(of: #""unsettled" : [0-9]+"#, with: "\"unsettled\" : 0", options: .regularExpression)
+            try Data(edited.utf8).write(to: URL(fileURLWithPath: marker))
+        }
+        var refused = 0
+        for task in 0..<tasks {
+            do { _ = try components.run(round: 3, task: task, of: tasks, maxRounds: 40) } catch {
+                XCTAssertTrue("\(error)".contains("round 2 counted no unsettled node, but node"), "\(error)")
+                refused += 1
+            }
+        }
+        XCTAssertGreaterThan(refused, 0)
+        XCTAssertThrowsError(try components.result(), "no answer while a task of the last round refused")
+    }
+
     func testMixInverse() {
         var rng = SplitMix64(seed: 4)
         for value in [0, 1, UInt64.max] + (0..<1000).map({ _ in rng.next() }) {

@@ -312,4 +312,42 @@ final class DedupDamageTests: XCTestCase {
         XCTAssertTrue(filter.stderr.contains("clusters pass not finished"), filter.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.jsonl")), "no partial output")
     }
+
+    /// A damaged answer file of the last clusters round: the documents pass refuses, naming
+    /// the round and the task that wrote it, and writes nothing. New signatures clear what
+    /// the later passes found from the old ones.
+    func testDamagedLastRoundIsRefusedAndNewSignaturesClearStaleResults() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try DedupCommandTests.write(DedupCommandTests.corpus(), to: dir)
+        let input = dir.file("in"), work = dir.file("work")
+        func sieve(_ arguments: [String]) throws -> Command.Result { try Command.run(Command.sieve, arguments) }
+        for task in 0..<2 {
+            XCTAssertEqual(try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "\(task)", "--task-count", "2",
+                                      "--no-progress"]).status, 0)
+        }
+        for task in 0..<2 {
+            XCTAssertEqual(try sieve(["dedup", "buckets", "--work", work, "--task-index", "\(task)", "--task-count", "2"]).status, 0)
+        }
+        let clusters = try sieve(["dedup", "clusters", "--work", work, "--bucket-tasks", "2"])
+        XCTAssertEqual(clusters.status, 0, clusters.stderr)
+        let converged = try JSONSerialization.jsonObject(with: Data(Fixtures.contents(work + "/components/converged.json"))) as! [String: Any]
+        let round = converged["round"] as! Int
+        let members = work + "/components/round-" + String(format: "%04d", round) + "/members-00001.bin"
+        let bytes = try Fixtures.contents(members)
+        XCTAssertGreaterThan(bytes.count, 24 + 24, "task 1 has members")
+        try Data(bytes.dropLast(8)).write(to: URL(fileURLWithPath: members))
+        let filter = try sieve(["dedup", "filter", input, "--work", work, "--task-index", "0", "--task-count", "2",
+                                "-o", dir.file("out.jsonl"), "--no-progress"])
+        XCTAssertEqual(filter.status, 1, filter.stderr)
+        XCTAssertTrue(filter.stderr.contains("round \(round), task 1"), filter.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.jsonl")), "no partial output")
+
+        // Task 0's signatures again, with other settings: the buckets and rounds go.
+        XCTAssertEqual(try sieve(["dedup", "signatures", input, "--work", work, "--task-index", "0", "--task-count", "2",
+                                  "--exact", "--no-progress"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/components"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/buckets"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/signatures/task-00001/done.json"))
+    }
 }
