@@ -59,7 +59,7 @@ final class ConnectedComponentsTests: XCTestCase {
         }
         let (converged, result) = try components.runAll(taskCount: tasks, maxRounds: maxRounds)
         let expected = Self.reference(edges)
-        let records = try components.members(in: [0...UInt64.max])
+        let (records, roots) = try components.answer(in: [0...UInt64.max])
         var members: [UInt64: UInt64] = [:]
         var marks = 0
         for i in stride(from: 0, to: records.count, by: 3) {
@@ -69,7 +69,6 @@ final class ConnectedComponentsTests: XCTestCase {
             if records[i + 2] == 1 { marks += 1 }
         }
         XCTAssertEqual(members, expected.members, "\(tasks) tasks", file: file, line: line)
-        let roots = try components.roots(in: [0...UInt64.max])
         var sizes: [UInt64: Int] = [:]
         for i in stride(from: 0, to: roots.count, by: 2) { sizes[roots[i]] = Int(roots[i + 1]) }
         XCTAssertEqual(sizes, expected.sizes, "\(tasks) tasks", file: file, line: line)
@@ -180,7 +179,7 @@ final class ConnectedComponentsTests: XCTestCase {
         _ = try components.run(round: 1, task: 1, of: 3, maxRounds: 40)
         let (_, result) = try components.runAll(taskCount: 3, maxRounds: 40)
         XCTAssertEqual(result.members, keys.count - 1)
-        XCTAssertEqual(try components.members(in: [0...UInt64.max]).count, 3 * (keys.count - 1))
+        XCTAssertEqual(try components.answer(in: [0...UInt64.max]).members.count, 3 * (keys.count - 1))
     }
 
     /// Round markers edited to say that nothing is left unsettled when it is: the round

@@ -112,7 +112,7 @@ case "merge":
     print(line(members: members.count, clusters: roots.count, checksum: checksum))
 
 case "answer":
-    let records = try components.members(in: [0...UInt64.max])
+    let records = try components.answer(in: [0...UInt64.max]).members
     var checksum: UInt64 = 0
     for i in stride(from: 0, to: records.count, by: 3) { checksum &+= fmix64(records[i] ^ fmix64(records[i + 1])) }
     let (converged, result) = try components.result()

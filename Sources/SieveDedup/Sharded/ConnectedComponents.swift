@@ -76,10 +76,7 @@ public struct ConnectedComponents {
     public var convergedPath: String { "\(directory)/converged.json" }
     /// Exists once round `round` has nothing to do.
     public func skipPath(_ round: Int) -> String { "\(directory)/skip/round-\(round)" }
-    func roundDirectory(_ round: Int) -> String {
-        let digits = String(round)
-        return "\(directory)/round-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
+    func roundDirectory(_ round: Int) -> String { "\(directory)/round-" + ShardedDedup.number(round, width: 4) }
     func path(_ round: Int, _ kind: String, task: Int) -> String {
         let file = "\(kind)-\(ShardedDedup.number(task)).\(kind == "done" ? "json" : "bin")"
         return "\(roundDirectory(round))/" + (kind == "edges" ? "edges/" : "") + file
@@ -134,7 +131,8 @@ public struct ConnectedComponents {
                 \(round - 1)); run again with a higher --max-rounds (docs/dedup.md)
                 """)
         }
-        if last {
+        // Task 0 says so for all: no later round starts before every task of this one is done.
+        if last && task == 0 {
             try ShardedDedup.writeJSON(Converged(round: round, taskCount: count), convergedPath)
             // Executors skip the rounds after this one (PassPlan's `skipWhen`) without starting them.
             try makeDirectories("\(directory)/skip")
@@ -248,18 +246,14 @@ public struct ConnectedComponents {
         return (converged, summaries.reduce(Result()) { $0 + ($1.result ?? Result()) })
     }
 
-    /// (member, root, marked) records of the members whose keys lie in `keys`, in key order.
-    public func members(in keys: [ClosedRange<UInt64>]) throws -> [UInt64] {
-        try answerRecords("members", fields: 3, keys)
-    }
-
-    /// (root, size) records of the roots whose keys lie in `keys`, in key order.
-    public func roots(in keys: [ClosedRange<UInt64>]) throws -> [UInt64] {
-        try answerRecords("roots", fields: 2, keys)
-    }
-
-    private func answerRecords(_ kind: String, fields: Int, _ keys: [ClosedRange<UInt64>]) throws -> [UInt64] {
+    /// The answer for the documents whose keys lie in `keys`, in key order: (member, root,
+    /// marked) records of the members, and (root, size) records of the roots.
+    public func answer(in keys: [ClosedRange<UInt64>]) throws -> (members: [UInt64], roots: [UInt64]) {
         let (converged, _) = try result()
+        return (try answerRecords("members", fields: 3, keys, converged), try answerRecords("roots", fields: 2, keys, converged))
+    }
+
+    private func answerRecords(_ kind: String, fields: Int, _ keys: [ClosedRange<UInt64>], _ converged: Converged) throws -> [UInt64] {
         var records: [UInt64] = []
         for task in 0..<converged.taskCount {
             let file = path(converged.round, kind, task: task)

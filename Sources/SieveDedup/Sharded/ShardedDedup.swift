@@ -225,7 +225,7 @@ public struct ShardedDedup {
         var owner: [Int: Int] = [:]
         for summary in signatures { for unit in summary.units { owner[unit] = summary.taskIndex } }
         let ranges = Self.keyRanges(units: mine.units)
-        let records = try components.members(in: ranges)
+        let (records, roots) = try components.answer(in: ranges)
         var idFiles: [Int: IDFile] = [:]
         var decisions = ClusterDecisions()
         for i in stride(from: 0, to: records.count, by: 3) {
@@ -237,7 +237,6 @@ public struct ShardedDedup {
             decisions.duplicates[records[i]] = Duplicate(reason: records[i + 2] == 1 ? .exact : .minhash,
                                                          keptID: try idFiles[rootTask]!.id(of: root))
         }
-        let roots = try components.roots(in: ranges)
         for i in stride(from: 0, to: roots.count, by: 2) { decisions.keptSizes[roots[i]] = Int(truncatingIfNeeded: roots[i + 1]) }
         return decisions
     }
@@ -319,9 +318,10 @@ public struct ShardedDedup {
         (tasks.count == 1 ? "task " : "tasks ") + tasks.map(String.init).joined(separator: ", ") + " of \(count)"
     }
 
-    static func number(_ task: Int) -> String {
-        let digits = String(task)
-        return String(repeating: "0", count: max(0, 5 - digits.count)) + digits
+    /// `n` with leading zeros to `width` digits, as the work files are named.
+    static func number(_ n: Int, width: Int = 5) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     static func writeJSON<T: Encodable>(_ value: T, _ path: String) throws {
