@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SieveCore
 import SieveDedup
+import SieveExecutor
 import SieveIO
 import SievePipeline
 
@@ -197,7 +198,7 @@ struct DedupCommand: ParsableCommand {
         @OptionGroup var task: TaskOptions
 
         @Option(name: .customLong("max-rounds"), help: "Stop with an error when the clusters need more rounds than this.")
-        var maxRounds = ConnectedComponents.defaultMaxRounds
+        var maxRounds = PassPlan.clusterRounds
 
         func validate() throws {
             guard (bucketTasks == nil) != (round == nil) else {

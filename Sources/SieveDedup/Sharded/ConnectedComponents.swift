@@ -23,9 +23,6 @@ import SieveFiles
 /// A round may be the last only if the one before it counted no unsettled node; a round
 /// that reaches `maxRounds` otherwise stops the run.
 public struct ConnectedComponents {
-    /// Rounds a run may take before it stops with an error (as PassPlan's).
-    public static let defaultMaxRounds = 32
-
     public let directory: String
 
     public init(directory: String) {

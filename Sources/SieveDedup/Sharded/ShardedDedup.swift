@@ -207,7 +207,7 @@ public struct ShardedDedup {
     }
 
     /// Every round of pass 3 in this process, as `bucketTasks` tasks each.
-    public func clusters(bucketTasks: Int, maxRounds: Int = ConnectedComponents.defaultMaxRounds) throws -> ClusterSummary {
+    public func clusters(bucketTasks: Int, maxRounds: Int) throws -> ClusterSummary {
         _ = try components.runAll(taskCount: bucketTasks, maxRounds: maxRounds)
         guard let summary = clusterSummary() else { throw FileError(path: components.directory, message: "clusters pass not finished") }
         return summary
