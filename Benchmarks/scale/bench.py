@@ -25,7 +25,7 @@ per input byte (one more run with keep_spill), and what 36T tokens (129 TB of ou
 text at Qwen's 3.58 bytes per token; the input is larger by what the stages drop,
 docs/scale.md) would cost at run 2's rate.
 """
-import argparse, hashlib, importlib.util, json, os, shutil, sqlite3, statistics, subprocess, sys, time
+import argparse, struct, hashlib, importlib.util, json, os, shutil, sqlite3, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "..", "shared", "data")
@@ -91,15 +91,28 @@ def totals(manifest):
     return tokens, documents, drops
 
 
+def docs_v1(data):
+    """A .docs file as version 1 wrote it: version 2 (2026-12-07) appended cluster_size
+    to each record, which a baseline from before it cannot have."""
+    version, size, count, heap = struct.unpack_from("<IIQQ", data, 8)
+    if version == 1:
+        return data
+    records = b"".join(data[32 + i * size:32 + i * size + 32] for i in range(count))
+    return data[:8] + struct.pack("<IIQQ", 1, 32, count, 32 + 32 * count) + records + data[heap:]
+
+
 def shard_digest(out):
-    """SHA-256 of every file under shards/, by relative path."""
+    """SHA-256 of every file under shards/, by relative path (.docs in version 1's layout)."""
     digests = {}
     root = os.path.join(out, "shards")
     for folder, _, names in os.walk(root):
         for name in names:
             path = os.path.join(folder, name)
             with open(path, "rb") as f:
-                digests[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
+                data = f.read()
+            if name.endswith(".docs"):
+                data = docs_v1(data)
+            digests[os.path.relpath(path, root)] = hashlib.sha256(data).hexdigest()
     return digests
 
 

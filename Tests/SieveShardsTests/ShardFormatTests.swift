@@ -78,18 +78,39 @@ final class ShardFormatTests: XCTestCase {
     func testDocumentTableRoundTrips() throws {
         let documents = [
             ShardDocument(id: "a.jsonl@0", source: "web/a.jsonl", tokens: 12, languageScore: 0.97, quality: .nan, domainScore: 0.5),
-            ShardDocument(id: "ünïcode", source: "", tokens: 1),
+            ShardDocument(id: "ünïcode", source: "", tokens: 1, clusterSize: 1_000_001),
         ]
         let bytes = DocumentTable.encode(documents)
         XCTAssertEqual(Array(bytes[0..<8]), Array("SIEVEDOC".utf8))
-        XCTAssertEqual(bytes.count, 32 + 2 * 32 + "a.jsonl@0web/a.jsonlünïcode".utf8.count)
+        XCTAssertEqual(Array(bytes[8..<16]), [2, 0, 0, 0, 36, 0, 0, 0], "version 2, records of 36 bytes")
+        XCTAssertEqual(bytes.count, 32 + 2 * 36 + "a.jsonl@0web/a.jsonlünïcode".utf8.count)
         try dir.write("t.docs", bytes)
         let read = try DocumentTable.read(path: dir.file("t.docs"))
         XCTAssertEqual(read.map(\.id), documents.map(\.id))
         XCTAssertEqual(read.map(\.source), documents.map(\.source))
         XCTAssertEqual(read.map(\.tokens), [12, 1])
+        XCTAssertEqual(read.map(\.clusterSize), [1, 1_000_001])
         XCTAssertEqual(read[0].languageScore, 0.97)
         XCTAssertTrue(read[0].quality.isNaN && read[1].languageScore.isNaN)
+
+        // Version 1 (records of 32 bytes, no cluster size), as earlier builds wrote it:
+        // read with every cluster size 1.
+        var v1: [UInt8] = Array(bytes[0..<32])
+        v1.replaceSubrange(8..<16, with: [1, 0, 0, 0, 32, 0, 0, 0])
+        v1.replaceSubrange(24..<32, with: withUnsafeBytes(of: UInt64(32 + 2 * 32).littleEndian, Array.init))
+        for r in 0..<2 { v1 += bytes[32 + r * 36..<32 + r * 36 + 32] }
+        v1 += bytes[(32 + 2 * 36)...]
+        try dir.write("v1.docs", v1)
+        let old = try DocumentTable.read(path: dir.file("v1.docs"))
+        XCTAssertEqual(old.map(\.id), documents.map(\.id))
+        XCTAssertEqual(old.map(\.tokens), [12, 1])
+        XCTAssertEqual(old.map(\.clusterSize), [1, 1])
+        // A version 2 header over version 1 records is refused, not misread.
+        v1.replaceSubrange(8..<12, with: [2, 0, 0, 0])
+        try dir.write("bad.docs", v1)
+        XCTAssertThrowsError(try DocumentTable.read(path: dir.file("bad.docs"))) {
+            XCTAssertTrue("\($0)".contains("version 2 has records of 36 bytes, not 32"), "\($0)")
+        }
     }
 
     func testPackerSplitsDocumentsAtSequenceBoundariesAndKeepsTheirBoundaries() throws {

@@ -12,15 +12,19 @@ public struct ShardDocument: Sendable, Equatable {
     public var languageScore: Float
     public var quality: Float
     public var domainScore: Float
+    /// Documents of its dedup cluster (`dedup_cluster_size`; 1 without duplicates or
+    /// without a dedup stage), what rehydration weighs.
+    public var clusterSize: Int
 
     public init(id: String, source: String, tokens: Int, languageScore: Float = .nan, quality: Float = .nan,
-                domainScore: Float = .nan) {
+                domainScore: Float = .nan, clusterSize: Int = 1) {
         self.id = id
         self.source = source
         self.tokens = tokens
         self.languageScore = languageScore
         self.quality = quality
         self.domainScore = domainScore
+        self.clusterSize = clusterSize
     }
 }
 
@@ -33,16 +37,20 @@ public struct ShardFile: Sendable, Equatable {
 }
 
 /// The sidecar `.docs` file: a fixed-width record per document (in `.bin` order) and a
-/// string heap. Layout in `docs/shards.md`.
+/// string heap. Layout in `docs/shards.md`; version 2 added the cluster size, and
+/// version 1 files (written before it) still read, every cluster size 1.
 public enum DocumentTable {
     static let magic = Array("SIEVEDOC".utf8)
     static let headerSize = 32
-    static let recordSize = 32
+    static let version = 2
+    static let recordSize = 36
+    /// Record size of each version.
+    static let recordSizes = [1: 32, 2: 36]
 
     static func encode(_ documents: [ShardDocument]) -> [UInt8] {
         var heap: [UInt8] = []
         var out = magic
-        appendLE(&out, UInt32(1))
+        appendLE(&out, UInt32(version))
         appendLE(&out, UInt32(recordSize))
         appendLE(&out, UInt64(documents.count))
         appendLE(&out, UInt64(headerSize + documents.count * recordSize))
@@ -56,6 +64,7 @@ public enum DocumentTable {
             appendLE(&out, document.languageScore.bitPattern)
             appendLE(&out, document.quality.bitPattern)
             appendLE(&out, document.domainScore.bitPattern)
+            appendLE(&out, UInt32(clamping: document.clusterSize))
         }
         return out + heap
     }
@@ -69,7 +78,9 @@ public enum DocumentTable {
         func u32(_ at: Int) -> Int { Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
         func u64(_ at: Int) -> Int { Int(UInt64(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt64.self))) }
         func f32(_ at: Int) -> Float { Float(bitPattern: UInt32(u32(at))) }
-        guard u32(8) == 1, u32(12) == recordSize else { throw fail("unsupported version \(u32(8))") }
+        let version = u32(8), recordSize = u32(12)
+        guard let expected = recordSizes[version] else { throw fail("unsupported version \(version)") }
+        guard recordSize == expected else { throw fail("version \(version) has records of \(expected) bytes, not \(recordSize)") }
         let count = u64(16), heap = u64(24)
         guard count < 1 << 40, heap == headerSize + count * recordSize, heap <= b.count else { throw fail("truncated") }
         return try (0..<count).map { i in
@@ -79,7 +90,8 @@ public enum DocumentTable {
             return ShardDocument(
                 id: String(decoding: b[start..<start + idLength], as: UTF8.self),
                 source: String(decoding: b[start + idLength..<start + idLength + sourceLength], as: UTF8.self),
-                tokens: u32(r + 16), languageScore: f32(r + 20), quality: f32(r + 24), domainScore: f32(r + 28))
+                tokens: u32(r + 16), languageScore: f32(r + 20), quality: f32(r + 24), domainScore: f32(r + 28),
+                clusterSize: version >= 2 ? u32(r + 32) : 1)
         }
     }
 }

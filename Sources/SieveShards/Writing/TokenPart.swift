@@ -5,8 +5,9 @@ import SieveFiles
 /// (`.sieve/parts/NNNNN.part`) from which shards are assembled at the end of a task.
 /// Internal to a run (it is deleted once the shards are recorded); layout per record,
 /// little-endian: u32 record length, then language, domain, id and source as u32
-/// length + UTF-8 bytes, language score, quality and domain score as f32, the text's
-/// UTF-8 length as u64, the token count as u32, and the tokens as int32.
+/// length + UTF-8 bytes, language score, quality and domain score as f32, the dedup
+/// cluster size as u32, the text's UTF-8 length as u64, the token count as u32, and the
+/// tokens as int32.
 enum TokenPart {
     struct Record {
         var language: String
@@ -36,6 +37,7 @@ enum TokenPart {
             for key in [MetadataKey.languageScore, .quality, .domainScore] {
                 appendLE(&out, (number(document, key) ?? .nan).bitPattern)
             }
+            appendLE(&out, clusterSize(document))
             appendLE(&out, UInt64(document.text.utf8.count))
             appendLE(&out, UInt32(tokens.count))
             // Token ids are stored little-endian, the byte order of every platform Swift
@@ -66,17 +68,23 @@ enum TokenPart {
             guard end <= bytes.count else { throw FileErrorText(path: path, "truncated part file") }
             at += 4
             let language = text(), domain = text(), id = text(), source = text()
-            let languageScore = f32(), quality = f32(), domainScore = f32()
+            let languageScore = f32(), quality = f32(), domainScore = f32(), clusterSize = u32()
             let textBytes = Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
             at += 8
             let count = u32()
             guard at + count * 4 == end else { throw FileErrorText(path: path, "corrupt part record") }
             let document = ShardDocument(id: id, source: source, tokens: count, languageScore: languageScore,
-                                         quality: quality, domainScore: domainScore)
+                                         quality: quality, domainScore: domainScore, clusterSize: clusterSize)
             try body(Record(language: language, domain: domain, document: document, textBytes: textBytes,
                             tokens: UnsafeRawBufferPointer(rebasing: bytes[at..<end])))
             at = end
         }
+    }
+
+    /// `dedup_cluster_size`, or 1 where it is absent or not a count (an input's own field).
+    private static func clusterSize(_ document: Document) -> UInt32 {
+        let size = document[.dedupClusterSize]?.doubleValue.flatMap { Int(exactly: $0.rounded(.down)) } ?? 1
+        return UInt32(clamping: max(1, size))
     }
 
     private static func number(_ document: Document, _ key: MetadataKey) -> Float? {
