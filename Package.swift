@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "SievePipelineTests", dependencies: ["SievePipeline", "SieveCore", "SieveTestSupport"]),
         .testTarget(name: "SieveExecutorTests", dependencies: ["SieveExecutor", "SieveTestSupport"]),
         .testTarget(name: "SieveReportTests", dependencies: ["SieveReport", "SievePipeline", "SieveShards", "SieveCore", "SieveTestSupport"]),
-        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveExecutor", "SieveTestSupport"]),
+        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveMixture", "SieveExecutor", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

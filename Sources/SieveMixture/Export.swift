@@ -2,7 +2,8 @@ import Foundation
 
 /// A plan turned into what a trainer reads. Per stage, every (language, domain) target
 /// is spread over that group's shards in proportion to the tokens each holds (for a
-/// long-context stage, the tokens of its long documents), and the weights are the
+/// long-context stage, the tokens of its long documents; with rehydration, its
+/// rehydrated tokens), and the weights are the
 /// shares of the stage budget. Lines are ordered by language, domain and shard path, so
 /// the same plan always gives the same bytes.
 public enum MixtureExport {
@@ -19,7 +20,7 @@ public enum MixtureExport {
     public static func weights(_ plan: MixturePlan) throws -> [Weight] {
         var result: [Weight] = []
         for stage in plan.stages {
-            let availability = try Availability(manifest: plan.manifest, minDocumentTokens: stage.request.minDocumentTokens)
+            let availability = try Availability(manifest: plan.manifest, for: stage.request)
             var shards: [String: [Availability.Shard]] = [:]
             for shard in availability.shards where shard.tokens > 0 {
                 shards["\(shard.language)\u{0}\(shard.domain)", default: []].append(shard)
@@ -52,6 +53,7 @@ public enum MixtureExport {
             let config: [String: Any] = [
                 "stage": stage.request.name, "train_tokens": stage.request.budget, "seed": plan.seed,
                 "min_document_tokens": stage.request.minDocumentTokens,
+                "rehydrate": stage.request.rehydration.map { "\($0)" } ?? "",
                 "data_path": mine.flatMap { [format($0.weight), $0.prefix] },
             ]
             let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

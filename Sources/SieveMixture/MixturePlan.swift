@@ -56,6 +56,8 @@ public struct StageRequest: Sendable {
     public var maxEpochs: Double?
     /// Only documents with at least this many tokens count (long-context stages).
     public var minDocumentTokens = 0
+    /// Upsampling by duplicate count; nil: every document once.
+    public var rehydration: Rehydration?
     public var languages: [String: LanguageOverride] = [:]
     public var domains: [String: DomainOverride] = [:]
 

@@ -36,6 +36,7 @@ public struct MixturePlan: Sendable {
                 min_document_tokens = \(r.minDocumentTokens)
 
                 """
+            if let rehydration = r.rehydration { out += "rehydrate = \(TOML.quoted("\(rehydration)"))\n" }
             for t in stage.targets {
                 out += """
 
@@ -72,6 +73,7 @@ public struct MixturePlan: Sendable {
             let cap = Self.number(s["max_epochs"]) ?? 0
             request.maxEpochs = cap > 0 ? cap : nil
             if case .integer(let n)? = s["min_document_tokens"] { request.minDocumentTokens = n }
+            request.rehydration = try StageRequests.rehydration(s["rehydrate"], stage: name) ?? nil
             var targets: [PlanTarget] = []
             if case .array(let rows)? = s["target"] {
                 for row in rows {
@@ -100,7 +102,8 @@ public struct MixturePlan: Sendable {
 
 /// Stage requests from an overrides file (`languages/mixture.toml`): `[[stage]]` tables
 /// with name, and optionally budget, strategy, temperature, max_epochs,
-/// min_document_tokens, `[stage.languages.CODE]` (share, min_share, max_share) and
+/// min_document_tokens, rehydrate (true for FineWeb-2's weights, false, or weights as
+/// "SIZE:WEIGHT,…"), `[stage.languages.CODE]` (share, min_share, max_share) and
 /// `[stage.domains.NAME]` (multiplier, share, min_share, max_share). Missing values come
 /// from `defaults`.
 public enum StageRequests {
@@ -125,6 +128,7 @@ public enum StageRequests {
             if let t = MixturePlan.number(s["temperature"]) { request.temperature = t }
             if let e = MixturePlan.number(s["max_epochs"]) { request.maxEpochs = e > 0 ? e : nil }
             if case .integer(let n)? = s["min_document_tokens"] { request.minDocumentTokens = n }
+            if let rehydration = try rehydration(s["rehydrate"], stage: request.name) { request.rehydration = rehydration }
             if case .table(let languages)? = s["languages"] {
                 for code in languages.keys {
                     guard case .table(let o)? = languages[code] else { continue }
@@ -154,6 +158,16 @@ public enum StageRequests {
                 }
             }
             return request
+        }
+    }
+
+    /// `rehydrate`: nil when absent, .some(nil) for false.
+    static func rehydration(_ value: TOMLValue?, stage: String) throws -> Rehydration?? {
+        switch value {
+        case nil: return nil
+        case .bool(let on)?: return .some(on ? .fineWeb2 : nil)
+        case .string(let text)?: return .some(try Rehydration(text))
+        default: throw MixtureError.invalid("stage \(stage): rehydrate must be true, false or weights as \"SIZE:WEIGHT,…\"")
         }
     }
 }

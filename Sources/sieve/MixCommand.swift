@@ -48,6 +48,12 @@ struct MixCommand: ParsableCommand {
         @Option(help: "Stages and overrides (TOML).")
         var overrides: String?
 
+        @Flag(help: "Upsample by duplicate count with FineWeb-2's weights: each kept document counts as often as its dedup cluster size's weight (docs/mixture.md).")
+        var rehydrate = false
+
+        @Option(name: .customLong("rehydrate-weights"), help: "Rehydrate with these weights instead: SIZE:WEIGHT,... (FineWeb-2: 1:1,2:2,3:3,5:5,100:8,1000:1).")
+        var rehydrateWeights: String?
+
         @Option(help: "Seed recorded in the plan, passed to the trainer by exports.")
         var seed = 1
 
@@ -71,6 +77,9 @@ struct MixCommand: ParsableCommand {
             defaults.strategy = strategy
             defaults.temperature = temperature
             defaults.maxEpochs = maxEpochs > 0 ? maxEpochs : nil
+            defaults.rehydration = try MixCommand.failing {
+                try rehydrateWeights.map(Rehydration.init) ?? (rehydrate ? .fineWeb2 : nil)
+            }
             let requests = try MixCommand.failing {
                 try overrides.map { try StageRequests.parse(String(contentsOfFile: $0, encoding: .utf8), defaults: defaults) } ?? [defaults]
             }
@@ -82,8 +91,11 @@ struct MixCommand: ParsableCommand {
             let path = URL(fileURLWithPath: manifest).standardizedFileURL.path
             let stages = try MixCommand.failing {
                 try requests.map { request in
-                    try MixturePlanner.plan(request, availability: try Availability(manifest: path, minDocumentTokens: request.minDocumentTokens),
-                                            knownLanguages: known)
+                    let availability = try Availability(manifest: path, for: request)
+                    if request.rehydration != nil && availability.clusteredDocuments == 0 {
+                        FileHandle.standardError.write(Data("stage \(request.name): no document in the shards carries a dedup cluster size of 2 or more (no dedup stage, no duplicates, or shards written before .docs version 2); rehydration changes nothing\n".utf8))
+                    }
+                    return try MixturePlanner.plan(request, availability: availability, knownLanguages: known)
                 }
             }
             let plan = MixturePlan(manifest: path, seed: seed, stages: stages)
@@ -118,7 +130,8 @@ struct MixCommand: ParsableCommand {
                 out += "stage \(r.name): \(r.budget) tokens, \(r.strategy.rawValue)"
                     + (r.strategy == .temperature ? " τ=\(r.temperature)" : "")
                     + (r.maxEpochs.map { ", at most \($0) epochs" } ?? "")
-                    + (r.minDocumentTokens > 0 ? ", documents of \(r.minDocumentTokens)+ tokens" : "") + "\n"
+                    + (r.minDocumentTokens > 0 ? ", documents of \(r.minDocumentTokens)+ tokens" : "")
+                    + (r.rehydration.map { ", rehydrated by cluster size (\($0)), available counting the copies" } ?? "") + "\n"
                 let rows = stage.targets.map { t in
                     [t.language, t.domain, "\(t.available)", "\(t.target)", String(format: "%.4f", t.share), String(format: "%.3f", t.epochs)]
                 }

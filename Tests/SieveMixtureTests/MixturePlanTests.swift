@@ -212,6 +212,84 @@ final class MixturePlanTests: XCTestCase {
     }
 }
 
+final class RehydrationTests: XCTestCase {
+    /// FineWeb-2's table, size by size at every step's edge.
+    func testWeightsAreStepsFromEachThreshold() throws {
+        let w = Rehydration.fineWeb2
+        XCTAssertEqual([1, 2, 3, 4, 5, 99, 100, 999, 1000, 1_000_000].map { w.weight(clusterSize: $0) },
+                       [1, 2, 3, 3, 5, 5, 8, 8, 1, 1])
+        XCTAssertEqual("\(w)", "1:1,2:2,3:3,5:5,100:8,1000:1")
+        XCTAssertEqual(try Rehydration(" 1:1, 10:0.5 ").weight(clusterSize: 12), 0.5)
+        XCTAssertEqual(try Rehydration("\(try Rehydration("1:1,10:0.5"))"), try Rehydration("1:1,10:0.5"))
+        for bad in ["", "2:2", "1:1,1:2", "1:1,5:2,3:1", "1:-1", "1:x", "1-2", "1:1,"] {
+            XCTAssertThrowsError(try Rehydration(bad), bad)
+        }
+    }
+
+    /// Shards whose `.docs` carry cluster sizes: available tokens are each document's
+    /// tokens times its weight, for long-context stages only the long documents; the plan
+    /// file keeps the weights, so exports spread targets by the same rehydrated tokens.
+    func testAvailabilityAndExportsCountTheCopies() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let manifest = dir.file("manifest.sqlite")
+        let db = try SQLiteDatabase(path: manifest, mode: .readWriteCreate)
+        try db.execute(Manifest.schemaSQL)
+        // (tokens, cluster size) per document of two eng shards and one fra shard.
+        let shards: [(String, String, [(Int, Int)])] = [
+            ("shards/eng_Latn/web/0", "eng_Latn", [(100, 1), (50, 2), (10, 4), (20, 150)]),
+            ("shards/eng_Latn/web/1", "eng_Latn", [(300, 1), (7, 5000)]),
+            ("shards/fra_Latn/web/0", "fra_Latn", [(40, 3), (200, 1)]),
+        ]
+        for (path, language, documents) in shards {
+            let tokens = documents.reduce(0) { $0 + $1.0 }
+            try db.query("INSERT INTO shards (path, kind, language, domain, task_index, documents, tokens, sequences, bytes) VALUES (?, 'documents', ?, 'web', 0, ?, ?, ?, 0)",
+                         [.text(path), .text(language), .int(Int64(documents.count)), .int(Int64(tokens)), .int(Int64(documents.count))])
+            try makeDirectories(dir.file(String(path[..<path.lastIndex(of: "/")!])))
+            try writeFileAtomically(DocumentTable.encode(documents.enumerated().map {
+                ShardDocument(id: "\(path)#\($0.offset)", source: "s", tokens: $0.element.0, clusterSize: $0.element.1)
+            }), to: dir.file(path + ".docs"))
+        }
+        let plain = try Availability(manifest: manifest)
+        XCTAssertEqual(plain.shards.map(\.tokens), [180, 307, 240])
+        var request = StageRequest(name: "general", budget: 1000)
+        request.strategy = .proportional
+        request.rehydration = .fineWeb2
+        let rehydrated = try Availability(manifest: manifest, for: request)
+        // 100·1 + 50·2 + 10·3 + 20·8 = 390; 300·1 + 7·1 = 307; 40·3 + 200·1 = 320.
+        XCTAssertEqual(rehydrated.shards.map(\.tokens), [390, 307, 320])
+        XCTAssertEqual(rehydrated.clusteredDocuments, 5)
+        request.minDocumentTokens = 50
+        XCTAssertEqual(try Availability(manifest: manifest, for: request).shards.map(\.tokens), [200, 300, 200])
+        request.minDocumentTokens = 0
+
+        let stage = try MixturePlanner.plan(request, availability: rehydrated, knownLanguages: MixturePlanTests.known)
+        XCTAssertEqual(stage.targets.map(\.available), [697, 320])
+        let plan = MixturePlan(manifest: manifest, seed: 1, stages: [stage])
+        XCTAssertTrue(plan.toml().contains("rehydrate = \"1:1,2:2,3:3,5:5,100:8,1000:1\""), plan.toml())
+        let reread = try MixturePlan(toml: plan.toml())
+        XCTAssertEqual(reread.stages[0].request.rehydration, .fineWeb2)
+        // eng's target (1000 · 697/1017 = 685) over its shards as 390 : 307.
+        let eng = try MixtureExport.weights(reread).filter { $0.language == "eng_Latn" }
+        XCTAssertEqual(eng.map(\.tokens), [383, 302])
+
+        // Overrides: true is FineWeb-2's table, a string its own, false none.
+        let defaults = StageRequest(name: "x", budget: 1)
+        let requests = try StageRequests.parse("""
+            [[stage]]
+            rehydrate = true
+            [[stage]]
+            rehydrate = "1:1,2:4"
+            [[stage]]
+            rehydrate = false
+            [[stage]]
+            """, defaults: defaults)
+        XCTAssertEqual(requests.map { $0.rehydration.map { "\($0)" } }, ["1:1,2:2,3:3,5:5,100:8,1000:1", "1:1,2:4", nil, nil])
+        XCTAssertThrowsError(try StageRequests.parse("[[stage]]\nrehydrate = 2", defaults: defaults))
+        XCTAssertThrowsError(try StageRequests.parse("[[stage]]\nrehydrate = \"2:1\"", defaults: defaults))
+    }
+}
+
 final class PlanFileDamageTests: XCTestCase {
     /// A plan cut short or edited into something else is refused with what is missing;
     /// so are bad values in an overrides file.

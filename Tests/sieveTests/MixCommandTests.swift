@@ -1,4 +1,6 @@
 import Foundation
+import SieveMixture
+import SieveShards
 import SieveTestSupport
 import XCTest
 
@@ -60,5 +62,81 @@ final class MixCommandTests: XCTestCase {
         XCTAssertTrue(blend.contains(dir.file("out/shards/swh_Latn/unlabeled/")), blend)
         let jsonl = try Command.run(Command.sieve, ["mix", "export", dir.file("plan.toml"), "--format", "jsonl", "-o", "-"])
         XCTAssertEqual(jsonl.stdout.split(separator: "\n").count, weights.count)
+
+        // Without a dedup stage no document has duplicates: rehydration says it changes nothing.
+        let rehydrated = try Command.run(Command.sieve, ["mix", "plan", manifest, "--budget", "20K", "--rehydrate",
+                                                         "-o", dir.file("rehydrated.toml")] + registry)
+        XCTAssertEqual(rehydrated.status, 0, rehydrated.stderr)
+        XCTAssertTrue(rehydrated.stderr.contains("rehydration changes nothing"), rehydrated.stderr)
+    }
+
+    /// A pipeline with dedup writes each kept document's cluster size into its shard's
+    /// `.docs`; `mix plan --rehydrate` counts each document that many weighted times.
+    /// Copies per text are known here, so the expected tokens are computed from the
+    /// shards' own token counts and the copies the test wrote.
+    func testRehydrationCountsEachDocumentByItsClusterSize() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var random = SplitMix(seed: 11)
+        let copies = [1, 1, 2, 3, 4, 5, 7, 100, 130]
+        var lines: [String] = []
+        var texts: [String] = []
+        for (i, n) in copies.enumerated() {
+            let text = DedupCommandTests.text(words: 30 + i, random: &random)
+            texts.append(text)
+            for c in 0..<n { lines.append("{\"id\":\"t\(i)-\(c)\",\"text\":\"\(text)\",\"language\":\"eng_Latn\"}") }
+        }
+        var order = SplitMix(seed: 3)
+        for i in stride(from: lines.count - 1, to: 0, by: -1) { lines.swapAt(i, Int(order.next() % UInt64(i + 1))) }
+        _ = try dir.write("in/corpus.jsonl", Fixtures.jsonl(lines))
+        let config = try dir.write("pipeline.toml", """
+            [input]
+            paths = ["in"]
+            [output]
+            dir = "out"
+            [[stage]]
+            type = "dedup"
+            [[stage]]
+            type = "tokenize"
+            tokenizer = "\(Self.repository)/examples/tokenizer.json"
+            """)
+        let run = try Command.run(Command.sieve, ["run", config, "--no-progress"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let shards = try FileManager.default.contentsOfDirectory(atPath: dir.file("out/shards/eng_Latn/unlabeled")).filter { $0.hasSuffix(".docs") }
+        XCTAssertEqual(shards.count, 1)
+        let documents = try DocumentTable.read(path: dir.file("out/shards/eng_Latn/unlabeled/" + shards[0]))
+        XCTAssertEqual(documents.count, copies.count, "one document per text")
+        // Each kept document is the first copy of its text in input order.
+        XCTAssertEqual(Set(documents.map { $0.id.split(separator: "-")[0] }), Set(copies.indices.map { "t\($0)" }))
+        for document in documents {
+            let i = Int(document.id.dropFirst().split(separator: "-")[0])!
+            XCTAssertEqual(document.clusterSize, copies[i], document.id)
+        }
+        let weights = Rehydration.fineWeb2
+        let expected = documents.reduce(0.0) { $0 + Double($1.tokens) * weights.weight(clusterSize: $1.clusterSize) }
+        let registry = ["--registry", Self.repository + "/languages/registry.tsv"]
+        let plain = try Command.run(Command.sieve, ["mix", "plan", dir.file("out/manifest.sqlite"), "--budget", "1K", "--max-epochs", "0",
+                                                    "-o", dir.file("plain.toml")] + registry)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        let plan = try Command.run(Command.sieve, ["mix", "plan", dir.file("out/manifest.sqlite"), "--budget", "1K", "--max-epochs", "0",
+                                                   "--rehydrate", "-o", dir.file("plan.toml")] + registry)
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        func available(_ file: String) throws -> Int {
+            let text = try String(contentsOfFile: dir.file(file), encoding: .utf8)
+            let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("available = ") })
+            return Int(line.dropFirst("available = ".count))!
+        }
+        XCTAssertEqual(try available("plain.toml"), documents.reduce(0) { $0 + $1.tokens })
+        XCTAssertEqual(try available("plan.toml"), Int(expected.rounded()))
+        XCTAssertTrue(plan.stderr.contains("rehydrated by cluster size (1:1,2:2,3:3,5:5,100:8,1000:1)"), plan.stderr)
+        // Weights of the caller's own; weights that do not start at size 1 are refused.
+        let own = try Command.run(Command.sieve, ["mix", "plan", dir.file("out/manifest.sqlite"), "--budget", "1K",
+                                                  "--max-epochs", "0", "--rehydrate-weights", "1:1,2:0", "-o", dir.file("own.toml")] + registry)
+        XCTAssertEqual(own.status, 0, own.stderr)
+        XCTAssertEqual(try available("own.toml"), documents.filter { $0.clusterSize == 1 }.reduce(0) { $0 + $1.tokens })
+        let bad = try Command.run(Command.sieve, ["mix", "plan", dir.file("out/manifest.sqlite"), "--budget", "1K",
+                                                  "--rehydrate-weights", "2:1", "-o", dir.file("bad.toml")] + registry)
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("the first cluster size must be 1"), bad.stderr)
     }
 }
