@@ -29,6 +29,8 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
+                       providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
@@ -56,7 +58,11 @@ let package = Package(
         .target(name: "SieveFiles", dependencies: ["CZstd", "CZlib"]),
         // Frames records (JSONL, text, WARC, HTML and PDF files); HTML and PDF text comes from a
         // PageDecoder handed in (SieveExtract's), so SieveIO does not link the extractors.
-        .target(name: "SieveIO", dependencies: ["SieveCore", "SieveFiles"]),
+        // Parquet: the footer's Thrift, page codecs (snappy, zstd, gzip), encodings and
+        // record assembly, reading documents' columns by row group; and the writer.
+        .target(name: "SieveParquet", dependencies: ["SieveCore", "CSnappy", "CZstd", "CZlib"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "SieveIO", dependencies: ["SieveCore", "SieveFiles", "SieveParquet"]),
         // The word splitter, the filters and language ID are hot loops over code points:
         // optimized in debug builds too, so that the tests that compare them with NLTK and
         // datatrove on thousands of documents, or run the example pipeline as several
@@ -113,6 +119,7 @@ let package = Package(
         .target(name: "SieveTestSupport", dependencies: ["SieveCore", "SieveFiles", "SieveIO", "SieveExtract", "CZstd"],
                 path: "Tests/SieveTestSupport"),
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "SieveTestSupport"]),
+        .testTarget(name: "SieveParquetTests", dependencies: ["SieveParquet", "SieveCore", "SieveTestSupport"]),
         .testTarget(name: "SieveIOTests", dependencies: ["SieveIO", "SieveFiles", "SieveExtract", "SieveTestSupport", "CZstd", "CZlib"]),
         .testTarget(name: "SieveTokenizerTests", dependencies: ["SieveTokenizer", "SieveTestSupport"],
                     exclude: ["Fixtures"]),
