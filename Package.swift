@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(name: "SievePipelineTests", dependencies: ["SievePipeline", "SieveCore", "SieveTestSupport"]),
         .testTarget(name: "SieveExecutorTests", dependencies: ["SieveExecutor", "SieveTestSupport"]),
         .testTarget(name: "SieveReportTests", dependencies: ["SieveReport", "SievePipeline", "SieveShards", "SieveCore", "SieveTestSupport"]),
-        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveMixture", "SieveExecutor", "SieveTestSupport"]),
+        .testTarget(name: "sieveTests", dependencies: ["SieveIO", "SieveShards", "SieveLangID", "SieveMixture", "SieveParquet", "SieveExecutor", "SieveTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -67,14 +67,17 @@ public final class ParquetFile: @unchecked Sendable {
     }
 
     public func rows(inRowGroup index: Int) -> Int { metadata.rowGroups[index].numRows }
+    /// The index of a row group's first row in the file.
+    public func firstRow(ofRowGroup index: Int) -> Int { metadata.rowGroups[..<index].reduce(0) { $0 + $1.numRows } }
     /// Compressed bytes of a row group's column chunks: what a work unit weighs.
     public func compressedBytes(ofRowGroup index: Int) -> Int {
         metadata.rowGroups[index].columns.reduce(0) { $0 + $1.totalCompressedSize }
     }
 
     /// Decodes the named top-level columns of one row group (all when nil): one value per
-    /// row and column, as JSON.
-    public func read(rowGroup index: Int, columns names: Set<String>? = nil) throws -> RowGroupValues {
+    /// row and column, as JSON. Flat byte-array columns named in `text` are read as
+    /// UTF-8 strings even without a string annotation (older writers leave it out).
+    public func read(rowGroup index: Int, columns names: Set<String>? = nil, text: Set<String> = []) throws -> RowGroupValues {
         let group = metadata.rowGroups[index]
         let fields = root.children.filter { names?.contains($0.name) ?? true }
         let bytes = UnsafeRawBufferPointer(start: base, count: size)
@@ -89,6 +92,7 @@ public final class ParquetFile: @unchecked Sendable {
         }
         var assembler = Assembler(data: data)
         var columns: [String: [JSONValue]] = [:]
+        var repairedUTF8: [String: [Int]] = [:]
         for field in fields {
             var values: [JSONValue] = []
             values.reserveCapacity(group.numRows)
@@ -98,16 +102,35 @@ public final class ParquetFile: @unchecked Sendable {
                     throw ParquetError.page("column \(field.name) has \(column.entries) entries for \(group.numRows) rows")
                 }
                 var next = 0
+                let strings: ByteArrays?
+                if case .bytes(let b) = column.values, field.element.type == .byteArray,
+                   [.string, .json, .enumeration].contains(field.element.logical) || text.contains(field.name) {
+                    strings = b
+                } else {
+                    strings = nil
+                }
+                var repaired: [Int] = []
                 for row in 0..<group.numRows {
                     if column.definitions.isEmpty || column.definitions[row] == field.definitionLevel {
                         guard next < column.values.count else { throw ParquetError.page("column \(field.name): fewer values than defined entries") }
-                        values.append(ValueText.json(column.values, next, field.element))
+                        if let strings {
+                            let bytes = strings[next]
+                            if let text = String(validating: bytes, as: UTF8.self) {
+                                values.append(.string(text))
+                            } else {
+                                values.append(.string(String(decoding: bytes, as: UTF8.self)))
+                                repaired.append(row)
+                            }
+                        } else {
+                            values.append(ValueText.json(column.values, next, field.element))
+                        }
                         next += 1
                     } else {
                         values.append(.null)
                     }
                 }
                 columns[field.name] = values
+                if !repaired.isEmpty { repairedUTF8[field.name] = repaired }
                 continue
             }
             for _ in 0..<group.numRows { values.append(try assembler.value(field)) }
@@ -116,7 +139,7 @@ public final class ParquetFile: @unchecked Sendable {
             }
             columns[field.name] = values
         }
-        return RowGroupValues(rows: group.numRows, columns: columns)
+        return RowGroupValues(rows: group.numRows, columns: columns, repairedUTF8: repairedUTF8)
     }
 }
 
@@ -124,6 +147,8 @@ public final class ParquetFile: @unchecked Sendable {
 public struct RowGroupValues: Sendable {
     public var rows: Int
     public var columns: [String: [JSONValue]]
+    /// Rows of each flat string column whose invalid UTF-8 was replaced with U+FFFD.
+    public var repairedUTF8: [String: [Int]] = [:]
 }
 
 /// Rebuilds nested values from each leaf's levels (Dremel's record assembly): a node's

@@ -9,7 +9,7 @@ struct CatCommand: ParsableCommand {
         commandName: "cat",
         abstract: "Read documents and write them to one file: convert, recompress, merge.",
         discussion: """
-            Reads .jsonl, .jsonl.zst, .jsonl.gz and .txt files (directories recursively, \
+            Reads .jsonl, .jsonl.zst, .jsonl.gz, .txt and .parquet files (directories recursively, \
             `-` for standard input) with the same error handling as a pipeline run: bad \
             records are skipped with a reason and counted, and good ones are never lost.
             """)

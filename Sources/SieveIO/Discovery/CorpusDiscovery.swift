@@ -37,6 +37,8 @@ public enum RecordFormat: String, Sendable, Codable {
     /// WARC records (`.warc`, usually `.warc.gz` with one gzip member per record); the main
     /// text of each HTML response is a document.
     case warc
+    /// Parquet (`.parquet`): a row is a document (`docs/formats.md`).
+    case parquet
 
     init(path: String) {
         if path.hasSuffix(".txt") {
@@ -47,6 +49,8 @@ public enum RecordFormat: String, Sendable, Codable {
             self = .pdf
         } else if path.hasSuffix(".warc") {
             self = .warc
+        } else if path.hasSuffix(".parquet") {
+            self = .parquet
         } else {
             self = .jsonl
         }
@@ -69,7 +73,7 @@ public struct CorpusDiscovery: Sendable {
     public static let defaultInclude = ["*.jsonl", "*.jsonl.zst", "*.jsonl.gz", "*.ndjson", "*.ndjson.zst",
                                         "*.ndjson.gz", "*.json", "*.json.zst", "*.json.gz", "*.txt",
                                         "*.txt.zst", "*.txt.gz", "*.html", "*.html.zst", "*.html.gz", "*.htm",
-                                        "*.htm.zst", "*.htm.gz", "*.warc", "*.warc.gz", "*.warc.zst", "*.pdf", "*.PDF"]
+                                        "*.htm.zst", "*.htm.gz", "*.warc", "*.warc.gz", "*.warc.zst", "*.pdf", "*.PDF", "*.parquet"]
 
     public init(include: [String] = CorpusDiscovery.defaultInclude, exclude: [String] = []) {
         self.include = include

@@ -38,6 +38,12 @@ public struct CorpusSource: BatchSource {
                     unitStats = RunStats()
                     unitIndex += 1
                     segmentIndex = 0
+                } else if unit.segments[segmentIndex].file.recordFormat == .parquet {
+                    // Row groups are batches of their own, decoded on the workers.
+                    let (batches, stats) = ParquetDocuments.batches(unit.segments[segmentIndex], unit: unit.index, options: options)
+                    pending.append(contentsOf: batches.map { .batch($0) })
+                    unitStats.merge(stats)
+                    segmentIndex += 1
                 } else {
                     let segment = unit.segments[segmentIndex]
                     self.reader = SegmentReader(segment: segment, options: options)

@@ -97,6 +97,10 @@ final class RecordBatch: @unchecked Sendable {
                             JSONMember("charset_source", .string(page.charsetSource)),
                         ]))
                     }
+                case .parquet:
+                    // CorpusSource reads Parquet by row group (ParquetDocuments), never as records.
+                    stats.recordFailure(stage: "read", rule: "parquet_as_records", location: file.path,
+                                        message: "a Parquet file reached the record reader")
                 case .jsonl:
                     do throws(DocumentCodec.Failure) {
                         documents.append(try DocumentCodec.decode(

@@ -20,12 +20,20 @@ public struct Segment: Sendable, Equatable, Codable {
     /// zstd only: the frame before `rawStart`, whose last byte says whether a record
     /// begins at `rawStart`.
     var previousFrame: Int?
+    /// Parquet only: the row groups of the segment; nil: all of them.
+    var rowGroups: Range<Int>?
 
     /// The whole file.
     init(file: InputFile) {
         self.file = file
         rawStart = 0
         decodedStart = 0
+    }
+
+    /// Row groups of a Parquet file.
+    init(file: InputFile, rowGroups: Range<Int>) {
+        self.init(file: file)
+        self.rowGroups = rowGroups
     }
 
     init(file: InputFile, rawStart: Int, decodedStart: Int, decodedEnd: Int?, previousFrame: Int?) {
@@ -56,7 +64,8 @@ public struct WorkUnit: Sendable, Equatable, Codable {
 
 /// Divides input files into work units: small files are grouped, and large files that
 /// can be split at record boundaries (plain JSONL anywhere; zstd JSONL at frame
-/// boundaries when the frame headers record content sizes, as ours do) are split, so
+/// boundaries when the frame headers record content sizes, as ours do; Parquet at row
+/// groups) are split, so
 /// that one huge file does not leave the other tasks idle. Gzip and single-frame zstd
 /// files are read whole.
 public struct WorkPlan: Sendable, Equatable, Codable {
@@ -106,6 +115,7 @@ public struct WorkPlan: Sendable, Equatable, Codable {
     }
 
     static func pieces(of file: InputFile, target: Int) -> [(Segment, Int)] {
+        if file.recordFormat == .parquet && file.size > target { return ParquetDocuments.pieces(of: file, target: target) }
         guard file.size > target, file.recordFormat == .jsonl else { return [(Segment(file: file), file.size)] }
         switch file.compression {
         case .none:
