@@ -104,7 +104,7 @@ public final class ParquetFile: @unchecked Sendable {
                 var next = 0
                 let strings: ByteArrays?
                 if case .bytes(let b) = column.values, field.element.type == .byteArray,
-                   [.string, .json, .enumeration].contains(field.element.logical) || text.contains(field.name) {
+                   [.string, .enumeration].contains(field.element.logical) || text.contains(field.name) {
                     strings = b
                 } else {
                     strings = nil

@@ -89,7 +89,9 @@ public struct PipelineRun {
     }
 
     public var format: OutputFormat {
-        OutputFormat(compression: config.compression)
+        var format = OutputFormat(container: config.format, compression: config.compression)
+        format.rowGroupBytes = config.rowGroupBytes
+        return format
     }
 
     /// The manifest this task writes.
@@ -378,7 +380,7 @@ public struct PipelineRun {
     /// its canonical JSON (`StageConfiguration.canonicalJSON`, docs/pipeline.md).
     func fingerprintText() -> String {
         var text = "\(config.textField)|\(config.idField)|\(config.maxDocumentBytes)|\(config.batchBytes)|\(config.splitBytes)"
-        text += "|\(config.compression)|\(config.resolvedOutputKind.rawValue)|\(config.shardBytes)|\(taskIndex)/\(taskCount)"
+        text += "|\(config.compression)\(config.format == .jsonl ? "" : "|\(config.format) \(config.rowGroupBytes)")|\(config.resolvedOutputKind.rawValue)|\(config.shardBytes)|\(taskIndex)/\(taskCount)"
         if config.writeRejected { text += "|rejected" }
         for stage in config.stages { text += "|" + stage.canonicalJSON() }
         for file in stageFiles { text += "|" + ((try? Self.hashFile(file)) ?? "unreadable \(file)") }

@@ -105,6 +105,8 @@ enum ParquetDocuments {
                 let value = values.columns[name]![r]
                 if name == "metadata", case .object(let members) = value {
                     metadata.append(contentsOf: members)
+                } else if name == "metadata" && value == .null {
+                    continue  // no members beyond the typed columns (Sieve's writer)
                 } else {
                     metadata.append(JSONMember(name, value))
                 }

@@ -9,14 +9,22 @@ public final class SingleFileSink: BatchSink {
     private let format: OutputFormat
     private let file: AtomicFile?
     private let rejected: (file: AtomicFile, format: OutputFormat)?
+    private let parquet: ParquetOutput?
 
     /// - Parameters:
     ///   - path: output file, or `-` for standard output (plain JSONL unless a format
     ///     is given).
     ///   - rejectedPath: where dropped documents go (their format from the extension).
     public init(path: String, format: OutputFormat? = nil, rejectedPath: String? = nil) throws {
-        self.format = format ?? OutputFormat(path: path)
+        let format = format ?? OutputFormat(path: path)
+        self.format = format
         file = path == "-" ? nil : try AtomicFile(path: path)
+        if format.container == .parquet {
+            guard let file else { throw FileError(path: path, message: "Parquet output needs a file, not standard output") }
+            parquet = ParquetOutput(file, format: format)
+        } else {
+            parquet = nil
+        }
         rejected = try rejectedPath.map { (try AtomicFile(path: $0), OutputFormat(path: $0)) }
     }
 
@@ -31,11 +39,13 @@ public final class SingleFileSink: BatchSink {
     }
 
     public func encode(_ documents: [Document], unit: Int) -> [UInt8] {
-        format.encode(DocumentCodec.encode(documents))
+        parquet != nil ? ParquetOutput.encode(documents) : format.encode(DocumentCodec.encode(documents))
     }
 
     public func write(_ encoded: [UInt8], unit: Int) throws {
-        if let file {
+        if let parquet {
+            try parquet.write(encoded)
+        } else if let file {
             try file.write(encoded)
         } else {
             try encoded.withUnsafeBytes { try AtomicFile.writeAll(STDOUT_FILENO, $0, path: "standard output") }
@@ -47,6 +57,7 @@ public final class SingleFileSink: BatchSink {
     /// Completes the output: renames the file (and the rejected stream) into place.
     public func finish() throws {
         try rejected?.file.commit()
+        try parquet?.finish()
         try file?.commit()
     }
 }
@@ -61,12 +72,22 @@ public final class UnitFilesSink: BatchSink {
     private let empty: [UInt8]
     private let onUnitDone: (Int, RunStats) throws -> Void
     private var open: [Int: AtomicFile] = [:]
+    /// Parquet: each open unit's writer; nil for JSON lines.
+    private var parquet: [Int: ParquetOutput]?
+    private var parquetFormat = OutputFormat(container: .parquet)
 
-    /// Documents as JSONL in `format`.
+    /// Documents as JSONL in `format`, or as Parquet.
     public convenience init(directory: String, format: OutputFormat,
                             onUnitDone: @escaping (Int, RunStats) throws -> Void) throws {
-        try self.init(directory: directory, fileExtension: format.fileExtension, empty: format.encode([]),
-                      encode: { format.encode(DocumentCodec.encode($0)) }, onUnitDone: onUnitDone)
+        if format.container == .parquet {
+            try self.init(directory: directory, fileExtension: format.fileExtension, encode: ParquetOutput.encode,
+                          onUnitDone: onUnitDone)
+            parquet = [:]
+            parquetFormat = format
+        } else {
+            try self.init(directory: directory, fileExtension: format.fileExtension, empty: format.encode([]),
+                          encode: { format.encode(DocumentCodec.encode($0)) }, onUnitDone: onUnitDone)
+        }
     }
 
     /// Documents in any per-batch encoding; `encode` runs on worker threads.
@@ -98,11 +119,26 @@ public final class UnitFilesSink: BatchSink {
     }
 
     public func write(_ encoded: [UInt8], unit: Int) throws {
-        try file(unit).write(encoded)
+        if parquet != nil {
+            try parquetOutput(unit).write(encoded)
+        } else {
+            try file(unit).write(encoded)
+        }
+    }
+
+    private func parquetOutput(_ unit: Int) throws -> ParquetOutput {
+        if let output = parquet![unit] { return output }
+        let output = ParquetOutput(try file(unit), format: parquetFormat)
+        parquet![unit] = output
+        return output
     }
 
     public func endUnit(_ unit: Int, stats: RunStats) throws {
         let file = try file(unit)
+        if parquet != nil {
+            try parquetOutput(unit).finish()
+            parquet![unit] = nil
+        }
         if !empty.isEmpty, try isEmpty(file) { try file.write(empty) }
         try file.commit()
         open[unit] = nil

@@ -38,7 +38,11 @@ enum ValueText {
                 return .string(timestamp(days &* 86_400_000_000_000 &+ nanos, digits: 9, utc: true))
             }
             switch e.logical {
-            case .string, .json, .enumeration: return .string(String(decoding: b, as: UTF8.self))
+            case .string, .enumeration: return .string(String(decoding: b, as: UTF8.self))
+            case .json:
+                // JSON text (Sieve's writer stores objects, arrays and mixed keys so) reads
+                // back as the value; text that does not parse stays a string.
+                return (try? JSONValue.parse(Array(b))) ?? .string(String(decoding: b, as: UTF8.self))
             case .decimal(let scale, _): return .number(decimal(bigEndianTwosComplement: b, scale: scale))
             case .uuid where b.count == 16:
                 let hex = b.map { String($0, radix: 16).leftPadded(2) }.joined()

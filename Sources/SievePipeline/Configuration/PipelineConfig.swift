@@ -15,7 +15,10 @@ public struct PipelineConfig: Sendable {
     public var splitBytes = 256 << 20
     /// Output directory. Relative paths are relative to the config file.
     public var outputDirectory: String
-    /// For document outputs.
+    /// For document outputs: JSON lines (compressed per `compression`) or Parquet.
+    public var format = OutputFormat.Container.jsonl
+    /// Parquet: text bytes per row group.
+    public var rowGroupBytes = 128 << 20
     public var compression = Compression.zstd
     /// `documents` (JSONL per work unit) or `shards` (Megatron shards + manifest);
     /// by default shards when the pipeline has a tokenize stage.
@@ -79,6 +82,8 @@ public struct PipelineConfig: Sendable {
         maxDocumentBytes = input.maxDocumentBytes
         splitBytes = input.splitBytes
         compression = output.compression
+        format = output.format
+        rowGroupBytes = output.rowGroupBytes
         outputKind = output.kind
         shardBytes = output.shardBytes
         writeRejected = output.rejected
@@ -134,16 +139,20 @@ public struct PipelineConfig: Sendable {
     struct OutputSection: Decodable {
         var dir: String
         var compression: Compression
+        var format: OutputFormat.Container
+        var rowGroupBytes: Int
         var kind: OutputKind?
         var shardBytes: Int
         var rejected: Bool
 
-        enum CodingKeys: String, CodingKey { case dir, compression, kind, shardBytes = "shard_bytes", rejected }
+        enum CodingKeys: String, CodingKey { case dir, compression, format, rowGroupBytes = "row_group_bytes", kind, shardBytes = "shard_bytes", rejected }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             dir = try c.required(.dir, "the output folder")
             compression = try c.choice(.compression, default: .zstd)
+            format = try c.choice(.format, default: .jsonl)
+            rowGroupBytes = try c.positive(.rowGroupBytes, default: 128 << 20)
             kind = try c.choice(.kind)
             shardBytes = try c.positive(.shardBytes, default: 1 << 30)
             rejected = try c.value(.rejected, default: false)
