@@ -29,7 +29,7 @@ public struct Runner {
         let group = DispatchGroup()
         let box = SourceBox(source)
 
-        DispatchQueue.global().async(group: group) {
+        Self.thread(group) {
             var seq = 0
             var batchesOfUnit: [Int: Int] = [:]
             while true {
@@ -61,7 +61,7 @@ public struct Runner {
 
         let stages = self.stages
         for _ in 0..<threads {
-            DispatchQueue.global().async(group: group) {
+            Self.thread(group) {
                 while let (seq, number, batch) = state.work.pop() {
                     if state.isCancelled { continue }
                     state.results.put(seq, Self.process(batch, number: number, stages: stages, sink: sink))
@@ -110,6 +110,20 @@ public struct Runner {
         progress?.finish()
         if let failure { throw failure }
         return total
+    }
+
+    /// Starts `body` on a thread of its own. The reader and the workers block on each
+    /// other (permits, the work queue), which Dispatch's pool cannot see: with the process
+    /// held to one core (taskset, a Slurm task of one CPU) the pool then held back the
+    /// second thread, and a run spent about half its wall time idle.
+    private static func thread(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+        group.enter()
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 
     /// Runs the first pass of the first `TwoPassStage` in `stages`, if there is one:
