@@ -114,13 +114,14 @@ public final class ParquetFile: @unchecked Sendable {
                     if column.definitions.isEmpty || column.definitions[row] == field.definitionLevel {
                         guard next < column.values.count else { throw ParquetError.page("column \(field.name): fewer values than defined entries") }
                         if let strings {
-                            let bytes = strings[next]
-                            if let text = String(validating: bytes, as: UTF8.self) {
-                                values.append(.string(text))
-                            } else {
-                                values.append(.string(String(decoding: bytes, as: UTF8.self)))
-                                repaired.append(row)
+                            let text = strings.data.withUnsafeBufferPointer { all in
+                                let bytes = UnsafeBufferPointer(rebasing: all[strings.offsets[next]..<strings.offsets[next + 1]])
+                                return String(validating: bytes, as: UTF8.self) ?? {
+                                    repaired.append(row)
+                                    return String(decoding: bytes, as: UTF8.self)
+                                }()
                             }
+                            values.append(.string(text))
                         } else {
                             values.append(ValueText.json(column.values, next, field.element))
                         }

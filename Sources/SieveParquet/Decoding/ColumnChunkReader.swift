@@ -27,6 +27,12 @@ struct ColumnChunkReader {
         let decoder = ValueDecoder(type: type, typeLength: element.typeLength)
         let maxDefinition = leaf.definitionLevel, maxRepetition = leaf.repetitionLevel
         var data = ColumnData(values: .empty(type))
+        if case .bytes(var b) = data.values {
+            // One allocation for the chunk's values (its uncompressed size bounds them).
+            b.data.reserveCapacity(meta.totalUncompressedSize)
+            b.offsets.reserveCapacity(meta.numValues + 1)
+            data.values = .bytes(b)
+        }
         var dictionary: ColumnValues?
         var at = start
         let end = start + meta.totalCompressedSize

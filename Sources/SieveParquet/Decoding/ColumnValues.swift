@@ -188,15 +188,26 @@ struct ValueDecoder {
         case .bytes(var v):
             values = .boolean([])
             if type == .byteArray {
+                // Lengths first (checked), then the bytes in one copy per page.
                 var at = 0
+                var total = 0
                 v.offsets.reserveCapacity(v.offsets.count + count)
+                let base = v.data.count
                 for _ in 0..<count {
                     guard at + 4 <= b.count else { throw ParquetError.page("PLAIN byte array length past the end") }
                     let n = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
                     at += 4
                     guard n <= b.count - at else { throw ParquetError.page("PLAIN byte array of \(n) bytes past the end") }
-                    v.append(UnsafeRawBufferPointer(rebasing: b[at..<at + n]))
                     at += n
+                    total += n
+                    v.offsets.append(base + total)
+                }
+                v.data.reserveCapacity(base + total)
+                at = 0
+                for i in 0..<count {
+                    let n = v.offsets[v.offsets.count - count + i] - (i == 0 ? base : v.offsets[v.offsets.count - count + i - 1])
+                    v.data.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[at + 4..<at + 4 + n]))
+                    at += 4 + n
                 }
             } else {
                 guard width > 0 else { throw ParquetError.metadata("FIXED_LEN_BYTE_ARRAY without a length") }
@@ -225,17 +236,8 @@ struct ValueDecoder {
 /// DELTA_BINARY_PACKED and the byte-array encodings built on it.
 enum DeltaDecoder {
     private static func varint(_ b: UnsafeRawBufferPointer, _ at: inout Int) throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard at < b.count else { throw ParquetError.page("DELTA header past the end") }
-            let byte = b[at]
-            at += 1
-            result |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-            guard shift < 64 else { throw ParquetError.page("DELTA varint too long") }
-        }
+        guard let v = readVarint(b, &at, end: b.count) else { throw ParquetError.page("DELTA header past the end") }
+        return v
     }
 
     private static func zigzag(_ b: UnsafeRawBufferPointer, _ at: inout Int) throws -> Int64 {

@@ -5,8 +5,10 @@ import CZstd
 /// Page decompression with the system's libraries: snappy, zstd and gzip (zlib).
 enum Decompress {
     static func page(_ codec: Codec, _ input: UnsafeRawBufferPointer, size: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: size)
-        guard size > 0 else { return out }
+        guard size > 0 else { return [] }
+        // Filled by the codec below, so not zeroed first; every path checks that it
+        // produced exactly `size` bytes before the array is used.
+        var out = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
         switch codec {
         case .uncompressed:
             guard input.count == size else { throw ParquetError.page("an uncompressed page of \(input.count) bytes, \(size) declared") }

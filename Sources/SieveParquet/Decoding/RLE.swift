@@ -14,20 +14,11 @@ struct HybridDecoder {
     }
 
     private mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard position < end else { throw ParquetError.page("RLE run header past the end") }
-            let b = bytes[position]
-            position += 1
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-            guard shift < 64 else { throw ParquetError.page("RLE run header too long") }
-        }
+        guard let v = readVarint(bytes, &position, end: end) else { throw ParquetError.page("RLE run header past the end") }
+        return v
     }
 
-    /// Appends `count` values to `out` through `body` (so levels and indices share it).
+    /// Appends `count` values to `out`.
     mutating func decode(count: Int, into out: inout [UInt32]) throws {
         guard bitWidth <= 32 else { throw ParquetError.page("bit width \(bitWidth) above 32") }
         if bitWidth == 0 {

@@ -139,6 +139,7 @@ struct ColumnMetaData {
     var codec: Codec
     var numValues: Int
     var totalCompressedSize: Int
+    var totalUncompressedSize: Int
     var dataPageOffset: Int
     var dictionaryPageOffset: Int?
 
@@ -154,6 +155,8 @@ struct ColumnMetaData {
         self.codec = c
         self.numValues = Int(numValues)
         totalCompressedSize = Int(compressed)
+        // A hint for allocation only: bounded, since a damaged footer may claim anything.
+        totalUncompressedSize = Int(min(max(0, f[6]?.int ?? 0), 1 << 31))
         dataPageOffset = Int(dataPage)
         dictionaryPageOffset = f[11]?.int.map(Int.init)
         guard numValues >= 0, compressed >= 0, dataPage >= 0 else {

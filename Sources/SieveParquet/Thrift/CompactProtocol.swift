@@ -78,15 +78,8 @@ struct CompactReader {
     }
 
     private mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-            guard shift < 64 else { throw fail("varint longer than 10 bytes") }
-        }
+        guard let v = readVarint(bytes, &position, end: bytes.count) else { throw fail("varint past the end or longer than 10 bytes") }
+        return v
     }
 
     private mutating func zigzag() throws -> Int64 {
