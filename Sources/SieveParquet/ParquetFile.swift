@@ -46,8 +46,8 @@ public final class ParquetFile: @unchecked Sendable {
             } catch let error as ThriftError {
                 throw ParquetError.metadata("\(error)")
             }
-            root = try SchemaNode.tree(metadata.schema)
-            let leaves = root.leafNodes
+            let tree = try SchemaNode.tree(metadata.schema)
+            let leaves = tree.leafNodes
             for (g, group) in metadata.rowGroups.enumerated() {
                 guard group.columns.count == leaves.count else {
                     throw ParquetError.metadata("row group \(g) has \(group.columns.count) columns, the schema \(leaves.count)")
@@ -56,6 +56,9 @@ public final class ParquetFile: @unchecked Sendable {
                     throw ParquetError.metadata("row group \(g): column \(column.path.joined(separator: ".")) has another type than the schema's")
                 }
             }
+            // Assigned last: nothing may throw once every property is set, or deinit
+            // would unmap the file a second time after the catch below.
+            root = tree
         } catch {
             munmap(map, size)
             throw error

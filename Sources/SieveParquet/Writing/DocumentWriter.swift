@@ -103,7 +103,7 @@ public final class DocumentWriter {
 
 /// One column of the writer's schema, and how its values are written.
 struct WriterColumn {
-    enum Kind: Equatable {
+    enum Kind: Hashable {
         case boolean, int64, double, string, json
     }
 
@@ -117,23 +117,25 @@ struct WriterColumn {
     /// type all their values share, and the overflow column.
     static func schema(for documents: [Document]) -> [WriterColumn] {
         var order: [String] = []
-        var kinds: [String: Kind?] = [:]
+        var seen: Set<String> = []
+        var kinds: [String: Kind] = [:]
         for document in documents {
             for member in document.metadata where !reserved.contains(member.key) {
-                let kind = Self.kind(of: member.value)
-                if let existing = kinds[member.key] {
-                    guard let e = existing, let k = kind, e != k else { if existing == nil { kinds[member.key] = kind }; continue }
-                    // Integers and floats together are doubles; anything else mixed is JSON.
-                    kinds[member.key] = (e == .int64 && k == .double) || (e == .double && k == .int64) ? .double : .json
-                } else {
-                    order.append(member.key)
+                if seen.insert(member.key).inserted { order.append(member.key) }
+                guard let kind = Self.kind(of: member.value) else { continue }  // null fits any column
+                guard let earlier = kinds[member.key] else {
                     kinds[member.key] = kind
+                    continue
+                }
+                // Integers and floats together are doubles; anything else mixed is JSON.
+                if earlier != kind {
+                    kinds[member.key] = Set([earlier, kind]) == [.int64, .double] ? .double : .json
                 }
             }
         }
         return [WriterColumn(name: "id", kind: .string, required: true), WriterColumn(name: "text", kind: .string, required: true),
                 WriterColumn(name: "source", kind: .string, required: true)]
-            + order.map { WriterColumn(name: $0, kind: kinds[$0]! ?? .string, required: false) }
+            + order.map { WriterColumn(name: $0, kind: kinds[$0] ?? .string, required: false) }
             + [WriterColumn(name: "metadata", kind: .json, required: false)]
     }
 
