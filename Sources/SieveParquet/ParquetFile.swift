@@ -117,9 +117,8 @@ public final class ParquetFile: @unchecked Sendable {
                     if column.definitions.isEmpty || column.definitions[row] == field.definitionLevel {
                         guard next < column.values.count else { throw ParquetError.page("column \(field.name): fewer values than defined entries") }
                         if let strings {
-                            let text = strings.data.withUnsafeBufferPointer { all in
-                                let bytes = UnsafeBufferPointer(rebasing: all[strings.offsets[next]..<strings.offsets[next + 1]])
-                                return String(validating: bytes, as: UTF8.self) ?? {
+                            let text = strings.withBytes(next) { bytes in
+                                String(validating: bytes, as: UTF8.self) ?? {
                                     repaired.append(row)
                                     return String(decoding: bytes, as: UTF8.self)
                                 }()

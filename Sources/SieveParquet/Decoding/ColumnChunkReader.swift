@@ -27,13 +27,8 @@ struct ColumnChunkReader {
         let decoder = ValueDecoder(type: type, typeLength: element.typeLength)
         let maxDefinition = leaf.definitionLevel, maxRepetition = leaf.repetitionLevel
         var data = ColumnData(values: .empty(type))
-        if case .bytes(var b) = data.values {
-            // One allocation for the chunk's values (its uncompressed size bounds them).
-            b.data.reserveCapacity(meta.totalUncompressedSize)
-            b.offsets.reserveCapacity(meta.numValues + 1)
-            data.values = .bytes(b)
-        }
         var dictionary: ColumnValues?
+        var dictionaryBase: Int32?
         var at = start
         let end = start + meta.totalCompressedSize
         var read = 0
@@ -66,6 +61,7 @@ struct ColumnChunkReader {
                 var values = ColumnValues.empty(type)
                 try page.withUnsafeBytes { try decoder.decode(.plain, $0, count: header.numValues, into: &values) }
                 dictionary = values
+                dictionaryBase = data.values.adoptDictionary(values)
             case .data, .dataV2:
                 let n = header.numValues
                 guard n <= meta.numValues - read else { throw ParquetError.page("pages hold more values than the chunk's \(meta.numValues)") }
@@ -100,20 +96,26 @@ struct ColumnChunkReader {
                 let defined = maxDefinition > 0 ? definitions.reduce(0) { $0 + ($1 == maxDefinition ? 1 : 0) } : n
                 for level in definitions where level > maxDefinition { throw ParquetError.page("definition level \(level) above \(maxDefinition)") }
                 for level in repetitions where level > maxRepetition { throw ParquetError.page("repetition level \(level) above \(maxRepetition)") }
-                try page.withUnsafeBytes { p in
-                    let values = UnsafeRawBufferPointer(rebasing: p[valuesStart...])
-                    switch header.encoding {
-                    case .plainDictionary, .rleDictionary:
-                        guard let dictionary else { throw ParquetError.page("dictionary indices without a dictionary page") }
-                        var indices: [UInt32] = []
-                        if defined > 0 {
-                            guard values.count >= 1 else { throw ParquetError.page("dictionary indices without their bit width") }
-                            var hybrid = HybridDecoder(values, from: 1, bitWidth: Int(values[0]))
-                            try hybrid.decode(count: defined, into: &indices)
+                if header.encoding == .plain, type == .byteArray, case .bytes(var v) = data.values {
+                    data.values = .boolean([])
+                    try ValueDecoder.plainByteArrays(page, from: valuesStart, count: defined, into: &v)
+                    data.values = .bytes(v)
+                } else {
+                    try page.withUnsafeBytes { p in
+                        let values = UnsafeRawBufferPointer(rebasing: p[valuesStart...])
+                        switch header.encoding {
+                        case .plainDictionary, .rleDictionary:
+                            guard let dictionary else { throw ParquetError.page("dictionary indices without a dictionary page") }
+                            var indices: [UInt32] = []
+                            if defined > 0 {
+                                guard values.count >= 1 else { throw ParquetError.page("dictionary indices without their bit width") }
+                                var hybrid = HybridDecoder(values, from: 1, bitWidth: Int(values[0]))
+                                try hybrid.decode(count: defined, into: &indices)
+                            }
+                            try data.values.append(from: dictionary, indices: indices, dictionaryBase: dictionaryBase)
+                        default:
+                            try decoder.decode(header.encoding, values, count: defined, into: &data.values)
                         }
-                        try data.values.append(from: dictionary, indices: indices)
-                    default:
-                        try decoder.decode(header.encoding, values, count: defined, into: &data.values)
                     }
                 }
                 data.definitions.append(contentsOf: definitions)

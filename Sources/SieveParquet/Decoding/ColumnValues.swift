@@ -1,21 +1,64 @@
-/// Variable-length values in one buffer: value i is `data[offsets[i]..<offsets[i+1]]`.
+/// Variable-length values where they lie: a plain page's values stay in the decompressed
+/// page and dictionary-encoded values in the dictionary, each value a range of one of
+/// `buffers`; only the DELTA encodings and fixed-length values are copied (into
+/// `buffers[0]`). Saves a copy of every string between the page and the document.
 struct ByteArrays {
-    var offsets: [Int] = [0]
-    var data: [UInt8] = []
+    private(set) var buffers: [[UInt8]] = [[]]
+    private var buffer: [Int32] = []
+    private var starts: [Int] = []
+    private var ends: [Int] = []
 
-    var count: Int { offsets.count - 1 }
+    var count: Int { starts.count }
 
+    /// Copies a value in.
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        data.append(contentsOf: bytes)
-        offsets.append(data.count)
+        starts.append(buffers[0].count)
+        buffers[0].append(contentsOf: bytes)
+        buffer.append(0)
+        ends.append(buffers[0].count)
     }
 
     mutating func append(_ bytes: ArraySlice<UInt8>) {
-        data.append(contentsOf: bytes)
-        offsets.append(data.count)
+        bytes.withUnsafeBytes { append($0) }
     }
 
-    subscript(i: Int) -> ArraySlice<UInt8> { data[offsets[i]..<offsets[i + 1]] }
+    /// Keeps `bytes` as one of the buffers, for `reference`.
+    mutating func adopt(_ bytes: [UInt8]) -> Int32 {
+        buffers.append(bytes)
+        return Int32(buffers.count - 1)
+    }
+
+    /// Keeps every buffer of `other` (a dictionary); its value i is then
+    /// `(base + other's buffer of i, same range)`.
+    mutating func adopt(_ other: ByteArrays) -> Int32 {
+        let base = Int32(buffers.count)
+        buffers.append(contentsOf: other.buffers)
+        return base
+    }
+
+    /// A value that lies in an adopted buffer.
+    mutating func reference(_ b: Int32, _ start: Int, _ end: Int) {
+        buffer.append(b)
+        starts.append(start)
+        ends.append(end)
+    }
+
+    /// Value i of an adopted `dictionary` (adopted at `base`).
+    mutating func reference(_ dictionary: ByteArrays, _ i: Int, base: Int32) {
+        reference(base + dictionary.buffer[i], dictionary.starts[i], dictionary.ends[i])
+    }
+
+    mutating func reserve(_ n: Int) {
+        buffer.reserveCapacity(buffer.count + n)
+        starts.reserveCapacity(starts.count + n)
+        ends.reserveCapacity(ends.count + n)
+    }
+
+    subscript(i: Int) -> ArraySlice<UInt8> { buffers[Int(buffer[i])][starts[i]..<ends[i]] }
+
+    func withBytes<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try buffers[Int(buffer[i])].withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[starts[i]..<ends[i]])) }
+    }
 }
 
 /// The non-null values of a column chunk, by physical type.
@@ -39,6 +82,16 @@ enum ColumnValues {
         }
     }
 
+    /// Keeps a byte-array dictionary's buffers with the values, once per chunk; nil for
+    /// other types.
+    mutating func adoptDictionary(_ dictionary: ColumnValues) -> Int32? {
+        guard case .bytes(var v) = self, case .bytes(let d) = dictionary else { return nil }
+        self = .boolean([])
+        let base = v.adopt(d)
+        self = .bytes(v)
+        return base
+    }
+
     var count: Int {
         switch self {
         case .boolean(let v): return v.count
@@ -50,8 +103,9 @@ enum ColumnValues {
         }
     }
 
-    /// Appends the values of `dictionary` at `indices`, each checked.
-    mutating func append(from dictionary: ColumnValues, indices: [UInt32]) throws {
+    /// Appends the values of `dictionary` at `indices`, each checked; byte arrays by
+    /// reference into the dictionary, adopted at `dictionaryBase` (`adoptDictionary`).
+    mutating func append(from dictionary: ColumnValues, indices: [UInt32], dictionaryBase: Int32? = nil) throws {
         let size = dictionary.count
         for i in indices where Int(i) >= size {
             throw ParquetError.page("dictionary index \(i) of a dictionary of \(size)")
@@ -79,16 +133,9 @@ enum ColumnValues {
             self = .double(v)
         case (.bytes(var v), .bytes(let d)):
             self = .boolean([])
-            var total = 0
-            for i in indices { total += d.offsets[Int(i) + 1] - d.offsets[Int(i)] }
-            v.data.reserveCapacity(v.data.count + total)
-            v.offsets.reserveCapacity(v.offsets.count + indices.count)
-            d.data.withUnsafeBytes { raw in
-                for i in indices {
-                    v.data.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[d.offsets[Int(i)]..<d.offsets[Int(i) + 1]]))
-                    v.offsets.append(v.data.count)
-                }
-            }
+            guard let base = dictionaryBase else { preconditionFailure("a byte-array dictionary is adopted before use") }
+            v.reserve(indices.count)
+            for i in indices { v.reference(d, Int(i), base: base) }
             self = .bytes(v)
         default:
             throw ParquetError.page("a dictionary of another type than its column")
@@ -99,6 +146,27 @@ enum ColumnValues {
 /// Reads PLAIN, DELTA and BYTE_STREAM_SPLIT values of one physical type from a page's
 /// value bytes.
 struct ValueDecoder {
+    /// PLAIN byte arrays of a decompressed page, left where they are: the page becomes one
+    /// of the values' buffers.
+    static func plainByteArrays(_ page: [UInt8], from start: Int, count: Int, into v: inout ByteArrays) throws {
+        var ranges: [(Int, Int)] = []
+        ranges.reserveCapacity(count)
+        try page.withUnsafeBytes { b in
+            var at = start
+            for _ in 0..<count {
+                guard at + 4 <= b.count else { throw ParquetError.page("PLAIN byte array length past the end") }
+                let n = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                at += 4
+                guard n <= b.count - at else { throw ParquetError.page("PLAIN byte array of \(n) bytes past the end") }
+                ranges.append((at, at + n))
+                at += n
+            }
+        }
+        let buffer = v.adopt(page)
+        v.reserve(count)
+        for (s, e) in ranges { v.reference(buffer, s, e) }
+    }
+
     let type: PhysicalType
     /// FIXED_LEN_BYTE_ARRAY: bytes per value (12 for INT96).
     let width: Int
@@ -188,26 +256,14 @@ struct ValueDecoder {
         case .bytes(var v):
             values = .boolean([])
             if type == .byteArray {
-                // Lengths first (checked), then the bytes in one copy per page.
                 var at = 0
-                var total = 0
-                v.offsets.reserveCapacity(v.offsets.count + count)
-                let base = v.data.count
                 for _ in 0..<count {
                     guard at + 4 <= b.count else { throw ParquetError.page("PLAIN byte array length past the end") }
                     let n = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
                     at += 4
                     guard n <= b.count - at else { throw ParquetError.page("PLAIN byte array of \(n) bytes past the end") }
+                    v.append(UnsafeRawBufferPointer(rebasing: b[at..<at + n]))
                     at += n
-                    total += n
-                    v.offsets.append(base + total)
-                }
-                v.data.reserveCapacity(base + total)
-                at = 0
-                for i in 0..<count {
-                    let n = v.offsets[v.offsets.count - count + i] - (i == 0 ? base : v.offsets[v.offsets.count - count + i - 1])
-                    v.data.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[at + 4..<at + 4 + n]))
-                    at += 4 + n
                 }
             } else {
                 guard width > 0 else { throw ParquetError.metadata("FIXED_LEN_BYTE_ARRAY without a length") }
