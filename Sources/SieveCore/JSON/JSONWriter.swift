@@ -49,14 +49,10 @@ public struct JSONWriter {
     public mutating func string(utf8 u: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
         var runStart = 0
-        var i = 0
         let n = u.count
+        var i = Self.nextEscape(u, from: 0)
         while i < n {
             let c = u[i]
-            if c >= 0x20 && c != 0x22 && c != 0x5C {
-                i += 1
-                continue
-            }
             if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i])) }
             switch c {
             case 0x22: raw("\\\"")
@@ -73,8 +69,42 @@ public struct JSONWriter {
             }
             i += 1
             runStart = i
+            i = Self.nextEscape(u, from: i)
         }
         if n > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<n])) }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The index of the first byte at or after `start` that JSON must escape (below
+    /// 0x20, a quote or a backslash), or the count. Eight bytes a step: a word has such a
+    /// byte when one of the three zero-byte tests below finds one (the classic
+    /// "has a byte less than n" and "has a zero byte" bit tricks); bytes of 0x80 and
+    /// above never match. `nextEscapePlain` is the reference it is tested against.
+    @inline(__always)
+    static func nextEscape(_ u: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        let n = u.count
+        if let base = u.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                let control = (w &- ones &* 0x20) & ~w & highs
+                let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+                let special = control | ((quote &- ones) & ~quote & highs) | ((backslash &- ones) & ~backslash & highs)
+                if special != 0 { break }
+                i += 8
+            }
+        }
+        return nextEscapePlain(u, from: i)
+    }
+
+    static func nextEscapePlain(_ u: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        while i < u.count {
+            let c = u[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C { return i }
+            i += 1
+        }
+        return i
     }
 }
