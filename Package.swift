@@ -31,6 +31,8 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
                        providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
+                       providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
@@ -60,7 +62,7 @@ let package = Package(
         // PageDecoder handed in (SieveExtract's), so SieveIO does not link the extractors.
         // Parquet: the footer's Thrift, page codecs (snappy, zstd, gzip), encodings and
         // record assembly, reading documents' columns by row group; and the writer.
-        .target(name: "SieveParquet", dependencies: ["SieveCore", "CSnappy", "CZstd", "CZlib"],
+        .target(name: "SieveParquet", dependencies: ["SieveCore", "CSnappy", "CLZ4", "CZstd", "CZlib"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "SieveIO", dependencies: ["SieveCore", "SieveFiles", "SieveParquet"]),
         // The word splitter, the filters and language ID are hot loops over code points:

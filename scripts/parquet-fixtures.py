@@ -7,7 +7,7 @@ reads them, for Tests/SieveParquetTests.
 One table of generated rows (seeded) with every kind of column Sieve maps: strings with
 nulls, integers signed and unsigned, floats, booleans, dates, timestamps, decimals,
 binary, lists, structs, maps and a list of structs holding lists. It is written once per
-codec (none, snappy, gzip, zstd), data page version (1.0, 2.0), with and without
+codec (none, snappy, gzip, zstd, lz4, which pyarrow writes as LZ4_RAW), data page version (1.0, 2.0), with and without
 dictionaries, and with the DELTA and BYTE_STREAM_SPLIT encodings; small pages and row
 groups so that every file has many of both; page checksums on. `OUTDIR/NAME.parquet`
 and `OUTDIR/NAME.jsonl` (the expected rows), and `OUTDIR/files.txt` listing the names.
@@ -90,6 +90,8 @@ VARIANTS = [
                                               "n32": "DELTA_BINARY_PACKED", "n64": "DELTA_BINARY_PACKED",
                                               "u64": "DELTA_BINARY_PACKED", "f32": "BYTE_STREAM_SPLIT",
                                               "f64": "BYTE_STREAM_SPLIT", "lang": "DELTA_BYTE_ARRAY"})),
+    ("dict-lz4-v2", dict(compression="lz4", use_dictionary=True, data_page_version="2.0")),
+    ("plain-lz4-v1", dict(compression="lz4", use_dictionary=False, data_page_version="1.0")),
     ("delta-none-v1", dict(compression="none", use_dictionary=False, data_page_version="1.0",
                            column_encoding={"id": "DELTA_BYTE_ARRAY", "text": "DELTA_LENGTH_BYTE_ARRAY",
                                             "n32": "DELTA_BINARY_PACKED", "n64": "DELTA_BINARY_PACKED"})),

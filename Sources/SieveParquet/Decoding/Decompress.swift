@@ -1,8 +1,9 @@
+import CLZ4
 import CSnappy
 import CZlib
 import CZstd
 
-/// Page decompression with the system's libraries: snappy, zstd and gzip (zlib).
+/// Page decompression with the system's libraries: snappy, zstd, gzip (zlib) and LZ4.
 enum Decompress {
     static func page(_ codec: Codec, _ input: UnsafeRawBufferPointer, size: Int) throws -> [UInt8] {
         guard size > 0 else { return [] }
@@ -58,9 +59,41 @@ enum Decompress {
             guard result == Z_STREAM_END, Int(stream.total_out) == size else {
                 throw ParquetError.decompression("gzip: damaged or not \(size) bytes (zlib \(result))")
             }
-        case .lz4Raw, .lz4, .lzo, .brotli:
+        case .lz4Raw:
+            try lz4Block(input, into: &out, size: size)
+        case .lz4:
+            // The deprecated LZ4 codec: Hadoop's framing (big-endian sizes before each
+            // block) as parquet-mr wrote it, or a bare block as some other writers did.
+            if (try? hadoopLZ4(input, into: &out, size: size)) == nil { try lz4Block(input, into: &out, size: size) }
+        case .lzo, .brotli:
             throw ParquetError.unsupported("codec \(codec)")
         }
         return out
+    }
+
+    private static func lz4Block(_ input: UnsafeRawBufferPointer, into out: inout [UInt8], size: Int, at offset: Int = 0) throws {
+        guard input.count < Int(Int32.max), size - offset < Int(Int32.max) else { throw ParquetError.decompression("lz4: a page over 2 GB") }
+        let n = out.withUnsafeMutableBytes { o in
+            LZ4_decompress_safe(input.baseAddress?.assumingMemoryBound(to: CChar.self),
+                                o.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
+                                Int32(input.count), Int32(size - offset))
+        }
+        guard offset == 0 ? Int(n) == size : n >= 0 else { throw ParquetError.decompression("lz4: damaged block or not \(size) bytes") }
+        if offset != 0 && Int(n) != size - offset { throw ParquetError.decompression("lz4: a Hadoop frame of another size") }
+    }
+
+    private static func hadoopLZ4(_ input: UnsafeRawBufferPointer, into out: inout [UInt8], size: Int) throws {
+        var at = 0, produced = 0
+        func be32(_ i: Int) -> Int { Int(UInt32(bigEndian: input.loadUnaligned(fromByteOffset: i, as: UInt32.self))) }
+        while at < input.count {
+            guard at + 8 <= input.count else { throw ParquetError.decompression("lz4: a Hadoop frame header cut short") }
+            let frameOut = be32(at), frameIn = be32(at + 4)
+            at += 8
+            guard frameIn <= input.count - at, frameOut <= size - produced else { throw ParquetError.decompression("lz4: Hadoop frame sizes out of range") }
+            try lz4Block(UnsafeRawBufferPointer(rebasing: input[at..<at + frameIn]), into: &out, size: produced + frameOut, at: produced)
+            produced += frameOut
+            at += frameIn
+        }
+        guard produced == size else { throw ParquetError.decompression("lz4: Hadoop frames hold \(produced) bytes, \(size) declared") }
     }
 }
