@@ -5,6 +5,7 @@
 #include "sieve_html.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/HTMLparser.h>
@@ -522,7 +523,18 @@ static int64_t trim(const uint8_t *in, int64_t length, uint8_t *out, int64_t cap
     return t.failed || t.count == 0 ? -1 : t.n;
 }
 
+/* libxml2 2.9 sets up its global locks and tables in xmlInitParser, which is not
+   reentrant: two threads that create their first parser at once can each build the
+   random-number lock and then wait on it forever (seen: two workers stuck in
+   xmlRMutexLock under htmlNewParserCtxt). Done once, before any parser. */
+static pthread_once_t libxml_once = PTHREAD_ONCE_INIT;
+
+static void init_libxml(void) {
+    xmlInitParser();
+}
+
 static sieve_html_document *parse(const uint8_t *utf8, int32_t length, const struct edit *edits, int32_t edit_count) {
+    pthread_once(&libxml_once, init_libxml);
     sieve_html_document *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->last_text = -1;
