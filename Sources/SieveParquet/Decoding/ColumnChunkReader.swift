@@ -59,7 +59,12 @@ struct ColumnChunkReader {
                 }
                 let page = try Decompress.page(meta.codec, body, size: header.uncompressedSize)
                 var values = ColumnValues.empty(type)
-                try page.withUnsafeBytes { try decoder.decode(.plain, $0, count: header.numValues, into: &values) }
+                if case .bytes(var v) = values, type == .byteArray {
+                    try ValueDecoder.plainByteArrays(page, from: 0, count: header.numValues, into: &v)
+                    values = .bytes(v)
+                } else {
+                    try page.withUnsafeBytes { try decoder.decode(.plain, $0, count: header.numValues, into: &values) }
+                }
                 dictionary = values
                 dictionaryBase = data.values.adoptDictionary(values)
             case .data, .dataV2:

@@ -255,16 +255,10 @@ struct ValueDecoder {
             values = .double(v)
         case .bytes(var v):
             values = .boolean([])
+            // BYTE_ARRAY pages and dictionaries go through plainByteArrays, which keeps
+            // the page; only fixed-length values reach here.
             if type == .byteArray {
-                var at = 0
-                for _ in 0..<count {
-                    guard at + 4 <= b.count else { throw ParquetError.page("PLAIN byte array length past the end") }
-                    let n = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-                    at += 4
-                    guard n <= b.count - at else { throw ParquetError.page("PLAIN byte array of \(n) bytes past the end") }
-                    v.append(UnsafeRawBufferPointer(rebasing: b[at..<at + n]))
-                    at += n
-                }
+                throw ParquetError.unsupported("PLAIN byte arrays outside a page")
             } else {
                 guard width > 0 else { throw ParquetError.metadata("FIXED_LEN_BYTE_ARRAY without a length") }
                 try need(count * width, b)

@@ -76,8 +76,13 @@ enum ValueText {
         return "\(String(y).leftPadded(4))-\(String(m).leftPadded(2))-\(String(d).leftPadded(2))"
     }
 
+    /// Milli-, micro- or nanoseconds per second, for 3, 6 or 9 digits.
+    static func unitsPerSecond(_ digits: Int) -> Int64 {
+        digits == 9 ? 1_000_000_000 : digits == 6 ? 1_000_000 : 1_000
+    }
+
     static func time(_ value: Int64, digits: Int) -> String {
-        let unit = Int64([3: 1_000, 6: 1_000_000, 9: 1_000_000_000][digits] ?? 1_000)
+        let unit = unitsPerSecond(digits)
         let seconds = value / unit, fraction = value % unit
         var text = "\(String(seconds / 3600).leftPadded(2)):\(String(seconds / 60 % 60).leftPadded(2)):\(String(seconds % 60).leftPadded(2))"
         // As Python's isoformat: six digits (microseconds) when not zero, nine for nanoseconds.
@@ -86,7 +91,7 @@ enum ValueText {
     }
 
     static func timestamp(_ value: Int64, digits: Int, utc: Bool) -> String {
-        let unit = Int64([3: 1_000, 6: 1_000_000, 9: 1_000_000_000][digits] ?? 1_000)
+        let unit = unitsPerSecond(digits)
         var seconds = value / unit, fraction = value % unit
         if fraction < 0 {
             seconds -= 1
