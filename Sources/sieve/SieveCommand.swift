@@ -22,6 +22,11 @@ struct SieveCommand: ParsableCommand {
         // input size (250 MiB at 200 MB, 2 GiB at 2 GB before other fixes; +25% after).
         // A fixed threshold returns every large buffer to the OS and keeps the peak flat.
         mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        // The small allocations of a batch (documents' strings, decoded pages) grow an
+        // arena's heap page by page and glibc trims it back when the batch is freed, so
+        // every batch faulted the same pages in again. A 64 MiB pad keeps that much of
+        // the freed heap mapped for the next batch (docs/scale.md has the measurement).
+        mallopt(M_TOP_PAD, 64 << 20)
         do {
             var command = try parseAsRoot()
             try command.run()
