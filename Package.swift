@@ -48,13 +48,14 @@ let package = Package(
         // The MinHash kernel, in C so that it can be compiled for AVX2 with a baseline fallback.
         .target(name: "CMinHash", cSettings: [.unsafeFlags(["-O3"])]),
         // The matrix-multiply micro-kernel, for AVX2 + FMA and baseline x86-64 (see sgemm.c),
-        // and the language-ID model's int8 row sums, for AVX2 and baseline (rows.c).
+        // the language-ID model's int8 row sums, for AVX2 and baseline (rows.c), and UTF-8
+        // validation, for AVX2 and baseline (utf8.c).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // glibc's malloc tuning (mallopt) and cache prefetch hints, which Swift does not export.
         .systemLibrary(name: "CMemory", path: "Sources/CMemory"),
 
         // Stages, from the bottom up.
-        .target(name: "SieveCore"),
+        .target(name: "SieveCore", dependencies: ["CKernels"]),
         // Files and compression: atomic writes, zstd and gzip streams, the output folder's
         // layout. What every module that writes files needs, without the record readers.
         .target(name: "SieveFiles", dependencies: ["CZstd", "CZlib"]),

@@ -117,12 +117,8 @@ public final class ParquetFile: @unchecked Sendable {
                     if column.definitions.isEmpty || column.definitions[row] == field.definitionLevel {
                         guard next < column.values.count else { throw ParquetError.page("column \(field.name): fewer values than defined entries") }
                         if let strings {
-                            let text = strings.withBytes(next) { bytes in
-                                String(validating: bytes, as: UTF8.self) ?? {
-                                    repaired.append(row)
-                                    return String(decoding: bytes, as: UTF8.self)
-                                }()
-                            }
+                            let (text, wasRepaired) = strings.withBytes(next) { UTF8Text.string($0) }
+                            if wasRepaired { repaired.append(row) }
                             values.append(.string(text))
                         } else {
                             values.append(ValueText.json(column.values, next, field.element))

@@ -14,4 +14,10 @@ void sieve_sgemm_6x16(int64_t k, const float *a, const float *b, int64_t ldb, fl
 void sieve_int8_rows_accumulate(const int8_t *weights, const float *scales, const uint32_t *features, int64_t count,
                                 uint32_t mask, int64_t width, float *sum);
 
+/// 1 when the n bytes at s are well-formed UTF-8 (no overlong forms, surrogates or values
+/// above U+10FFFF, no sequence cut at the end), else 0. AVX2 where the CPU has it; the
+/// scalar form is the reference the tests hold it to.
+int32_t sieve_utf8_valid(const uint8_t *s, int64_t n);
+int32_t sieve_utf8_valid_scalar(const uint8_t *s, int64_t n);
+
 #endif

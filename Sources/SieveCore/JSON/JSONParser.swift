@@ -263,14 +263,8 @@ public struct JSONParser {
     }
 
     private mutating func makeString(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
-        // `String(decoding:)` is specialized for UTF-8 and repairs as it validates; the
-        // generic `String(validating:as:)` looks up type metadata on every call, which
-        // costs more than a short string itself. Unchanged bytes mean nothing was repaired.
-        var s = String(decoding: utf8, as: UTF8.self)
-        let same = s.withUTF8 { decoded in
-            decoded.count == utf8.count && (utf8.isEmpty || memcmp(decoded.baseAddress!, utf8.baseAddress!, utf8.count) == 0)
-        }
-        if !same { repairedUTF8 = true }
+        let (s, repaired) = UTF8Text.string(utf8)
+        if repaired { repairedUTF8 = true }
         return s
     }
 

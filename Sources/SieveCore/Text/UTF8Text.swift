@@ -1,5 +1,20 @@
+import CKernels
+
 /// Small facts about UTF-8 text that several stages need.
 public enum UTF8Text {
+    /// The string of `bytes`, with every ill-formed sequence replaced by U+FFFD as
+    /// `String(decoding:as:)` does; `repaired` says whether any was. Readers make every
+    /// document's text this way: valid text (nearly all of it) is checked by the SIMD
+    /// validator and copied without the standard library validating it a second time.
+    @inline(__always)
+    public static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> (string: String, repaired: Bool) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return ("", false) }
+        guard sieve_utf8_valid(base, Int64(bytes.count)) != 0 else {
+            return (String(decoding: bytes, as: UTF8.self), true)
+        }
+        return (String(copying: UTF8Span(unchecked: Span(_unsafeElements: bytes))), false)
+    }
+
     /// The end of the ASCII run at `i` (the first byte from `i` at or above 0x80, or the
     /// end of the text), eight bytes at a time.
     @inlinable @inline(__always)

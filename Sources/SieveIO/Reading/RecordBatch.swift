@@ -55,12 +55,9 @@ final class RecordBatch: @unchecked Sendable {
                 var repaired = false
                 switch format {
                 case .text:
-                    var text = String(validating: raw, as: UTF8.self)
-                    if text == nil {
-                        repaired = true
-                        text = String(decoding: raw, as: UTF8.self)
-                    }
-                    documents.append(Document(id: relative, text: text!, source: relative))
+                    let text: String
+                    (text, repaired) = UTF8Text.string(raw)
+                    documents.append(Document(id: relative, text: text, source: relative))
                 case .pdf, .warc, .html:
                     guard let pages else {
                         stats.recordFailure(stage: "read", rule: "no_page_decoder", location: file.path,
