@@ -48,6 +48,12 @@ struct FeatureExtractor {
     let options: ClassifierOptions
     let words: Int32
     let table: WordTable
+    /// fastText's models: table entries from `words` on are labels, and a token that is
+    /// a label or starts with the label prefix is no feature (fastText's `getLine`).
+    var labelPrefix: [UInt8]?
+    /// A pruned fastText model's map from n-gram bucket to input row (after the words);
+    /// buckets not in it are dropped. Nil when nothing was pruned.
+    var pruneIndex: [Int32: Int32]?
     /// The last text's features.
     private(set) var ids: [Int32] = []
     private var tokenHashes: [UInt32] = []
@@ -56,10 +62,22 @@ struct FeatureExtractor {
 
     static let endOfLine = Array("</s>".utf8)
 
-    init(options: ClassifierOptions, words: Int32, table: WordTable) {
+    init(options: ClassifierOptions, words: Int32, table: WordTable, labelPrefix: [UInt8]? = nil, pruneIndex: [Int32: Int32]? = nil) {
         self.options = options
         self.words = words
         self.table = table
+        self.labelPrefix = labelPrefix
+        self.pruneIndex = pruneIndex
+    }
+
+    /// The input row of n-gram bucket `bucket` (fastText's `pushHash`).
+    @inline(__always)
+    private static func add(bucket: Int32, words: Int32, pruneIndex: [Int32: Int32]?, to ids: inout [Int32]) {
+        if let pruneIndex {
+            if let row = pruneIndex[bucket] { ids.append(words + row) }
+        } else {
+            ids.append(words + bucket)
+        }
     }
 
     /// FNV-1a over the bytes, each sign-extended as fastText's `int8_t` cast does.
@@ -100,15 +118,21 @@ struct FeatureExtractor {
             var h = widened(tokenHashes[i])
             for j in (i + 1)..<min(tokenHashes.count, i + options.wordNgrams) {
                 h = h &* 116_049_371 &+ widened(tokenHashes[j])
-                ids.append(words + Int32(h % UInt64(buckets)))
+                Self.add(bucket: Int32(h % UInt64(buckets)), words: words, pruneIndex: pruneIndex, to: &ids)
             }
         }
     }
 
     private mutating func token(_ token: UnsafeBufferPointer<UInt8>, isEndOfLine: Bool) {
         let h = Self.hash(token)
+        let id = table.id(of: token, hash: h)
+        if let labelPrefix {
+            if let id, id >= words { return }
+            if id == nil && token.count >= labelPrefix.count
+                && memcmp(token.baseAddress!, labelPrefix, labelPrefix.count) == 0 { return }
+        }
         tokenHashes.append(h)
-        if let id = table.id(of: token, hash: h) { ids.append(id) }
+        if let id { ids.append(id) }
         let buckets = UInt32(options.effectiveBuckets)
         guard options.maxn > 0, buckets > 0, !isEndOfLine else { return }
         marked.removeAll(keepingCapacity: true)
@@ -127,7 +151,7 @@ struct FeatureExtractor {
                         h = (h ^ UInt32(bitPattern: Int32(Int8(bitPattern: word[j])))) &* 16_777_619
                         j += 1
                     } while j < word.count && word[j] & 0xC0 == 0x80
-                    if n >= minn && !(n == 1 && (i == 0 || j == word.count)) { ids.append(words + Int32(h % buckets)) }
+                    if n >= minn && !(n == 1 && (i == 0 || j == word.count)) { Self.add(bucket: Int32(h % buckets), words: words, pruneIndex: pruneIndex, to: &ids) }
                     n += 1
                 }
             }

@@ -5,13 +5,19 @@ import SieveCore
 /// model's best label and its probability, or `other` below `minDomainScore`) and
 /// `quality` (the quality model's probability of `qualityLabel`) into every document's
 /// metadata, then drops documents whose quality is below their language's threshold
-/// (rule `low_quality`). Either model may be absent.
+/// (rule `low_quality`). Either model may be absent. A third, `fieldsModel` (a fastText
+/// model as published, DCLM's say), writes the probabilities of the labels `fields` names
+/// under the metadata keys given, and drops documents below `minScores` (rule
+/// `low_KEY`). Models are Sieve's classifiers or fastText's `.bin` and `.ftz` files.
 public struct LabelStage: Stage {
     public let name = "label"
-    public let domainModel: TextClassifier?
-    public let qualityModel: TextClassifier?
+    public let domainModel: (any LabelModel)?
+    public let qualityModel: (any LabelModel)?
+    public let fieldsModel: (any LabelModel)?
     public let settings: LabelSettings
     let qualityIndex: Int
+    /// (metadata key, label index, minimum) per field of `fieldsModel`.
+    let fields: [(key: String, label: Int, minimum: Double?)]
 
     /// The domain a document gets when no domain reaches `minDomainScore`.
     public static let fallbackDomain = "other"
@@ -19,8 +25,9 @@ public struct LabelStage: Stage {
     /// and a bound on the memory of one document's features.
     public static let maxTextBytes = 1 << 20
 
-    public init(domainModel: TextClassifier?, qualityModel: TextClassifier?, settings: LabelSettings = LabelSettings()) throws {
-        if let domainModel, domainModel.options.multiLabel {
+    public init(domainModel: (any LabelModel)?, qualityModel: (any LabelModel)?, fieldsModel: (any LabelModel)? = nil,
+                settings: LabelSettings = LabelSettings()) throws {
+        if let domainModel, domainModel.isMultiLabel {
             throw ModelError("the domain model is multi-label; the label stage needs one domain per document (softmax)")
         }
         var index = 0
@@ -36,24 +43,40 @@ public struct LabelStage: Stage {
                 throw ModelError("the domain model's labels \(unknown.joined(separator: ", ")) are not in the taxonomy")
             }
         }
+        var fields: [(key: String, label: Int, minimum: Double?)] = []
+        if let fieldsModel {
+            guard !settings.fields.isEmpty else { throw ModelError("a model for fields but no fields: name the labels to keep") }
+            for (key, label) in settings.fields.sorted(by: { $0.key < $1.key }) {
+                guard let i = fieldsModel.labels.firstIndex(of: label) else {
+                    throw ModelError("the model has no label \"\(label)\" for field \(key) (it has \(fieldsModel.labels.prefix(20).joined(separator: ", "))\(fieldsModel.labels.count > 20 ? ", …" : ""))")
+                }
+                fields.append((key, i, settings.minScores[key]))
+            }
+            if let unknown = settings.minScores.keys.first(where: { settings.fields[$0] == nil }) {
+                throw ModelError("min_scores names \(unknown), which is not one of the fields")
+            }
+        }
         self.domainModel = domainModel
         self.qualityModel = qualityModel
+        self.fieldsModel = fieldsModel
         self.settings = settings
+        self.fields = fields
         qualityIndex = index
     }
 
     public func process(_ documents: [Document], context: inout StageContext) -> [Document] {
-        var domains = domainModel.map(Predictor.init)
-        var quality = qualityModel.map(Predictor.init)
+        var domains = domainModel?.makePredictor()
+        var quality = qualityModel?.makePredictor()
+        var labeler = fieldsModel?.makePredictor()
         var kept: [Document] = []
         kept.reserveCapacity(documents.count)
-        for var document in documents {
+        documents: for var document in documents {
             let text = Self.head(document.text)
             let language = document.language ?? "und"
             if domains != nil {
-                let best = domains!.best(text)
+                let best = domains!.top(text, k: 1).first ?? (0, 0)
                 let score = Double(best.probability)
-                let domain = score >= settings.minDomainScore ? domains!.model.labels[best.label] : Self.fallbackDomain
+                let domain = score >= settings.minDomainScore ? domainModel!.labels[best.label] : Self.fallbackDomain
                 document.setMetadata(.domain, .string(domain))
                 document.setMetadata(.domainScore, .number(Self.format(score)))
                 context.count("domain:" + domain, language: language)
@@ -65,6 +88,18 @@ public struct LabelStage: Stage {
                 if score < settings.minQuality(language) {
                     context.drop(document, rule: "low_quality")
                     continue
+                }
+            }
+            if labeler != nil {
+                let probabilities = labeler!.probabilities(text)
+                for field in fields {
+                    let score = Double(probabilities[field.label])
+                    document.setMetadata(field.key, .number(Self.format(score)))
+                    context.observe(field.key, value: score)
+                }
+                for field in fields where field.minimum.map({ Double(probabilities[field.label]) < $0 }) ?? false {
+                    context.drop(document, rule: "low_" + field.key)
+                    continue documents
                 }
             }
             kept.append(document)
@@ -96,6 +131,10 @@ public struct LabelSettings: Sendable, Equatable {
     public var minQualityDefault: Double = 0
     /// The domains the domain model may name (the taxonomy file), or nil for any.
     public var taxonomy: Set<String>?
+    /// Metadata key -> the label of the fields model whose probability it gets.
+    public var fields: [String: String] = [:]
+    /// Metadata key -> the probability below which a document is dropped (`low_KEY`).
+    public var minScores: [String: Double] = [:]
 
     public init() {}
 

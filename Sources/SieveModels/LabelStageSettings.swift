@@ -3,9 +3,16 @@ import SieveCore
 extension LabelStage {
     /// `[[stage]] type = "label"` (docs/labels.md): the classifier files and what is kept.
     public struct Settings: Codable, Sendable, Equatable {
-        /// Classifier files, relative to the configuration; at least one of the two.
+        /// Classifier files (Sieve's, or fastText's `.bin` and `.ftz`), relative to the
+        /// configuration; at least one of the three.
         public var domainModel: String?
         public var qualityModel: String?
+        /// A model whose labels' probabilities go into `fields`.
+        public var model: String?
+        /// Metadata key -> label of `model` (`quality_dclm = "__label__hq"`).
+        public var fields: [String: String] = [:]
+        /// Metadata key -> minimum probability; documents below are dropped.
+        public var minScores: [String: Double] = [:]
         /// The taxonomy file (`models/domains.toml`): the domains the model may name.
         public var taxonomy: String?
         public var minDomainScore = 0.0
@@ -16,6 +23,7 @@ extension LabelStage {
         enum CodingKeys: String, CodingKey {
             case domainModel = "domain_model", qualityModel = "quality_model", taxonomy, minDomainScore = "min_domain_score"
             case qualityLabel = "quality_label", minQuality = "min_quality", minQualities = "min_qualities"
+            case model, fields, minScores = "min_scores"
         }
 
         public init() {}
@@ -24,9 +32,16 @@ extension LabelStage {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             domainModel = try c.decodeIfPresent(String.self, forKey: .domainModel)
             qualityModel = try c.decodeIfPresent(String.self, forKey: .qualityModel)
-            guard domainModel != nil || qualityModel != nil else {
+            model = try c.decodeIfPresent(String.self, forKey: .model)
+            guard domainModel != nil || qualityModel != nil || model != nil else {
                 throw DecodingError.keyNotFound(CodingKeys.domainModel, .init(
-                    codingPath: [], debugDescription: "a classifier file; the stage needs domain_model, quality_model or both"))
+                    codingPath: [], debugDescription: "a classifier file; the stage needs domain_model, quality_model or model"))
+            }
+            fields = try c.decodeIfPresent([String: String].self, forKey: .fields) ?? [:]
+            minScores = try c.numbersByKey(.minScores, in: 0...1)
+            guard (model == nil) == fields.isEmpty else {
+                throw DecodingError.dataCorruptedError(forKey: .fields, in: c, debugDescription:
+                    model == nil ? "fields need a model" : "a model needs fields: metadata key = label, e.g. quality_dclm = \"__label__hq\"")
             }
             taxonomy = try c.decodeIfPresent(String.self, forKey: .taxonomy)
             minDomainScore = try c.value(.minDomainScore, default: minDomainScore, in: 0...1)
@@ -43,6 +58,8 @@ extension LabelStage {
             settings.minQualityDefault = minQuality
             settings.minQualityByLanguage = minQualities
             settings.taxonomy = domains
+            settings.fields = fields
+            settings.minScores = minScores
             return settings
         }
     }

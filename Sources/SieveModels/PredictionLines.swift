@@ -10,7 +10,7 @@ import SieveIO
 /// (`-`: standard output). Unlike the `label` stage, which writes `domain` and `quality`
 /// into documents, this keeps each input line as it was, whatever its fields.
 public struct PredictionLines {
-    public var model: TextClassifier
+    public var model: any LabelModel
     public var textField = "text"
     /// Labels per line.
     public var k = 1
@@ -18,7 +18,7 @@ public struct PredictionLines {
     /// Memory stays bounded by one batch on inputs of any size.
     public var batchLines = 4096
 
-    public init(model: TextClassifier) {
+    public init(model: any LabelModel) {
         self.model = model
     }
 
@@ -40,7 +40,7 @@ public struct PredictionLines {
         func flush() throws {
             guard !batch.isEmpty else { return }
             let started = Date()
-            let predictions = TextClassifier.predictions(model, texts: batch.map(\.text), k: k, threads: threads)
+            let predictions = LabelModels.predictions(model, texts: batch.map(\.text), k: k, threads: threads)
             predicting += Date().timeIntervalSince(started)
             var out = Data()
             for (record, prediction) in zip(batch, predictions) {

@@ -193,29 +193,6 @@ public final class TextClassifier: @unchecked Sendable {
         let ranked = zip(labels, probabilities).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { (label: $0.0, probability: $0.1) }
         return k.map { Array(ranked.prefix($0)) } ?? ranked
     }
-
-    /// The top `k` labels of each text, in order, on `threads` threads (each with its own
-    /// predictor, over contiguous runs of texts).
-    public static func predictions(_ model: TextClassifier, texts: [String], k: Int, threads: Int) -> [[(label: String, probability: Float)]] {
-        var results = [[(label: String, probability: Float)]](repeating: [], count: texts.count)
-        let chunk = max(1, (texts.count + threads - 1) / max(1, threads))
-        results.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: max(1, threads)) { t in
-                var predictor = Predictor(model)
-                for i in (t * chunk)..<min(texts.count, (t + 1) * chunk) {
-                    if k == 1 {
-                        let best = predictor.best(texts[i])
-                        base[i] = [(model.labels[best.label], best.probability)]
-                    } else {
-                        let p = predictor.probabilities(texts[i])
-                        base[i] = zip(model.labels, p).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(k).map { (label: $0.0, probability: $0.1) }
-                    }
-                }
-            }
-        }
-        return results
-    }
 }
 
 /// Predictions with buffers kept between texts: one per thread.

@@ -117,7 +117,7 @@ struct ClassifierCommand: ParsableCommand {
     struct Predict: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "JSONL in, each line with `labels` and `probabilities` added, in order.")
 
-        @Option(help: "The model file.") var model: String
+        @Option(help: "The model file: Sieve's, or fastText's .bin or .ftz.") var model: String
         @Argument(help: "JSONL input (- for stdin).") var input: String
         @Option(name: .shortAndLong, help: "Output (- for stdout).") var output = "-"
         @Option(name: .customLong("text-field")) var textField = "text"
@@ -130,7 +130,7 @@ struct ClassifierCommand: ParsableCommand {
         }
 
         func run() throws {
-            var predict = PredictionLines(model: try TextClassifier.read(from: model))
+            var predict = PredictionLines(model: try LabelModels.read(from: model))
             (predict.textField, predict.k, predict.threads) = (textField, k, threads)
             let summary = try predict.run(input: input, output: output)
             if let skipped = summary.skipped.summary(of: summary.lines, file: input) {
