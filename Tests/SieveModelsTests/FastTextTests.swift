@@ -117,6 +117,65 @@ final class FastTextTests: XCTestCase {
         XCTAssertGreaterThan(texts, 1000)
     }
 
+    /// The label stage with a fastText model: each field gets its label's probability as
+    /// fastText reports it, and documents below a field's minimum are dropped.
+    func testLabelStageWritesFastTextProbabilitiesAsFields() throws {
+        let dir = try Self.reference()
+        let model = try LabelModels.read(from: dir.file("softmax-ngrams.bin"))
+        var settings = LabelSettings()
+        settings.fields = ["news_sports": "__label__sports", "news_world": "__label__world"]
+        settings.minScores = ["news_sports": 0.5]
+        let stage = try LabelStage(domainModel: nil, qualityModel: nil, fieldsModel: model, settings: settings)
+        // The last texts: news, web articles and PDF lines (the first are sentences in 29 languages).
+        let expected = Array(try String(contentsOfFile: dir.file("softmax-ngrams.jsonl"), encoding: .utf8).split(separator: "\n")
+            .map { try JSONDecoder().decode(Expected.self, from: Data($0.utf8)) }.filter { !$0.labels.isEmpty }.suffix(300))
+        let documents = expected.enumerated().map { Document(id: "d\($0.offset)", text: $0.element.text, source: "test") }
+        var context = StageContext(stage: "label")
+        let kept = stage.process(documents, context: &context)
+        var wantKept: [String] = []
+        for (i, e) in expected.enumerated() {
+            let p = Dictionary(uniqueKeysWithValues: zip(e.labels, e.probabilities))
+            if p["__label__sports"]! >= 0.5 { wantKept.append("d\(i)") }
+        }
+        XCTAssertEqual(kept.map(\.id), wantKept)
+        XCTAssertEqual(context.drops, ["label:low_news_sports": expected.count - wantKept.count])
+        XCTAssertGreaterThan(wantKept.count, 10)
+        XCTAssertGreaterThan(expected.count - wantKept.count, 10)
+        for document in kept {
+            let e = expected[Int(document.id.dropFirst())!]
+            let p = Dictionary(uniqueKeysWithValues: zip(e.labels, e.probabilities))
+            XCTAssertEqual(document.metadata.first { $0.key == "news_sports" }?.value, .number(String(format: "%.4f", p["__label__sports"]!)))
+            XCTAssertEqual(document.metadata.first { $0.key == "news_world" }?.value, .number(String(format: "%.4f", p["__label__world"]!)))
+        }
+        settings.fields = ["news_sports": "__label__cooking"]
+        XCTAssertThrowsError(try LabelStage(domainModel: nil, qualityModel: nil, fieldsModel: model, settings: settings)) {
+            XCTAssertTrue("\($0)".contains("no label \"__label__cooking\""), "\($0)")
+        }
+    }
+
+    /// `sieve classifier predict --model lid.176.ftz` (PredictionLines): fastText's labels
+    /// and probabilities for each line, in order, the same with any number of threads.
+    func testPredictionLinesWithAFastTextModel() throws {
+        let dir = try Self.reference()
+        let model = try LabelModels.read(from: dir.file("hs-languages.bin"))
+        let expected = try String(contentsOfFile: dir.file("hs-languages.jsonl"), encoding: .utf8).split(separator: "\n")
+            .map { try JSONDecoder().decode(Expected.self, from: Data($0.utf8)) }
+        let input = try dir.write("lines.jsonl", expected.map { "{\"text\":\(Fixtures.jsonString($0.text))}" }.joined(separator: "\n") + "\n")
+        var outputs: [[UInt8]] = []
+        for threads in [1, 2] {
+            var predict = PredictionLines(model: model)
+            (predict.k, predict.threads) = (2, threads)
+            let summary = try predict.run(input: input, output: dir.file("predicted-\(threads).jsonl"))
+            XCTAssertEqual(summary.predicted, expected.count)
+            outputs.append(try Fixtures.contents(dir.file("predicted-\(threads).jsonl")))
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        let lines = try Fixtures.objects(outputs[0])
+        for (line, e) in zip(lines, expected) {
+            XCTAssertEqual(line["labels"] as? [String], Array(e.labels.prefix(2)))
+        }
+    }
+
     /// The file-level entry points read fastText's files too, and a damaged file is a
     /// clear error naming the file and the part.
     func testLoadingAndDamagedFiles() throws {

@@ -65,10 +65,10 @@ def record(model, name, path, k):
 common = dict(thread=1, seed=1, verbose=0, minCount=1)
 models = {
     # name: (training file, options)
-    "softmax-ngrams": (news_file, dict(loss="softmax", dim=16, epoch=25, lr=0.5, wordNgrams=2, minn=2, maxn=4, bucket=20000)),
-    "softmax-words": (news_file, dict(loss="softmax", dim=16, epoch=25, lr=0.5, wordNgrams=1, minn=0, maxn=0)),
-    "ova-ngrams": (news_file, dict(loss="ova", dim=16, epoch=25, lr=0.5, wordNgrams=2, minn=3, maxn=5, bucket=20000)),
-    "ns-words": (news_file, dict(loss="ns", neg=3, dim=16, epoch=25, lr=0.5, wordNgrams=1)),
+    "softmax-ngrams": (news_file, dict(loss="softmax", dim=16, epoch=50, lr=1.0, wordNgrams=2, minn=2, maxn=4, bucket=20000)),
+    "softmax-words": (news_file, dict(loss="softmax", dim=16, epoch=50, lr=1.0, wordNgrams=1, minn=0, maxn=0)),
+    "ova-ngrams": (news_file, dict(loss="ova", dim=16, epoch=50, lr=1.0, wordNgrams=2, minn=3, maxn=5, bucket=20000)),
+    "ns-words": (news_file, dict(loss="ns", neg=3, dim=16, epoch=50, lr=1.0, wordNgrams=1)),
     "hs-languages": (language_file, dict(loss="hs", dim=16, epoch=25, lr=0.5, wordNgrams=1, minn=2, maxn=4, bucket=50000)),
     "softmax-languages": (language_file, dict(loss="softmax", dim=24, epoch=25, lr=0.5, wordNgrams=2, minn=1, maxn=3, bucket=50000)),
 }
