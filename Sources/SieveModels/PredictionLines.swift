@@ -4,7 +4,7 @@ import SieveFiles
 import SieveIO
 
 /// `sieve classifier predict`: JSONL in, each line's object with `labels` and
-/// `probabilities` added (keys sorted), in input order. Lines are read by `JSONLRecords`
+/// `probabilities` added after its members, in input order. Lines are read by `JSONLRecords`
 /// (as the pipeline parses documents), predicted in batches of `batchLines` on `threads`
 /// threads (the output is the same for any number), and written to `output` atomically
 /// (`-`: standard output). Unlike the `label` stage, which writes `domain` and `quality`
@@ -42,14 +42,17 @@ public struct PredictionLines {
             let started = Date()
             let predictions = LabelModels.predictions(model, texts: batch.map(\.text), k: k, threads: threads)
             predicting += Date().timeIntervalSince(started)
-            var out = Data()
+            var writer = JSONWriter(capacity: batch.reduce(0) { $0 + $1.text.utf8.count + 256 })
             for (record, prediction) in zip(batch, predictions) {
-                var object = Self.foundation(.object(record.object)) as! [String: Any]
-                object["labels"] = prediction.map(\.label)
-                object["probabilities"] = prediction.map { Double($0.probability) }
-                out += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) + Data([0x0A])
+                // The line's members as they were (but earlier labels and probabilities),
+                // then the predictions: probabilities in single precision's shortest form.
+                let members = record.object.filter { $0.key != "labels" && $0.key != "probabilities" }
+                    + [JSONMember("labels", .array(prediction.map { .string($0.label) })),
+                       JSONMember("probabilities", .array(prediction.map { .number("\($0.probability)") }))]
+                writer.object(members)
+                writer.raw("\n")
             }
-            if let file { try file.write(Array(out)) } else { FileHandle.standardOutput.write(out) }
+            if let file { try file.write(writer.bytes) } else { FileHandle.standardOutput.write(Data(writer.bytes)) }
             predicted += batch.count
             batch.removeAll(keepingCapacity: true)
         }
@@ -62,22 +65,5 @@ public struct PredictionLines {
         try flush()
         try file?.commit()
         return Summary(lines: lines, predicted: predicted, predicting: predicting, skipped: records.skipped)
-    }
-
-    /// A parsed JSON value as Foundation's, for the prediction lines (written with sorted
-    /// keys by JSONSerialization, the format this command has always written).
-    static func foundation(_ value: JSONValue) -> Any {
-        switch value {
-        case .null: return NSNull()
-        case .bool(let b): return b
-        case .number(let text): return Int(text).map { $0 as Any } ?? (Double(text) ?? 0)
-        case .string(let s): return s
-        case .array(let items): return items.map(foundation)
-        case .object(let members):
-            // The last of repeated keys wins, as JSONSerialization reads them.
-            var object: [String: Any] = [:]
-            for member in members { object[member.key] = foundation(member.value) }
-            return object
-        }
     }
 }

@@ -31,8 +31,8 @@ struct FastTextFile {
     /// Pruned n-gram bucket -> row after the words; nil when the dictionary was not pruned
     /// (fastText's pruneidx_size_ of -1).
     var pruneIndex: [Int32: Int32]?
-    var input: FastTextMatrix = .dense(rows: 0, columns: 0, values: [])
-    var output: FastTextMatrix = .dense(rows: 0, columns: 0, values: [])
+    var input: FastTextMatrix?
+    var output: FastTextMatrix?
 
     /// Reads `path`; any inconsistency is a `ModelError` naming the file and the part.
     init(path: String) throws {
@@ -42,11 +42,12 @@ struct FastTextFile {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ModelError("\(path): cannot stat: \(String(cString: strerror(errno)))") }
         let size = Int(st.st_size)
-        guard size > 0, let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+        // Populated at once: predictions touch rows all over the matrices.
+        guard size > 0, let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED else {
             throw ModelError("\(path): empty or unreadable, not a fastText model")
         }
-        defer { munmap(base, size) }
-        var reader = Reader(bytes: UnsafeRawBufferPointer(start: base, count: size), path: path)
+        var reader = Reader(bytes: UnsafeRawBufferPointer(start: base, count: size), path: path,
+                            mapping: Mapping(base: base, size: size))
         try read(&reader)
     }
 
@@ -104,13 +105,15 @@ struct FastTextFile {
 
         r.part = "the input matrix"
         let quantizedInput = try r.uint8() != 0
-        input = try quantizedInput ? .quantized(QuantizedMatrix(&r)) : FastTextMatrix.dense(&r)
+        let input = try quantizedInput ? .quantized(QuantizedMatrix(&r)) : FastTextMatrix.dense(&r)
+        self.input = input
         if !quantizedInput && pruneIndex != nil {
             throw ModelError("\(r.path): a pruned dictionary with a dense input matrix (fastText refuses such files too)")
         }
         r.part = "the output matrix"
         let quantizedOutput = try r.uint8() != 0
-        output = try quantizedInput && quantizedOutput ? .quantized(QuantizedMatrix(&r)) : FastTextMatrix.dense(&r)
+        let output = try quantizedInput && quantizedOutput ? .quantized(QuantizedMatrix(&r)) : FastTextMatrix.dense(&r)
+        self.output = output
         guard r.remaining == 0 else { throw ModelError("\(r.path): \(r.remaining) bytes after the output matrix") }
 
         let inputRows = words + (pruneIndex.map(\.count) ?? Int(a.bucket))
@@ -126,12 +129,15 @@ struct FastTextFile {
     struct Reader {
         let bytes: UnsafeRawBufferPointer
         let path: String
+        /// Owns the mapped file; dense matrices keep it and read their floats in place.
+        let mapping: Mapping
         var offset = 0
         var part = ""
 
-        init(bytes: UnsafeRawBufferPointer, path: String) {
+        init(bytes: UnsafeRawBufferPointer, path: String, mapping: Mapping) {
             self.bytes = bytes
             self.path = path
+            self.mapping = mapping
         }
 
         var remaining: Int { bytes.count - offset }
@@ -168,9 +174,30 @@ struct FastTextFile {
     }
 }
 
+/// A read-only mapping of a model file, unmapped when the last matrix reading from it goes.
+final class Mapping: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let size: Int
+
+    init(base: UnsafeMutableRawPointer, size: Int) {
+        self.base = base
+        self.size = size
+    }
+
+    deinit { munmap(base, size) }
+}
+
+/// A dense matrix's floats where the file has them: not copied, since a DCLM-sized input
+/// matrix is 800 MB. fastText writes them at any byte offset, so they are read unaligned.
+struct MappedFloats: @unchecked Sendable {
+    let mapping: Mapping
+    let start: UnsafeRawPointer
+    let count: Int
+}
+
 /// A fastText matrix: dense floats, or product-quantized codes (`.ftz`).
 enum FastTextMatrix {
-    case dense(rows: Int, columns: Int, values: [Float])
+    case dense(rows: Int, columns: Int, values: MappedFloats)
     case quantized(QuantizedMatrix)
 
     var rows: Int {
@@ -192,7 +219,8 @@ enum FastTextMatrix {
         guard rows >= 0, columns > 0, rows <= Int64(r.remaining / 4) / columns else {
             throw ModelError("\(r.path): \(rows) x \(columns) floats in \(r.part), more than the file holds (truncated?)")
         }
-        return .dense(rows: Int(rows), columns: Int(columns), values: try r.floats(Int(rows * columns)))
+        let start = try r.take(Int(rows * columns) * 4).baseAddress ?? UnsafeRawPointer(r.mapping.base)
+        return .dense(rows: Int(rows), columns: Int(columns), values: MappedFloats(mapping: r.mapping, start: start, count: Int(rows * columns)))
     }
 }
 

@@ -58,8 +58,8 @@ public final class FastTextModel: @unchecked Sendable {
         table = WordTable(file.entries.map(\.word))
         words = Int32(file.wordCount)
         pruneIndex = file.pruneIndex
-        input = file.input
-        output = file.output
+        input = file.input!
+        output = file.output!
         if loss == .hierarchicalSoftmax {
             (left, right) = Self.huffmanTree(counts: file.entries[file.wordCount...].map(\.count))
         } else {
@@ -169,12 +169,7 @@ public struct FastTextPredictor {
             out.update(repeating: 0, count: dim)
             switch model.input {
             case .dense(_, _, let values):
-                values.withUnsafeBufferPointer { table in
-                    for id in extractor.ids {
-                        let row = table.baseAddress! + Int(id) * dim
-                        for j in 0..<dim { out[j] += row[j] }
-                    }
-                }
+                for id in extractor.ids { Self.addRow(values.start + Int(id) * dim * 4, into: out, count: dim) }
             case .quantized(let q):
                 let pq = q.quantizer
                 q.codes.withUnsafeBufferPointer { codes in
@@ -197,17 +192,30 @@ public struct FastTextPredictor {
         }
     }
 
+    /// out[j] += row[j]: eight lanes at a time, each lane the same addition as fastText's.
+    @inline(__always)
+    private static func addRow(_ row: UnsafeRawPointer, into out: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j + 8 <= count {
+            let sum = UnsafeRawPointer(out + j).loadUnaligned(as: SIMD8<Float>.self) + row.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + j).storeBytes(of: sum, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count {
+            out[j] += row.loadUnaligned(fromByteOffset: 4 * j, as: Float.self)
+            j += 1
+        }
+    }
+
     /// fastText's Matrix::dotRow, summed in order.
     @inline(__always)
     private static func dotRow(_ matrix: FastTextMatrix, _ x: UnsafePointer<Float>, _ i: Int) -> Float {
         switch matrix {
         case .dense(_, let columns, let values):
-            return values.withUnsafeBufferPointer { v in
-                let row = v.baseAddress! + i * columns
-                var d: Float = 0
-                for j in 0..<columns { d += row[j] * x[j] }
-                return d
-            }
+            let row = values.start + 4 * i * columns
+            var d: Float = 0
+            for j in 0..<columns { d += row.loadUnaligned(fromByteOffset: 4 * j, as: Float.self) * x[j] }
+            return d
         case .quantized(let q):
             let pq = q.quantizer
             var result: Float = 0
