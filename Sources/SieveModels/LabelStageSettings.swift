@@ -41,7 +41,8 @@ extension LabelStage {
             minScores = try c.numbersByKey(.minScores, in: 0...1)
             guard (model == nil) == fields.isEmpty else {
                 throw DecodingError.dataCorruptedError(forKey: .fields, in: c, debugDescription:
-                    model == nil ? "fields need a model" : "a model needs fields: metadata key = label, e.g. quality_dclm = \"__label__hq\"")
+                    model == nil ? "must be left out without model (fields are the labels of model)"
+                        : "must name the labels to keep when model is set (metadata key = label, e.g. quality_dclm = \"__label__hq\")")
             }
             taxonomy = try c.decodeIfPresent(String.self, forKey: .taxonomy)
             minDomainScore = try c.value(.minDomainScore, default: minDomainScore, in: 0...1)

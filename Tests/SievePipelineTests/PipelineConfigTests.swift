@@ -79,7 +79,13 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertEqual(message("[[stage]]\ntype = \"label\"\ndomain_model = \"d\"\nmin_qualities = { eng_Latn = 2 }\n"),
                        "stage 1 (label): key \"min_qualities.eng_Latn\" must be a number in 0...1")
         XCTAssertEqual(message("[[stage]]\ntype = \"label\"\n"),
-                       "stage 1 (label): missing key \"domain_model\" (a classifier file; the stage needs domain_model, quality_model or both)")
+                       "stage 1 (label): missing key \"domain_model\" (a classifier file; the stage needs domain_model, quality_model or model)")
+        XCTAssertEqual(message("[[stage]]\ntype = \"label\"\nmodel = \"dclm.bin\"\n"),
+                       "stage 1 (label): key \"fields\" must name the labels to keep when model is set (metadata key = label, e.g. quality_dclm = \"__label__hq\")")
+        XCTAssertEqual(message("[[stage]]\ntype = \"label\"\ndomain_model = \"d\"\nfields = { q = \"__label__hq\" }\n"),
+                       "stage 1 (label): key \"fields\" must be left out without model (fields are the labels of model)")
+        XCTAssertEqual(message("[[stage]]\ntype = \"label\"\nmodel = \"m\"\nfields = { q = \"__label__hq\" }\nmin_scores = { q = 1.5 }\n"),
+                       "stage 1 (label): key \"min_scores.q\" must be a number in 0...1")
         XCTAssertEqual(message("[[stage]]\ntype = \"perplexity\"\nmodel = \"m\"\nkeep = [\"top\"]\n"),
                        "stage 1 (perplexity): key \"keep\" takes head, middle, tail, not \"top\"")
         XCTAssertEqual(message("[[stage]]\ntype = \"normalize\"\nnfc = 1\n"), "stage 1 (normalize): key \"nfc\" must be true or false, not an integer")
