@@ -12,7 +12,7 @@ struct SieveCommand: ParsableCommand {
         abstract: "Turn raw corpora into training-ready documents and tokens.",
         version: Sieve.version,
         subcommands: [RunCommand.self, CatCommand.self, ExtractCommand.self, EncodeCommand.self, LangIDCommand.self, FilterCommand.self, DedupCommand.self, MixCommand.self, BPECommand.self, TokenizeCommand.self,
-                      ManifestCommand.self, ShardsCommand.self, ReportCommand.self, SlurmCommand.self, ClassifierCommand.self, ModelCommand.self, PDFWorkerCommand.self])
+                      ManifestCommand.self, ShardsCommand.self, ReportCommand.self, SlurmCommand.self, ClassifierCommand.self, ModelCommand.self, NGramCommand.self, PDFWorkerCommand.self])
 
     /// Exit codes: 0 success, 1 run failed, 2 usage error.
     static func main() {
