@@ -35,7 +35,10 @@ struct NGramCommand: ParsableCommand {
                     data = d
                 }
                 let text = String(decoding: data, as: UTF8.self)
-                for line in text.split(separator: "\n", omittingEmptySubsequences: false) { trainer.add(line: line) }
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                // A final newline ends the last line; it does not start an empty one.
+                if lines.last?.isEmpty == true { lines.removeLast() }
+                for line in lines { trainer.add(line: line) }
             }
             let model: NGramModelData
             do { model = try trainer.estimate() } catch { throw CommandError(description: "\(error)") }
