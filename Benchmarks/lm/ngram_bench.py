@@ -29,13 +29,16 @@ sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
 import bench  # noqa: E402  (the text pool)
 
 KENLM_SCORE = r"""
-import sys, kenlm
+import sys, time, kenlm
+t = time.perf_counter()
 m = kenlm.Model(sys.argv[1])
+loaded = time.perf_counter()
 out = open(sys.argv[3], "w")
 for line in open(sys.argv[2], encoding="utf-8"):
     line = line.rstrip("\n")
     s = m.score(line, bos=True, eos=True)
     out.write(f"{s}\t{10 ** (-s / (len(line.split()) + 1))}\n")
+print(f"loaded in {loaded - t:.2f} s; scored in {time.perf_counter() - loaded:.2f} s", file=sys.stderr)
 """
 
 
@@ -86,11 +89,15 @@ def read_arpa(path):
     return grams
 
 
+LAST_STDERR = [""]
+
+
 def timed(cmd, stdin=None, stdout=None):
     t = time.perf_counter()
     r = subprocess.run(cmd, stdin=stdin, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
     if r.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr.decode()[-2000:]}")
+    LAST_STDERR[0] = r.stderr.decode().strip().splitlines()[-1] if r.stderr.strip() else ""
     return time.perf_counter() - t
 
 
@@ -124,11 +131,14 @@ def main():
     documents = os.path.join(WORK, "score.txt")
     corpus(documents, args.mb, seed=1)
     score_times = {"sieve": [], "kenlm": []}
+    phases = {}
     for _ in range(args.repeats):
         with open(documents) as f, open(os.path.join(WORK, "sieve.scores"), "w") as out:
             score_times["sieve"].append(timed(["taskset", "-c", "0", sieve, "ngram", "query", "--model", ours], stdin=f, stdout=out))
+        phases["sieve"] = LAST_STDERR[0]
         score_times["kenlm"].append(timed(["taskset", "-c", "0", sys.executable, "-c", KENLM_SCORE, ours, documents,
                                            os.path.join(WORK, "kenlm.scores")]))
+        phases["kenlm"] = LAST_STDERR[0]
     s = [float(l.split("\t")[0]) for l in open(os.path.join(WORK, "sieve.scores"))]
     k = [float(l.split("\t")[0]) for l in open(os.path.join(WORK, "kenlm.scores"))]
     assert len(s) == len(k), (len(s), len(k))
@@ -136,7 +146,8 @@ def main():
     mb = os.path.getsize(documents) / 1e6
     print(f"scoring {len(s):,} sentences ({mb:.1f} MB) with the order-{args.order} model; largest difference {worst:.1e}")
     for tool, v in score_times.items():
-        print(f"  {tool:6} {statistics.median(v):.2f} s ({min(v):.2f}-{max(v):.2f})  {mb / statistics.median(v):.2f} MB/s per core")
+        print(f"  {tool:6} {statistics.median(v):.2f} s ({min(v):.2f}-{max(v):.2f})  {mb / statistics.median(v):.2f} MB/s per core"
+              f"  (last run: {phases[tool]})")
     ratio = [k_ / s_ for k_, s_ in zip(score_times["kenlm"], score_times["sieve"])]
     print(f"  Sieve is {statistics.median(ratio):.2f}x the kenlm module ({min(ratio):.2f}-{max(ratio):.2f})")
 

@@ -35,10 +35,7 @@ struct NGramCommand: ParsableCommand {
                     data = d
                 }
                 let text = String(decoding: data, as: UTF8.self)
-                var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-                // A final newline ends the last line; it does not start an empty one.
-                if lines.last?.isEmpty == true { lines.removeLast() }
-                for line in lines { trainer.add(line: line) }
+                for line in NGramText.lines(text[...]) { trainer.add(line: line) }
             }
             let model: NGramModelData
             do { model = try trainer.estimate() } catch { throw CommandError(description: "\(error)") }
@@ -54,12 +51,19 @@ struct NGramCommand: ParsableCommand {
         @Option(help: "The ARPA file.") var model: String
 
         func run() throws {
+            let started = Date()
             let lm = try NGramModel.read(from: model)
+            let loaded = Date()
             let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             var out = ""
-            var lines = input.split(separator: "\n", omittingEmptySubsequences: false)
-            if lines.last == "" { lines.removeLast() }
-            for line in lines {
+            var count = 0
+            defer {
+                FileHandle.standardError.write(Data(String(format: "sieve ngram: loaded %@ in %.2f s; scored %d lines (%.1f MB) in %.2f s\n",
+                                                           model, loaded.timeIntervalSince(started), count, Double(input.utf8.count) / 1e6,
+                                                           Date().timeIntervalSince(loaded)).utf8))
+            }
+            for line in NGramText.lines(input[...]) {
+                count += 1
                 let (logProb, tokens) = lm.score(line)
                 out += "\(logProb)\t\(pow(10, -logProb / Double(tokens)))\n"
                 if out.utf8.count > 1 << 20 {

@@ -11,8 +11,9 @@ public final class NGramModel: @unchecked Sendable {
     public let path: String
     public let order: Int
     public let counts: [Int]
-    /// Word -> id (0 is `<unk>`).
-    private let ids: [String: Int32]
+    /// Word (its bytes: Swift's String equality would merge canonically equivalent
+    /// spellings that KenLM keeps apart) -> id.
+    private let ids: [WordBytes: Int32]
     private let unknown: Int32
     private let begin: Int32
     private let end: Int32
@@ -28,7 +29,9 @@ public final class NGramModel: @unchecked Sendable {
     init(arpa data: Data, path: String) throws {
         self.path = path
         let text = String(decoding: data, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).makeIterator()
+        // Split at bytes: a combining mark after a tab, space or newline would otherwise
+        // join it in one Character.
+        var lines = NGramText.split(text[...], at: 0x0A).makeIterator()
         var lineNumber = 0
         func next() -> Substring? {
             lineNumber += 1
@@ -53,7 +56,7 @@ public final class NGramModel: @unchecked Sendable {
         guard !counts.isEmpty else { throw ModelError("\(path): the \\data\\ section lists no n-gram counts") }
         order = counts.count
         self.counts = counts
-        var ids: [String: Int32] = [:]
+        var ids: [WordBytes: Int32] = [:]
         var tables = [[UInt64: (prob: Float, backoff: Float)]](repeating: [:], count: counts.count)
         for n in 1...counts.count {
             var header = next()
@@ -66,25 +69,26 @@ public final class NGramModel: @unchecked Sendable {
             var words: [Int32] = []
             while let l = next() {
                 if l.isEmpty || l.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { break }
-                let fields = l.split(separator: "\t", omittingEmptySubsequences: false)
-                guard fields.count == 2 || fields.count == 3, let prob = Float(fields[0].trimmingCharacters(in: .whitespaces)) else {
+                let fields = NGramText.split(l, at: 0x09)
+                guard fields.count == 2 || fields.count == 3, let prob = Float(Self.trimmed(fields[0])) else {
                     throw fail("expected \"log10-probability<TAB>\(n) words[<TAB>backoff]\", found \"\(l.prefix(60))\"")
                 }
                 var backoff: Float = 0
                 if fields.count == 3 {
-                    guard let b = Float(fields[2].trimmingCharacters(in: .whitespaces)) else { throw fail("bad backoff \"\(fields[2])\"") }
+                    guard let b = Float(Self.trimmed(fields[2])) else { throw fail("bad backoff \"\(fields[2])\"") }
                     backoff = b
                 }
-                let tokens = fields[1].split(separator: " ")
+                let tokens = NGramText.split(fields[1], at: 0x20).filter { !$0.isEmpty }
                 guard tokens.count == n else { throw fail("\(tokens.count) words in a \(n)-gram") }
                 words.removeAll(keepingCapacity: true)
                 for token in tokens {
+                    let word = WordBytes(token)
                     if n == 1 {
                         let id = Int32(ids.count)
-                        if ids[String(token)] == nil { ids[String(token)] = id }
-                        words.append(ids[String(token)]!)
+                        if ids[word] == nil { ids[word] = id }
+                        words.append(ids[word]!)
                     } else {
-                        guard let id = ids[String(token)] else { throw fail("word \"\(token)\" is not a unigram") }
+                        guard let id = ids[word] else { throw fail("word \"\(token)\" is not a unigram") }
                         words.append(id)
                     }
                 }
@@ -95,8 +99,8 @@ public final class NGramModel: @unchecked Sendable {
                 throw ModelError("\(path): the header says \(counts[n - 1]) \(n)-grams, the section has \(seen)")
             }
         }
-        guard let unknown = ids["<unk>"] else { throw ModelError("\(path): no <unk> unigram") }
-        guard let begin = ids["<s>"], let end = ids["</s>"] else { throw ModelError("\(path): no <s> or </s> unigram") }
+        guard let unknown = ids[WordBytes("<unk>")] else { throw ModelError("\(path): no <unk> unigram") }
+        guard let begin = ids[WordBytes("<s>")], let end = ids[WordBytes("</s>")] else { throw ModelError("\(path): no <s> or </s> unigram") }
         self.ids = ids
         self.unknown = unknown
         self.begin = begin
@@ -104,35 +108,55 @@ public final class NGramModel: @unchecked Sendable {
         self.tables = tables
     }
 
-    /// FNV-1a over the ids, then a final mix: the key of an n-gram.
+    /// Without surrounding spaces, tabs and CRs (ASCII only: numbers and section lines).
+    static func trimmed(_ s: Substring) -> Substring {
+        let utf8 = s.utf8
+        var start = utf8.startIndex, end = utf8.endIndex
+        while start != end, utf8[start] == 0x20 || utf8[start] == 0x09 || utf8[start] == 0x0D { start = utf8.index(after: start) }
+        while end != start, utf8[utf8.index(before: end)] == 0x20 || utf8[utf8.index(before: end)] == 0x09 || utf8[utf8.index(before: end)] == 0x0D {
+            end = utf8.index(before: end)
+        }
+        return s[start..<end]
+    }
+
+    /// The key of an n-gram: FNV-1a over its ids from the last word back to the first,
+    /// then a final mix. Hashing from the right lets scoring extend a word's key by one
+    /// history word at a time.
     @inline(__always)
+    static func step(_ h: UInt64, _ word: Int32) -> UInt64 { (h ^ UInt64(UInt32(bitPattern: word))) &* 0x0000_0100_0000_01B3 }
+    static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
+
     static func hash(_ words: ArraySlice<Int32>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for w in words { h = (h ^ UInt64(UInt32(bitPattern: w))) &* 0x0000_0100_0000_01B3 }
+        var h = seed
+        for w in words.reversed() { h = step(h, w) }
         return fmix64(h)
     }
 
     /// A word's id, `<unk>`'s for words the model does not have.
-    func id(_ word: String) -> Int32 { ids[word] ?? unknown }
+    func id(_ word: String) -> Int32 { ids[WordBytes(word[...])] ?? unknown }
 
-    /// log10 P(word | history), the history's last order-1 words at most.
+    /// log10 P(word | history), the history's last order-1 words at most, as KenLM's
+    /// FullScore: the longest n-gram present, plus the backoffs of the longer histories,
+    /// shortest first.
     func score(_ word: Int32, history: ArraySlice<Int32>) -> Float {
-        var gram = Array(history.suffix(order - 1)) + [word]
-        // The longest n-gram present, then the backoffs of the longer histories.
-        var start = 0
-        var prob: Float = 0
-        while start < gram.count {
-            if let entry = tables[gram.count - start - 1][Self.hash(gram[start...])] {
-                prob = entry.prob
-                break
-            }
-            start += 1
+        let longest = min(order - 1, history.count)
+        var key = Self.step(Self.seed, word)
+        var prob = tables[0][fmix64(key)]?.prob ?? tables[0][fmix64(Self.step(Self.seed, unknown))]?.prob ?? 0
+        var matched = 0  // history words in the n-gram used
+        var j = 0
+        while j < longest {
+            key = Self.step(key, history[history.endIndex - 1 - j])
+            guard let entry = tables[j + 1][fmix64(key)] else { break }
+            prob = entry.prob
+            matched = j + 1
+            j += 1
         }
-        if start == gram.count { prob = tables[0][Self.hash([unknown][...])]?.prob ?? 0 }
-        gram.removeLast()
-        // Histories longer than the one used: gram[s..<end] for s < start.
-        for s in 0..<min(start, gram.count) {
-            if let entry = tables[gram.count - s - 1][Self.hash(gram[s...])] { prob += entry.backoff }
+        var context = Self.seed
+        for k in 0..<longest {
+            context = Self.step(context, history[history.endIndex - 1 - k])
+            guard k + 1 > matched else { continue }
+            guard let entry = tables[k][fmix64(context)] else { break }
+            prob += entry.backoff
         }
         return prob
     }
@@ -144,8 +168,8 @@ public final class NGramModel: @unchecked Sendable {
         // Summed in single precision, as KenLM sums.
         var total: Float = 0
         var tokens = 0
-        for token in sentence.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{0B}" || $0 == "\u{0C}" }) {
-            let id = ids[String(token)] ?? unknown
+        for token in NGramText.tokens(sentence, separators: NGramText.kenlmSeparators) {
+            let id = ids[WordBytes(token)] ?? unknown
             total += score(id, history: history[...])
             history.append(id)
             if history.count >= order { history.removeFirst(history.count - (order - 1)) }
@@ -160,4 +184,21 @@ public final class NGramModel: @unchecked Sendable {
         let (logProb, tokens) = score(sentence)
         return pow(10, -logProb / Double(tokens))
     }
+}
+
+/// A word as a 64-bit hash of its UTF-8 bytes, the way KenLM's vocabulary keeps words
+/// (and compares bytes, not canonically equivalent spellings as Swift's String does).
+struct WordBytes: Hashable {
+    let hash: UInt64
+
+    init(_ word: Substring) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in word.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        hash = fmix64(h)
+    }
+
+    init(_ word: String) { self.init(word[...]) }
+
+    static func == (a: WordBytes, b: WordBytes) -> Bool { a.hash == b.hash }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }

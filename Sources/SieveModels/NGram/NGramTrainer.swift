@@ -26,7 +26,7 @@ public struct NGramTrainer {
 
     /// Word ids: 0 `<unk>`, 1 `<s>`, 2 `</s>`, then words in order of first appearance.
     private(set) var vocabulary: [String] = ["<unk>", "<s>", "</s>"]
-    private var ids: [String: Int32] = ["<unk>": 0, "<s>": 1, "</s>": 2]
+    private var ids: [WordBytes: Int32] = [WordBytes("<unk>"): 0, WordBytes("<s>"): 1, WordBytes("</s>"): 2]
     /// Raw counts of every k-gram (1...order) ending on a real token of a padded sentence.
     private var raw: [[NGramKey: Int]]
 
@@ -40,19 +40,20 @@ public struct NGramTrainer {
         public var description: String
     }
 
-    /// Adds one sentence (a line): its white-space-separated tokens.
+    /// Adds one sentence (a line): its tokens, separated by the bytes lmplz separates
+    /// words with (space, tab, CR, LF, NUL). `<s>`, `</s>` and `<unk>` in the text are
+    /// skipped, as lmplz's --skip_symbols does (by default it refuses them).
     public mutating func add(line: Substring) {
         var sequence = [Int32](repeating: 1, count: order - 1)
-        for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{0B}" || $0 == "\u{0C}" }) {
-            let word = String(token)
-            // lmplz refuses these inside text; they are markers, not words.
-            if word == "<s>" || word == "</s>" { continue }
+        for token in NGramText.tokens(line, separators: NGramText.lmplzSeparators) {
+            let word = WordBytes(token)
             if let id = ids[word] {
+                if id <= 2 { continue }  // <unk>, <s>, </s>
                 sequence.append(id)
             } else {
                 let id = Int32(vocabulary.count)
                 ids[word] = id
-                vocabulary.append(word)
+                vocabulary.append(String(token))
                 sequence.append(id)
             }
         }
@@ -223,5 +224,50 @@ public struct NGramModelData {
         }
         out += "\\end\\\n"
         return out
+    }
+}
+
+/// Words of a line, split at ASCII separator bytes only: splitting at Characters would
+/// glue a combining mark to the space before it.
+public enum NGramText {
+    /// The lines of a text: split at LF bytes (a final LF ends the last line).
+    public static func lines(_ text: Substring) -> [Substring] {
+        var lines = split(text, at: 0x0A)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
+    }
+
+    /// Pieces between occurrences of one ASCII byte, empty ones kept.
+    static func split(_ text: Substring, at byte: UInt8) -> [Substring] {
+        var pieces: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex, i = start
+        while i != utf8.endIndex {
+            if utf8[i] == byte {
+                pieces.append(text[start..<i])
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        pieces.append(text[start..<utf8.endIndex])
+        return pieces
+    }
+
+    /// lmplz's word delimiters.
+    static let lmplzSeparators: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0 }
+    /// Python's bytes.split(), which the kenlm module splits sentences with.
+    static let kenlmSeparators: (UInt8) -> Bool = { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
+
+    static func tokens(_ line: Substring, separators: (UInt8) -> Bool) -> [Substring] {
+        var tokens: [Substring] = []
+        let utf8 = line.utf8
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            while i != utf8.endIndex && separators(utf8[i]) { i = utf8.index(after: i) }
+            let start = i
+            while i != utf8.endIndex && !separators(utf8[i]) { i = utf8.index(after: i) }
+            if start != i { tokens.append(line[start..<i]) }
+        }
+        return tokens
     }
 }
