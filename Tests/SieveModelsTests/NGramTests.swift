@@ -1,5 +1,5 @@
 import Foundation
-import SieveCore
+@testable import SieveCore
 @testable import SieveModels
 import SieveTestSupport
 import XCTest
@@ -61,6 +61,44 @@ final class NGramTests: XCTestCase {
             }
             print("order \(order): \(lines.count) sentences, largest difference from KenLM \(worst)")
         }
+    }
+
+    /// The perplexity stage with an ARPA model scores documents as CCNet does with KenLM:
+    /// each line a sentence, 10^(−Σ log10 p / Σ (words + 1)); a language without a model
+    /// is kept unscored.
+    func testPerplexityStageScoresDocumentsAsCCNet() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (train, test) = try sentences()
+        var trainer = NGramTrainer(order: 3)
+        for line in train { trainer.add(line: line[...]) }
+        let arpa = try dir.write("m.arpa", try trainer.estimate().arpa())
+        let lines = Array(test.prefix(90))
+        let kenlm = try kenlmScores(arpa, lines, in: dir)
+        let model = try NGramModel.read(from: arpa)
+        let stage = PerplexityStage(ngrams: ["eng_Latn": model])
+        var documents: [Document] = []
+        var expected: [Double] = []
+        for i in stride(from: 0, to: lines.count, by: 3) {
+            var d = Document(id: "d\(i)", text: lines[i..<i + 3].joined(separator: "\n"), source: "t")
+            d.setMetadata("language", .string("eng_Latn"))
+            documents.append(d)
+            let words = lines[i..<i + 3].reduce(0) { $0 + $1.split(whereSeparator: { $0 == " " }).count + 1 }
+            expected.append(pow(10, -kenlm[i..<i + 3].reduce(0, +) / Double(words)))
+        }
+        var other = Document(id: "x", text: lines[0], source: "t")
+        other.setMetadata("language", .string("fra_Latn"))
+        var context = StageContext(stage: "perplexity")
+        let kept = stage.process(documents + [other], context: &context)
+        XCTAssertEqual(kept.count, documents.count + 1)
+        for (document, want) in zip(kept, expected) {
+            guard case .number(let text)? = document.metadata.first(where: { $0.key == "perplexity" })?.value, let got = Double(text) else {
+                return XCTFail("no perplexity on \(document.id)")
+            }
+            XCTAssertEqual(got, want, accuracy: max(0.01, want * 1e-4), document.id)
+        }
+        XCTAssertNil(kept.last!.metadata.first { $0.key == "perplexity" })
+        XCTAssertEqual(context.stats.countsByLanguage["no_model"]?["fra_Latn"], 1)
     }
 
     /// The estimate's own invariants, which hold whatever lmplz does: for every history

@@ -70,7 +70,7 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertEqual(message("[[stage]]\ntype = \"tokenize\"\n"),
                        "stage 1 (tokenize): missing key \"tokenizer\" (a string: the tokenizer.json, or sieve run --tokenizer)")
         XCTAssertEqual(message("[[stage]]\ntype = \"perplexity\"\n"),
-                       "stage 1 (perplexity): missing key \"model\" (a string: a sieve model train --out folder)")
+                       "stage 1 (perplexity): missing key \"model\" (a string: a sieve model train --out folder, or an n-gram model (.arpa))")
         XCTAssertEqual(message("[[stage]]\ntype = \"dedup\"\nngram = 0\n"), "stage 1 (dedup): key \"ngram\" must be an integer in 1...64")
         XCTAssertEqual(message("[[stage]]\ntype = \"dedup\"\nshingle = \"line\"\n"),
                        "stage 1 (dedup): key \"shingle\" must be one of word, character, not \"line\"")

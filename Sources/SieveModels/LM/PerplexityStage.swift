@@ -10,9 +10,17 @@ import SieveCore
 /// are scored and kept, as are documents too short to score (under two tokens) or with a
 /// token outside the model's vocabulary (counted as `too_short`, `outside_vocabulary`). It
 /// runs after `tokenize`, whose token ids it reads.
+///
+/// With n-gram models (ARPA files, one for every language or one per language) it scores
+/// as CCNet does with KenLM instead: each line of the text a sentence (`<s>` … `</s>`),
+/// perplexity = 10^(−Σ log10 p / Σ (words + 1)) over the lines; `scored_tokens` is that
+/// Σ (words + 1), `mean_logprob` the natural log per token. No tokenize stage is needed;
+/// a document in a language without a model is kept and counted as `no_model`.
 public struct PerplexityStage: Stage {
     public let name = "perplexity"
-    public let model: Transformer
+    public let model: Transformer?
+    /// N-gram models by language; "" is the model for languages not listed.
+    public let ngrams: [String: NGramModel]
     /// Per language, the perplexities between the head and the middle, and the middle
     /// and the tail.
     public let cutoffs: [String: (Double, Double)]
@@ -25,20 +33,56 @@ public struct PerplexityStage: Stage {
     public init(model: Transformer, cutoffs: [String: (Double, Double)] = [:], keep: Set<String> = Set(buckets),
                 collector: PerplexityCollector? = nil) {
         self.model = model
+        ngrams = [:]
         self.cutoffs = cutoffs
         self.keep = keep
         self.collector = collector
     }
 
+    /// N-gram models: `ngrams[language]`, or `ngrams[""]` for the other languages.
+    public init(ngrams: [String: NGramModel], cutoffs: [String: (Double, Double)] = [:], keep: Set<String> = Set(buckets),
+                collector: PerplexityCollector? = nil) {
+        model = nil
+        self.ngrams = ngrams
+        self.cutoffs = cutoffs
+        self.keep = keep
+        self.collector = collector
+    }
+
+    /// CCNet's document score: the lines' log10 probabilities and tokens, summed.
+    public static func ngramScore(_ text: String, model: NGramModel) -> (log10: Double, tokens: Int) {
+        var total = 0.0, tokens = 0
+        for line in NGramText.split(text[...], at: 0x0A) {
+            let (logProb, count) = model.score(line)
+            total += logProb
+            tokens += count
+        }
+        return (total, tokens)
+    }
+
     public func process(_ documents: [Document], context: inout StageContext) -> [Document] {
-        let scores = score(documents.map { $0.tokens ?? [] })
+        // Natural-log sums and token counts: (0, 0) when a document cannot be scored.
+        let scores: [(Double, Int)]
+        if model != nil {
+            scores = score(documents.map { $0.tokens ?? [] })
+        } else {
+            scores = documents.map { document in
+                guard let lm = ngrams[document.language ?? "und"] ?? ngrams[""] else { return (0, 0) }
+                let (log10, tokens) = Self.ngramScore(document.text, model: lm)
+                return (log10 * M_LN10, tokens)
+            }
+        }
         var kept: [Document] = []
         var collected: [(String, Double)] = []
         for (var document, (sum, count)) in zip(documents, scores) {
             let language = document.language ?? "und"
             guard count > 0 else {
-                let tokens = document.tokens ?? []
-                context.count(tokens.count < 2 ? "too_short" : "outside_vocabulary", language: language)
+                if model == nil {
+                    context.count("no_model", language: language)
+                } else {
+                    let tokens = document.tokens ?? []
+                    context.count(tokens.count < 2 ? "too_short" : "outside_vocabulary", language: language)
+                }
                 kept.append(document)
                 continue
             }
@@ -66,6 +110,7 @@ public struct PerplexityStage: Stage {
     /// many were predicted. Documents are cut into pieces of at most seq_len tokens (each
     /// attends only to itself), packed into rows of seq_len, and run together.
     public func score(_ documents: [[UInt32]]) -> [(Double, Int)] {
+        guard let model else { return documents.map { _ in (0, 0) } }
         let length = model.config.seqLen, vocab = model.config.vocabSize
         var result = [(Double, Int)](repeating: (0, 0), count: documents.count)
         // Pieces: (document, start, count); the last token of a piece predicts the next
