@@ -54,24 +54,38 @@ struct NGramCommand: ParsableCommand {
             let started = Date()
             let lm = try NGramModel.read(from: model)
             let loaded = Date()
-            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            var out = ""
-            var count = 0
+            var count = 0, bytes = 0
             defer {
                 FileHandle.standardError.write(Data(String(format: "sieve ngram: loaded %@ in %.2f s; scored %d lines (%.1f MB) in %.2f s\n",
-                                                           model, loaded.timeIntervalSince(started), count, Double(input.utf8.count) / 1e6,
+                                                           model, loaded.timeIntervalSince(started), count, Double(bytes) / 1e6,
                                                            Date().timeIntervalSince(loaded)).utf8))
             }
-            for line in NGramText.lines(input[...]) {
+            // Standard input a block at a time: memory stays bounded whatever its size.
+            var pending: [UInt8] = []
+            func score(_ lineBytes: ArraySlice<UInt8>) -> String {
+                let line = String(decoding: lineBytes, as: UTF8.self)
+                let (logProb, tokens) = lm.score(line[...])
                 count += 1
-                let (logProb, tokens) = lm.score(line)
-                out += "\(logProb)\t\(pow(10, -logProb / Double(tokens)))\n"
-                if out.utf8.count > 1 << 20 {
-                    FileHandle.standardOutput.write(Data(out.utf8))
-                    out = ""
-                }
+                return "\(logProb)\t\(pow(10, -logProb / Double(tokens)))\n"
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            while true {
+                let block = FileHandle.standardInput.readData(ofLength: 1 << 20)
+                bytes += block.count
+                pending += block
+                var out = ""
+                var start = pending.startIndex
+                while let newline = pending[start...].firstIndex(of: 0x0A) {
+                    out += score(pending[start..<newline])
+                    start = newline + 1
+                }
+                pending.removeSubrange(..<start)
+                if block.isEmpty {
+                    if !pending.isEmpty { out += score(pending[...]) }
+                    FileHandle.standardOutput.write(Data(out.utf8))
+                    break
+                }
+                FileHandle.standardOutput.write(Data(out.utf8))
+            }
         }
     }
 }

@@ -65,11 +65,6 @@ public struct NGramTrainer {
         }
     }
 
-    /// One order's n-grams with their adjusted counts and, later, probabilities.
-    struct Order {
-        var counts: [NGramKey: Int] = [:]
-    }
-
     /// Estimates the model.
     public func estimate() throws -> NGramModelData {
         // The model's n-grams: no `<s>` after the first word; adjusted counts.
