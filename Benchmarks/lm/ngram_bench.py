@@ -21,12 +21,13 @@ KenLM's Python module.
    whole process on one core (`taskset -c 0`); the totals must agree within 1e-3 per
    sentence. MB/s per core are printed.
 """
-import argparse, glob, os, random, statistics, subprocess, sys, tarfile, time
+import argparse, os, random, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORK = os.path.join(ROOT, ".build-bench", "kenlm")
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
 import bench  # noqa: E402  (the text pool)
+import pypi_source  # noqa: E402
 
 KENLM_SCORE = r"""
 import sys, time, kenlm
@@ -46,14 +47,7 @@ def lmplz():
     binary = os.path.join(WORK, "lmplz")
     if os.path.exists(binary):
         return binary
-    os.makedirs(WORK, exist_ok=True)
-    if not glob.glob(os.path.join(WORK, "kenlm-*.tar.gz")):
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-                        "--no-build-isolation", "kenlm", "-d", WORK], check=True)
-    archive = sorted(glob.glob(os.path.join(WORK, "kenlm-*.tar.gz")))[-1]
-    with tarfile.open(archive) as t:
-        t.extractall(WORK)
-    source = archive[:-len(".tar.gz")]
+    source = pypi_source.unpacked("kenlm", "kenlm", WORK)
     build = os.path.join(source, "build")
     os.makedirs(build, exist_ok=True)
     subprocess.run(["cmake", "..", "-DCMAKE_BUILD_TYPE=Release"], cwd=build, check=True, stdout=subprocess.DEVNULL)

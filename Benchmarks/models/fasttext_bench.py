@@ -21,25 +21,20 @@ on PyPI with its own flags, -O3 -funroll-loops; .build-bench/fasttext/), and
 alternate within each repeat; the top labels must agree on every document and the
 probabilities within 1e-4. Prints medians, ranges and ratios, and documents per second.
 """
-import argparse, glob, importlib.util, json, os, random, shutil, statistics, subprocess, sys, tarfile, time
+import argparse, glob, importlib.util, json, os, random, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORK = os.path.join(ROOT, ".build-bench", "fasttext")
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
 import bench  # noqa: E402  (the text pool)
+import pypi_source  # noqa: E402
 
 
 def fasttext_cli():
     binary = os.path.join(WORK, "fasttext")
     if os.path.exists(binary):
         return binary
-    os.makedirs(WORK, exist_ok=True)
-    if not glob.glob(os.path.join(WORK, "fasttext-0.9.3.tar.gz")):
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "--no-build-isolation",
-                        "fasttext==0.9.3", "-d", WORK], check=True)
-    with tarfile.open(os.path.join(WORK, "fasttext-0.9.3.tar.gz")) as t:
-        t.extractall(WORK)
-    source = os.path.join(WORK, "fasttext-0.9.3", "src")
+    source = os.path.join(pypi_source.unpacked("fasttext==0.9.3", "fasttext", WORK), "src")
     # fastText's Makefile: -pthread -std=c++11 -march=native, opt: -O3 -funroll-loops -DNDEBUG.
     subprocess.run(["g++", "-pthread", "-std=c++17", "-march=native", "-O3", "-funroll-loops", "-DNDEBUG", "-o", binary]
                    + sorted(glob.glob(os.path.join(source, "*.cc"))), check=True)
