@@ -140,5 +140,7 @@ final class NGramTests: XCTestCase {
         XCTAssertTrue(error(good.replacingOccurrences(of: "-1\t<unk>", with: "x\t<unk>")).contains("line 6"), error(good.replacingOccurrences(of: "-1\t<unk>", with: "x\t<unk>")))
         XCTAssertTrue(error(good.replacingOccurrences(of: "-1\t<unk>\t0\n", with: "").replacingOccurrences(of: "ngram 1=3", with: "ngram 1=2")).contains("no <unk>"))
         XCTAssertTrue(error(good.replacingOccurrences(of: "ngram 1=3", with: "ngram 1=three")).contains("expected \"ngram 1=COUNT\""))
+        XCTAssertTrue(error(good.replacingOccurrences(of: "ngram 1=3", with: "ngram 1=999999999999")).contains("cannot fit in a file of"))
+        XCTAssertTrue(error(good.replacingOccurrences(of: "ngram 2=1", with: "ngram 2=0")).contains("more 2-grams than the header's 0"))
     }
 }

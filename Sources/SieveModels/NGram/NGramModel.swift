@@ -19,7 +19,7 @@ public final class NGramModel: @unchecked Sendable {
     private let end: Int32
     /// Per order: hash of the n-gram's ids -> (log10 probability, log10 backoff). KenLM's
     /// probing model also keeps only a 64-bit hash of each n-gram.
-    private var tables: [[UInt64: (prob: Float, backoff: Float)]]
+    private var tables: [NGramTable]
 
     public static func read(from path: String) throws -> NGramModel {
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelError("\(path): cannot read") }
@@ -28,95 +28,130 @@ public final class NGramModel: @unchecked Sendable {
 
     init(arpa data: Data, path: String) throws {
         self.path = path
-        let text = String(decoding: data, as: UTF8.self)
-        // Split at bytes: a combining mark after a tab, space or newline would otherwise
-        // join it in one Character.
-        var lines = NGramText.split(text[...], at: 0x0A).makeIterator()
-        var lineNumber = 0
-        func next() -> Substring? {
-            lineNumber += 1
-            return lines.next()
-        }
-        func fail(_ message: String) -> ModelError { ModelError("\(path): line \(lineNumber): \(message)") }
-        // The header: \data\ then "ngram N=count" lines.
-        var line = next()
-        while let l = line, l.trimmingCharacters(in: .whitespaces) != "\\data\\" { line = next() }
-        guard line != nil else { throw ModelError("\(path): no \\data\\ section: not an ARPA file") }
-        var counts: [Int] = []
-        while let l = next() {
-            let t = l.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty { if counts.isEmpty { continue } else { break } }
-            guard t.hasPrefix("ngram "), let eq = t.firstIndex(of: "="),
-                  let n = Int(t[t.index(t.startIndex, offsetBy: 6)..<eq].trimmingCharacters(in: .whitespaces)),
-                  let c = Int(t[t.index(after: eq)...].trimmingCharacters(in: .whitespaces)), n == counts.count + 1, c >= 0 else {
-                throw fail("expected \"ngram \(counts.count + 1)=COUNT\", found \"\(t.prefix(60))\"")
+        // Parsed as bytes: a combining mark after a tab, space or newline would join it
+        // in one Character, and the n-gram lines are most of the time spent loading. The
+        // NUL after the last byte stops strtof.
+        let bytes = [UInt8](data) + [0]
+        let size = data.count
+        var state: (order: Int, counts: [Int], ids: [WordBytes: Int32], tables: [NGramTable]) = (0, [], [:], [])
+        try bytes.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            var position = 0, lineNumber = 0
+            /// The next line's byte range, without its LF.
+            func next() -> Range<Int>? {
+                guard position < size else { return nil }
+                lineNumber += 1
+                let start = position
+                if let newline = memchr(base + start, 0x0A, size - start) {
+                    let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                    position = end + 1
+                    return start..<end
+                }
+                position = size
+                return start..<size
             }
-            counts.append(c)
-        }
-        guard !counts.isEmpty else { throw ModelError("\(path): the \\data\\ section lists no n-gram counts") }
-        order = counts.count
-        self.counts = counts
-        var ids: [WordBytes: Int32] = [:]
-        var tables = [[UInt64: (prob: Float, backoff: Float)]](repeating: [:], count: counts.count)
-        for n in 1...counts.count {
-            var header = next()
-            while let h = header, h.trimmingCharacters(in: .whitespaces).isEmpty { header = next() }
-            guard let h = header, h.trimmingCharacters(in: .whitespaces) == "\\\(n)-grams:" else {
-                throw fail("expected the \\\(n)-grams: section")
+            func text(_ r: Range<Int>) -> String {
+                String(decoding: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            tables[n - 1].reserveCapacity(counts[n - 1])
-            var seen = 0
-            var words: [Int32] = []
+            func fail(_ message: String) -> ModelError { ModelError("\(path): line \(lineNumber): \(message)") }
+            func isBlank(_ r: Range<Int>) -> Bool { r.allSatisfy { base[$0] == 0x20 || base[$0] == 0x09 || base[$0] == 0x0D } }
+            /// strtof over r; nil unless only spaces, tabs or a CR follow the number.
+            func number(_ r: Range<Int>) -> Float? {
+                guard !r.isEmpty else { return nil }
+                var end: UnsafeMutablePointer<CChar>?
+                let start = UnsafeRawPointer(base + r.lowerBound).assumingMemoryBound(to: CChar.self)
+                let value = strtof(start, &end)
+                guard let end else { return nil }
+                let stop = base.distance(to: UnsafeRawPointer(end).assumingMemoryBound(to: UInt8.self))
+                guard stop > r.lowerBound, stop <= r.upperBound, isBlank(stop..<r.upperBound) else { return nil }
+                return value
+            }
+            // The header: \data\ then "ngram N=count" lines.
+            var line = next()
+            while let l = line, text(l) != "\\data\\" { line = next() }
+            guard line != nil else { throw ModelError("\(path): no \\data\\ section: not an ARPA file") }
+            var counts: [Int] = []
             while let l = next() {
-                if l.isEmpty || l.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { break }
-                let fields = NGramText.split(l, at: 0x09)
-                guard fields.count == 2 || fields.count == 3, let prob = Float(Self.trimmed(fields[0])) else {
-                    throw fail("expected \"log10-probability<TAB>\(n) words[<TAB>backoff]\", found \"\(l.prefix(60))\"")
+                let t = text(l)
+                if t.isEmpty { if counts.isEmpty { continue } else { break } }
+                guard t.hasPrefix("ngram "), let eq = t.firstIndex(of: "="),
+                      let n = Int(t[t.index(t.startIndex, offsetBy: 6)..<eq].trimmingCharacters(in: .whitespaces)),
+                      let c = Int(t[t.index(after: eq)...].trimmingCharacters(in: .whitespaces)), n == counts.count + 1, c >= 0 else {
+                    throw fail("expected \"ngram \(counts.count + 1)=COUNT\", found \"\(t.prefix(60))\"")
                 }
-                var backoff: Float = 0
-                if fields.count == 3 {
-                    guard let b = Float(Self.trimmed(fields[2])) else { throw fail("bad backoff \"\(fields[2])\"") }
-                    backoff = b
-                }
-                let tokens = NGramText.split(fields[1], at: 0x20).filter { !$0.isEmpty }
-                guard tokens.count == n else { throw fail("\(tokens.count) words in a \(n)-gram") }
-                words.removeAll(keepingCapacity: true)
-                for token in tokens {
-                    let word = WordBytes(token)
-                    if n == 1 {
-                        let id = Int32(ids.count)
-                        if ids[word] == nil { ids[word] = id }
-                        words.append(ids[word]!)
-                    } else {
-                        guard let id = ids[word] else { throw fail("word \"\(token)\" is not a unigram") }
-                        words.append(id)
+                // Each n-gram takes a line of at least four bytes: a larger count is damage,
+                // and would only make the tables huge.
+                guard c <= size / 4 else { throw fail("\(c) \(n)-grams cannot fit in a file of \(size) bytes") }
+                counts.append(c)
+            }
+            guard !counts.isEmpty else { throw ModelError("\(path): the \\data\\ section lists no n-gram counts") }
+            var ids: [WordBytes: Int32] = [:]
+            var tables = counts.map { NGramTable(capacity: $0) }
+            var words: [Int32] = []
+            for n in 1...counts.count {
+                var header = next()
+                while let h = header, isBlank(h) { header = next() }
+                guard let h = header, text(h) == "\\\(n)-grams:" else { throw fail("expected the \\\(n)-grams: section") }
+                var seen = 0
+                while let l = next(), !isBlank(l) {
+                    // probability TAB words [TAB backoff]
+                    func shape() -> ModelError { fail("expected \"log10-probability<TAB>\(n) words[<TAB>backoff]\", found \"\(text(l).prefix(60))\"") }
+                    guard let tab = memchr(base + l.lowerBound, 0x09, l.count) else { throw shape() }
+                    let firstTab = base.distance(to: tab.assumingMemoryBound(to: UInt8.self))
+                    guard let prob = number(l.lowerBound..<firstTab) else { throw shape() }
+                    var wordsEnd = l.upperBound
+                    var backoff: Float = 0
+                    if let tab2 = memchr(base + firstTab + 1, 0x09, l.upperBound - firstTab - 1) {
+                        wordsEnd = base.distance(to: tab2.assumingMemoryBound(to: UInt8.self))
+                        guard let b = number(wordsEnd + 1..<l.upperBound) else { throw fail("bad backoff in \"\(text(l).prefix(60))\"") }
+                        backoff = b
                     }
+                    words.removeAll(keepingCapacity: true)
+                    var i = firstTab + 1
+                    while i < wordsEnd {
+                        while i < wordsEnd && base[i] == 0x20 { i += 1 }
+                        let start = i
+                        while i < wordsEnd && base[i] != 0x20 { i += 1 }
+                        guard i > start else { break }
+                        let word = WordBytes(UnsafeBufferPointer(start: base + start, count: i - start))
+                        if n == 1 {
+                            if let id = ids[word] {
+                                words.append(id)
+                            } else {
+                                let id = Int32(ids.count)
+                                ids[word] = id
+                                words.append(id)
+                            }
+                        } else {
+                            guard let id = ids[word] else {
+                                throw fail("word \"\(String(decoding: UnsafeBufferPointer(start: base + start, count: i - start), as: UTF8.self))\" is not a unigram")
+                            }
+                            words.append(id)
+                        }
+                    }
+                    guard words.count == n else { throw fail("\(words.count) words in a \(n)-gram") }
+                    guard tables[n - 1].insert(Self.hash(words[...]), prob: prob, backoff: backoff) else {
+                        throw fail("more \(n)-grams than the header's \(counts[n - 1])")
+                    }
+                    seen += 1
                 }
-                tables[n - 1][Self.hash(words[...])] = (prob, backoff)
-                seen += 1
+                guard seen == counts[n - 1] else {
+                    throw ModelError("\(path): the header says \(counts[n - 1]) \(n)-grams, the section has \(seen)")
+                }
             }
-            guard seen == counts[n - 1] else {
-                throw ModelError("\(path): the header says \(counts[n - 1]) \(n)-grams, the section has \(seen)")
-            }
+            state = (counts.count, counts, ids, tables)
         }
+        let ids = state.ids
         guard let unknown = ids[WordBytes("<unk>")] else { throw ModelError("\(path): no <unk> unigram") }
         guard let begin = ids[WordBytes("<s>")], let end = ids[WordBytes("</s>")] else { throw ModelError("\(path): no <s> or </s> unigram") }
+        order = state.order
+        counts = state.counts
         self.ids = ids
         self.unknown = unknown
         self.begin = begin
         self.end = end
-        self.tables = tables
-    }
-
-    /// Without surrounding spaces, tabs and CRs (ASCII only: numbers and section lines).
-    static func trimmed(_ s: Substring) -> Substring {
-        let utf8 = s.utf8
-        var start = utf8.startIndex, end = utf8.endIndex
-        while start != end, utf8[start] == 0x20 || utf8[start] == 0x09 || utf8[start] == 0x0D { start = utf8.index(after: start) }
-        while end != start, utf8[utf8.index(before: end)] == 0x20 || utf8[utf8.index(before: end)] == 0x09 || utf8[utf8.index(before: end)] == 0x0D {
-            end = utf8.index(before: end)
-        }
-        return s[start..<end]
+        self.tables = state.tables
     }
 
     /// The key of an n-gram: FNV-1a over its ids from the last word back to the first,
@@ -141,12 +176,12 @@ public final class NGramModel: @unchecked Sendable {
     func score(_ word: Int32, history: ArraySlice<Int32>) -> Float {
         let longest = min(order - 1, history.count)
         var key = Self.step(Self.seed, word)
-        var prob = tables[0][fmix64(key)]?.prob ?? tables[0][fmix64(Self.step(Self.seed, unknown))]?.prob ?? 0
+        var prob = tables[0].find(fmix64(key))?.prob ?? tables[0].find(fmix64(Self.step(Self.seed, unknown)))?.prob ?? 0
         var matched = 0  // history words in the n-gram used
         var j = 0
         while j < longest {
             key = Self.step(key, history[history.endIndex - 1 - j])
-            guard let entry = tables[j + 1][fmix64(key)] else { break }
+            guard let entry = tables[j + 1].find(fmix64(key)) else { break }
             prob = entry.prob
             matched = j + 1
             j += 1
@@ -155,7 +190,7 @@ public final class NGramModel: @unchecked Sendable {
         for k in 0..<longest {
             context = Self.step(context, history[history.endIndex - 1 - k])
             guard k + 1 > matched else { continue }
-            guard let entry = tables[k][fmix64(context)] else { break }
+            guard let entry = tables[k].find(fmix64(context)) else { break }
             prob += entry.backoff
         }
         return prob
@@ -197,8 +232,61 @@ struct WordBytes: Hashable {
         hash = fmix64(h)
     }
 
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        hash = fmix64(h)
+    }
+
     init(_ word: String) { self.init(word[...]) }
 
     static func == (a: WordBytes, b: WordBytes) -> Bool { a.hash == b.hash }
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}
+
+/// One order's n-grams: open addressing with linear probing on keys that are already
+/// well-mixed 64-bit hashes, as KenLM's probing model stores them (1.5 slots an n-gram;
+/// no second hash). Key 0 marks an empty slot; an n-gram hashing to 0 is stored as 1.
+struct NGramTable {
+    private var keys: [UInt64]
+    private var values: [(prob: Float, backoff: Float)]
+    private let mask: Int
+    private let capacity: Int
+    private var count = 0
+
+    init(capacity: Int) {
+        var size = 16
+        while size < capacity + capacity / 2 + 1 { size *= 2 }
+        keys = [UInt64](repeating: 0, count: size)
+        values = [(prob: Float, backoff: Float)](repeating: (0, 0), count: size)
+        mask = size - 1
+        self.capacity = capacity
+    }
+
+    /// Stores the entry (replacing one with the same key); false when the table already
+    /// holds `capacity` n-grams.
+    mutating func insert(_ key: UInt64, prob: Float, backoff: Float) -> Bool {
+        let key = key == 0 ? 1 : key
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
+        if keys[slot] == 0 {
+            guard count < capacity else { return false }
+            count += 1
+            keys[slot] = key
+        }
+        values[slot] = (prob, backoff)
+        return true
+    }
+
+    @inline(__always)
+    func find(_ key: UInt64) -> (prob: Float, backoff: Float)? {
+        let key = key == 0 ? 1 : key
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let k = keys[slot]
+            if k == key { return values[slot] }
+            if k == 0 { return nil }
+            slot = (slot + 1) & mask
+        }
+    }
 }
