@@ -97,7 +97,7 @@ final class TransformerTests: XCTestCase {
         XCTAssertNil(kept[2].metadata.first { $0.key == "perplexity" })
         XCTAssertEqual(context.drops, [:])
         // Its log-probability sum is the model's, over the three predicted tokens.
-        let scores = PerplexityStage(model: model).score([[3, 7, 9, 0]])
+        let scores = TransformerPerplexity(model).score([[3, 7, 9, 0]])
         let direct = model.targetLogProbabilities(LMBatch(batch: 1, length: 3, tokens: [3, 7, 9], targets: [7, 9, 0], positions: [0, 1, 2],
                                                           segments: [0, 0, 0]))
         XCTAssertEqual(scores[0].1, 3)

@@ -18,9 +18,8 @@ import SieveCore
 /// a document in a language without a model is kept and counted as `no_model`.
 public struct PerplexityStage: Stage {
     public let name = "perplexity"
-    public let model: Transformer?
-    /// N-gram models by language; "" is the model for languages not listed.
-    public let ngrams: [String: NGramModel]
+    /// The transformer or the n-gram models.
+    public let scorer: any PerplexityScorer
     /// Per language, the perplexities between the head and the middle, and the middle
     /// and the tail.
     public let cutoffs: [String: (Double, Double)]
@@ -30,59 +29,33 @@ public struct PerplexityStage: Stage {
 
     public static let buckets = ["head", "middle", "tail"]
 
-    public init(model: Transformer, cutoffs: [String: (Double, Double)] = [:], keep: Set<String> = Set(buckets),
+    public init(scorer: any PerplexityScorer, cutoffs: [String: (Double, Double)] = [:], keep: Set<String> = Set(buckets),
                 collector: PerplexityCollector? = nil) {
-        self.model = model
-        ngrams = [:]
+        self.scorer = scorer
         self.cutoffs = cutoffs
         self.keep = keep
         self.collector = collector
+    }
+
+    public init(model: Transformer, cutoffs: [String: (Double, Double)] = [:], keep: Set<String> = Set(buckets),
+                collector: PerplexityCollector? = nil) {
+        self.init(scorer: TransformerPerplexity(model), cutoffs: cutoffs, keep: keep, collector: collector)
     }
 
     /// N-gram models: `ngrams[language]`, or `ngrams[""]` for the other languages.
     public init(ngrams: [String: NGramModel], cutoffs: [String: (Double, Double)] = [:], keep: Set<String> = Set(buckets),
                 collector: PerplexityCollector? = nil) {
-        model = nil
-        self.ngrams = ngrams
-        self.cutoffs = cutoffs
-        self.keep = keep
-        self.collector = collector
-    }
-
-    /// CCNet's document score: the lines' log10 probabilities and tokens, summed.
-    public static func ngramScore(_ text: String, model: NGramModel) -> (log10: Double, tokens: Int) {
-        var total = 0.0, tokens = 0
-        for line in NGramText.split(text[...], at: 0x0A) {
-            let (logProb, count) = model.score(line)
-            total += logProb
-            tokens += count
-        }
-        return (total, tokens)
+        self.init(scorer: NGramPerplexity(ngrams), cutoffs: cutoffs, keep: keep, collector: collector)
     }
 
     public func process(_ documents: [Document], context: inout StageContext) -> [Document] {
-        // Natural-log sums and token counts: (0, 0) when a document cannot be scored.
-        let scores: [(Double, Int)]
-        if model != nil {
-            scores = score(documents.map { $0.tokens ?? [] })
-        } else {
-            scores = documents.map { document in
-                guard let lm = ngrams[document.language ?? "und"] ?? ngrams[""] else { return (0, 0) }
-                let (log10, tokens) = Self.ngramScore(document.text, model: lm)
-                return (log10 * M_LN10, tokens)
-            }
-        }
+        let scores = scorer.score(documents)
         var kept: [Document] = []
         var collected: [(String, Double)] = []
         for (var document, (sum, count)) in zip(documents, scores) {
             let language = document.language ?? "und"
             guard count > 0 else {
-                if model == nil {
-                    context.count("no_model", language: language)
-                } else {
-                    let tokens = document.tokens ?? []
-                    context.count(tokens.count < 2 ? "too_short" : "outside_vocabulary", language: language)
-                }
+                context.count(scorer.unscoredReason(document), language: language)
                 kept.append(document)
                 continue
             }
@@ -105,12 +78,31 @@ public struct PerplexityStage: Stage {
         collector?.add(collected)
         return kept
     }
+}
+
+/// What the perplexity stage scores with: per document, the natural-log probability of
+/// the tokens it scored and how many (0 when it could not score the document).
+public protocol PerplexityScorer: Sendable {
+    func score(_ documents: [Document]) -> [(Double, Int)]
+    /// The report counter for a document it could not score.
+    func unscoredReason(_ document: Document) -> String
+}
+
+/// The trained decoder, over the token ids of `tokenize`: documents under two tokens or
+/// with an id outside the vocabulary are not scored.
+public struct TransformerPerplexity: PerplexityScorer, @unchecked Sendable {
+    public let model: Transformer
+
+    public init(_ model: Transformer) { self.model = model }
+
+    public func score(_ documents: [Document]) -> [(Double, Int)] { score(documents.map { $0.tokens ?? [] }) }
+
+    public func unscoredReason(_ document: Document) -> String { (document.tokens ?? []).count < 2 ? "too_short" : "outside_vocabulary" }
 
     /// Per document, the summed log-probability of its tokens after the first, and how
     /// many were predicted. Documents are cut into pieces of at most seq_len tokens (each
     /// attends only to itself), packed into rows of seq_len, and run together.
     public func score(_ documents: [[UInt32]]) -> [(Double, Int)] {
-        guard let model else { return documents.map { _ in (0, 0) } }
         let length = model.config.seqLen, vocab = model.config.vocabSize
         var result = [(Double, Int)](repeating: (0, 0), count: documents.count)
         // Pieces: (document, start, count); the last token of a piece predicts the next
@@ -161,6 +153,29 @@ public struct PerplexityStage: Stage {
         }
         return result
     }
+}
+
+/// N-gram models, by the document's language (`""`: every other language), scoring as
+/// CCNet does with KenLM: each line a sentence; a language without a model is not scored.
+public struct NGramPerplexity: PerplexityScorer {
+    public let models: [String: NGramModel]
+
+    public init(_ models: [String: NGramModel]) { self.models = models }
+
+    public func score(_ documents: [Document]) -> [(Double, Int)] {
+        documents.map { document in
+            guard let lm = models[document.language ?? "und"] ?? models[""] else { return (0, 0) }
+            var total = 0.0, tokens = 0
+            for line in NGramText.split(document.text[...], at: 0x0A) {
+                let (logProb, count) = lm.score(line)
+                total += logProb
+                tokens += count
+            }
+            return (total * M_LN10, tokens)
+        }
+    }
+
+    public func unscoredReason(_ document: Document) -> String { "no_model" }
 }
 
 /// Gathers (language, perplexity) pairs from concurrent batches; `cutoffs` gives each
