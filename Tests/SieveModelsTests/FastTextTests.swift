@@ -147,6 +147,15 @@ final class FastTextTests: XCTestCase {
             XCTAssertEqual(document.metadata.first { $0.key == "news_sports" }?.value, .number(String(format: "%.4f", p["__label__sports"]!)))
             XCTAssertEqual(document.metadata.first { $0.key == "news_world" }?.value, .number(String(format: "%.4f", p["__label__world"]!)))
         }
+        settings.minScores = ["news_weather": 0.5]
+        XCTAssertThrowsError(try LabelStage(domainModel: nil, qualityModel: nil, fieldsModel: model, settings: settings)) {
+            XCTAssertTrue("\($0)".contains("min_scores names news_weather, which is not one of the fields"), "\($0)")
+        }
+        settings.minScores = [:]
+        settings.fields = [:]
+        XCTAssertThrowsError(try LabelStage(domainModel: nil, qualityModel: nil, fieldsModel: model, settings: settings)) {
+            XCTAssertTrue("\($0)".contains("no fields"), "\($0)")
+        }
         settings.fields = ["news_sports": "__label__cooking"]
         XCTAssertThrowsError(try LabelStage(domainModel: nil, qualityModel: nil, fieldsModel: model, settings: settings)) {
             XCTAssertTrue("\($0)".contains("no label \"__label__cooking\""), "\($0)")
