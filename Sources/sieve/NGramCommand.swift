@@ -18,29 +18,61 @@ struct NGramCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "The ARPA file to write.") var output: String
         @Flag(name: .customLong("discount-fallback"), help: "Discounts 0.5 1 1.5 where the counts are too sparse (lmplz --discount_fallback).")
         var discountFallback = false
+        @Option(help: "Memory for sorting, as bytes with K, M or G, or a share of physical memory with % (lmplz -S; default 80%); beyond it, sorted runs go to --temp-dir.")
+        var memory = "80%"
+        @Option(name: .customLong("temp-dir"), help: "Where sorted runs go when they outgrow --memory (lmplz -T).")
+        var tempDir = NSTemporaryDirectory()
 
         func validate() throws {
             guard (1...10).contains(order) else { throw ValidationError("--order must be in 1...10") }
+            guard Self.bytes(memory) != nil else { throw ValidationError("--memory: expected a size such as 2G, 500M or 50%, not \(memory)") }
+        }
+
+        /// "2G", "500M", "64K", "1000" or "50%" (of physical memory).
+        static func bytes(_ text: String) -> Int? {
+            let physical = Double(ProcessInfo.processInfo.physicalMemory)
+            let units: [Character: Double] = ["K": 0x1p10, "M": 0x1p20, "G": 0x1p30, "T": 0x1p40, "%": physical / 100]
+            var number = Substring(text.uppercased()), scale = 1.0
+            if let last = number.last, let unit = units[last] {
+                scale = unit
+                number = number.dropLast()
+            }
+            guard let value = Double(number), value > 0, value * scale >= 0x1p20, value * scale < 1e15 else { return nil }
+            return Int(value * scale)
         }
 
         func run() throws {
-            var trainer = NGramTrainer(order: order)
+            var trainer = NGramTrainer(order: order, memory: Self.bytes(memory)!, temporaryDirectory: tempDir)
             if discountFallback { trainer.discountFallback = [0.5, 1, 1.5] }
+            // A block at a time: the corpus need not fit in memory.
             for input in inputs {
-                let data: Data
+                let handle: FileHandle
                 if input == "-" {
-                    data = FileHandle.standardInput.readDataToEndOfFile()
+                    handle = FileHandle.standardInput
                 } else {
-                    guard let d = FileManager.default.contents(atPath: input) else { throw CommandError(description: "\(input): cannot read") }
-                    data = d
+                    guard let h = FileHandle(forReadingAtPath: input) else { throw CommandError(description: "\(input): cannot read") }
+                    handle = h
                 }
-                let text = String(decoding: data, as: UTF8.self)
-                for line in NGramText.lines(text[...]) { trainer.add(line: line) }
+                var pending: [UInt8] = []
+                while true {
+                    let block = handle.readData(ofLength: 1 << 22)
+                    pending += block
+                    var start = 0
+                    if block.isEmpty {
+                        if !pending.isEmpty { try trainer.add(line: String(decoding: pending, as: UTF8.self)[...]) }
+                        break
+                    }
+                    while let newline = pending[start...].firstIndex(of: 0x0A) {
+                        try trainer.add(line: String(decoding: pending[start..<newline], as: UTF8.self)[...])
+                        start = newline + 1
+                    }
+                    pending.removeSubrange(..<start)
+                }
             }
-            let model: NGramModelData
-            do { model = try trainer.estimate() } catch { throw CommandError(description: "\(error)") }
-            try writeFileAtomically(Array(model.arpa().utf8), to: output)
-            FileHandle.standardError.write(Data("sieve ngram: \(model.counts.enumerated().map { "\($0.element) \($0.offset + 1)-grams" }.joined(separator: ", ")) -> \(output)\n".utf8))
+            let estimate: NGramEstimate
+            do { estimate = try trainer.estimate(to: output) } catch let error as NGramTrainer.Failure { throw CommandError(description: "\(error)") }
+            let spilled = estimate.spilledBytes > 0 ? String(format: "; %.1f MB sorted on disk", Double(estimate.spilledBytes) / 1e6) : ""
+            FileHandle.standardError.write(Data("sieve ngram: \(estimate.counts.enumerated().map { "\($0.element) \($0.offset + 1)-grams" }.joined(separator: ", "))\(spilled) -> \(output)\n".utf8))
         }
     }
 

@@ -45,9 +45,9 @@ final class NGramTests: XCTestCase {
         let (train, test) = try sentences()
         for order in [2, 3, 5] {
             var trainer = NGramTrainer(order: order)
-            for line in train { trainer.add(line: line[...]) }
-            let data = try trainer.estimate()
-            let arpa = try dir.write("model\(order).arpa", data.arpa())
+            for line in train { try trainer.add(line: line[...]) }
+            let arpa = dir.path + "/model\(order).arpa"
+            let data = try trainer.estimate(to: arpa)
             let model = try NGramModel.read(from: arpa)
             XCTAssertEqual(model.counts, data.counts)
             let lines = test + Array(train.prefix(200)) + ["", "  unseen words only zzqx ", "ყველა ადამიანს"]
@@ -63,6 +63,47 @@ final class NGramTests: XCTestCase {
         }
     }
 
+    /// Estimation larger than memory: with a memory setting that forces every sort to
+    /// spill to run files (more than `RecordSorter.maximumRuns` of them for the counts, so
+    /// runs also merge in levels), the ARPA file is byte for byte the one estimated in
+    /// memory, and the temporary folder is gone afterwards. The text: the multilingual
+    /// sample's sentences and 30,000 sentences of Zipf-distributed made-up words.
+    func testEstimateSortedOnDiskEqualsInMemory() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var train = try sentences().train
+        var random = SplitMix64(seed: 7)
+        let vocabulary = (0..<20_000).map { "w\($0)" }
+        for _ in 0..<30_000 {
+            let length = 3 + Int(random.next() % 20)
+            train.append((0..<length).map { _ in
+                // Zipf-like: the inverse of a uniform draw, cut at the vocabulary's size.
+                let u = Double(random.next() % 1_000_000 + 1) / 1e6
+                return vocabulary[min(vocabulary.count - 1, Int(1 / u) - 1)]
+            }.joined(separator: " "))
+        }
+        let temporary = dir.path + "/tmp"
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        for order in [1, 3, 5] {
+            var inMemory = NGramTrainer(order: order, temporaryDirectory: temporary)
+            var onDisk = NGramTrainer(order: order, memory: 1 << 17, temporaryDirectory: temporary)
+            for line in train {
+                try inMemory.add(line: line[...])
+                try onDisk.add(line: line[...])
+            }
+            let a = try inMemory.estimate(to: dir.path + "/memory\(order).arpa")
+            let b = try onDisk.estimate(to: dir.path + "/disk\(order).arpa")
+            XCTAssertEqual(a.spilledBytes, 0)
+            XCTAssertGreaterThan(b.spilledBytes, order == 5 ? RecordSorter.maximumRuns << 16 : 0, "order \(order): the small memory setting should have spilled")
+            print("order \(order): \(b.counts) n-grams, \(b.spilledBytes) bytes through run files")
+            XCTAssertEqual(a.counts, b.counts)
+            let memory = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/memory\(order).arpa"))
+            let disk = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/disk\(order).arpa"))
+            XCTAssertTrue(memory == disk, "order \(order): the ARPA files differ")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], "run files left behind")
+    }
+
     /// The perplexity stage with an ARPA model scores documents as CCNet does with KenLM:
     /// each line a sentence, 10^(−Σ log10 p / Σ (words + 1)); a language without a model
     /// is kept unscored.
@@ -71,8 +112,9 @@ final class NGramTests: XCTestCase {
         defer { dir.remove() }
         let (train, test) = try sentences()
         var trainer = NGramTrainer(order: 3)
-        for line in train { trainer.add(line: line[...]) }
-        let arpa = try dir.write("m.arpa", try trainer.estimate().arpa())
+        for line in train { try trainer.add(line: line[...]) }
+        let arpa = dir.path + "/m.arpa"
+        _ = try trainer.estimate(to: arpa)
         let lines = Array(test.prefix(90))
         let kenlm = try kenlmScores(arpa, lines, in: dir)
         let model = try NGramModel.read(from: arpa)
@@ -106,13 +148,14 @@ final class NGramTests: XCTestCase {
     func testProbabilitiesSumToOne() throws {
         let (train, _) = try sentences()
         var trainer = NGramTrainer(order: 3)
-        for line in train.prefix(400) { trainer.add(line: line[...]) }
-        let data = try trainer.estimate()
+        for line in train.prefix(400) { try trainer.add(line: line[...]) }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let model = try NGramModel.read(from: try dir.write("m.arpa", data.arpa()))
-        let words = data.vocabulary.filter { $0 != "<s>" }
-        let histories: [[String]] = [["<s>"], ["<s>", data.vocabulary[5]], [data.vocabulary[5], data.vocabulary[6]], ["unseen"]]
+        _ = try trainer.estimate(to: dir.path + "/m.arpa")
+        let model = try NGramModel.read(from: dir.path + "/m.arpa")
+        let vocabulary = trainer.vocabulary
+        let words = vocabulary.filter { $0 != "<s>" }
+        let histories: [[String]] = [["<s>"], ["<s>", vocabulary[5]], [vocabulary[5], vocabulary[6]], ["unseen"]]
         for history in histories {
             let ids = history.map { model.id($0) }
             let total = words.reduce(0.0) { $0 + pow(10, Double(model.score(model.id($1), history: ids[...]))) }

@@ -1,7 +1,8 @@
 import Foundation
+import SieveFiles
 
 /// Estimates an n-gram language model with interpolated modified Kneser-Ney smoothing as
-/// KenLM's `lmplz` does (Heafield et al. 2013; Chen and Goodman 1998), in memory:
+/// KenLM's `lmplz` does (Heafield et al. 2013; Chen and Goodman 1998):
 ///
 /// - each line is a sentence: its white-space tokens, `</s>` after them and N-1 `<s>`
 ///   before them (so that the first words have full histories);
@@ -17,7 +18,19 @@ import Foundation
 /// - backoff(h) = gamma(h) for every n-gram below the highest order that is a context,
 ///   1 (log 0) for the others and for those ending in `</s>` or `<unk>`.
 ///
-/// No pruning (lmplz's default). The model is written as ARPA (`ARPAFile`).
+/// No pruning (lmplz's default). The model is written as ARPA.
+///
+/// Like lmplz, it works in streaming passes over sorted records, which go to run files in
+/// a temporary folder when they outgrow `memory` (`RecordSorter`); only the vocabulary and
+/// one context's n-grams at a time must fit in memory:
+///
+/// 1. count the N-grams (a hash table per run), merged in suffix order;
+/// 2. one pass over them gives every order's adjusted counts (in suffix order, an
+///    n-gram's left extensions are neighbours) and the counts of adjusted counts;
+/// 3. per order, in context order: each context's denominator and gamma, each n-gram's
+///    discounted share;
+/// 4. per order, in suffix order, beside the order below in the same order: interpolation;
+/// 5. per order, in forward order, beside the contexts' gammas: the ARPA lines.
 public struct NGramTrainer {
     public let order: Int
     /// lmplz's --discount_fallback: discounts used for an order whose counts of counts
@@ -26,14 +39,25 @@ public struct NGramTrainer {
 
     /// Word ids: 0 `<unk>`, 1 `<s>`, 2 `</s>`, then words in order of first appearance.
     private(set) var vocabulary: [String] = ["<unk>", "<s>", "</s>"]
-    private var ids: [WordBytes: Int32] = [WordBytes("<unk>"): 0, WordBytes("<s>"): 1, WordBytes("</s>"): 2]
-    /// Raw counts of every k-gram (1...order) ending on a real token of a padded sentence.
-    private var raw: [[NGramKey: Int]]
+    private var ids: [WordBytes: UInt32] = [WordBytes("<unk>"): 0, WordBytes("<s>"): 1, WordBytes("</s>"): 2]
+    private let space: SortSpace
+    /// Every N-gram of the padded sentences (N-1 `<s>` before each), with its count.
+    private var counts: RecordSorter
+    private var sequence: [UInt32] = []
+    private var scratch: [UInt32]
 
-    public init(order: Int) {
+    /// lmplz's default for -S: 80% of physical memory.
+    public static var defaultMemory: Int { Int(ProcessInfo.processInfo.physicalMemory / 5 * 4) }
+
+    /// `memory`: bytes the sorted records may hold before they go to run files under
+    /// `temporaryDirectory` (lmplz's -S and -T).
+    public init(order: Int, memory: Int = NGramTrainer.defaultMemory, temporaryDirectory: String = NSTemporaryDirectory()) {
         precondition(order >= 1)
         self.order = order
-        raw = Array(repeating: [:], count: order)
+        space = SortSpace(capacity: memory, parent: temporaryDirectory)
+        counts = RecordSorter(layout: RecordLayout(keyWords: order, payloadWords: 2), order: .suffix,
+                              space: space, budget: memory / 2, counting: true)
+        scratch = [UInt32](repeating: 0, count: order + 2)
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -43,58 +67,115 @@ public struct NGramTrainer {
     /// Adds one sentence (a line): its tokens, separated by the bytes lmplz separates
     /// words with (space, tab, CR, LF, NUL). `<s>`, `</s>` and `<unk>` in the text are
     /// skipped, as lmplz's --skip_symbols does (by default it refuses them).
-    public mutating func add(line: Substring) {
-        var sequence = [Int32](repeating: 1, count: order - 1)
+    public mutating func add(line: Substring) throws {
+        sequence.removeAll(keepingCapacity: true)
+        for _ in 0..<(order - 1) { sequence.append(1) }
         for token in NGramText.tokens(line, separators: NGramText.lmplzSeparators) {
             let word = WordBytes(token)
             if let id = ids[word] {
                 if id <= 2 { continue }  // <unk>, <s>, </s>
                 sequence.append(id)
             } else {
-                let id = Int32(vocabulary.count)
+                let id = UInt32(vocabulary.count)
                 ids[word] = id
                 vocabulary.append(String(token))
                 sequence.append(id)
             }
         }
         sequence.append(2)
+        scratch[order] = 1
+        scratch[order + 1] = 0
         for end in (order - 1)..<sequence.count {
-            for k in 1...order {
-                raw[k - 1][NGramKey(sequence[(end - k + 1)...end]), default: 0] += 1
-            }
+            for i in 0..<order { scratch[i] = sequence[end - order + 1 + i] }
+            try scratch.withUnsafeBufferPointer { try counts.append($0.baseAddress!) }
         }
     }
 
-    /// Estimates the model.
-    public func estimate() throws -> NGramModelData {
-        // The model's n-grams: no `<s>` after the first word; adjusted counts.
-        var adjusted = [[NGramKey: Int]](repeating: [:], count: order)
-        for k in 1...order {
-            for (gram, count) in raw[k - 1] where !gram.hasBeginAfterFirst {
-                if k == order || gram.words[0] == 1 {
-                    adjusted[k - 1][gram] = count
-                } else {
-                    adjusted[k - 1][gram] = 0
-                }
-            }
-        }
-        // Distinct left extensions: every (k+1)-gram occurrence, `<s>` padding included.
-        if order > 1 {
-            for k in 1..<order {
-                for gram in raw[k].keys {
-                    let suffix = gram.dropFirst()
-                    if suffix.words[0] != 1 { adjusted[k - 1][suffix, default: 0] += 1 }
-                }
-            }
-        }
-        adjusted[0][NGramKey([0]), default: 0] += 0
-        adjusted[0][NGramKey([1]), default: 0] += 0
+    /// Estimates the model and writes it to `path` as ARPA (atomically). Call once.
+    public mutating func estimate(to path: String) throws -> NGramEstimate {
+        let n = order
+        let budget = space.capacity / (4 * n)
+        let (byContext, sizes, countsOfCounts) = try adjustedCounts(budget: budget)
+        let discounts = try self.discounts(countsOfCounts)
+        let (bySuffix, contextGammas) = try discountedShares(byContext, discounts, budget: budget)
+        let finals = try interpolate(bySuffix, uniform: 1 / Double(sizes[0] - 1), budget: budget)
+        try writeARPA(finals, contextGammas, sizes: sizes, to: path)
+        return NGramEstimate(counts: sizes, vocabulary: vocabulary.count, spilledBytes: space.spilledBytes)
+    }
 
-        // Discounts per order from the counts of adjusted counts.
+    /// `<s>` anywhere but first: padding that lmplz collapses into a shorter n-gram.
+    private static func hasBeginAfterFirst(_ words: UnsafePointer<UInt32>, _ k: Int) -> Bool {
+        for i in 1..<max(k, 1) where words[i] == 1 { return true }
+        return false
+    }
+
+    /// Pass 2: every order's n-grams with adjusted counts, to be read in context (forward)
+    /// order; how many each order has; its counts of adjusted counts 1–4.
+    private mutating func adjustedCounts(budget: Int) throws -> ([RecordSorter], [Int], [[Int]]) {
+        let n = order
+        var out = (1...n).map { RecordSorter(layout: RecordLayout(keyWords: $0, payloadWords: 2), order: .forward, space: space, budget: budget) }
+        var sizes = [Int](repeating: 0, count: n)
+        var countsOfCounts = [[Int]](repeating: [Int](repeating: 0, count: 5), count: n)
+        var record = [UInt32](repeating: 0, count: n + 2)
+        func emit(_ k: Int, _ words: UnsafePointer<UInt32>, _ adjusted: UInt64) throws {
+            for i in 0..<k { record[i] = words[i] }
+            record[k] = UInt32(truncatingIfNeeded: adjusted)
+            record[k + 1] = UInt32(truncatingIfNeeded: adjusted >> 32)
+            try record.withUnsafeBufferPointer { try out[k - 1].append($0.baseAddress!) }
+            sizes[k - 1] += 1
+            if adjusted > 0 && adjusted < 5 { countsOfCounts[k - 1][Int(adjusted)] += 1 }
+        }
+        // Per order k < N, the k-suffix being read: its raw count (the sum over the N-grams
+        // that end with it) and its distinct (k+1)-suffixes (the words seen to its left).
+        var rawSums = [UInt64](repeating: 0, count: n), distinct = [UInt64](repeating: 0, count: n)
+        func emitSuffix(_ k: Int, of gram: UnsafePointer<UInt32>) throws {
+            let suffix = gram + (n - k)
+            if Self.hasBeginAfterFirst(suffix, k) { return }
+            // Nothing precedes <s>: an n-gram that starts with it keeps its raw count.
+            try emit(k, suffix, suffix[0] == 1 ? rawSums[k] : distinct[k])
+        }
+        let stream = try counts.finish()
+        var current = [UInt32](repeating: 0, count: n + 2), previous = current
+        var first = true
+        while try stream.next(into: &current) {
+            let count = UInt64(current[n]) | UInt64(current[n + 1]) << 32
+            var common = 0
+            if !first {
+                while common < n && current[n - 1 - common] == previous[n - 1 - common] { common += 1 }
+                try previous.withUnsafeBufferPointer { p in
+                    for k in stride(from: n - 1, to: common, by: -1) { try emitSuffix(k, of: p.baseAddress!) }
+                }
+            }
+            for k in 1..<n {
+                if first || k > common {
+                    rawSums[k] = count
+                    distinct[k] = 1
+                } else {
+                    rawSums[k] &+= count
+                    if k == common { distinct[k] += 1 }
+                }
+            }
+            try current.withUnsafeBufferPointer { p in
+                if !Self.hasBeginAfterFirst(p.baseAddress!, n) { try emit(n, p.baseAddress!, count) }
+            }
+            swap(&current, &previous)
+            first = false
+        }
+        if !first {
+            try previous.withUnsafeBufferPointer { p in
+                for k in stride(from: n - 1, through: 1, by: -1) { try emitSuffix(k, of: p.baseAddress!) }
+            }
+        }
+        // <unk> and <s> are unigrams of every model, with adjusted count 0.
+        for id: UInt32 in [0, 1] { try [id].withUnsafeBufferPointer { try emit(1, $0.baseAddress!, 0) } }
+        return (out, sizes, countsOfCounts)
+    }
+
+    /// Discounts D1, D2, D3+ per order (index 0 unused).
+    private func discounts(_ countsOfCounts: [[Int]]) throws -> [[Double]] {
         var discounts: [[Double]] = []
-        for k in 1...order {
-            var n = [Int](repeating: 0, count: 5)
-            for count in adjusted[k - 1].values where count > 0 && count < 5 { n[count] += 1 }
+        for (index, n) in countsOfCounts.enumerated() {
+            let k = index + 1
             if (1...3).contains(where: { n[$0] == 0 }) {
                 guard let fallback = discountFallback else {
                     let j = (1...3).first { n[$0] == 0 }!
@@ -115,154 +196,178 @@ public struct NGramTrainer {
             }
             discounts.append(d)
         }
+        return discounts
+    }
 
-        // Per context: the denominator and gamma, from the n-grams of the next order.
-        var gammas = [[NGramKey: (denominator: Double, gamma: Double)]](repeating: [:], count: order)
-        for k in 1...order {
-            var sums: [NGramKey: (denominator: Double, n: (Int, Int, Int))] = [:]
-            for (gram, count) in adjusted[k - 1] {
-                let context = gram.dropLast()
-                var entry = sums[context] ?? (0, (0, 0, 0))
-                entry.denominator += Double(count)
-                switch count {
-                case 0: break
-                case 1: entry.n.0 += 1
-                case 2: entry.n.1 += 1
-                default: entry.n.2 += 1
+    /// Pass 3, per order in context order: each context's denominator Σ a(h·) and gamma;
+    /// each n-gram's discounted share (a − D(a)) / Σ a(h·) with its context's gamma, to be
+    /// read in suffix order; each context's gamma (its backoff), to be read in forward order.
+    private func discountedShares(_ byContext: [RecordSorter], _ discounts: [[Double]], budget: Int) throws -> ([RecordSorter], [RecordSorter]) {
+        let n = order
+        var byContext = byContext
+        var bySuffix = (1...n).map { RecordSorter(layout: RecordLayout(keyWords: $0, payloadWords: 4), order: .suffix, space: space, budget: budget) }
+        var contextGammas = (1..<max(n, 1)).map { RecordSorter(layout: RecordLayout(keyWords: $0, payloadWords: 2), order: .forward, space: space, budget: budget) }
+        for k in 1...n {
+            let d = discounts[k - 1], stride = k + 2
+            let stream = try byContext[k - 1].finish()
+            var group: [UInt32] = []
+            var record = [UInt32](repeating: 0, count: stride)
+            var share = [UInt32](repeating: 0, count: k + 4)
+            var context = [UInt32](repeating: 0, count: k + 1)
+            func flush() throws {
+                guard !group.isEmpty else { return }
+                var denominator = 0.0
+                var n1 = 0, n2 = 0, n3 = 0
+                for start in Swift.stride(from: 0, to: group.count, by: stride) {
+                    let count = UInt64(group[start + k]) | UInt64(group[start + k + 1]) << 32
+                    denominator += Double(count)
+                    switch count {
+                    case 0: break
+                    case 1: n1 += 1
+                    case 2: n2 += 1
+                    default: n3 += 1
+                    }
                 }
-                sums[context] = entry
+                let gamma = (d[1] * Double(n1) + d[2] * Double(n2) + d[3] * Double(n3)) / denominator
+                for start in Swift.stride(from: 0, to: group.count, by: stride) {
+                    let count = UInt64(group[start + k]) | UInt64(group[start + k + 1]) << 32
+                    let unknown = k == 1 && group[start] == 0
+                    let discounted = unknown ? 0 : (Double(count) - d[Int(min(count, 3))]) / denominator
+                    for i in 0..<k { share[i] = group[start + i] }
+                    share.withUnsafeMutableBufferPointer {
+                        $0.baseAddress!.store(discounted.bitPattern, at: k)
+                        $0.baseAddress!.store(gamma.bitPattern, at: k + 2)
+                    }
+                    try share.withUnsafeBufferPointer { try bySuffix[k - 1].append($0.baseAddress!) }
+                }
+                if k > 1 {
+                    for i in 0..<(k - 1) { context[i] = group[i] }
+                    context.withUnsafeMutableBufferPointer { $0.baseAddress!.store(gamma.bitPattern, at: k - 1) }
+                    try context.withUnsafeBufferPointer { try contextGammas[k - 2].append($0.baseAddress!) }
+                }
+                group.removeAll(keepingCapacity: true)
             }
-            let d = discounts[k - 1]
-            for (context, s) in sums {
-                let gamma = (d[1] * Double(s.n.0) + d[2] * Double(s.n.1) + d[3] * Double(s.n.2)) / s.denominator
-                gammas[k - 1][context] = (s.denominator, gamma)
+            while try stream.next(into: &record) {
+                if !group.isEmpty && k > 1 && (0..<(k - 1)).contains(where: { group[$0] != record[$0] }) { try flush() }
+                group.append(contentsOf: record)
             }
+            try flush()
         }
+        return (bySuffix, contextGammas)
+    }
 
-        // Interpolated probabilities, lowest order first.
-        var probabilities = [[NGramKey: Double]](repeating: [:], count: order)
-        let uniform = 1 / Double(adjusted[0].count - 1)  // the vocabulary without <s>
-        for k in 1...order {
-            let d = discounts[k - 1]
-            for (gram, count) in adjusted[k - 1] {
-                let context = gram.dropLast()
-                let g = gammas[k - 1][context]!
+    /// Pass 4, per order from the lowest, in suffix order: p(w|h) = share + gamma(h)·p(w|h′),
+    /// with p(w|h′) read from the order below, in the same order, beside it.
+    private func interpolate(_ bySuffix: [RecordSorter], uniform: Double, budget: Int) throws -> [RecordSorter] {
+        let n = order
+        var bySuffix = bySuffix
+        var finals = (1...n).map { RecordSorter(layout: RecordLayout(keyWords: $0, payloadWords: 2), order: .forward, space: space, budget: budget) }
+        var lowerStream: SortedRecords? = nil
+        for k in 1...n {
+            let stream = try bySuffix[k - 1].finish()
+            var nextLower = k < n ? RecordSorter(layout: RecordLayout(keyWords: k, payloadWords: 2), order: .suffix, space: space, budget: budget) : nil
+            var record = [UInt32](repeating: 0, count: k + 4)
+            var probability = [UInt32](repeating: 0, count: k + 2)
+            var lower = [UInt32](repeating: 0, count: k + 1)
+            var haveLower = false
+            while try stream.next(into: &record) {
+                let (share, gamma) = record.withUnsafeBufferPointer {
+                    (Double(bitPattern: $0.baseAddress!.load(at: k)), Double(bitPattern: $0.baseAddress!.load(at: k + 2)))
+                }
                 var p: Double
-                if k == 1 && gram.words[0] == 1 {
-                    p = 1  // <s>
+                if k == 1 {
+                    p = record[0] == 1 ? 1 : share + gamma * uniform  // <s>: log 0, as lmplz writes it
                 } else {
-                    let discounted = k == 1 && gram.words[0] == 0 ? 0 : (Double(count) - d[min(count, 3)]) / g.denominator
-                    let lower = k == 1 ? uniform : probabilities[k - 2][gram.dropFirst()]!
-                    p = discounted + g.gamma * lower
+                    while true {
+                        if !haveLower {
+                            guard try lowerStream!.next(into: &lower) else { throw Failure(description: "internal: a \(k)-gram's suffix is not among the \(k - 1)-grams") }
+                            haveLower = true
+                        }
+                        let c = lower.withUnsafeBufferPointer { l in record.withUnsafeBufferPointer { r in
+                            RecordLayout.compare(l.baseAddress!, r.baseAddress! + 1, words: k - 1, .suffix)
+                        } }
+                        if c < 0 { haveLower = false; continue }
+                        guard c == 0 else { throw Failure(description: "internal: a \(k)-gram's suffix is not among the \(k - 1)-grams") }
+                        break
+                    }
+                    p = share + gamma * lower.withUnsafeBufferPointer { Double(bitPattern: $0.baseAddress!.load(at: k - 1)) }
                 }
-                probabilities[k - 1][gram] = p
+                for i in 0..<k { probability[i] = record[i] }
+                probability.withUnsafeMutableBufferPointer { $0.baseAddress!.store(p.bitPattern, at: k) }
+                try probability.withUnsafeBufferPointer {
+                    try finals[k - 1].append($0.baseAddress!)
+                    try nextLower?.append($0.baseAddress!)
+                }
             }
+            lowerStream = try nextLower?.finish()
         }
+        return finals
+    }
 
-        var orders: [[(gram: NGramKey, logProb: Double, logBackoff: Double)]] = []
-        for k in 1...order {
-            var entries: [(gram: NGramKey, logProb: Double, logBackoff: Double)] = []
-            entries.reserveCapacity(probabilities[k - 1].count)
-            for (gram, p) in probabilities[k - 1] {
+    /// Pass 5: the ARPA file, each order in forward order; backoff(h) = gamma(h) for an
+    /// n-gram below the highest order that is a context, except those that end in `</s>` or
+    /// `<unk>`; numbers in the shortest form that reads back to single precision, as lmplz
+    /// writes them.
+    private func writeARPA(_ finals: [RecordSorter], _ contextGammas: [RecordSorter], sizes: [Int], to path: String) throws {
+        let n = order
+        var finals = finals, contextGammas = contextGammas
+        let words = vocabulary.map { Array($0.utf8) }
+        let file = try AtomicFile(path: path)
+        var text = Array("\\data\\\n".utf8)
+        for (k, size) in sizes.enumerated() { text += Array("ngram \(k + 1)=\(size)\n".utf8) }
+        text += Array("\n".utf8)
+        for k in 1...n {
+            text += Array("\\\(k)-grams:\n".utf8)
+            let stream = try finals[k - 1].finish()
+            let contexts = k < n ? try contextGammas[k - 1].finish() : nil
+            var record = [UInt32](repeating: 0, count: k + 2)
+            var context = [UInt32](repeating: 0, count: k + 2)
+            var haveContext = false, contextsDone = contexts == nil
+            while try stream.next(into: &record) {
+                let p = record.withUnsafeBufferPointer { Double(bitPattern: $0.baseAddress!.load(at: k)) }
                 var backoff = 0.0
-                let last = gram.words[gram.words.count - 1]
-                if k < order && last != 0 && last != 2, let g = gammas[k][gram] {
-                    backoff = log10(g.gamma)
+                if let contexts {
+                    var c = 1
+                    while !contextsDone {
+                        if !haveContext {
+                            haveContext = try contexts.next(into: &context)
+                            if !haveContext { contextsDone = true; break }
+                        }
+                        c = context.withUnsafeBufferPointer { x in record.withUnsafeBufferPointer { r in
+                            RecordLayout.compare(x.baseAddress!, r.baseAddress!, words: k, .forward)
+                        } }
+                        if c < 0 { haveContext = false; continue }
+                        break
+                    }
+                    let last = record[k - 1]
+                    if c == 0 && last != 0 && last != 2 {
+                        backoff = log10(context.withUnsafeBufferPointer { Double(bitPattern: $0.baseAddress!.load(at: k)) })
+                    }
                 }
-                entries.append((gram, min(0, log10(p)), backoff))
+                text += Array("\(Float(min(0, log10(p))))\t".utf8)
+                for i in 0..<k {
+                    if i > 0 { text.append(0x20) }
+                    text += words[Int(record[i])]
+                }
+                if k < n { text += Array("\t\(Float(backoff))".utf8) }
+                text.append(0x0A)
+                if text.count >= 1 << 20 {
+                    try file.write(text)
+                    text.removeAll(keepingCapacity: true)
+                }
             }
-            entries.sort { $0.gram < $1.gram }
-            orders.append(entries)
+            text.append(0x0A)
         }
-        return NGramModelData(vocabulary: vocabulary, orders: orders)
+        text += Array("\\end\\\n".utf8)
+        try file.write(text)
+        try file.commit()
     }
 }
 
-/// An n-gram as word ids.
-struct NGramKey: Hashable, Comparable {
-    var words: [Int32]
-
-    init<C: Collection>(_ words: C) where C.Element == Int32 { self.words = Array(words) }
-
-    /// `<s>` anywhere but first: padding that lmplz collapses into a shorter n-gram.
-    var hasBeginAfterFirst: Bool { words.dropFirst().contains(1) }
-
-    func dropFirst() -> NGramKey { NGramKey(words.dropFirst()) }
-    func dropLast() -> NGramKey { NGramKey(words.dropLast()) }
-
-    static func < (a: NGramKey, b: NGramKey) -> Bool { a.words.lexicographicallyPrecedes(b.words) }
-}
-
-/// An estimated model: the vocabulary, and per order its n-grams with log10 probability
-/// and log10 backoff (0 for the highest order).
-public struct NGramModelData {
-    public var vocabulary: [String]
-    var orders: [[(gram: NGramKey, logProb: Double, logBackoff: Double)]]
-
-    public var counts: [Int] { orders.map(\.count) }
-
-    /// The model in ARPA format, as lmplz writes it (backoffs on every line below the
-    /// highest order, numbers in the shortest form that reads back to single precision).
-    public func arpa() -> String {
-        var out = "\\data\\\n"
-        for (k, entries) in orders.enumerated() { out += "ngram \(k + 1)=\(entries.count)\n" }
-        out += "\n"
-        for (k, entries) in orders.enumerated() {
-            out += "\\\(k + 1)-grams:\n"
-            for entry in entries {
-                out += "\(Float(entry.logProb))\t"
-                out += entry.gram.words.map { vocabulary[Int($0)] }.joined(separator: " ")
-                if k + 1 < orders.count { out += "\t\(Float(entry.logBackoff))" }
-                out += "\n"
-            }
-            out += "\n"
-        }
-        out += "\\end\\\n"
-        return out
-    }
-}
-
-/// Words of a line, split at ASCII separator bytes only: splitting at Characters would
-/// glue a combining mark to the space before it.
-public enum NGramText {
-    /// The lines of a text: split at LF bytes (a final LF ends the last line).
-    public static func lines(_ text: Substring) -> [Substring] {
-        var lines = split(text, at: 0x0A)
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        return lines
-    }
-
-    /// Pieces between occurrences of one ASCII byte, empty ones kept.
-    static func split(_ text: Substring, at byte: UInt8) -> [Substring] {
-        var pieces: [Substring] = []
-        let utf8 = text.utf8
-        var start = utf8.startIndex, i = start
-        while i != utf8.endIndex {
-            if utf8[i] == byte {
-                pieces.append(text[start..<i])
-                start = utf8.index(after: i)
-            }
-            i = utf8.index(after: i)
-        }
-        pieces.append(text[start..<utf8.endIndex])
-        return pieces
-    }
-
-    /// lmplz's word delimiters.
-    static let lmplzSeparators: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0 }
-    /// Python's bytes.split(), which the kenlm module splits sentences with.
-    static let kenlmSeparators: (UInt8) -> Bool = { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
-
-    static func tokens(_ line: Substring, separators: (UInt8) -> Bool) -> [Substring] {
-        var tokens: [Substring] = []
-        let utf8 = line.utf8
-        var i = utf8.startIndex
-        while i != utf8.endIndex {
-            while i != utf8.endIndex && separators(utf8[i]) { i = utf8.index(after: i) }
-            let start = i
-            while i != utf8.endIndex && !separators(utf8[i]) { i = utf8.index(after: i) }
-            if start != i { tokens.append(line[start..<i]) }
-        }
-        return tokens
-    }
+/// What an estimate wrote: n-grams per order, the vocabulary's size (with `<unk>`, `<s>`,
+/// `</s>`), and the bytes that went to run files.
+public struct NGramEstimate {
+    public var counts: [Int]
+    public var vocabulary: Int
+    public var spilledBytes: Int
 }
