@@ -71,6 +71,9 @@ struct NGramCommand: ParsableCommand {
             }
             let estimate: NGramEstimate
             do { estimate = try trainer.estimate(to: output) } catch let error as NGramTrainer.Failure { throw CommandError(description: "\(error)") }
+            for k in estimate.fallbackOrders {
+                FileHandle.standardError.write(Data("sieve ngram: fallback discounts for \(k)-grams: 0.5 1 1.5\n".utf8))
+            }
             let spilled = estimate.spilledBytes > 0 ? String(format: "; %.1f MB sorted on disk", Double(estimate.spilledBytes) / 1e6) : ""
             FileHandle.standardError.write(Data("sieve ngram: \(estimate.counts.enumerated().map { "\($0.element) \($0.offset + 1)-grams" }.joined(separator: ", "))\(spilled) -> \(output)\n".utf8))
         }

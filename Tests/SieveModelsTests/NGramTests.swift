@@ -104,6 +104,33 @@ final class NGramTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], "run files left behind")
     }
 
+    /// Text that modified Kneser-Ney finds unusual (each sentence repeated many times) puts
+    /// a discount out of range: an error, or with the fallback, lmplz's fallback
+    /// discounts for that order and a model that still scores as KenLM scores it.
+    func testDiscountOutOfRangeTakesTheFallback() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (train, test) = try sentences()
+        // Many trigrams seen 4 times, few 3 times: D3+ = 3 − 4·y·n4/n3 < 0.
+        let repeated = Array(repeating: Array(train.prefix(300)), count: 4).flatMap { $0 } + train.dropFirst(300)
+        var strict = NGramTrainer(order: 3)
+        for line in repeated { try strict.add(line: line[...]) }
+        XCTAssertThrowsError(try strict.estimate(to: dir.path + "/strict.arpa")) { error in
+            XCTAssertTrue("\(error)".contains("discount out of range"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path + "/strict.arpa"))
+        var lenient = NGramTrainer(order: 3)
+        lenient.discountFallback = [0.5, 1, 1.5]
+        for line in repeated { try lenient.add(line: line[...]) }
+        let estimate = try lenient.estimate(to: dir.path + "/m.arpa")
+        XCTAssertFalse(estimate.fallbackOrders.isEmpty)
+        let model = try NGramModel.read(from: dir.path + "/m.arpa")
+        let lines = Array(test.prefix(100))
+        for (line, want) in zip(lines, try kenlmScores(dir.path + "/m.arpa", lines, in: dir)) {
+            XCTAssertEqual(model.score(line[...]).logProb, want, accuracy: 1e-4)
+        }
+    }
+
     /// The perplexity stage with an ARPA model scores documents as CCNet does with KenLM:
     /// each line a sentence, 10^(−Σ log10 p / Σ (words + 1)); a language without a model
     /// is kept unscored.

@@ -96,11 +96,11 @@ public struct NGramTrainer {
         let n = order
         let budget = space.capacity / (4 * n)
         let (byContext, sizes, countsOfCounts) = try adjustedCounts(budget: budget)
-        let discounts = try self.discounts(countsOfCounts)
+        let (discounts, fallbackOrders) = try self.discounts(countsOfCounts)
         let (bySuffix, contextGammas) = try discountedShares(byContext, discounts, budget: budget)
         let finals = try interpolate(bySuffix, uniform: 1 / Double(sizes[0] - 1), budget: budget)
         try writeARPA(finals, contextGammas, sizes: sizes, to: path)
-        return NGramEstimate(counts: sizes, vocabulary: vocabulary.count, spilledBytes: space.spilledBytes)
+        return NGramEstimate(counts: sizes, vocabulary: vocabulary.count, spilledBytes: space.spilledBytes, fallbackOrders: fallbackOrders)
     }
 
     /// `<s>` anywhere but first: padding that lmplz collapses into a shorter n-gram.
@@ -171,32 +171,39 @@ public struct NGramTrainer {
         return (out, sizes, countsOfCounts)
     }
 
-    /// Discounts D1, D2, D3+ per order (index 0 unused).
-    private func discounts(_ countsOfCounts: [[Int]]) throws -> [[Double]] {
-        var discounts: [[Double]] = []
+    /// Discounts D1, D2, D3+ per order (index 0 unused), and the orders that took the
+    /// fallback. As lmplz: with a fallback, an order whose counts of counts give no
+    /// discounts or discounts out of range takes it; without one, that is an error.
+    private func discounts(_ countsOfCounts: [[Int]]) throws -> (discounts: [[Double]], fallbackOrders: [Int]) {
+        var discounts: [[Double]] = [], fallbackOrders: [Int] = []
         for (index, n) in countsOfCounts.enumerated() {
             let k = index + 1
-            if (1...3).contains(where: { n[$0] == 0 }) {
-                guard let fallback = discountFallback else {
-                    let j = (1...3).first { n[$0] == 0 }!
-                    throw Failure(description: "cannot estimate Kneser-Ney discounts for \(k)-grams with adjusted count \(j + 1): no \(k)-grams have adjusted count \(j) (too little or artificial data; lmplz says the same; --discount-fallback uses 0.5 1 1.5)")
-                }
-                discounts.append([0] + fallback)
-                continue
-            }
-            // lmplz computes these in single precision.
-            let y = Float(n[1]) / (Float(n[1]) + 2 * Float(n[2]))
+            var problem: String? = nil
             var d: [Double] = [0]
-            for j in 1...3 {
-                let value = Float(j) - Float(j + 1) * y * Float(n[j + 1]) / Float(n[j])
-                guard value >= 0, value <= Float(j) else {
-                    throw Failure(description: "\(k)-gram discount out of range for adjusted count \(j): \(value)")
+            if let j = (1...3).first(where: { n[$0] == 0 }) {
+                problem = "cannot estimate Kneser-Ney discounts for \(k)-grams with adjusted count \(j + 1): no \(k)-grams have adjusted count \(j) (too little or artificial data; lmplz says the same)"
+            } else {
+                // lmplz computes these in single precision (y's denominator in double).
+                let y = Float(n[1]) / Float(Double(n[1]) + 2.0 * Double(n[2]))
+                for j in 1...3 {
+                    let value = Float(j) - Float(j + 1) * y * Float(n[j + 1]) / Float(n[j])
+                    if value < 0 || value > Float(j) {
+                        problem = "\(k)-gram discount out of range for adjusted count \(j): \(value) (modified Kneser-Ney finds the data unusual, e.g. many repeated sentences; lmplz says the same)"
+                        break
+                    }
+                    d.append(Double(value))
                 }
-                d.append(Double(value))
+            }
+            if let problem {
+                guard let fallback = discountFallback else {
+                    throw Failure(description: problem + "; --discount-fallback uses 0.5 1 1.5")
+                }
+                d = [0] + fallback
+                fallbackOrders.append(k)
             }
             discounts.append(d)
         }
-        return discounts
+        return (discounts, fallbackOrders)
     }
 
     /// Pass 3, per order in context order: each context's denominator Σ a(h·) and gamma;
@@ -365,9 +372,11 @@ public struct NGramTrainer {
 }
 
 /// What an estimate wrote: n-grams per order, the vocabulary's size (with `<unk>`, `<s>`,
-/// `</s>`), and the bytes that went to run files.
+/// `</s>`), the bytes that went to run files, and the orders whose discounts are the
+/// fallback's.
 public struct NGramEstimate {
     public var counts: [Int]
     public var vocabulary: Int
     public var spilledBytes: Int
+    public var fallbackOrders: [Int]
 }
