@@ -121,12 +121,14 @@ struct ShardsCommand: ParsableCommand {
 
     struct Pack: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Pack document shards into fixed-length training sequences with document boundaries.",
+            abstract: "Pack document shards into training sequences with document boundaries.",
             discussion: """
                 Reads the document shards MANIFEST lists (optionally only those matching \
-                --where), and writes per (language, domain) Megatron pairs of SEQ-LEN-token \
+                --where), and writes per (language, domain) Megatron pairs of training \
                 sequences plus `.cu_seqlens` pairs with each sequence's document boundaries, \
-                described by OUT/manifest.sqlite. See docs/shards.md.
+                described by OUT/manifest.sqlite. --strategy concat cuts documents laid end \
+                to end every SEQ-LEN tokens; best-fit keeps every document that fits whole, \
+                in sequences of at most SEQ-LEN tokens. See docs/shards.md.
                 """)
 
         @Argument(help: "The manifest of the document shards.")
@@ -147,9 +149,22 @@ struct ShardsCommand: ParsableCommand {
         @Option(name: .customLong("shard-bytes"), help: "Largest .bin of an output shard, in bytes.")
         var shardBytes = 1 << 30
 
+        @Option(help: "concat (end to end, cut every SEQ-LEN tokens) or best-fit (whole documents, best-fit decreasing).")
+        var strategy = "concat"
+
+        @Option(name: .customLong("chunk-tokens"), help: "best-fit: tokens packed together (4 bytes each in memory); larger chunks pad less.")
+        var chunkTokens = 1 << 24
+
+        @Flag(help: "Print the summary as one JSON object on stdout's last line.")
+        var json = false
+
         func validate() throws {
             guard seqLen > 0 else { throw ValidationError("--seq-len must be positive") }
             guard shardBytes >= seqLen * 4 else { throw ValidationError("--shard-bytes must hold one sequence") }
+            guard PackJob.Strategy(rawValue: strategy) != nil else {
+                throw ValidationError("--strategy must be one of \(PackJob.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard chunkTokens > 0 else { throw ValidationError("--chunk-tokens must be positive") }
         }
 
         func run() throws {
@@ -157,14 +172,27 @@ struct ShardsCommand: ParsableCommand {
             job.minDocumentTokens = minDocumentTokens
             job.filter = filter
             job.maxShardBytes = shardBytes
+            job.strategy = PackJob.Strategy(rawValue: strategy)!
+            job.chunkTokens = chunkTokens
             job.command = CommandLine.arguments.joined(separator: " ")
             let summary = try job.run()
             FileHandle.standardError.write(Data("""
-                \(summary.sequences) sequences of \(seqLen) tokens in \(summary.shards.count) shards from \(summary.documents) \
-                documents; \(summary.documentsTooShort) documents under \(minDocumentTokens) tokens left out; \
-                \(summary.tailTokensDropped) tokens of incomplete last sequences dropped
+                \(summary.sequences) sequences of \(job.strategy == .concat ? "" : "at most ")\(seqLen) tokens \
+                (\(summary.tokens) tokens, \(String(format: "%.2f", summary.paddingShare * 100))% padding) in \(summary.shards.count) shards \
+                from \(summary.documents) documents, \(summary.documentsSplit) of them cut; \(summary.documentsTooShort) documents \
+                under \(minDocumentTokens) tokens left out; \(summary.tailTokensDropped) tokens of incomplete last sequences dropped
 
                 """.utf8))
+            if json {
+                let object: [String: Any] = [
+                    "strategy": job.strategy.rawValue, "seq_len": seqLen, "shards": summary.shards.count,
+                    "sequences": summary.sequences, "tokens": summary.tokens, "padding_tokens": summary.paddingTokens,
+                    "padding_share": summary.paddingShare, "documents": summary.documents,
+                    "documents_split": summary.documentsSplit, "documents_too_short": summary.documentsTooShort,
+                    "tail_tokens_dropped": summary.tailTokensDropped,
+                ]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            }
         }
     }
 }

@@ -116,19 +116,24 @@ final class ShardFormatTests: XCTestCase {
     func testPackerSplitsDocumentsAtSequenceBoundariesAndKeepsTheirBoundaries() throws {
         var packer = SequencePacker(seqLen: 4)
         var sequences: [[Int32]] = [], bounds: [[Int32]] = []
+        var started: [Int] = [], cut: [Bool] = []
         let documents: [[Int32]] = [[1, 1, 9], [2, 2, 2, 2, 2, 9], [3, 9], [9], [5, 9]]
         for document in documents {
             try document.withUnsafeBytes { d in
-                try packer.add(d) { t, b in
-                    sequences.append(Array(t.bindMemory(to: Int32.self)))
-                    bounds.append(Array(b.bindMemory(to: Int32.self)))
-                }
+                cut.append(try packer.add(d) { s in
+                    sequences.append(Array(s.tokens.bindMemory(to: Int32.self)))
+                    bounds.append(Array(s.cuSeqlens.bindMemory(to: Int32.self)))
+                    started.append(s.documentsStarted)
+                })
             }
         }
         // The 6-token document spans three sequences; boundaries mark every piece's end.
         XCTAssertEqual(sequences, [[1, 1, 9, 2], [2, 2, 2, 2], [9, 3, 9, 9]])
         XCTAssertEqual(bounds, [[0, 3, 4], [0, 4], [0, 1, 3, 4]])
+        XCTAssertEqual(started, [2, 0, 2], "a document counts in the sequence of its first token")
+        XCTAssertEqual(cut, [false, true, false, false, false])
         XCTAssertEqual(packer.pendingTokens, 2, "the last document starts an incomplete sequence")
+        XCTAssertEqual(try packer.finish { _ in XCTFail("concat drops the incomplete last sequence") }, 2)
     }
 
     func testAssemblerGroupsByLanguageAndDomainAndCapsShardSize() throws {

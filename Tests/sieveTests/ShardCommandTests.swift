@@ -260,4 +260,88 @@ final class ShardCommandTests: XCTestCase {
         let bad = try Command.run(Command.sieve, ["shards", "pack", dir.file("docs/manifest.sqlite"), "--seq-len", "0", "--out", dir.file("x")])
         XCTAssertEqual(bad.status, 2)
     }
+
+    /// `--strategy best-fit`, read back by an independent Megatron reader
+    /// (scripts/read-megatron-shard.py): every document's tokens appear once, whole and in
+    /// order (one longer than SEQ-LEN as SEQ-LEN-token pieces and then its remainder);
+    /// sequences hold at most SEQ-LEN tokens; the JSON summary adds up; a second run gives
+    /// the same bytes.
+    func testBestFitPackKeepsDocumentsWholeForAnIndependentReader() throws {
+        _ = try labelledCorpus()
+        XCTAssertEqual(try Command.run(Command.sieve, ["tokenize", dir.file("corpus"), "--tokenizer", Self.tokenizer, "--out", dir.file("docs"),
+                                                       "--no-progress"]).status, 0)
+        let seqLen = 256
+        func pack(_ out: String) throws -> [String: Any] {
+            let r = try Command.run(Command.sieve, ["shards", "pack", dir.file("docs/manifest.sqlite"), "--seq-len", "\(seqLen)",
+                                                    "--strategy", "best-fit", "--chunk-tokens", "3000", "--json", "--out", dir.file(out)])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try JSONSerialization.jsonObject(with: Data(r.stdout.split(separator: "\n").last!.utf8)) as! [String: Any]
+        }
+        let summary = try pack("packed")
+        // The source documents per group, in order.
+        var source: [String: [[Int32]]] = [:]
+        for shard in try shardPaths(dir.file("docs/manifest.sqlite")) {
+            let reader = try IndexedDatasetReader(prefix: dir.file("docs/" + shard))
+            let group = shard.split(separator: "/")[1...2].joined(separator: "/")
+            for i in 0..<reader.sequenceCount { source[group, default: []].append(reader.sequence(i)) }
+        }
+        let packed = try shardPaths(dir.file("packed/manifest.sqlite"))
+        XCTAssertEqual(Set(packed.map { $0.split(separator: "/")[1...2].joined(separator: "/") }), Set(source.keys))
+        XCTAssertEqual(try Manifest(readingFrom: dir.file("packed/manifest.sqlite")).verify(), [])
+        let read = try Command.run("/usr/bin/env", ["python3", Self.repository + "/scripts/read-megatron-shard.py"]
+                                   + packed.flatMap { [dir.file("packed/" + $0), dir.file("packed/" + $0 + ".cu_seqlens")] })
+        guard read.status == 0 else { throw XCTSkip("needs python3 with numpy (.ci/run installs it): \(read.stderr.suffix(300))") }
+        let pairs = try Fixtures.objects(Array(read.stdout.utf8)).map { ($0["ids"] as! [Int]).map { Int32($0) } }
+        // The reader prints each prefix's sequences in turn: tokens, then boundaries.
+        var at = 0, sequences = 0, tokens = 0
+        for path in packed {
+            let count = try IndexedDatasetReader(prefix: dir.file("packed/" + path)).sequenceCount
+            let rows = pairs[at..<at + count], cus = pairs[at + count..<at + 2 * count]
+            at += 2 * count
+            sequences += count
+            var segments: [[Int32]] = []
+            for (row, cu) in zip(rows, cus) {
+                XCTAssertLessThanOrEqual(row.count, seqLen)
+                XCTAssertEqual(cu.first, 0)
+                XCTAssertEqual(Int(cu.last!), row.count)
+                tokens += row.count
+                for j in 0..<(cu.count - 1) { segments.append(Array(row[Int(cu[j])..<Int(cu[j + 1])])) }
+            }
+            // Each document once, in order of its pieces: removed from the segments as found.
+            let group = path.split(separator: "/")[1...2].joined(separator: "/")
+            var unused = segments
+            for document in source[group]! {
+                var pieces: [[Int32]] = []
+                var start = 0
+                while document.count - start > seqLen {
+                    pieces.append(Array(document[start..<start + seqLen]))
+                    start += seqLen
+                }
+                pieces.append(Array(document[start...]))
+                var last = -1
+                for piece in pieces {
+                    guard let i = unused.indices.first(where: { unused[$0] == piece }) else {
+                        return XCTFail("\(path): a piece of a \(document.count)-token document is missing")
+                    }
+                    XCTAssertGreaterThan(i, last, "\(path): pieces out of order")
+                    unused[i] = []
+                    last = i
+                }
+            }
+            XCTAssertTrue(unused.allSatisfy(\.isEmpty), "\(path): segments that are no document's")
+        }
+        XCTAssertEqual(at, pairs.count)
+        let all = source.values.flatMap { $0 }
+        XCTAssertEqual(summary["sequences"] as? Int, sequences)
+        XCTAssertEqual(summary["tokens"] as? Int, tokens)
+        XCTAssertEqual(tokens, all.reduce(0) { $0 + $1.count }, "nothing dropped")
+        XCTAssertEqual(summary["padding_tokens"] as? Int, sequences * seqLen - tokens)
+        XCTAssertEqual(summary["documents"] as? Int, all.count)
+        XCTAssertEqual(summary["documents_split"] as? Int, all.filter { $0.count > seqLen }.count)
+        XCTAssertGreaterThan(all.filter { $0.count > seqLen }.count, 0, "the corpus should have documents longer than the sequences")
+        let documents = try Manifest(readingFrom: dir.file("packed/manifest.sqlite")).query("SELECT SUM(documents) FROM shards").rows
+        XCTAssertEqual(documents, [[.int(Int64(all.count))]])
+        _ = try pack("again")
+        XCTAssertEqual(try shardFiles(dir.file("again")), try shardFiles(dir.file("packed")), "same input, same bytes")
+    }
 }

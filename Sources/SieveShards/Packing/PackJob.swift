@@ -3,15 +3,28 @@ import SieveCore
 import SieveFiles
 import SieveIO
 
-/// `sieve shards pack`: turns the document shards a manifest lists into fixed-length
-/// training sequences, per (language, domain), in a new output directory with its own
-/// manifest. Output shard `K` of a group is `OUT/shards/LANGUAGE/DOMAIN/packed-SEQLEN-KKKKK`:
-/// an `IndexedDataset` pair whose sequences all have `seqLen` tokens, and beside it the
-/// pair `…​.cu_seqlens` whose sequence `i` holds sequence `i`'s document boundaries.
+/// `sieve shards pack`: turns the document shards a manifest lists into training
+/// sequences, per (language, domain), in a new output directory with its own manifest.
+/// Output shard `K` of a group is `OUT/shards/LANGUAGE/DOMAIN/packed-SEQLEN-KKKKK`: an
+/// `IndexedDataset` pair of sequences, and beside it the pair `…​.cu_seqlens` whose
+/// sequence `i` holds sequence `i`'s document boundaries.
 public struct PackJob {
+    /// How documents are laid into sequences.
+    public enum Strategy: String, Sendable, CaseIterable {
+        /// End to end, cut every `seqLen` tokens (`SequencePacker`): sequences of exactly
+        /// `seqLen`; each group's incomplete last sequence is dropped.
+        case concat
+        /// Whole documents, best-fit decreasing per chunk (`BestFitPacker`): sequences of
+        /// at most `seqLen`; nothing dropped.
+        case bestFit = "best-fit"
+    }
+
     public var manifestPath: String
     public var outputDirectory: String
     public var seqLen: Int
+    public var strategy = Strategy.concat
+    /// best-fit: tokens gathered before a chunk is packed; more memory, less padding.
+    public var chunkTokens = 1 << 24
     /// Documents with fewer tokens (end-of-text included) are left out: the long-context
     /// stage's selection.
     public var minDocumentTokens = 0
@@ -30,11 +43,19 @@ public struct PackJob {
     public struct Summary: Sendable, Equatable {
         public var shards: [ShardRecord] = []
         public var sequences = 0
+        /// Tokens in the sequences, padding not counted.
+        public var tokens = 0
         public var documents = 0
+        /// Documents cut across sequences: with best-fit, exactly those longer than `seqLen`.
+        public var documentsSplit = 0
         /// Documents left out for being shorter than `minDocumentTokens`.
         public var documentsTooShort = 0
-        /// Tokens of each group's last, incomplete sequence, not emitted.
+        /// concat: tokens of each group's last, incomplete sequence, not emitted.
         public var tailTokensDropped = 0
+        /// What `seqLen`-token rows need on top of the tokens: `sequences × seqLen − tokens`.
+        public var paddingTokens = 0
+
+        public var paddingShare: Double { sequences == 0 ? 0 : Double(paddingTokens) / Double(paddingTokens + tokens) }
     }
 
     public func run() throws -> Summary {
@@ -45,7 +66,7 @@ public struct PackJob {
             """).rows
         try makeDirectories(outputDirectory)
         let manifest = try Manifest(writingTo: outputDirectory + "/manifest.sqlite")
-        let settings = "seq_len=\(seqLen) min_document_tokens=\(minDocumentTokens) where=\(filter ?? "") source=\(Paths.absolute(manifestPath))"
+        let settings = "seq_len=\(seqLen) strategy=\(strategy.rawValue)\(strategy == .bestFit ? " chunk_tokens=\(chunkTokens)" : "") min_document_tokens=\(minDocumentTokens) where=\(filter ?? "") source=\(Paths.absolute(manifestPath))"
         let run = try manifest.beginRun(command: command, config: settings,
                                         fingerprint: XXHash64.hex(Array(settings.utf8).withUnsafeBytes { XXHash64.hash($0) }),
                                         task: 0, taskCount: 1, threads: 1)
@@ -73,22 +94,40 @@ public struct PackJob {
     }
 
     private func pack(_ shards: [String], language: String, domain: String, into summary: inout Summary) throws {
-        var packer = SequencePacker(seqLen: seqLen)
+        var packer: any SequencePacking = strategy == .concat ? SequencePacker(seqLen: seqLen)
+            : BestFitPacker(seqLen: seqLen, chunkTokens: chunkTokens)
         var k = 0
         var tokens: IndexedDatasetWriter?
         var bounds: IndexedDatasetWriter?
-        var documents = 0, minTokens = Int.max, maxTokens = 0
+        var documents = StartedDocuments()
         func close() throws {
             guard let t = tokens, let b = bounds else { return }
             let files = try t.finish() + b.finish().map { ShardFile(suffix: ".cu_seqlens" + $0.suffix, bytes: $0.bytes, xxh64: $0.xxh64) }
-            summary.shards.append(ShardRecord(prefix: t.prefix, language: language, domain: domain, documents: documents,
-                                              tokens: t.binBytes / 4, textBytes: 0, minDocumentTokens: minTokens == .max ? 0 : minTokens,
-                                              maxDocumentTokens: maxTokens, meanLanguageScore: nil, meanQuality: nil, files: files))
+            summary.shards.append(ShardRecord(prefix: t.prefix, language: language, domain: domain, documents: documents.count,
+                                              tokens: t.binBytes / 4, textBytes: 0, minDocumentTokens: documents.count == 0 ? 0 : documents.minTokens,
+                                              maxDocumentTokens: documents.maxTokens, meanLanguageScore: nil, meanQuality: nil, files: files))
             tokens = nil
             bounds = nil
-            documents = 0
-            minTokens = .max
-            maxTokens = 0
+            documents = StartedDocuments()
+        }
+        func emit(_ sequence: PackedSequence) throws {
+            if tokens == nil {
+                let prefix = "\(outputDirectory)/shards/\(language)/\(domain)/packed-\(seqLen)-\(pad(k))"
+                k += 1
+                tokens = try IndexedDatasetWriter(prefix: prefix)
+                bounds = try IndexedDatasetWriter(prefix: prefix + ".cu_seqlens")
+            }
+            try tokens!.append(sequence.tokens)
+            try bounds!.append(sequence.cuSeqlens)
+            if sequence.documentsStarted > 0 {
+                documents.count += sequence.documentsStarted
+                documents.minTokens = min(documents.minTokens, sequence.minDocumentTokens)
+                documents.maxTokens = max(documents.maxTokens, sequence.maxDocumentTokens)
+            }
+            summary.sequences += 1
+            summary.tokens += sequence.tokens.count / 4
+            summary.paddingTokens += seqLen - sequence.tokens.count / 4
+            if tokens!.binBytes + seqLen * 4 > maxShardBytes { try close() }
         }
         for path in shards {
             let reader = try IndexedDatasetReader(prefix: path)
@@ -99,26 +138,13 @@ public struct PackJob {
                     continue
                 }
                 let start = Int(reader.sequencePointers[i])
-                // Counted in the shard where the document's first token lands.
-                documents += 1
                 summary.documents += 1
-                minTokens = min(minTokens, count)
-                maxTokens = max(maxTokens, count)
-                try packer.add(UnsafeRawBufferPointer(rebasing: reader.tokenBytes[start..<start + count * 4])) { t, b in
-                    if tokens == nil {
-                        let prefix = "\(outputDirectory)/shards/\(language)/\(domain)/packed-\(seqLen)-\(pad(k))"
-                        k += 1
-                        tokens = try IndexedDatasetWriter(prefix: prefix)
-                        bounds = try IndexedDatasetWriter(prefix: prefix + ".cu_seqlens")
-                    }
-                    try tokens!.append(t)
-                    try bounds!.append(b)
-                    summary.sequences += 1
-                    if tokens!.binBytes + seqLen * 4 > maxShardBytes { try close() }
+                if try packer.add(UnsafeRawBufferPointer(rebasing: reader.tokenBytes[start..<start + count * 4]), emit: emit) {
+                    summary.documentsSplit += 1
                 }
             }
         }
-        summary.tailTokensDropped += packer.pendingTokens
+        summary.tailTokensDropped += try packer.finish(emit: emit)
         try close()
     }
 }
