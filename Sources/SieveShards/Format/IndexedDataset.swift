@@ -97,6 +97,13 @@ public struct IndexedDatasetReader {
 
     /// All token bytes, for streaming without copying.
     public var tokenBytes: UnsafeRawBufferPointer { bin.bytes }
+
+    /// Lets go of the mapped pages before token byte `offset`, which a reader streaming
+    /// through the file has done with: they leave the process's resident memory (the page
+    /// cache keeps them), so a pass over a 1 GiB shard does not hold 1 GiB.
+    public func release(before offset: Int) {
+        bin.release(before: offset)
+    }
 }
 
 /// A read-only memory mapping of a whole file.
@@ -120,5 +127,12 @@ final class MappedFile {
 
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
+
+    func release(before offset: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = min(offset, bytes.count) / page * page
+        guard let base = bytes.baseAddress, end > 0 else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base), end, MADV_DONTNEED)
     }
 }

@@ -131,6 +131,7 @@ public struct PackJob {
         }
         for path in shards {
             let reader = try IndexedDatasetReader(prefix: path)
+            var released = 0
             for i in 0..<reader.sequenceCount {
                 let count = Int(reader.sequenceLengths[i])
                 guard count >= minDocumentTokens else {
@@ -138,6 +139,10 @@ public struct PackJob {
                     continue
                 }
                 let start = Int(reader.sequencePointers[i])
+                if start - released >= 1 << 26 {
+                    reader.release(before: start)
+                    released = start
+                }
                 summary.documents += 1
                 if try packer.add(UnsafeRawBufferPointer(rebasing: reader.tokenBytes[start..<start + count * 4]), emit: emit) {
                     summary.documentsSplit += 1
