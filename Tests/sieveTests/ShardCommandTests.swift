@@ -339,8 +339,8 @@ final class ShardCommandTests: XCTestCase {
         XCTAssertEqual(summary["documents"] as? Int, all.count)
         XCTAssertEqual(summary["documents_split"] as? Int, all.filter { $0.count > seqLen }.count)
         XCTAssertGreaterThan(all.filter { $0.count > seqLen }.count, 0, "the corpus should have documents longer than the sequences")
-        let documents = try Manifest(readingFrom: dir.file("packed/manifest.sqlite")).query("SELECT SUM(documents) FROM shards").rows
-        XCTAssertEqual(documents, [[.int(Int64(all.count))]])
+        let totals = try Manifest(readingFrom: dir.file("packed/manifest.sqlite")).query("SELECT SUM(documents), SUM(sequences), SUM(tokens) FROM shards").rows
+        XCTAssertEqual(totals, [[.int(Int64(all.count)), .int(Int64(sequences)), .int(Int64(tokens))]])
         _ = try pack("again")
         XCTAssertEqual(try shardFiles(dir.file("again")), try shardFiles(dir.file("packed")), "same input, same bytes")
     }

@@ -244,7 +244,7 @@ extension Manifest {
                                              mean_language_score, mean_quality) VALUES (?, ?, ?, ?, ?, ?)
                     """)
                 for shard in shards {
-                    let sequences = seqLen.map { shard.tokens / $0 } ?? shard.documents
+                    let sequences = shard.sequences ?? seqLen.map { shard.tokens / $0 } ?? shard.documents
                     try insertShard.run([.text(stored(shard.prefix)), .text(kind), .text(shard.language), .text(shard.domain), t,
                                          .int(Int64(shard.documents)), .int(Int64(shard.tokens)), .int(Int64(sequences)),
                                          seqLen.map { .int(Int64($0)) } ?? .null,

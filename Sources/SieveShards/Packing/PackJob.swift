@@ -105,7 +105,8 @@ public struct PackJob {
             let files = try t.finish() + b.finish().map { ShardFile(suffix: ".cu_seqlens" + $0.suffix, bytes: $0.bytes, xxh64: $0.xxh64) }
             summary.shards.append(ShardRecord(prefix: t.prefix, language: language, domain: domain, documents: documents.count,
                                               tokens: t.binBytes / 4, textBytes: 0, minDocumentTokens: documents.count == 0 ? 0 : documents.minTokens,
-                                              maxDocumentTokens: documents.maxTokens, meanLanguageScore: nil, meanQuality: nil, files: files))
+                                              maxDocumentTokens: documents.maxTokens, meanLanguageScore: nil, meanQuality: nil, files: files,
+                                              sequences: t.lengths.count))
             tokens = nil
             bounds = nil
             documents = StartedDocuments()

@@ -18,6 +18,8 @@ public struct ShardRecord: Sendable, Equatable {
     public var meanLanguageScore: Double?
     public var meanQuality: Double?
     public var files: [ShardFile]
+    /// Sequences in `.bin`, when not one per document (packed shards).
+    public var sequences: Int? = nil
 }
 
 /// Builds a task's shards from its units' token parts, read in unit order: documents are
