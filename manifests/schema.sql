@@ -128,4 +128,19 @@ CREATE TABLE histograms (
     count       INTEGER NOT NULL,
     PRIMARY KEY (task_index, stage, name, language, bin)
 );
-PRAGMA user_version = 3;
+
+-- migration 3 -> 4
+-- Schema version 4: what `sieve mix materialize` delivered per training stage,
+-- language and domain, against the plan: tokens planned and delivered, distinct
+-- documents and copies of them (epochs above 1 repeat documents).
+CREATE TABLE deliveries (
+    stage       TEXT    NOT NULL,
+    language    TEXT    NOT NULL,
+    domain      TEXT    NOT NULL,
+    planned     INTEGER NOT NULL,
+    delivered   INTEGER NOT NULL,
+    documents   INTEGER NOT NULL,
+    copies      INTEGER NOT NULL,
+    PRIMARY KEY (stage, language, domain)
+);
+PRAGMA user_version = 4;

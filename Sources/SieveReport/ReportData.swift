@@ -51,6 +51,8 @@ struct ReportData {
     var qualityScores: [Int] = []
     /// Documents per domain as the `label` stage named them (`other` included).
     var documentsByDomain: [String: Int] = [:]
+    /// `deliveries`: what `sieve mix materialize` delivered against the plan.
+    var deliveries: [(stage: String, delivery: Delivery)] = []
 
     init(manifest path: String, verifyChecksums: Bool) throws {
         let manifest = try Manifest(readingFrom: path)
@@ -59,6 +61,7 @@ struct ReportData {
                   bytesOut: $0.bytesOut, seconds: $0.seconds)
         }
         drops = try manifest.drops()
+        deliveries = try manifest.deliveries()
 
         // Units' statistics, merged in task and unit order.
         var stats = RunStats()

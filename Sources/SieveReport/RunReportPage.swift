@@ -155,6 +155,15 @@ public enum RunReportPage {
             html += "<p class=\"bad\">\(d.shardProblems.count) shard files do not match the manifest (\(check)):</p>\n"
             html += table(["file", "problem"], d.shardProblems.prefix(50).map { [SVG.escape($0.path), SVG.escape($0.message)] })
         }
+        if !d.deliveries.isEmpty {
+            html += "<h3>Mixture delivered</h3>\n<p>What <code>sieve mix materialize</code> packed, against the plan.</p>\n"
+            html += table(["stage", "language", "domain", "planned", "delivered", "difference", "documents", "copies"], d.deliveries.map {
+                let difference = $0.delivery.delivered - $0.delivery.planned
+                return [SVG.escape($0.stage), SVG.escape($0.delivery.language), SVG.escape($0.delivery.domain),
+                        Format.count(Int($0.delivery.planned)), Format.count(Int($0.delivery.delivered)),
+                        difference == 0 ? "0" : "\(difference)", Format.count($0.delivery.documents), Format.count($0.delivery.copies)]
+            }, numeric: [3, 4, 5, 6, 7])
+        }
         guard let plan else {
             return html + "<p class=\"muted\">No mixture plan given (<code>sieve report --plan plan.toml</code>).</p>\n"
         }

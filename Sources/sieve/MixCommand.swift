@@ -9,7 +9,7 @@ struct MixCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mix",
         abstract: "Mixture plans: tokens per language and domain for each training stage (docs/mixture.md).",
-        subcommands: [Plan.self, Show.self, Export.self])
+        subcommands: [Plan.self, Show.self, Export.self, Materialize.self])
 
     static func failing<T>(_ body: () throws -> T) throws -> T {
         do {
@@ -182,6 +182,82 @@ struct MixCommand: ParsableCommand {
                 if output == "-" { print(lines, terminator: "") } else { try writeFileAtomically(Array(lines.utf8), to: output) }
             default:
                 throw CommandError(description: "--format must be megatron or jsonl", isUsage: true)
+            }
+        }
+    }
+
+    struct Materialize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "materialize",
+            abstract: "`sieve mix materialize plan.toml --stage NAME --seq-len 4096 --out DIR`: a stage's exact tokens, packed and shuffled.",
+            discussion: """
+                Writes the packed sequences of one stage with exactly the planned tokens of \
+                each language and domain (whole documents; epochs above 1 repeat them; the \
+                rest of a fractional epoch is a seeded sample), best-fit packed, in one \
+                shuffled order: DIR/shards/STAGE/materialized-SEQLEN-KKKKK pairs with \
+                .cu_seqlens, DIR/manifest.sqlite (its deliveries table: planned against \
+                delivered), and the same table on stdout. See docs/mixture.md.
+                """)
+
+        @Argument(help: "A plan from sieve mix plan.")
+        var plan: String
+
+        @Option(help: "The stage to materialize.")
+        var stage: String
+
+        @Option(name: .customLong("seq-len"), help: "Most tokens per training sequence.")
+        var seqLen = 4096
+
+        @Option(name: .customLong("out"), help: "Output directory.")
+        var output: String
+
+        @Option(name: .customLong("chunk-tokens"), help: "Tokens packed best-fit together (docs/shards.md).")
+        var chunkTokens = 1 << 24
+
+        @Option(name: .customLong("shard-bytes"), help: "Largest .bin of an output shard, in bytes.")
+        var shardBytes = 1 << 30
+
+        @Flag(help: "Print the summary as one JSON object on stdout's last line.")
+        var json = false
+
+        func validate() throws {
+            guard seqLen > 0 else { throw ValidationError("--seq-len must be positive") }
+            guard chunkTokens > 0 else { throw ValidationError("--chunk-tokens must be positive") }
+            guard shardBytes >= seqLen * 4 else { throw ValidationError("--shard-bytes must hold one sequence") }
+        }
+
+        func run() throws {
+            let plan = try MixCommand.failing { try MixturePlan(toml: String(contentsOfFile: self.plan, encoding: .utf8)) }
+            var job = Materialization(plan: plan, stage: stage, seqLen: seqLen, outputDirectory: output)
+            job.chunkTokens = chunkTokens
+            job.maxShardBytes = shardBytes
+            job.command = CommandLine.arguments.joined(separator: " ")
+            let result = try MixCommand.failing { try job.run() }
+            var table = "language\tdomain\tplanned\tdelivered\tdifference\tdocuments\tcopies\n"
+            for d in result.deliveries {
+                table += "\(d.language)\t\(d.domain)\t\(d.planned)\t\(d.delivered)\t\(d.delivered - d.planned)\t\(d.documents)\t\(d.copies)\n"
+            }
+            print(table, terminator: "")
+            let short = result.deliveries.filter { $0.planned - $0.delivered >= Int64(seqLen) }
+            for d in short {
+                FileHandle.standardError.write(Data("sieve mix materialize: \(d.language)/\(d.domain) is \(d.planned - d.delivered) tokens short of its plan (no document left fits)\n".utf8))
+            }
+            FileHandle.standardError.write(Data("""
+                stage \(stage): \(result.sequences) sequences of at most \(seqLen) tokens (\(result.tokens) tokens, \
+                \(result.paddingTokens) padding) in \(result.shards) shards -> \(output)
+
+                """.utf8))
+            if json {
+                let object: [String: Any] = [
+                    "stage": stage, "seq_len": seqLen, "shards": result.shards, "sequences": result.sequences, "tokens": result.tokens,
+                    "padding_tokens": result.paddingTokens,
+                    "planned": result.deliveries.reduce(Int64(0)) { $0 + $1.planned },
+                    "groups": result.deliveries.map {
+                        ["language": $0.language, "domain": $0.domain, "planned": $0.planned, "delivered": $0.delivered,
+                         "documents": $0.documents, "copies": $0.copies] as [String: Any]
+                    },
+                ]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
             }
         }
     }

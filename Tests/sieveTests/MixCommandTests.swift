@@ -139,4 +139,107 @@ final class MixCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 2, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("the first cluster size must be 1"), bad.stderr)
     }
+
+    /// `sieve mix materialize`: every group gets its planned tokens to within one sequence
+    /// (never more), as whole documents repeated as often as its epochs ask; the packed
+    /// sequences hold nothing else, in an order that mixes the groups; the deliveries are
+    /// in the output manifest and its report; the same plan gives the same bytes.
+    func testMaterializeDeliversThePlannedTokens() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var random = SplitMix(seed: 11)
+        var lines: [String] = []
+        for (language, count) in [("eng_Latn", 60), ("fra_Latn", 20), ("swh_Latn", 4)] {
+            for i in 0..<count {
+                let text = DedupCommandTests.text(words: 10 + 4 * (i % 9), random: &random)
+                lines.append("{\"id\":\"\(language)-\(i)\",\"text\":\"\(text)\",\"language\":\"\(language)\"}")
+            }
+        }
+        let input = try dir.write("in.jsonl", Fixtures.jsonl(lines))
+        XCTAssertEqual(try Command.run(Command.sieve, ["tokenize", input, "--tokenizer", Self.repository + "/examples/tokenizer.json",
+                                                       "--out", dir.file("out"), "--no-progress"]).status, 0)
+        let plan = try Command.run(Command.sieve, ["mix", "plan", dir.file("out/manifest.sqlite"), "--budget", "20K", "--strategy", "unimax",
+                                                   "--max-epochs", "4", "-o", dir.file("plan.toml"),
+                                                   "--registry", Self.repository + "/languages/registry.tsv"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        let seqLen = 256
+        func materialize(_ out: String) throws -> [String: Any] {
+            let r = try Command.run(Command.sieve, ["mix", "materialize", dir.file("plan.toml"), "--stage", "general", "--seq-len", "\(seqLen)",
+                                                    "--out", dir.file(out), "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.hasPrefix("language\tdomain\tplanned\tdelivered"), r.stdout)
+            return try JSONSerialization.jsonObject(with: Data(r.stdout.split(separator: "\n").last!.utf8)) as! [String: Any]
+        }
+        let summary = try materialize("stage")
+        let groups = summary["groups"] as! [[String: Any]]
+        XCTAssertEqual(groups.map { $0["language"] as! String }, ["eng_Latn", "fra_Latn", "swh_Latn"])
+        XCTAssertEqual(groups.reduce(0) { $0 + ($1["planned"] as! Int) }, 20_000)
+
+        // The source documents, by their tokens.
+        var source: [[Int32]: (language: String, count: Int)] = [:]
+        var available: [String: Int] = [:]
+        let manifest = try Manifest(readingFrom: dir.file("out/manifest.sqlite"))
+        for shard in try manifest.documentShards() {
+            let reader = try IndexedDatasetReader(prefix: dir.file("out/" + shard.path))
+            for i in 0..<reader.sequenceCount {
+                source[reader.sequence(i), default: (shard.language, 0)].count += 1
+                available[shard.language, default: 0] += Int(reader.sequenceLengths[i])
+            }
+        }
+        XCTAssertLessThanOrEqual(source.keys.map(\.count).max()!, seqLen, "every document fits a sequence")
+        // Every segment of every sequence is one whole source document.
+        var delivered: [String: Int] = [:], copies: [[Int32]: Int] = [:], order: [String] = []
+        let out = try Manifest(readingFrom: dir.file("stage/manifest.sqlite"))
+        XCTAssertEqual(try out.verify(), [])
+        for shard in try out.query("SELECT path FROM shards ORDER BY path").rows.compactMap({ $0[0].string }) {
+            let tokens = try IndexedDatasetReader(prefix: dir.file("stage/" + shard))
+            let bounds = try IndexedDatasetReader(prefix: dir.file("stage/" + shard + ".cu_seqlens"))
+            for i in 0..<tokens.sequenceCount {
+                let sequence = tokens.sequence(i), cu = bounds.sequence(i)
+                XCTAssertLessThanOrEqual(sequence.count, seqLen)
+                for j in 0..<(cu.count - 1) {
+                    let segment = Array(sequence[Int(cu[j])..<Int(cu[j + 1])])
+                    guard let document = source[segment] else { return XCTFail("sequence \(i) holds something that is no document") }
+                    delivered[document.language, default: 0] += segment.count
+                    copies[segment, default: 0] += 1
+                    if j == 0 { order.append(document.language) }
+                }
+            }
+        }
+        for group in groups {
+            let language = group["language"] as! String, planned = group["planned"] as! Int
+            XCTAssertEqual(delivered[language], group["delivered"] as? Int, language)
+            XCTAssertLessThanOrEqual(delivered[language]!, planned, language)
+            XCTAssertLessThan(planned - delivered[language]!, seqLen, "\(language): within one sequence of the plan")
+            // Whole epochs repeat every document; the fraction adds at most one copy more.
+            let epochs = Double(planned) / Double(available[language]!)
+            print("\(language): \(planned) planned, \(delivered[language]!) delivered, \(epochs) epochs")
+            for (document, info) in source where info.language == language {
+                let n = copies[document] ?? 0
+                XCTAssertGreaterThanOrEqual(n, Int(epochs) * info.count, "\(language): a document missing from a whole epoch")
+                XCTAssertLessThanOrEqual(n, (Int(epochs) + 2) * info.count, language)
+            }
+        }
+        XCTAssertGreaterThan(Set(order.prefix(order.count / 4)).count, 1, "the first quarter of the sequences mixes groups")
+        let recorded = try out.deliveries()
+        XCTAssertEqual(recorded.map(\.delivery.delivered), groups.map { Int64($0["delivered"] as! Int) })
+        XCTAssertEqual(recorded.map(\.stage), ["general", "general", "general"])
+        let report = try Command.run(Command.sieve, ["report", dir.file("stage/manifest.sqlite"), "-o", dir.file("report.html")])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        XCTAssertTrue(try String(contentsOfFile: dir.file("report.html"), encoding: .utf8).contains("Mixture delivered"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("stage/.sieve/materialize")), "work files are removed")
+
+        _ = try materialize("again")
+        func files(_ root: String) throws -> [String: Data] {
+            var result: [String: Data] = [:]
+            for case let name as String in FileManager.default.enumerator(atPath: dir.file(root + "/shards")) ?? NSEnumerator() where name.contains(".") {
+                result[name] = try Data(contentsOf: URL(fileURLWithPath: dir.file(root + "/shards/" + name)))
+            }
+            return result
+        }
+        XCTAssertEqual(try files("again"), try files("stage"), "same plan, same bytes")
+        let missing = try Command.run(Command.sieve, ["mix", "materialize", dir.file("plan.toml"), "--stage", "nope", "--out", dir.file("x")])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("the plan has no stage nope (it has general)"), missing.stderr)
+    }
 }

@@ -303,6 +303,20 @@ extension Manifest {
             """, [.int(Int64(task)), .text(kind)]).compactMap { $0[0].string.map(resolved) }
     }
 
+    /// A stage's deliveries (`sieve mix materialize`), replacing any recorded before.
+    public func recordDeliveries(stage: String, _ deliveries: [Delivery]) throws {
+        try db.transaction {
+            try db.query("DELETE FROM deliveries WHERE stage = ?", [.text(stage)])
+            let insert = try db.prepare("""
+                INSERT INTO deliveries (stage, language, domain, planned, delivered, documents, copies) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for d in deliveries {
+                try insert.run([.text(stage), .text(d.language), .text(d.domain), .int(d.planned), .int(d.delivered),
+                                .int(Int64(d.documents)), .int(Int64(d.copies))])
+            }
+        }
+    }
+
     /// Makes the WAL part of the main file, so the manifest is one self-contained file.
     public func checkpoint() throws {
         try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -80,6 +80,14 @@ extension Manifest {
             .map { ($0[0].string ?? "", $0[1].string ?? "", $0[2].int ?? 0) }
     }
 
+    /// What `sieve mix materialize` delivered, by stage, language and domain.
+    public func deliveries() throws -> [(stage: String, delivery: Delivery)] {
+        try db.query("SELECT stage, language, domain, planned, delivered, documents, copies FROM deliveries ORDER BY 1, 2, 3").map {
+            ($0[0].string ?? "", Delivery(language: $0[1].string ?? "", domain: $0[2].string ?? "", planned: Int64($0[3].int ?? 0),
+                                          delivered: Int64($0[4].int ?? 0), documents: $0[5].int ?? 0, copies: $0[6].int ?? 0))
+        }
+    }
+
     /// Documents a stage dropped, by language.
     public func drops(stage: String) throws -> [String: Int] {
         var byLanguage: [String: Int] = [:]

@@ -137,6 +137,21 @@ enum ManifestSchema {
             PRIMARY KEY (task_index, stage, name, language, bin)
         );
         """,
+        """
+        -- Schema version 4: what `sieve mix materialize` delivered per training stage,
+        -- language and domain, against the plan: tokens planned and delivered, distinct
+        -- documents and copies of them (epochs above 1 repeat documents).
+        CREATE TABLE deliveries (
+            stage       TEXT    NOT NULL,
+            language    TEXT    NOT NULL,
+            domain      TEXT    NOT NULL,
+            planned     INTEGER NOT NULL,
+            delivered   INTEGER NOT NULL,
+            documents   INTEGER NOT NULL,
+            copies      INTEGER NOT NULL,
+            PRIMARY KEY (stage, language, domain)
+        );
+        """,
     ]
 
     /// The full current schema, as `manifests/schema.sql` holds it.
