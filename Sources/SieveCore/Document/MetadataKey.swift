@@ -33,6 +33,11 @@ public struct MetadataKey: Hashable, Sendable, CustomStringConvertible {
     public static let perplexity = MetadataKey("perplexity")
     public static let scoredTokens = MetadataKey("scored_tokens")
     public static let perplexityBucket = MetadataKey("perplexity_bucket")
+    // decontaminate
+    /// With `action = "flag"`: the benchmark most of a document's matched n-grams are from,
+    /// and how many of its n-grams matched any benchmark.
+    public static let contamination = MetadataKey("contamination")
+    public static let contaminationNGrams = MetadataKey("contamination_ngrams")
     /// Why a document in a rejected stream was dropped: `stage:rule`.
     public static let dropReason = MetadataKey("drop_reason")
 }

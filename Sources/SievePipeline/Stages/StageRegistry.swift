@@ -9,8 +9,8 @@ public struct StageRegistry: Sendable {
 
     /// Every stage of this build, in the order they usually run.
     public static let standard = StageRegistry(kinds: [
-        NormalizeKind.self, LangIDKind.self, FilterKind.self, DedupKind.self, LabelKind.self, TokenizeKind.self,
-        PerplexityKind.self,
+        NormalizeKind.self, LangIDKind.self, FilterKind.self, DecontaminateKind.self, DedupKind.self, LabelKind.self,
+        TokenizeKind.self, PerplexityKind.self,
     ])
 
     /// The `number`th (from 1) `[[stage]]` table, its settings decoded; errors name the
