@@ -18,7 +18,7 @@ final class DecontaminationTests: XCTestCase {
 
     func words(_ text: String) -> [UInt64] {
         var out: [UInt64] = []
-        ContaminationWords.forEach(in: text) { out.append($0) }
+        ContaminationWords.hashes(of: text, into: &out)
         return out
     }
 

@@ -39,7 +39,7 @@ public struct ContaminationIndex: Sendable {
             owner = benchmarks.count - 1
         }
         let first = words.count
-        ContaminationWords.forEach(in: text) { words.append($0) }
+        ContaminationWords.hashes(of: text, into: &words)
         let added = words.count - first
         guard added >= n else {
             words.removeLast(added)
@@ -93,39 +93,35 @@ public struct ContaminationIndex: Sendable {
     /// Looks for indexed n-grams in `text`, calling `found` with the benchmark (an index in
     /// `benchmarks`) of each match, in text order, until it returns false.
     public func scan(_ text: String, _ found: (Int) -> Bool) {
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(text.utf8.count / 5)
+        ContaminationWords.hashes(of: text, into: &hashes)
+        guard hashes.count >= n else { return }
         let n = self.n
-        var ring = [UInt64](repeating: 0, count: 2 * n)
-        var seen = 0
-        var going = true
         keys.withUnsafeBufferPointer { keys in
             words.withUnsafeBufferPointer { words in
-                ring.withUnsafeMutableBufferPointer { ring in
-                    let mask = keys.count - 1
-                    ContaminationWords.forEach(in: text) { word in
-                        guard going else { return }
-                        // The last n words, kept twice so that they are always contiguous.
-                        let at = seen % n
-                        ring[at] = word
-                        ring[at + n] = word
-                        seen += 1
-                        guard seen >= n else { return }
-                        let window = UnsafePointer(ring.baseAddress! + (at + 1) % n)
-                        let key = ContaminationWords.ngram(window, n)
-                        var slot = Int(truncatingIfNeeded: key) & mask
-                        while keys[slot] != 0 {
-                            if keys[slot] == key {
-                                let start = Int(starts[slot])
-                                var same = true
-                                for i in 0..<n where words[start + i] != window[i] {
-                                    same = false
-                                    break
+                starts.withUnsafeBufferPointer { starts in
+                    hashes.withUnsafeBufferPointer { hashes in
+                        let mask = keys.count - 1
+                        for start in 0...(hashes.count - n) {
+                            let window = hashes.baseAddress! + start
+                            let key = ContaminationWords.ngram(window, n)
+                            var slot = Int(truncatingIfNeeded: key) & mask
+                            while keys[slot] != 0 {
+                                if keys[slot] == key {
+                                    let at = Int(starts[slot])
+                                    var same = true
+                                    for i in 0..<n where words[at + i] != window[i] {
+                                        same = false
+                                        break
+                                    }
+                                    if same {
+                                        if !found(Int(owners[slot])) { return }
+                                        break
+                                    }
                                 }
-                                if same {
-                                    going = found(Int(owners[slot]))
-                                    return
-                                }
+                                slot = (slot + 1) & mask
                             }
-                            slot = (slot + 1) & mask
                         }
                     }
                 }

@@ -9,28 +9,13 @@ import SieveText
 /// Thai, Lao, Khmer, Myanmar) are cut by ICU's dictionary word breaks, as the filters cut
 /// those languages.
 enum ContaminationWords {
-    /// Calls `word` with each word's hash, in order.
-    static func forEach(in text: String, _ word: (UInt64) -> Void) {
+    /// Appends each word's hash to `out`, in order. (No closures over the loop's state:
+    /// captured variables would be checked for exclusive access on every character.)
+    static func hashes(of text: String, into out: inout [UInt64]) {
         var text = text
         var current: [UInt32] = []
         current.reserveCapacity(64)
         var nonASCII = false, unspaced = false
-        func end() {
-            guard !current.isEmpty else { return }
-            if !nonASCII {
-                word(hash(current[...]))
-            } else {
-                let lower = CharacterClasses.lowercased(current[...])
-                if unspaced {
-                    for span in WordSplitter.icuWordSpans(lower, locale: "root") { word(hash(lower[span])) }
-                } else {
-                    word(hash(lower[...]))
-                }
-            }
-            current.removeAll(keepingCapacity: true)
-            nonASCII = false
-            unspaced = false
-        }
         text.withUTF8 { bytes in
             var i = 0
             while i < bytes.count {
@@ -41,8 +26,8 @@ enum ContaminationWords {
                         current.append(UInt32(b))
                     } else if b >= 0x41 && b <= 0x5A {
                         current.append(UInt32(b | 0x20))
-                    } else {
-                        end()
+                    } else if !current.isEmpty {
+                        end(&current, &nonASCII, &unspaced, &out)
                     }
                     continue
                 }
@@ -52,12 +37,29 @@ enum ContaminationWords {
                     current.append(c)
                     nonASCII = true
                     if isUnspaced(c) { unspaced = true }
-                } else {
-                    end()
+                } else if !current.isEmpty {
+                    end(&current, &nonASCII, &unspaced, &out)
                 }
             }
         }
-        end()
+        if !current.isEmpty { end(&current, &nonASCII, &unspaced, &out) }
+    }
+
+    /// The word in `current` ends: its hash (or its ICU words' hashes) goes to `out`.
+    private static func end(_ current: inout [UInt32], _ nonASCII: inout Bool, _ unspaced: inout Bool, _ out: inout [UInt64]) {
+        if !nonASCII {
+            out.append(hash(current[...]))
+        } else {
+            let lower = CharacterClasses.lowercased(current[...])
+            if unspaced {
+                for span in WordSplitter.icuWordSpans(lower, locale: "root") { out.append(hash(lower[span])) }
+            } else {
+                out.append(hash(lower[...]))
+            }
+        }
+        current.removeAll(keepingCapacity: true)
+        nonASCII = false
+        unspaced = false
     }
 
     /// Scripts written without spaces between words.
