@@ -11,7 +11,7 @@ struct SieveCommand: ParsableCommand {
         commandName: "sieve",
         abstract: "Turn raw corpora into training-ready documents and tokens.",
         version: Sieve.version,
-        subcommands: [RunCommand.self, CatCommand.self, ExtractCommand.self, EncodeCommand.self, LangIDCommand.self, FilterCommand.self, DecontaminateCommand.self, DedupCommand.self, MixCommand.self, BPECommand.self, TokenizeCommand.self,
+        subcommands: [RunCommand.self, CatCommand.self, ExtractCommand.self, EncodeCommand.self, LangIDCommand.self, FilterCommand.self, DecontaminateCommand.self, PIICommand.self, DedupCommand.self, MixCommand.self, BPECommand.self, TokenizeCommand.self,
                       ManifestCommand.self, ShardsCommand.self, ReportCommand.self, SlurmCommand.self, ClassifierCommand.self, ModelCommand.self, NGramCommand.self, PDFWorkerCommand.self])
 
     /// Exit codes: 0 success, 1 run failed, 2 usage error.

@@ -38,6 +38,9 @@ public struct MetadataKey: Hashable, Sendable, CustomStringConvertible {
     /// and how many of its n-grams matched any benchmark.
     public static let contamination = MetadataKey("contamination")
     public static let contaminationNGrams = MetadataKey("contamination_ngrams")
+    // pii
+    /// What the `pii` stage replaced in a document: count per kind (`email`, `ip`, …).
+    public static let pii = MetadataKey("pii")
     /// Why a document in a rejected stream was dropped: `stage:rule`.
     public static let dropReason = MetadataKey("drop_reason")
 }

@@ -9,7 +9,7 @@ public struct StageRegistry: Sendable {
 
     /// Every stage of this build, in the order they usually run.
     public static let standard = StageRegistry(kinds: [
-        NormalizeKind.self, LangIDKind.self, FilterKind.self, DecontaminateKind.self, DedupKind.self, LabelKind.self,
+        NormalizeKind.self, LangIDKind.self, FilterKind.self, DecontaminateKind.self, PIIStageKind.self, DedupKind.self, LabelKind.self,
         TokenizeKind.self, PerplexityKind.self,
     ])
 
