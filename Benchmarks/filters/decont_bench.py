@@ -11,7 +11,8 @@
    own words, in two sizes,
    about 100,000 n-grams (a few benchmarks) and --ngrams (10 million: the issue's bar for
    memory). n = 13 for both tools.
-3. Sieve: `sieve decontaminate --benchmarks B DOCS -o OUT --threads 1`, a whole process,
+3. Sieve: `sieve decontaminate --benchmarks B DOCS -o OUT --threads 1`, a whole process
+   on one core (`taskset -c 0`, as datatrove's),
    and the same with an empty input (the index alone); peak memory from GNU time.
 4. datatrove: its index file is written by this script with datatrove's own functions
    (`simplify_text`, NLTK's English word tokenizer, its default hash), because its
@@ -129,12 +130,12 @@ def main():
               f"(built in {time.perf_counter() - t:.0f} s by this script)")
         sieve_times, sieve_peaks, dt_times, dt_peaks, index_times = [], [], [], [], []
         for _ in range(args.repeats):
-            seconds, peak, err = run([sieve, "decontaminate", "--benchmarks", bench_dir, docs, "-o", os.path.join(WORK, "out.jsonl"),
+            seconds, peak, err = run(["taskset", "-c", "0", sieve, "decontaminate", "--benchmarks", bench_dir, docs, "-o", os.path.join(WORK, "out.jsonl"),
                                       "--threads", "1", "--no-progress"])
             sieve_times.append(seconds)
             sieve_peaks.append(peak)
             indexed = [l for l in err.splitlines() if "indexed" in l][0]
-            seconds, _, _ = run([sieve, "decontaminate", "--benchmarks", bench_dir, empty, "-o", os.path.join(WORK, "empty.out.jsonl"),
+            seconds, _, _ = run(["taskset", "-c", "0", sieve, "decontaminate", "--benchmarks", bench_dir, empty, "-o", os.path.join(WORK, "empty.out.jsonl"),
                                  "--threads", "1", "--no-progress"])
             index_times.append(seconds)
             out = os.path.join(WORK, "datatrove-out")

@@ -14,7 +14,7 @@
    a seeded sample of --sample of them, with 40 characters either side, goes to
    .build-bench/pii/sample.txt to be read by eye.
 3. Speed: --mb of JSONL documents from Benchmarks/io/bench.py's pool, whole processes on
-   one core, alternating: `sieve pii --threads 1` (all kinds, and e-mail and IP only)
+   one core (`taskset -c 0`), alternating: `sieve pii --threads 1` (all kinds, and e-mail and IP only)
    against datatrove's `JsonlReader` -> `PIIFormatter` -> `JsonlWriter` under
    `LocalPipelineExecutor(tasks=1)`. Medians of --repeats.
 """
@@ -118,8 +118,8 @@ def main():
     size = decont_bench.documents(docs, args.mb)
     times = {"sieve": [], "sieve-email-ip": [], "datatrove": []}
     for _ in range(args.repeats):
-        times["sieve"].append(timed([sieve, "pii", docs, "-o", os.path.join(WORK, "out.jsonl"), "--threads", "1", "--no-progress"]))
-        times["sieve-email-ip"].append(timed([sieve, "pii", docs, "-o", os.path.join(WORK, "out.jsonl"), "--threads", "1", "--no-progress",
+        times["sieve"].append(timed(["taskset", "-c", "0", sieve, "pii", docs, "-o", os.path.join(WORK, "out.jsonl"), "--threads", "1", "--no-progress"]))
+        times["sieve-email-ip"].append(timed(["taskset", "-c", "0", sieve, "pii", docs, "-o", os.path.join(WORK, "out.jsonl"), "--threads", "1", "--no-progress",
                                               "--kind", "email", "--kind", "ip"]))
         subprocess.run(["rm", "-rf", os.path.join(WORK, "dt-out"), os.path.join(WORK, "logs")])
         times["datatrove"].append(timed(["taskset", "-c", "0", sys.executable, "-c", DATATROVE, docs, os.path.join(WORK, "dt-out"),

@@ -51,6 +51,10 @@ struct ReportData {
     var qualityScores: [Int] = []
     /// Documents per domain as the `label` stage named them (`other` included).
     var documentsByDomain: [String: Int] = [:]
+    /// Units' stats: personal data the `pii` stage replaced, by kind; documents the
+    /// `decontaminate` stage flagged, by benchmark (its drops are in `drops`).
+    var piiReplaced: [String: Int] = [:]
+    var contaminationFlagged: [String: Int] = [:]
     /// `deliveries`: what `sieve mix materialize` delivered against the plan.
     var deliveries: [(stage: String, delivery: Delivery)] = []
 
@@ -80,6 +84,12 @@ struct ReportData {
         errors = stats.errors
         let langid = stats[stage: "langid"], dedup = stats[stage: "dedup"], label = stats[stage: "label"]
         qualityScores = label.histograms["quality"] ?? []
+        for (key, byLanguage) in stats[stage: "pii"].countsByLanguage where key.hasPrefix("pii:") {
+            piiReplaced[String(key.dropFirst("pii:".count))] = byLanguage.values.reduce(0, +)
+        }
+        for (key, byLanguage) in stats[stage: "decontaminate"].countsByLanguage where key.hasPrefix("flagged:") {
+            contaminationFlagged[String(key.dropFirst("flagged:".count))] = byLanguage.values.reduce(0, +)
+        }
         // Every cluster of two or more counted once, by the kept document's language.
         for bins in (dedup.histogramsByLanguage["cluster_size"] ?? [:]).values {
             if clusterSizes.count < bins.count { clusterSizes += [Int](repeating: 0, count: bins.count - clusterSizes.count) }

@@ -203,7 +203,19 @@ public enum RunReportPage {
     }
 
     static func errors(_ d: ReportData) -> String {
-        var html = "<h2 id=\"errors\">Errors and examples</h2>\n"
+        var html = ""
+        if !d.piiReplaced.isEmpty || !d.contaminationFlagged.isEmpty {
+            html += "<h2 id=\"privacy\">Personal data and contamination</h2>\n"
+            if !d.piiReplaced.isEmpty {
+                html += "<p>Personal data the <code>pii</code> stage replaced, by kind.</p>\n"
+                html += table(["kind", "replaced"], d.piiReplaced.sorted { $0.key < $1.key }.map { [SVG.escape($0.key), Format.count($0.value)] }, numeric: [1])
+            }
+            if !d.contaminationFlagged.isEmpty {
+                html += "<p>Documents the <code>decontaminate</code> stage flagged, by benchmark (dropped ones are among the drops).</p>\n"
+                html += table(["benchmark", "documents"], d.contaminationFlagged.sorted { $0.key < $1.key }.map { [SVG.escape($0.key), Format.count($0.value)] }, numeric: [1])
+            }
+        }
+        html += "<h2 id=\"errors\">Errors and examples</h2>\n"
         if d.errors.isEmpty {
             html += "<p class=\"ok\">No input failed as a whole.</p>\n"
         } else {

@@ -6,7 +6,8 @@ import XCTest
 
 /// `sieve decontaminate` and the `decontaminate` stage of a pipeline, as users run them:
 /// benchmark files compressed or not, passages found in documents, counts per benchmark
-/// and language in the manifest, damaged benchmark files refused with a clear error.
+/// and language in the manifest, damaged benchmark files refused with a clear error; the
+/// `pii` stage's counts in the run report.
 final class DecontaminateCommandTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
 
@@ -27,7 +28,10 @@ final class DecontaminateCommandTests: XCTestCase {
             let hidden = texts[i].uppercased().split(separator: " ").enumerated().map { $0.offset % 5 == 4 ? $0.element + "\n" : $0.element + " " }.joined()
             lines.append("{\"id\":\"hit-\(i)\",\"text\":\(Fixtures.jsonString(texts[10 + i] + "\n" + hidden)),\"language\":\"\(i % 2 == 0 ? "eng_Latn" : "fra_Latn")\"}")
         }
-        for i in 10..<40 { lines.append("{\"id\":\"clean-\(i)\",\"text\":\(Fixtures.jsonString(texts[i])),\"language\":\"eng_Latn\"}") }
+        for i in 10..<40 {
+            let text = texts[i] + (i == 10 ? " Write to someone@example.com or call +44 20 7946 0958." : "")
+            lines.append("{\"id\":\"clean-\(i)\",\"text\":\(Fixtures.jsonString(text)),\"language\":\"eng_Latn\"}")
+        }
         _ = try dir.write("in/docs.jsonl", Fixtures.jsonl(lines))
 
         let r = try Command.run(Command.sieve, ["decontaminate", "--benchmarks", dir.file("bench"), "--n", "8", dir.file("in"),
@@ -57,6 +61,8 @@ final class DecontaminateCommandTests: XCTestCase {
             benchmarks = ["bench"]
             n = 8
             [[stage]]
+            type = "pii"
+            [[stage]]
             type = "tokenize"
             tokenizer = "\(Self.repository)/examples/tokenizer.json"
             """)
@@ -66,6 +72,12 @@ final class DecontaminateCommandTests: XCTestCase {
         let rows = try manifest.query("SELECT rule, language, SUM(documents) FROM rejections WHERE stage = 'decontaminate' GROUP BY 1, 2 ORDER BY 1, 2").rows
         XCTAssertEqual(rows, [[.text("quiz"), .text("eng_Latn"), .int(3)], [.text("quiz"), .text("fra_Latn"), .int(2)],
                               [.text("reading"), .text("eng_Latn"), .int(2)], [.text("reading"), .text("fra_Latn"), .int(3)]])
+
+        // The run report shows what the pii stage replaced.
+        XCTAssertEqual(try Command.run(Command.sieve, ["report", dir.file("run/manifest.sqlite"), "-o", dir.file("report.html")]).status, 0)
+        let report = try String(contentsOfFile: dir.file("report.html"), encoding: .utf8)
+        XCTAssertTrue(report.contains("Personal data and contamination") && report.contains("<td>email</td><td class=\"n\">1</td>")
+                      && report.contains("<td>phone</td><td class=\"n\">1</td>"), report)
 
         // A damaged benchmark file is a clear error, not a smaller index.
         let whole = try Data(contentsOf: URL(fileURLWithPath: dir.file("bench/reading.jsonl.zst")))
