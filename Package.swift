@@ -108,6 +108,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Parsers fed arbitrary bytes: libFuzzer targets (scripts/fuzz.sh), or a replay of
+        // inputs in a plain build (docs/fuzzing.md).
+        .executableTarget(name: "sieve-fuzz", dependencies: [
+            "SieveCore", "SieveFiles", "SieveIO", "SieveExtract", "SieveTokenizer", "SieveLangID", "SieveShards", "SievePipeline", "SieveModels",
+        ]),
+
         // Benchmarks that need our code in-process (the rest are scripts under Benchmarks/).
         .executableTarget(name: "sieve-bench-runner", dependencies: ["SieveCore", "SieveIO"],
                           path: "Benchmarks/runner"),

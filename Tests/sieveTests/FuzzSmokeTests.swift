@@ -1,0 +1,78 @@
+import Foundation
+import SieveTestSupport
+import XCTest
+
+/// The fuzz targets in a plain build (`sieve-fuzz TARGET FILE...`, docs/fuzzing.md), for
+/// seconds rather than the half hours scripts/fuzz.sh runs them: every target gets its
+/// seeds from the repository and 40 deterministic mutations of each (bit flips, cuts,
+/// repeated and inserted bytes), and must return normally on all of them. Crash inputs
+/// that coverage-guided runs found are replayed from Tests/FuzzCrashes/TARGET/.
+final class FuzzSmokeTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+
+    var fuzz: String { (Command.sieve as NSString).deletingLastPathComponent + "/sieve-fuzz" }
+
+    func seeds() throws -> [String: [[UInt8]]] {
+        func file(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: Self.repository + "/" + path))) }
+        let lines = Array(Fixtures.jsonl(Fixtures.records(30, seed: 9)))
+        let zst = Fixtures.zstdFrames(lines, chunkBytes: 700)
+        let arpa = Array("\\data\\\nngram 1=3\nngram 2=1\n\n\\1-grams:\n-1\t<unk>\t0\n0\t<s>\t-0.3\n-0.5\t</s>\t0\n\n\\2-grams:\n-0.2\t<s> </s>\n\n\\end\\\n".utf8)
+        let warc = Array("WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://example.com/\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: 103\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Hello, fuzz world.</p></body></html>\r\n\r\n".utf8)
+        return [
+            "json": [Array(lines.prefix(400)), try file("models/seeds.json").prefix(3000).map { $0 }],
+            "toml": [try file("examples/pipeline.toml"), try file("languages/mixture.toml")],
+            "jsonl": [lines],
+            "jsonl-zst": [zst],
+            "warc": [warc],
+            "html": [Array("<html><head><meta charset=\"windows-1252\"><title>t</title></head><body><article><p>Caf\u{e9} <b>world</b></p><script>x</script></article></body></html>".utf8)],
+            "arpa": [arpa],
+            "manifest": [],
+            "classifier": [Array(try file("models/domain.cls").prefix(4096))],
+        ]
+    }
+
+    /// 40 mutations of `seed`, the same every run.
+    func mutations(_ seed: [UInt8], salt: UInt64) -> [[UInt8]] {
+        var random = SplitMix(seed: salt)
+        return (0..<40).map { i in
+            var bytes = seed
+            guard !bytes.isEmpty else { return [UInt8(i)] }
+            let at = Int(random.next() % UInt64(bytes.count))
+            switch i % 5 {
+            case 0: bytes[at] ^= UInt8(1 << (random.next() % 8))
+            case 1: bytes.removeSubrange(at...)
+            case 2: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + 64)], at: at)
+            case 3: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: at)
+            default: bytes[at] = [0x00, 0xFF, 0x22, 0x5C, 0x7B, 0x0A][Int(random.next() % 6)]
+            }
+            return bytes
+        }
+    }
+
+    func testEveryTargetSurvivesMutatedSeeds() throws {
+        guard FileManager.default.isExecutableFile(atPath: fuzz) else { throw XCTSkip("sieve-fuzz is not built beside sieve (swift build builds it)") }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        for (target, inputs) in try seeds().sorted(by: { $0.key < $1.key }) {
+            var files: [String] = []
+            for (s, seed) in inputs.enumerated() {
+                for (m, bytes) in ([seed] + mutations(seed, salt: UInt64(s * 1000 + target.count))).enumerated() {
+                    files.append(try dir.write("\(target)/\(s)-\(m)", bytes))
+                }
+            }
+            if files.isEmpty { files.append(try dir.write("\(target)/empty", [])) }
+            let run = try Command.run(fuzz, [target] + files)
+            XCTAssertEqual(run.status, 0, "\(target): \(run.stderr.suffix(2000))")
+        }
+    }
+
+    func testCrashInputsFoundByFuzzingStayFixed() throws {
+        guard FileManager.default.isExecutableFile(atPath: fuzz) else { throw XCTSkip("sieve-fuzz is not built beside sieve (swift build builds it)") }
+        let root = Self.repository + "/Tests/FuzzCrashes"
+        for target in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: root + "/" + target).sorted().map { root + "/" + target + "/" + $0 }
+            let run = try Command.run(fuzz, [target] + files)
+            XCTAssertEqual(run.status, 0, "\(target): \(run.stderr.suffix(2000))")
+        }
+    }
+}
