@@ -98,7 +98,7 @@ public final class ParquetFile: @unchecked Sendable {
         var repairedUTF8: [String: [Int]] = [:]
         for field in fields {
             var values: [JSONValue] = []
-            values.reserveCapacity(group.numRows)
+            values.reserveCapacity(min(group.numRows, 1 << 16))  // the count is the file's word
             if field.isLeaf && field.repetitionLevel == 0, let column = data[field.column!] {
                 // A flat column: one entry per row, a value where it is defined.
                 guard column.entries == group.numRows else {

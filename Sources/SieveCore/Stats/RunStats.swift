@@ -95,9 +95,9 @@ public struct StageStats: Sendable, Codable, Equatable {
     }
 
     /// Counts a dropped document under its reason and language.
-    public mutating func countDrop(_ reason: String, language: String) {
-        drops[reason, default: 0] += 1
-        dropsByLanguage[reason, default: [:]][language, default: 0] += 1
+    public mutating func countDrop(_ reason: String, language: String, count: Int = 1) {
+        drops[reason, default: 0] += count
+        dropsByLanguage[reason, default: [:]][language, default: 0] += count
     }
 
     mutating func merge(_ other: StageStats) {

@@ -75,7 +75,7 @@ enum ParquetDocuments {
             stats[stage: "read"].documentsIn += rows
             stats.inputs[input.path, default: InputCounts()].documentsRead += rows
             stats.inputs[input.path]!.documentsFailed += rows
-            for _ in 0..<rows { stats[stage: "read"].countDrop("read:\(rule)", language: "und") }
+            stats[stage: "read"].countDrop("read:\(rule)", language: "und", count: rows)
             return []
         }
         let names = parquet.columnNames

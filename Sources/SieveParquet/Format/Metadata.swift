@@ -188,7 +188,9 @@ struct RowGroupMetaData {
             }
             return try ColumnMetaData(meta)
         }
-        guard rows >= 0 else { throw ParquetError.metadata("a row group with \(rows) rows") }
+        // A damaged footer can claim any count; nothing writes 2^31 rows in one group, and
+        // the readers size their work by it.
+        guard rows >= 0, rows <= Int64(Int32.max) else { throw ParquetError.metadata("a row group with \(rows) rows") }
         numRows = Int(rows)
         totalByteSize = Int(f[2]?.int ?? 0)
     }
