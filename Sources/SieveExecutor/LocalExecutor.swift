@@ -65,6 +65,8 @@ public struct LocalExecutor {
                 process.standardOutput = logFile
                 process.standardError = logFile
                 process.standardInput = FileHandle.nullDevice
+                // The task dies with this process (SieveCommand.main reads it).
+                process.environment = ProcessInfo.processInfo.environment.merging(["SIEVE_PARENT_PID": "\(getpid())"]) { $1 }
                 process.terminationHandler = { process in
                     try? logFile.close()
                     if process.terminationReason != .exit || process.terminationStatus != 0 {

@@ -137,8 +137,10 @@ extension AtomicFile {
         for directory in directories {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             for name in names {
-                guard name.hasPrefix("."), let range = name.range(of: marker, options: .backwards),
-                      let pid = Int32(name[range.upperBound...]), pid > 0 else { continue }
+                // SQLite keeps `-wal`, `-shm` and `-journal` files beside a database.
+                var tail = name.range(of: marker, options: .backwards).map { name[$0.upperBound...] } ?? ""
+                for side in ["-wal", "-shm", "-journal"] where tail.hasSuffix(side) { tail = tail.dropLast(side.count) }
+                guard name.hasPrefix("."), !tail.isEmpty, let pid = Int32(tail), pid > 0 else { continue }
                 // kill(pid, 0) fails with ESRCH only when no such process exists.
                 guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
                 let path = directory + "/" + name
@@ -146,5 +148,30 @@ extension AtomicFile {
             }
         }
         return removed
+    }
+
+    /// `removeStale(in:)` for `root` and every folder below it: for the start of a run
+    /// of several tasks, whose killed tasks may have left files in folders that no task
+    /// of the next run writes into again.
+    @discardableResult
+    public static func removeStale(under root: String) -> [String] {
+        var directories = [root]
+        if let walker = FileManager.default.enumerator(atPath: root) {
+            while let name = walker.nextObject() as? String {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue {
+                    directories.append(root + "/" + name)
+                }
+            }
+        }
+        return removeStale(in: directories)
+    }
+
+    /// Where to write `path` before it is complete: the name `removeStale` recognizes.
+    public static func temporaryPath(for path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        return "\(dir).\(name)\(temporarySuffix)"
     }
 }

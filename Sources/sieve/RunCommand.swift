@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SieveCore
 import SieveExecutor
+import SieveFiles
 import SieveIO
 import SievePipeline
 
@@ -59,7 +60,11 @@ struct RunCommand: ParsableCommand {
             var executor = LocalExecutor(executable: try currentExecutable(), parallel: parallel,
                                          threadsPerTask: processing.threads ?? max(1, cores / parallel))
             executor.log = { FileHandle.standardError.write(Data("sieve run: \($0)\n".utf8)) }
+            // Temporary files of an earlier run's killed tasks, wherever they were writing;
+            // again at the end, for tasks that were still dying when this run began.
+            AtomicFile.removeStale(under: config.outputDirectory)
             try executor.run(try pipeline.plan(config, tasks: tasks))
+            AtomicFile.removeStale(under: config.outputDirectory)
             FileHandle.standardError.write(Data("sieve run: \(tasks) tasks done; manifest \(config.outputDirectory)/manifest.sqlite\n".utf8))
             return
         }

@@ -27,6 +27,12 @@ struct SieveCommand: ParsableCommand {
         // every batch faulted the same pages in again. A 64 MiB pad keeps that much of
         // the freed heap mapped for the next batch (docs/scale.md has the measurement).
         mallopt(M_TOP_PAD, 64 << 20)
+        // A task of `sieve run --tasks N` ends when that run ends, even by SIGKILL: its
+        // processes are in groups of their own, which a signal to the run's group misses.
+        if let parent = ProcessInfo.processInfo.environment["SIEVE_PARENT_PID"].flatMap({ Int32($0) }) {
+            unsetenv("SIEVE_PARENT_PID")  // not for this task's own workers
+            if sieve_die_with_parent(parent) == 1 { Foundation.exit(1) }
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import SieveFiles
 
 /// Rows with column names: what `sieve manifest stats` and `query` print.
 public struct ResultTable: Equatable {
@@ -149,7 +150,7 @@ extension Manifest {
         guard problems.isEmpty else {
             throw SieveShardsError(message: "cannot merge: " + problems.joined(separator: "; "))
         }
-        let temporary = output + ".tmp-\(getpid())"
+        let temporary = AtomicFile.temporaryPath(for: output)
         try? FileManager.default.removeItem(atPath: temporary)
         do {
             let merged = try Manifest(writingTo: temporary)

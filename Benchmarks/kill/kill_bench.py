@@ -3,7 +3,7 @@
 examples/pipeline.toml) SIGKILLed at --points moments spread over its run, each rerun to
 completion and compared with a run that was never killed.
 
-    python3 Benchmarks/runner/kill_bench.py [--points 24] [--tasks 1,3] [--copies 4]
+    python3 Benchmarks/kill/kill_bench.py [--points 24] [--tasks 1,3] [--copies 20]
 
 - Input: the example corpus, --copies times (ids made unique), in small work units so
   that there are units to resume.
@@ -11,7 +11,8 @@ completion and compared with a run that was never killed.
   Then, for i in 0..points-1, a run is started in a fresh folder and its whole process
   group is SIGKILLed at T * (i + 0.5) / points (so from the start, through the first pass,
   between the passes, shard assembly and the manifest's last writes); the same command
-  then runs again in that folder until it completes.
+  then runs again in that folder until it completes, once no process of the killed run is
+  left (a task inside fsync outlives the kill by up to a second or so).
 - Compared after each rerun: every shard and rejected file byte for byte, the manifest's
   shards, rejections and statistics tables; and no stale temporary files (`.tmp-` names,
   spill folders, parts) anywhere under the output.
@@ -86,8 +87,16 @@ def run(cmd, out, kill_after=None):
         p.wait(timeout=kill_after)
         return False  # finished before the kill
     except subprocess.TimeoutExpired:
+        tasks = subprocess.run(["pgrep", "-f", "--", "--output " + out], capture_output=True, text=True).stdout.split()
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
+        # The run's tasks die with it (each is its own process group, killed by the kernel
+        # when the run dies), but one inside fsync finishes that first: the rerun starts
+        # once every process of the killed run is gone, as an operator's would.
+        deadline = time.time() + 60
+        while time.time() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in tasks):
+            time.sleep(0.05)
+        time.sleep(1)  # a task started between the listing and the kill
         return True
 
 
@@ -96,7 +105,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=24)
     ap.add_argument("--tasks", default="1,3")
-    ap.add_argument("--copies", type=int, default=4)
+    ap.add_argument("--copies", type=int, default=20)
     args = ap.parse_args()
     subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     SIEVE = os.path.join(ROOT, ".build", "release", "sieve")
