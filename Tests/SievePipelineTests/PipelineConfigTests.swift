@@ -54,7 +54,8 @@ final class PipelineConfigTests: XCTestCase {
 
     /// Every stage type rejects a key it does not know, naming the stage by number and type.
     func testEveryStageRejectsUnknownKeys() {
-        let required = ["tokenize": "tokenizer = \"t.json\"\n", "perplexity": "model = \"m\"\n", "label": "domain_model = \"d.cls\"\n"]
+        let required = ["tokenize": "tokenizer = \"t.json\"\n", "perplexity": "model = \"m\"\n", "label": "domain_model = \"d.cls\"\n",
+                        "decontaminate": "benchmarks = [\"evals\"]\n"]
         for kind in StageRegistry.standard.kinds {
             let type = kind.type
             let text = message("[[stage]]\ntype = \"dedup\"\n[[stage]]\ntype = \"\(type)\"\n\(required[type] ?? "")bogus_key = 1\n")
@@ -92,9 +93,15 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertEqual(message("[[stage]]\ntype = \"filter\"\nnltk_data = 3\n"),
                        "stage 1 (filter): key \"nltk_data\" must be a string or an array of strings")
         XCTAssertEqual(message("[[stage]]\ntype = \"filtr\"\n"),
-                       "stage 1: unknown stage type \"filtr\"; did you mean \"filter\"? (this build has: normalize, langid, filter, dedup, label, tokenize, perplexity)")
+                       "stage 1: unknown stage type \"filtr\"; did you mean \"filter\"? (this build has: normalize, langid, filter, decontaminate, pii, dedup, label, tokenize, perplexity)")
         XCTAssertEqual(message("[[stage]]\nmodel = \"x\"\n"),
-                       "stage 1: missing key \"type\" (a string: normalize, langid, filter, dedup, label, tokenize, perplexity)")
+                       "stage 1: missing key \"type\" (a string: normalize, langid, filter, decontaminate, pii, dedup, label, tokenize, perplexity)")
+        XCTAssertEqual(message("[[stage]]\ntype = \"decontaminate\"\nbenchmarks = [\"b\"]\naction = \"remove\"\n"),
+                       "stage 1 (decontaminate): key \"action\" must be \"drop\" or \"flag\", not \"remove\"")
+        XCTAssertEqual(message("[[stage]]\ntype = \"decontaminate\"\nbenchmarks = [\"b\"]\nn = 0\n"),
+                       "stage 1 (decontaminate): key \"n\" must be an integer in 1...1000")
+        XCTAssertEqual(message("[[stage]]\ntype = \"pii\"\nkinds = [\"email\", \"ssn\"]\n"),
+                       "stage 1 (pii): key \"kinds\" takes email, ip, phone, card, iban, not \"ssn\"")
     }
 
     /// The fingerprint's text for a stage: its decoded settings, defaults filled in, keys

@@ -24,13 +24,13 @@ extension PIIStage {
             kinds = try names.map { name in
                 guard let kind = PIIKind(rawValue: name) else {
                     throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.kinds],
-                                                            debugDescription: "unknown kind \"\(name)\" (kinds: \(PIIKind.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                                                            debugDescription: "takes \(PIIKind.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(name)\""))
                 }
                 return kind
             }
             replacements = try c.value(.replacements, default: [:])
             if let bad = replacements.keys.first(where: { PIIKind(rawValue: $0) == nil }) {
-                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.replacements], debugDescription: "unknown kind \"\(bad)\""))
+                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.replacements], debugDescription: "takes \(PIIKind.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(bad)\""))
             }
             publicIPsOnly = try c.value(.publicIPsOnly, default: true)
         }
