@@ -124,44 +124,26 @@ public struct InterleavedPackJob {
             }
             var random = SplitMix64(seed: seed)
             order.shuffle(using: &random)
-            var k = 0
-            var tokens: IndexedDatasetWriter?
-            var bounds: IndexedDatasetWriter?
-            var documents = StartedDocuments()
-            func close() throws {
-                guard let t = tokens, let b = bounds else { return }
-                let files = try t.finish() + b.finish().map { ShardFile(suffix: ".cu_seqlens" + $0.suffix, bytes: $0.bytes, xxh64: $0.xxh64) }
-                summary.shards.append(ShardRecord(prefix: t.prefix, language: "mul", domain: "mixed", documents: documents.count,
-                                                  tokens: t.binBytes / 4, textBytes: 0, minDocumentTokens: 0, maxDocumentTokens: 0,
-                                                  meanLanguageScore: nil, meanQuality: nil, files: files, sequences: t.lengths.count))
-                tokens = nil
-                bounds = nil
-                documents = StartedDocuments()
-            }
+            var writer = PackedShardWriter(prefix: "\(outputDirectory)/shards/\(name)/materialized-\(seqLen)", language: "mul",
+                                           domain: "mixed", seqLen: seqLen, maxShardBytes: maxShardBytes)
             var copied = 0
             for (g, s) in order {
                 let (groupTokens, groupBounds, started) = packed[Int(g)]
                 let i = Int(s)
-                if tokens == nil {
-                    let prefix = "\(outputDirectory)/shards/\(name)/materialized-\(seqLen)-\(pad(k))"
-                    k += 1
-                    tokens = try IndexedDatasetWriter(prefix: prefix)
-                    bounds = try IndexedDatasetWriter(prefix: prefix + ".cu_seqlens")
-                }
                 let t = Int(groupTokens.sequencePointers[i]), n = Int(groupTokens.sequenceLengths[i])
-                try tokens!.append(UnsafeRawBufferPointer(rebasing: groupTokens.tokenBytes[t..<t + n * 4]))
                 let b = Int(groupBounds.sequencePointers[i]), m = Int(groupBounds.sequenceLengths[i])
-                try bounds!.append(UnsafeRawBufferPointer(rebasing: groupBounds.tokenBytes[b..<b + m * 4]))
-                documents.count += Int(started[i])
+                try writer.append(PackedSequence(tokens: UnsafeRawBufferPointer(rebasing: groupTokens.tokenBytes[t..<t + n * 4]),
+                                                 cuSeqlens: UnsafeRawBufferPointer(rebasing: groupBounds.tokenBytes[b..<b + m * 4]),
+                                                 documentsStarted: Int(started[i]), minDocumentTokens: 0, maxDocumentTokens: 0))
                 summary.sequences += 1
                 copied += n * 4
                 if copied >= 1 << 26 {
                     for p in packed { p.tokens.release(before: Int.max) }
                     copied = 0
                 }
-                if tokens!.binBytes + seqLen * 4 > maxShardBytes { try close() }
             }
-            try close()
+            try writer.close()
+            summary.shards = writer.shards
             try manifest.recordOutputs(task: 0, kind: "packed", seqLen: seqLen, shards: summary.shards, stats: nil)
             try record(manifest)
             try manifest.endRun(run, error: nil)

@@ -96,39 +96,13 @@ public struct PackJob {
     private func pack(_ shards: [String], language: String, domain: String, into summary: inout Summary) throws {
         var packer: any SequencePacking = strategy == .concat ? SequencePacker(seqLen: seqLen)
             : BestFitPacker(seqLen: seqLen, chunkTokens: chunkTokens)
-        var k = 0
-        var tokens: IndexedDatasetWriter?
-        var bounds: IndexedDatasetWriter?
-        var documents = StartedDocuments()
-        func close() throws {
-            guard let t = tokens, let b = bounds else { return }
-            let files = try t.finish() + b.finish().map { ShardFile(suffix: ".cu_seqlens" + $0.suffix, bytes: $0.bytes, xxh64: $0.xxh64) }
-            summary.shards.append(ShardRecord(prefix: t.prefix, language: language, domain: domain, documents: documents.count,
-                                              tokens: t.binBytes / 4, textBytes: 0, minDocumentTokens: documents.count == 0 ? 0 : documents.minTokens,
-                                              maxDocumentTokens: documents.maxTokens, meanLanguageScore: nil, meanQuality: nil, files: files,
-                                              sequences: t.lengths.count))
-            tokens = nil
-            bounds = nil
-            documents = StartedDocuments()
-        }
+        var writer = PackedShardWriter(prefix: "\(outputDirectory)/shards/\(language)/\(domain)/packed-\(seqLen)", language: language,
+                                       domain: domain, seqLen: seqLen, maxShardBytes: maxShardBytes)
         func emit(_ sequence: PackedSequence) throws {
-            if tokens == nil {
-                let prefix = "\(outputDirectory)/shards/\(language)/\(domain)/packed-\(seqLen)-\(pad(k))"
-                k += 1
-                tokens = try IndexedDatasetWriter(prefix: prefix)
-                bounds = try IndexedDatasetWriter(prefix: prefix + ".cu_seqlens")
-            }
-            try tokens!.append(sequence.tokens)
-            try bounds!.append(sequence.cuSeqlens)
-            if sequence.documentsStarted > 0 {
-                documents.count += sequence.documentsStarted
-                documents.minTokens = min(documents.minTokens, sequence.minDocumentTokens)
-                documents.maxTokens = max(documents.maxTokens, sequence.maxDocumentTokens)
-            }
+            try writer.append(sequence)
             summary.sequences += 1
             summary.tokens += sequence.tokens.count / 4
             summary.paddingTokens += seqLen - sequence.tokens.count / 4
-            if tokens!.binBytes + seqLen * 4 > maxShardBytes { try close() }
         }
         for path in shards {
             let reader = try IndexedDatasetReader(prefix: path)
@@ -151,6 +125,7 @@ public struct PackJob {
             }
         }
         summary.tailTokensDropped += try packer.finish(emit: emit)
-        try close()
+        try writer.close()
+        summary.shards += writer.shards
     }
 }
