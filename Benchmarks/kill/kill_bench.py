@@ -17,6 +17,11 @@ completion and compared with a run that was never killed.
   shards, rejections and statistics tables; and no stale temporary files (`.tmp-` names,
   spill folders, parts) anywhere under the output.
 A shorter version with four kill points runs in `swift test` (SpillKillTests, CommandTests).
+
+A full disk: the output folder on a tmpfs of --disk-mb MB (mounted by the script; it needs
+root, and says so when it cannot) fills up during the run, which must stop with an error
+that says so; once the tmpfs is grown to 512 MB, the same command must resume to the
+reference's bytes, with no stale temporary files.
 """
 import argparse, hashlib, json, os, shutil, signal, sqlite3, subprocess, sys, time
 
@@ -106,6 +111,7 @@ def main():
     ap.add_argument("--points", type=int, default=24)
     ap.add_argument("--tasks", default="1,3")
     ap.add_argument("--copies", type=int, default=20)
+    ap.add_argument("--disk-mb", type=int, default=3)
     args = ap.parse_args()
     subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     SIEVE = os.path.join(ROOT, ".build", "release", "sieve")
@@ -139,7 +145,29 @@ def main():
         print(f"  {args.points} kill points from {duration * 0.5 / args.points:.2f} s to {duration * (args.points - 0.5) / args.points:.2f} s "
               f"({killed} killed, {args.points - killed} finished first): every rerun equal and clean"
               if failures == 0 else f"  {failures} failures")
+        failures += full_disk(cmd, reference, expected, args.disk_mb, tasks)
     sys.exit(1 if failures else 0)
+
+
+def full_disk(cmd, reference, expected, megabytes, tasks):
+    mount = os.path.join(WORK, "tiny")
+    os.makedirs(mount, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}M", "tmpfs", mount], capture_output=True).returncode != 0:
+        print("  full disk: skipped (mounting a tmpfs needs root)")
+        return 0
+    try:
+        out = os.path.join(mount, "out")
+        p = subprocess.run(cmd + ["--output", out, "--no-progress"], capture_output=True, text=True)
+        said = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+        subprocess.run(["mount", "-o", "remount,size=512M", mount], check=True)
+        run(cmd, out)
+        same, stale = outputs(out) == expected, leftovers(out)
+        ok = p.returncode != 0 and "No space left on device" in p.stderr and same and not stale
+        print(f"  full disk ({megabytes} MB, --tasks {tasks}): exit {p.returncode}, \"{said[:160]}\"; after growing it, "
+              f"{'equal' if same else 'DIFFERENT'}, stale: {stale[:3]}")
+        return 0 if ok else 1
+    finally:
+        subprocess.run(["umount", mount])
 
 
 if __name__ == "__main__":
