@@ -28,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WORK = os.path.join(ROOT, ".build-bench", "decont")
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
 import bench  # noqa: E402  (the text pool)
+import timing  # noqa: E402
 
 NLTK_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "nltk_data")
 
@@ -48,12 +49,9 @@ LocalPipelineExecutor(pipeline=[
 
 
 def run(cmd, env=None):
-    t = time.perf_counter()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, env=env)
-    elapsed = time.perf_counter() - t
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr.decode()[-3000:]}")
-    return elapsed, int(r.stderr.decode().strip().splitlines()[-1]) / 1024, r.stderr.decode()
+    """A whole process: (seconds, peak resident MB, stderr)."""
+    seconds, peak, _, stderr = timing.measured(cmd, env)
+    return seconds, peak, stderr
 
 
 def documents(path, megabytes):

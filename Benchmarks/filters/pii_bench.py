@@ -25,6 +25,8 @@ DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
 WORK = os.path.join(ROOT, ".build-bench", "pii")
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "filters"))
 import decont_bench  # noqa: E402  (the documents)
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 
 DATATROVE = r"""
 import sys
@@ -57,11 +59,7 @@ def sieve_pii(sieve, texts, extra):
 
 
 def timed(cmd):
-    t = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr.decode()[-2000:]}")
-    return time.perf_counter() - t
+    return timing.measured(cmd)[0]
 
 
 def main():

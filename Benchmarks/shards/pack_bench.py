@@ -28,17 +28,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
 WORK = os.path.join(ROOT, ".build-bench", "pack")
 EOT = 151643
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 
 
 def run(cmd):
-    """A whole process: (seconds, peak resident MB, stdout). The peak comes from GNU time:
-    a child's ru_maxrss seen from Python would start at this script's own size (fork)."""
-    t = time.perf_counter()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True)
-    elapsed = time.perf_counter() - t
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr.decode()[-2000:]}")
-    return elapsed, int(r.stderr.decode().strip().splitlines()[-1]) / 1024, r.stdout.decode()
+    """A whole process: (seconds, peak resident MB, stdout)."""
+    seconds, peak, stdout, _ = timing.measured(cmd)
+    return seconds, peak, stdout
 
 
 def real_lengths(sieve):
