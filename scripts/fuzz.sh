@@ -2,8 +2,8 @@
 # scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]
 #
 # Builds sieve-fuzz with libFuzzer and AddressSanitizer (release, in .build-fuzz), seeds
-# .build-fuzz/corpus/TARGET from the repository's files and ../shared/data where it is
-# there, and runs TARGET for SECONDS. A crash, a hang (over 10 s on one input) or a
+# .build-fuzz/corpus/TARGET from the repository's own files (plus any files in
+# $SIEVE_FUZZ_SEEDS, a folder of your own inputs for TARGET), and runs TARGET for SECONDS. A crash, a hang (over 10 s on one input) or a
 # process over 4 GB stops the run and leaves the input in .build-fuzz/crashes/TARGET/;
 # `.build/debug/sieve-fuzz TARGET FILE` replays it in a plain build. `scripts/fuzz.sh list`
 # names the targets. docs/fuzzing.md says what each covers.
@@ -22,7 +22,6 @@ binary=.build-fuzz/release/sieve-fuzz
 corpus=.build-fuzz/corpus/$target
 crashes=.build-fuzz/crashes/$target
 mkdir -p "$corpus" "$crashes"
-shared=../shared/data
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -37,13 +36,31 @@ if [ -z "$(ls -A "$corpus")" ]; then
     jsonl) lines 20000 > "$work/a.jsonl"; seed "$work/a.jsonl" ;;
     jsonl-zst) lines 20000 | zstd -q > "$work/a.jsonl.zst"; seed "$work/a.jsonl.zst" ;;
     jsonl-gz) lines 20000 | gzip > "$work/a.jsonl.gz"; seed "$work/a.jsonl.gz" ;;
-    warc) for f in "$shared"/warc/edge-cases/*.warc; do seed "$f"; done
-          for f in "$shared"/warc/real-wget-crawl-sample-0000.warc.gz; do [ -f "$f" ] && gzip -dc "$f" | head -c 60000 > "$work/w.warc"; done
-          seed "$work/w.warc" ;;
-    warc-gz) seed "$shared"/warc/edge-cases/*.warc.gz "$shared"/warc/real-commoncrawl-2016-clipped-record.warc.gz ;;
-    html) for f in $(ls "$shared"/html/trafilatura-eval/*.html 2>/dev/null | head -20); do seed "$f"; done
+    warc|warc-gz)
+          # Two response records around pages made from the example articles.
+          python3 -c "
+import json, sys
+texts = [json.loads(l)['text'] for l in open('examples/corpus/web/articles.jsonl', encoding='utf-8')][:2]
+for i, text in enumerate(texts):
+    html = ('<html><head><meta charset=\"utf-8\"><title>t</title></head><body><article><p>'
+            + text[:3000].replace('\n', '</p><p>') + '</p></article></body></html>').encode()
+    http = b'HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n' + html
+    head = (f'WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{i}>\r\n'
+            f'WARC-Target-URI: http://example.com/{i}\r\nContent-Type: application/http; msgtype=response\r\n'
+            f'Content-Length: {len(http)}\r\n\r\n').encode()
+    open(f'{sys.argv[1]}/r{i}.warc', 'wb').write(head + http + b'\r\n\r\n')" "$work" > /dev/null
+          if [ "$target" = warc ]; then cat "$work"/r*.warc > "$work/a.warc"; seed "$work/a.warc"
+          else for r in "$work"/r*.warc; do gzip -c "$r"; done > "$work/a.warc.gz"; seed "$work/a.warc.gz"; fi ;;
+    html) python3 -c "
+import json, sys
+for i, l in enumerate(open('examples/corpus/web/articles.jsonl', encoding='utf-8')):
+    if i == 5: break
+    text = json.loads(l)['text']
+    open(f'{sys.argv[1]}/p{i}.html', 'w', encoding='utf-8').write(
+        '<html><head><meta charset=\"utf-8\"><title>t</title></head><body><nav><a href=\"/\">Home</a></nav><article><p>'
+        + text.replace('\n', '</p><p>') + '</p></article><footer>(c) 2024</footer></body></html>')" "$work"
           printf '<html><head><meta charset="utf-8"><title>t</title></head><body><p>Hello <b>world</b></p></body></html>' > "$work/a.html"
-          seed "$work/a.html" ;;
+          seed "$work"/*.html ;;
     parquet) python3 -c "
 import pyarrow as pa, pyarrow.parquet as pq, sys
 t = pa.table({'id': ['a', 'b'], 'text': ['hello world', 'é 東京'], 'n': [1, 2]})
@@ -68,6 +85,8 @@ db = sqlite3.connect(sys.argv[1] + '/m.sqlite'); db.executescript(open('manifest
     esac
     set -o pipefail
 fi
+# Your own inputs for this target, if any (never committed: see docs/fuzzing.md).
+if [ -n "${SIEVE_FUZZ_SEEDS:-}" ]; then for f in "$SIEVE_FUZZ_SEEDS"/*; do seed "$f"; done; fi
 
 SIEVE_FUZZ_TARGET=$target SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
     "$binary" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
