@@ -164,9 +164,10 @@ public struct FilterSet: Sendable {
     }
 
     /// The filters for documents in `language` (a registry code; nil: the default
-    /// language); a language the languages file does not list gets `[default]`.
-    public func filters(for language: String?) -> LanguageFilters {
-        let spec = languages[language ?? defaultLanguage] ?? fallback
+    /// language); a language the languages file does not list gets its `group`'s table
+    /// (`[arabic]`, the langid stage's `language_group`) if listed, else `[default]`.
+    public func filters(for language: String?, group: String? = nil) -> LanguageFilters {
+        let spec = languages[language ?? defaultLanguage] ?? group.flatMap { languages[$0] } ?? fallback
         return LanguageFilters(splitter: splitters.splitter(spec.words), filters: spec.filters)
     }
 }

@@ -3,7 +3,8 @@ import SieveCore
 
 /// The `filter` stage: runs a filter set on every document, in the set's order, with
 /// the settings of the document's language (metadata `language`, from the langid
-/// stage; the set's default language without one). A document that fails a rule is
+/// stage; the set's default language without one), or of its `language_group` when the
+/// set has no table for the language. A document that fails a rule is
 /// dropped with reason `filter:FILTER:RULE` (the first failure, in datatrove's order)
 /// and carries every failed rule of every filter in `metadata.filter_failures`. Text
 /// a filter rewrites (C4 drops lines) is the text kept; each rewrite counts as a
@@ -26,7 +27,7 @@ public struct FilterStage: Stage {
             if let code = document.language, code != "und" {
                 language = code
             }
-            let filters = resolved[language] ?? set.filters(for: language)
+            let filters = resolved[language] ?? set.filters(for: language, group: document.string(.languageGroup))
             resolved[language] = filters
             var text = FilterText(document.text, splitter: filters.splitter)
             let before = text.points.count

@@ -15,6 +15,44 @@ public struct LangIDEvaluation: Sendable {
     public var languages: [PerLanguage]
     /// (expected, predicted, count), most frequent first.
     public var confusions: [(expected: String, predicted: String, count: Int)]
+    /// How often each expected language was predicted as each language.
+    private var predictedAs: [String: [String: Int]] = [:]
+
+    /// Predictions inside one group of close varieties: `counts[i][j]` samples of
+    /// `languages[i]` were read as `languages[j]`, and `counts[i][languages.count]` as a
+    /// language outside the group.
+    public struct GroupTable: Sendable {
+        public var group: String
+        public var languages: [String]
+        public var counts: [[Int]]
+        /// Share of the group's samples predicted as some language of the group.
+        public var groupAccuracy: Double {
+            let total = counts.joined().reduce(0, +)
+            return total == 0 ? 0 : Double(total - counts.map { $0[languages.count] }.reduce(0, +)) / Double(total)
+        }
+    }
+
+    /// A table per group of two or more evaluated languages (`groupOf` gives a language's
+    /// group name, or its own code when it is in none), in first-seen order.
+    public func groupTables(groupOf: (String) -> String) -> [GroupTable] {
+        var order: [String] = []
+        var members: [String: [String]] = [:]
+        for l in languages {
+            let g = groupOf(l.language)
+            if members[g] == nil { order.append(g) }
+            members[g, default: []].append(l.language)
+        }
+        return order.compactMap { g in
+            let codes = members[g]!
+            guard codes.count >= 2 else { return nil }
+            let counts = codes.map { expected in
+                let row = predictedAs[expected] ?? [:]
+                let inside = codes.map { row[$0] ?? 0 }
+                return inside + [row.values.reduce(0, +) - inside.reduce(0, +)]
+            }
+            return GroupTable(group: g, languages: codes, counts: counts)
+        }
+    }
 
     /// Mean of the per-language accuracies.
     public var macroAccuracy: Double { macroAccuracy(of: nil) }
@@ -35,6 +73,7 @@ public struct LangIDEvaluation: Sendable {
             var c = counts[expected] ?? (0, 0)
             c.0 += 1
             if expected == predicted { c.1 += 1 } else { confused[expected + "\t" + predicted, default: 0] += 1 }
+            predictedAs[expected, default: [:]][predicted, default: 0] += 1
             counts[expected] = c
         }
         languages = order.map { PerLanguage(language: $0, samples: counts[$0]!.0, correct: counts[$0]!.1) }

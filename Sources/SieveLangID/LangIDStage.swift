@@ -1,9 +1,10 @@
 import Foundation
 import SieveCore
 
-/// The `langid` stage: writes `language`, `language_score`, `script`, `mixed_script` and
-/// `language_top` (the best two languages with scores) into every document's metadata,
-/// plus `language_reason` when the language is `und`; then drops documents by
+/// The `langid` stage: writes `language`, `language_score`, `script`, `mixed_script`,
+/// `language_top` (the best two languages with scores), `language_group` and
+/// `language_group_score` into every document's metadata, plus `language_reason` when
+/// the language is `und`; then drops documents by
 /// `LanguageFilter`. Drop rules: `not_allowed`, `low_score`, and for `und` its reason
 /// (`empty`, `no_letters`, `binary`, `unknown_script`).
 public struct LangIDStage: Stage {
@@ -30,6 +31,8 @@ public struct LangIDStage: Stage {
             document.setMetadata(.languageTop, .array(d.top.map {
                 .object([JSONMember("language", .string($0.language)), JSONMember("score", .number(Self.format($0.score)))])
             }))
+            document.setMetadata(.languageGroup, .string(d.group))
+            document.setMetadata(.languageGroupScore, .number(Self.format(d.groupScore)))
             if let reason = d.reason { document.setMetadata(.languageReason, .string(reason)) }
             // For the run report: documents, mixed scripts and scores per language.
             context.count("documents", language: d.language)
@@ -50,10 +53,12 @@ public struct LangIDStage: Stage {
 
 /// Which documents the `langid` stage keeps.
 public struct LanguageFilter: Sendable, Equatable {
-    /// Languages kept; nil keeps every language.
+    /// Languages and groups kept (a document is kept when its language or its group is
+    /// listed); nil keeps every language.
     public var allowed: Set<String>?
-    /// Minimum score per language; a language not listed uses `minScore`, or the
-    /// registry's `min_score` when `minScore` is nil.
+    /// Minimum score per language, or per group (then compared with the group's score);
+    /// a language listed under neither uses `minScore`, or the registry's `min_score`
+    /// when `minScore` is nil.
     public var minScores: [String: Double]
     public var minScore: Double?
     /// Whether documents without a language (`und`) are kept.
@@ -70,7 +75,8 @@ public struct LanguageFilter: Sendable, Equatable {
     /// The drop rule for a detection, or nil to keep it.
     public func rejection(_ d: Detection, registry: LanguageRegistry) -> String? {
         if d.language == "und" { return keepUndetermined ? nil : d.reason ?? "und" }
-        if let allowed, !allowed.contains(d.language) { return "not_allowed" }
+        if let allowed, !allowed.contains(d.language), !allowed.contains(d.group) { return "not_allowed" }
+        if minScores[d.language] == nil, let bar = minScores[d.group] { return d.groupScore < bar ? "low_score" : nil }
         let bar = minScores[d.language] ?? minScore ?? registry.language(d.language)?.minScore ?? 0
         return d.score < bar ? "low_score" : nil
     }

@@ -21,6 +21,12 @@ public struct Detection: Sendable, Equatable {
     /// Why the language is `und`: `empty`, `no_letters`, `binary`, `unknown_script`,
     /// `undetectable` (a registered language without a model, such as Pangasinan).
     public var reason: String?
+    /// The language's group of close varieties (`arabic`), or its own code when it is in
+    /// none; `und` for `und`.
+    public var group: String
+    /// The summed score of the group's languages: how sure it is that the text is in one
+    /// of them, whichever variety it is (equal to `score` for a language in no group).
+    public var groupScore: Double
 
     /// A language and its score.
     public struct Candidate: Sendable, Equatable {
@@ -40,6 +46,11 @@ public final class LanguageDetector: @unchecked Sendable {
     private let kanaScripts: Set<Int>
     /// Per group, which scripts' letters its features see (`ScriptTables.members`).
     private let groupScripts: [[Bool]]
+    /// Per script group, the log prior of each class (nil when every prior is equal, which
+    /// leaves the model's probabilities as they are).
+    private let logPriors: [[Float]?]
+    /// Group name (`Language.groupName`) of every registry language.
+    private let groupNames: [String]
 
     /// Share of letters a second script group needs for `mixedScript`.
     public static let mixedScriptShare = 0.2
@@ -51,7 +62,8 @@ public final class LanguageDetector: @unchecked Sendable {
     /// non-space characters from which a text is `binary`.
     static let binaryShare = 0.1
 
-    public init(model: LanguageModel) {
+    /// `priors` overrides the registry's prior of the languages it names.
+    public init(model: LanguageModel, priors: [String: Double] = [:]) {
         self.model = model
         var groupOfScript = [Int](repeating: -1, count: 256)
         var kana = Set<Int>()
@@ -63,6 +75,13 @@ public final class LanguageDetector: @unchecked Sendable {
         self.groupOfScript = groupOfScript
         self.kanaScripts = kana
         groupScripts = model.groups.map { ScriptTables.shared.members(ofGroup: $0.script) }
+        let languages = model.registry.languages
+        logPriors = model.groups.map { group in
+            let weights = group.classes.map { priors[languages[$0].code] ?? languages[$0].prior }
+            guard Set(weights).count > 1 else { return nil }
+            return weights.map { Float(Foundation.log($0)) }
+        }
+        groupNames = languages.map(\.groupName)
     }
 
     /// Identifies the language of `text` (scored whole up to `Features.scoredBytes`,
@@ -107,7 +126,7 @@ public final class LanguageDetector: @unchecked Sendable {
             }
         }
         func undetermined(_ reason: String, script: String = "Zyyy") -> Detection {
-            Detection(language: "und", score: 0, script: script, mixedScript: false, top: [], reason: reason)
+            Detection(language: "und", score: 0, script: script, mixedScript: false, top: [], reason: reason, group: "und", groupScore: 0)
         }
         if visible == 0 { return undetermined("empty") }
         if Double(invalid) >= Self.binaryShare * Double(visible) { return undetermined("binary") }
@@ -138,6 +157,7 @@ public final class LanguageDetector: @unchecked Sendable {
         let mixed = Double(max(second, ungrouped)) >= Self.mixedScriptShare * Double(max(counted, 1))
 
         var ranked: [Detection.Candidate]
+        var groupScore: Double? = nil
         if group.classes.count == 1 {
             ranked = [.init(language: model.registry.languages[group.classes[0]].code, score: share)]
         } else if group.script == "Hani", Double(kana) >= Self.kanaShare * Double(groupLetters[best]),
@@ -148,19 +168,32 @@ public final class LanguageDetector: @unchecked Sendable {
             for window in windows {
                 Features.extract(text, window, tables: tables, scripts: groupScripts[best], into: &features)
             }
-            let probabilities = Self.probabilities(group, features)
-            ranked = zip(group.classes, probabilities).map { .init(language: model.registry.languages[$0].code, score: Double($1) * share) }
-            ranked.sort { $0.score > $1.score || ($0.score == $1.score && $0.language < $1.language) }
+            let probabilities = Self.probabilities(group, features, logPriors: logPriors[best])
+            let order = probabilities.indices.sorted {
+                probabilities[$0] > probabilities[$1]
+                    || (probabilities[$0] == probabilities[$1]
+                        && model.registry.languages[group.classes[$0]].code < model.registry.languages[group.classes[$1]].code)
+            }
+            ranked = order.map { .init(language: model.registry.languages[group.classes[$0]].code, score: Double(probabilities[$0]) * share) }
+            let winner = groupNames[group.classes[order[0]]]
+            var sum: Float = 0
+            for (c, p) in zip(group.classes, probabilities) where groupNames[c] == winner { sum += p }
+            groupScore = Double(sum) * share
         }
-        return Detection(language: ranked[0].language, score: ranked[0].score, script: scriptName, mixedScript: mixed,
-                         top: Array(ranked.prefix(max(top, 1))), reason: nil)
+        let language = ranked[0].language
+        return Detection(language: language, score: ranked[0].score, script: scriptName, mixedScript: mixed,
+                         top: Array(ranked.prefix(max(top, 1))), reason: nil,
+                         group: model.registry.language(language)?.groupName ?? language, groupScore: groupScore ?? ranked[0].score)
     }
 
-    /// Calibrated class probabilities of `group` for a text with `features`.
-    static func probabilities(_ group: LanguageModel.ScriptGroup, _ features: [UInt32]) -> [Float] {
+    /// Calibrated class probabilities of `group` for a text with `features`, times the
+    /// classes' priors (`logPriors`, added to the scaled logits) and normalized.
+    static func probabilities(_ group: LanguageModel.ScriptGroup, _ features: [UInt32], logPriors: [Float]? = nil) -> [Float] {
         let logits = self.logits(group, features)
         let n = Float(max(features.count, 1))
-        return softmax(logits, temperature: group.calibrationA * Float.pow(n, group.calibrationB))
+        let temperature = group.calibrationA * Float.pow(n, group.calibrationB)
+        guard let logPriors else { return softmax(logits, temperature: temperature) }
+        return softmax(zip(logits, logPriors).map { $0 * temperature + $1 }, temperature: 1)
     }
 
     /// Uncalibrated logits: bias plus the mean of the features' weight rows (the C kernel,

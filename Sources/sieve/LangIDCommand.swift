@@ -17,9 +17,25 @@ struct LangIDCommand: ParsableCommand {
         @Option(help: "Language-ID model (default: languages/langid.model of this checkout).")
         var model: String?
 
+        @Option(name: .customLong("prior"), help: "CODE=WEIGHT: a language's prior over the registry's (repeatable).")
+        var priors: [String] = []
+
         init() {}
 
         init(path: String?) { model = path }
+
+        /// `--prior` as code → weight.
+        func priorWeights() throws -> [String: Double] {
+            var weights: [String: Double] = [:]
+            for item in priors {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let weight = Double(parts[1]), weight > 0, weight.isFinite else {
+                    throw ValidationError("--prior \(item): expected CODE=WEIGHT with a positive weight")
+                }
+                weights[parts[0]] = weight
+            }
+            return weights
+        }
 
         /// The model file: `--model`, else the shipped one.
         func path() throws -> String {
@@ -29,7 +45,14 @@ struct LangIDCommand: ParsableCommand {
         func load() throws -> LanguageDetector {
             let path = try self.path()
             do {
-                return LanguageDetector(model: try LanguageModel(contentsOfFile: path))
+                let model = try LanguageModel(contentsOfFile: path)
+                let weights = try priorWeights()
+                if let unknown = weights.keys.sorted().first(where: { model.registry.language($0) == nil }) {
+                    throw ValidationError("--prior: \(unknown) is not a language of the model")
+                }
+                return LanguageDetector(model: model, priors: weights)
+            } catch let error as ValidationError {
+                throw error
             } catch {
                 throw CommandError(description: "\(error)", isUsage: true)
             }
@@ -71,6 +94,7 @@ struct LangIDCommand: ParsableCommand {
         func run() throws {
             var settings = LangIDStage.Settings()
             settings.model = model.model
+            settings.priors = try model.priorWeights()
             settings.languages = languages.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             settings.minScore = minScore
             settings.keepUndetermined = keepUndetermined
@@ -158,6 +182,8 @@ struct LangIDCommand: ParsableCommand {
             let detections = detector.detect(rows.map(\.text), top: 1, threads: threads)
             let seconds = Date().timeIntervalSince(started)
             let evaluation = LangIDEvaluation(zip(rows, detections).map { ($0.code, $1.language) })
+            let registry = detector.model.registry
+            let groups = evaluation.groupTables { registry.language($0)?.groupName ?? $0 }
             if json {
                 var object: [String: Any] = [
                     "samples": rows.count, "macro_accuracy": evaluation.macroAccuracy, "seconds": seconds,
@@ -166,6 +192,8 @@ struct LangIDCommand: ParsableCommand {
                     "confusions": evaluation.confusions.prefix(confusions).map { ["expected": $0.expected,
                                                                                  "predicted": $0.predicted, "count": $0.count] },
                 ]
+                object["groups"] = groups.map { ["group": $0.group, "languages": $0.languages, "counts": $0.counts,
+                                                 "group_accuracy": $0.groupAccuracy] }
                 object["predictions"] = detections.map(\.language)
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
@@ -180,6 +208,7 @@ struct LangIDCommand: ParsableCommand {
                            evaluation.macroAccuracy, evaluation.languages.count, rows.count, Double(rows.count) / max(seconds, 1e-9))
             text += "most frequent confusions (expected -> predicted):\n"
             for c in evaluation.confusions.prefix(confusions) { text += "  \(c.expected) -> \(c.predicted): \(c.count)\n" }
+            for table in groups { text += Self.format(table) }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
@@ -298,5 +327,20 @@ func forEachLineBatch(_ handle: FileHandle, batchBytes: Int = 1 << 20, _ body: (
             pending.removeFirst(end)
         }
         if chunk.isEmpty { return }
+    }
+}
+
+extension LangIDCommand.Eval {
+    /// A group's confusion table: rows expected, columns predicted (`other`: outside the group).
+    static func format(_ table: LangIDEvaluation.GroupTable) -> String {
+        let width = max(10, (table.languages.map(\.count).max() ?? 0) + 1)
+        func cell(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        var text = String(format: "\ngroup %@: %.4f of its samples read as one of its languages (rows: expected, columns: predicted)\n",
+                          table.group, table.groupAccuracy)
+        text += "".padding(toLength: width, withPad: " ", startingAt: 0) + (table.languages + ["other"]).map(cell).joined() + "\n"
+        for (language, row) in zip(table.languages, table.counts) {
+            text += language.padding(toLength: width, withPad: " ", startingAt: 0) + row.map { cell(String($0)) }.joined() + "\n"
+        }
+        return text
     }
 }

@@ -144,9 +144,17 @@ final class FilterRulesTests: XCTestCase {
             [zho_Hans]
             words = "icu"
             icu_locale = "zh"
+            [arabic.gopher_quality]
+            min_doc_words = 2
             """)
         let set = try FilterSet(root: try TOML.parse("[[filter]]\ntype = \"gopher_quality\"\nmin_doc_words = 5"),
                                 languageTables: languages)
+        // A language without a table of its own takes its group's (the langid stage's
+        // language_group), else [default].
+        var egyptian = FilterText("كلمة واحدة ثلاث", splitter: set.filters(for: "arz_Arab", group: "arabic").splitter)
+        XCTAssertFalse(set.filters(for: "arz_Arab", group: "arabic").filters[0].evaluate(&egyptian).map(\.threshold).contains(5))
+        var ungrouped = FilterText("كلمة واحدة ثلاث", splitter: set.filters(for: "arz_Arab").splitter)
+        XCTAssertTrue(set.filters(for: "arz_Arab").filters[0].evaluate(&ungrouped).map(\.threshold).contains(5))
         var german = FilterText("Hund und die Katze", splitter: set.filters(for: "deu_Latn").splitter)
         XCTAssertEqual(set.filters(for: "deu_Latn").filters[0].evaluate(&german), [])
         var english = FilterText("Hund und die Katze", splitter: set.filters(for: nil).splitter)

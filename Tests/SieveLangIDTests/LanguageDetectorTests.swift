@@ -74,7 +74,8 @@ final class LanguageDetectorTests: XCTestCase {
 
     func testBadInputGetsADefinedAnswer() {
         let d = Self.detector
-        XCTAssertEqual(d.detect(""), Detection(language: "und", score: 0, script: "Zyyy", mixedScript: false, top: [], reason: "empty"))
+        XCTAssertEqual(d.detect(""), Detection(language: "und", score: 0, script: "Zyyy", mixedScript: false, top: [], reason: "empty",
+                                               group: "und", groupScore: 0))
         XCTAssertEqual(d.detect(" \n\t ").reason, "empty")
         let symbols = d.detect("12,345.67 — 89%!!! 😀🎉 (42) #1 $€£")
         XCTAssertEqual(symbols.language, "und")

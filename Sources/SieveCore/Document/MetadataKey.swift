@@ -17,6 +17,11 @@ public struct MetadataKey: Hashable, Sendable, CustomStringConvertible {
     public static let mixedScript = MetadataKey("mixed_script")
     public static let languageTop = MetadataKey("language_top")
     public static let languageReason = MetadataKey("language_reason")
+    /// The language's group of close varieties (`arabic`), or its code when in none, and
+    /// the group's summed score: filters and mixtures can work per group where the
+    /// variety is uncertain.
+    public static let languageGroup = MetadataKey("language_group")
+    public static let languageGroupScore = MetadataKey("language_group_score")
     // label
     /// The document's domain: shards and mixtures group by it.
     public static let domain = MetadataKey("domain")

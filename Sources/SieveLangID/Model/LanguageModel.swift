@@ -36,19 +36,28 @@ public struct LanguageModel: Sendable {
     }
 
     static let magic: [UInt8] = Array("SIEVELID".utf8)
-    static let version: UInt32 = 1
+    /// Version 2 added each language's group and prior; version 1 files still load (no
+    /// groups, prior 1).
+    static let version: UInt32 = 2
 
     /// Reads a model file.
     public init(contentsOfFile path: String) throws {
         guard let file = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
         var reader = BinaryReader(bytes: try Self.decompressed(file, path: path), path: path)
         guard try reader.bytes(8) == Self.magic else { throw LangIDError.malformed(path, "not a Sieve language-ID model") }
-        guard try reader.u32() == Self.version else { throw LangIDError.malformed(path, "unsupported model version") }
+        let version = try reader.u32()
+        guard version == 1 || version == Self.version else { throw LangIDError.malformed(path, "unsupported model version") }
         var languages: [Language] = []
         for _ in 0..<Int(try reader.u32()) {
-            languages.append(Language(code: try reader.string(), name: try reader.string(), family: try reader.string(),
-                                      script: try reader.string(), segmentation: try reader.string(),
-                                      minScore: (Double(try reader.f32()) * 10_000).rounded() / 10_000))
+            var language = Language(code: try reader.string(), name: try reader.string(), family: try reader.string(),
+                                    script: try reader.string(), segmentation: try reader.string(),
+                                    minScore: Self.rounded(try reader.f32()))
+            if version >= 2 {
+                language.group = try reader.string()
+                language.prior = Self.rounded(try reader.f32())
+                guard language.prior > 0 else { throw LangIDError.malformed(path, "\(language.code): prior must be positive") }
+            }
+            languages.append(language)
         }
         registry = LanguageRegistry(languages: languages)
         groups = []
@@ -71,6 +80,10 @@ public struct LanguageModel: Sendable {
         guard reader.atEnd else { throw LangIDError.malformed(path, "trailing bytes") }
     }
 
+    /// Scores and priors are stored as f32 and read back with 4 decimals, as written in
+    /// the registry.
+    static func rounded(_ value: Float) -> Double { (Double(value) * 10_000).rounded() / 10_000 }
+
     init(registry: LanguageRegistry, groups: [ScriptGroup]) {
         self.registry = registry
         self.groups = groups
@@ -85,6 +98,8 @@ public struct LanguageModel: Sendable {
         for l in registry.languages {
             for s in [l.code, l.name, l.family, l.script, l.segmentation] { w.string(s) }
             w.f32(Float(l.minScore))
+            w.string(l.group)
+            w.f32(Float(l.prior))
         }
         w.u32(UInt32(groups.count))
         for g in groups {

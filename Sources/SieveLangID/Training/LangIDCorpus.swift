@@ -21,18 +21,29 @@ public struct LangIDCorpus: Sendable {
     public var lines: [[String]]
     public let registry: LanguageRegistry
 
-    /// Reads `DIRECTORY/CODE.txt` for every registered language that has one, from each
-    /// directory in turn (the lines of a language's files are concatenated in that order).
+    /// Reads `DIRECTORY/CODE.txt` and `DIRECTORY/CODE.SOURCE.txt` (one file per source,
+    /// in name order after `CODE.txt`) for every registered language that has them, from
+    /// each directory in turn (the lines of a language's files are concatenated in that
+    /// order).
     public init(directories: [String], registry: LanguageRegistry) throws {
         self.registry = registry
+        let listings = try directories.map { directory in
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+                throw LangIDError.unreadable(directory)
+            }
+            return names.sorted()
+        }
         lines = try registry.languages.map { language in
             var lines: [String] = []
-            for directory in directories {
-                let path = (directory as NSString).appendingPathComponent(language.code + ".txt")
-                guard FileManager.default.fileExists(atPath: path) else { continue }
-                guard let data = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
-                lines += String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
-                    .filter { !$0.allSatisfy(\.isWhitespace) }
+            for (directory, names) in zip(directories, listings) {
+                let own = language.code + ".txt"
+                let sources = names.filter { $0.hasPrefix(language.code + ".") && $0.hasSuffix(".txt") && $0 != own }
+                for name in names.filter({ $0 == own }) + sources {
+                    let path = (directory as NSString).appendingPathComponent(name)
+                    guard let data = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
+                    lines += String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+                        .filter { !$0.allSatisfy(\.isWhitespace) }
+                }
             }
             return lines
         }

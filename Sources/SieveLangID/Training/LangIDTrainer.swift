@@ -12,7 +12,7 @@ public struct LangIDTrainer {
         /// log2 of the buckets of the Latin-script group and of every other group.
         public var latinBucketBits = 18
         public var bucketBits = 16
-        public var epochs = 15
+        public var epochs = 40
         public var learningRate: Float = 16
         /// Lines per language and epoch: small languages repeat, large ones rotate.
         public var minSamples = 2_500

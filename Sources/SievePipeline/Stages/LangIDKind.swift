@@ -9,7 +9,7 @@ public enum LangIDKind: StageKind {
 
     public static func make(_ settings: LangIDStage.Settings, context: inout StageBuildContext) throws -> any Stage {
         let path = try settings.model.map(context.resolve) ?? ShippedFile.path("languages", "langid.model")
-        let detector = LanguageDetector(model: try LanguageModel(contentsOfFile: path))
+        let detector = LanguageDetector(model: try LanguageModel(contentsOfFile: path), priors: settings.priors)
         context.files.append(path)
         context.languages = detector.model.registry.languages.map {
             Manifest.Language(code: $0.code, name: $0.name, family: $0.family, script: $0.script, segmentation: $0.segmentation)
