@@ -9,7 +9,7 @@
 # names the targets. docs/fuzzing.md says what each covers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets="json toml jsonl jsonl-zst jsonl-gz warc warc-gz html parquet tokenizer arpa fasttext classifier langid-model manifest"
+targets="json toml jsonl jsonl-zst jsonl-gz warc warc-gz html parquet tokenizer arpa fasttext classifier langid-model manifest pdf-layout pdf-reply"
 if [ "${1:-}" = list ]; then echo "$targets"; exit 0; fi
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer options...] (scripts/fuzz.sh list)}
 seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
@@ -82,6 +82,17 @@ fasttext.train_supervised(sys.argv[1] + '/t.txt', dim=4, epoch=1, minCount=1, bu
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1] + '/m.sqlite'); db.executescript(open('manifests/schema.sql').read()); db.commit()" "$work"
               seed "$work/m.sqlite" ;;
+    pdf-layout) # Text, 0xFF, then one byte per coordinate (see PDFLayout.documentText(fuzzed:)).
+          printf 'Hello world, a first line\nand a second one.\f\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xe2\x80\xabword\xe2\x80\xac.\xff\x01\x02\x05\x04\x06\x02\x09\x04\x40\x50' > "$work/a.bin"
+          seed "$work/a.bin" ;;
+    pdf-reply) python3 -c "
+import json, struct, sys
+reply = json.dumps({'status': 'document', 'document': {'text': 'Hello', 'pages': 1, 'title': '', 'author': '',
+                                                         'producer': '', 'created': ''}}).encode()
+open(sys.argv[1] + '/a.bin', 'wb').write(struct.pack('<Q', len(reply)) + reply)
+reply = json.dumps({'status': 'no_text_layer', 'pages': 3}).encode()
+open(sys.argv[1] + '/b.bin', 'wb').write(struct.pack('<Q', len(reply)) + reply)" "$work"
+          seed "$work"/*.bin ;;
     esac
     set -o pipefail
 fi

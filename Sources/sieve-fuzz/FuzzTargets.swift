@@ -14,6 +14,7 @@ import SieveTokenizer
 enum FuzzTarget: String, CaseIterable {
     case json, toml, jsonl, jsonlZstd = "jsonl-zst", jsonlGzip = "jsonl-gz", warc, warcGzip = "warc-gz", html, parquet
     case tokenizer, arpa, fasttext, classifier, langidModel = "langid-model", manifest
+    case pdfLayout = "pdf-layout", pdfReply = "pdf-reply"
 
     /// Runs the parser on `bytes`.
     func run(_ bytes: [UInt8]) {
@@ -43,6 +44,12 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? LabelModels.read(from: FuzzFiles.write(bytes, "m.classifier"))
         case .langidModel:
             _ = try? LanguageModel(contentsOfFile: FuzzFiles.write(bytes, "langid.model"))
+        case .pdfLayout:
+            // The layout on poppler's output: characters and their boxes, in any order and size.
+            _ = PDFLayout.documentText(fuzzed: bytes)
+        case .pdfReply:
+            // The worker protocol: what the pool reads back from a worker.
+            _ = PDFWorkerPool.frame(bytes)
         case .manifest:
             if let manifest = try? Manifest(readingFrom: FuzzFiles.write(bytes, "manifest.sqlite")) {
                 _ = try? manifest.documentShards()

@@ -188,6 +188,16 @@ final class PDFExtractorTests: XCTestCase {
         let start = Date()
         XCTAssertEqual(hanging.extract(Array("%PDF-1.4".utf8)), .timedOut)
         XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        // A worker that writes something else than a reply (a library printing to standard
+        // output, say): a length read as negative, a length beyond any reply, bytes that are
+        // not a reply. Each costs that PDF only.
+        for answer in [#"\377\377\377\377\377\377\377\377{}"#, #"\0\0\0\0\0\0\0\100{}"#, #"\2\0\0\0\0\0\0\0{}"#] {
+            let garbling = PDFWorkerPool(command: ["/bin/sh", "-c", "head -c 16 > /dev/null; printf '\(answer)'; sleep 5"], workers: 1, timeout: 2)
+            XCTAssertEqual(garbling.extract(Array("%PDF-1.4".utf8)), .crashed("unreadable reply"), answer)
+        }
+        XCTAssertEqual(PDFWorkerPool.frame([2, 0, 0, 0, 0, 0, 0]), .incomplete)
+        let json = Array(#"{"status":"encrypted"}"#.utf8)
+        XCTAssertEqual(PDFWorkerPool.frame(withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json), .reply(.encrypted))
     }
 
     /// poppler puts a space after a vowel sign drawn left of its glyph's end (a new "word"

@@ -28,7 +28,16 @@ final class FuzzSmokeTests: XCTestCase {
             "arpa": [arpa],
             "manifest": [],
             "classifier": [Array(try file("models/domain.cls").prefix(4096))],
+            "pdf-layout": [Array("Hello world, a first line\nand a second one.\u{0C}مرحبا \u{202B}word\u{202C}.".utf8)
+                           + [0xFF, 1, 2, 5, 4, 6, 2, 9, 4, 0x40, 0x50, 0x80, 0x7F]],
+            "pdf-reply": [Self.frame(#"{"status":"document","document":{"text":"Hello","pages":1,"title":"","author":"","producer":"","created":""}}"#),
+                          Self.frame(#"{"status":"no_text_layer","pages":3}"#)],
         ]
+    }
+
+    /// A worker's reply frame: 8-byte little-endian length, then the JSON.
+    static func frame(_ json: String) -> [UInt8] {
+        withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian) { Array($0) } + Array(json.utf8)
     }
 
     /// 40 mutations of `seed`, the same every run.

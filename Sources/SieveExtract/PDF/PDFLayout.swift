@@ -11,7 +11,7 @@ import SieveCore
 /// bottom of most pages (running headers and footers, digits ignored) and bare page
 /// numbers are dropped, words hyphenated across lines are joined (and wrapped lines of
 /// scripts written without spaces), and pages are joined with a blank line.
-enum PDFLayout {
+package enum PDFLayout {
     struct Line {
         var text: String
         var x0 = Double.infinity, y0 = Double.infinity, x1 = -Double.infinity, y1 = -Double.infinity
@@ -347,5 +347,30 @@ enum PDFLayout {
     static func isWrittenWithoutSpaces(_ scalar: Unicode.Scalar) -> Bool {
         UTF8Text.isWrittenWithoutSpaces(scalar.value) || (0x3000...0x303F).contains(scalar.value)
             || (0xFF00...0xFFEF).contains(scalar.value)
+    }
+}
+
+extension PDFLayout {
+    /// The document text of pages made from arbitrary bytes, for the fuzz target
+    /// `pdf-layout`: the bytes up to the first 0xFF are the text (pages split at form
+    /// feeds), the bytes after it the coordinates, one byte per number (0x80 is NaN, 0x7F
+    /// infinity), repeated as needed; every character gets a box, as poppler gives.
+    package static func documentText(fuzzed bytes: [UInt8]) -> String {
+        let cut = bytes.firstIndex(of: 0xFF) ?? bytes.count
+        let numbers = bytes[min(cut + 1, bytes.count)...].map { b -> Double in
+            b == 0x80 ? .nan : b == 0x7F ? .infinity : Double(Int8(bitPattern: b)) * 8
+        }
+        var k = 0
+        func next() -> Double {
+            guard !numbers.isEmpty else { return 0 }
+            defer { k += 1 }
+            return numbers[k % numbers.count]
+        }
+        let pages = String(decoding: bytes[..<cut], as: UTF8.self).split(separator: "\u{0C}", omittingEmptySubsequences: false)
+            .map { text -> PDFPage in
+                let boxes = text.unicodeScalars.flatMap { _ in [next(), next(), next(), next()] }
+                return PDFPage(selection: String(text), boxes: boxes, width: abs(next()), height: abs(next()))
+            }
+        return documentText(pages)
     }
 }

@@ -115,6 +115,37 @@ public final class PDFWorkerPool: @unchecked Sendable {
         }
     }
 
+    /// What the bytes read so far from a worker hold.
+    package enum Frame: Equatable {
+        /// Not yet a whole frame.
+        case incomplete
+        case reply(PDFExtractor.Outcome)
+        /// A length beyond `maxFrame`, or a frame that is not a `Reply`.
+        case unreadable
+    }
+
+    /// The longest frame either side accepts: far above any PDF or text a pipeline reads,
+    /// far below a length that would overflow or exhaust memory.
+    static let maxFrame: UInt64 = 1 << 36
+
+    /// The first frame of `pending`, decoded (the fuzz target `pdf-reply` feeds it anything).
+    package static func frame(_ pending: [UInt8]) -> Frame {
+        guard let length = frameLength(pending.prefix(8)) else { return pending.count < 8 ? .incomplete : .unreadable }
+        let end = 8 + length
+        guard pending.count >= end else { return .incomplete }
+        guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(pending[8..<end])), let outcome = reply.outcome else {
+            return .unreadable
+        }
+        return .reply(outcome)
+    }
+
+    /// The length an 8-byte little-endian header gives, nil when short or above `maxFrame`.
+    static func frameLength(_ header: ArraySlice<UInt8>) -> Int? {
+        guard header.count == 8 else { return nil }
+        let length = header.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        return length <= maxFrame ? Int(length) : nil
+    }
+
     final class Worker {
         let process = Process()
         let input = Pipe()
@@ -137,13 +168,10 @@ public final class PDFWorkerPool: @unchecked Sendable {
             let fd = output.fileHandleForReading.fileDescriptor
             var pending: [UInt8] = []
             while true {
-                if pending.count >= 8 {
-                    let length = pending[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-                    if pending.count >= 8 + length {
-                        guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(pending[8..<(8 + length)])),
-                              let outcome = reply.outcome else { return .crashed("unreadable reply") }
-                        return .extracted(outcome)
-                    }
+                switch PDFWorkerPool.frame(pending) {
+                case .incomplete: break
+                case .reply(let outcome): return .extracted(outcome)
+                case .unreadable: return .crashed("unreadable reply")
                 }
                 let left = deadline.timeIntervalSinceNow
                 if left <= 0 { return .timedOut }
@@ -197,7 +225,6 @@ private func readFrame(fd: Int32) -> [UInt8]? {
         }
         return out
     }
-    guard let header = readExactly(8) else { return nil }
-    let length = header.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    guard let header = readExactly(8), let length = PDFWorkerPool.frameLength(header[...]) else { return nil }
     return length == 0 ? [] : readExactly(length)
 }
