@@ -143,4 +143,9 @@ CREATE TABLE deliveries (
     copies      INTEGER NOT NULL,
     PRIMARY KEY (stage, language, domain)
 );
-PRAGMA user_version = 4;
+
+-- migration 4 -> 5
+-- Schema version 5: each language's group of close varieties (`arabic`; empty for
+-- a language in none), as the registry names it, for queries and plans per group.
+ALTER TABLE languages ADD COLUMN language_group TEXT NOT NULL DEFAULT '';
+PRAGMA user_version = 5;

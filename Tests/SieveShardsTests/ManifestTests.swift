@@ -63,7 +63,7 @@ final class ManifestTests: XCTestCase {
         let path = try makeRun("out").path
         let manifest = try Manifest(readingFrom: path)
         for sql in ["DELETE FROM shards", "UPDATE shards SET tokens = 0", "DROP TABLE shards", "ATTACH 'x.db' AS x",
-                    "PRAGMA user_version = 7", "CREATE TABLE t (x)", "INSERT INTO languages VALUES ('a','b','c','d','e')"] {
+                    "PRAGMA user_version = 7", "CREATE TABLE t (x)", "INSERT INTO languages VALUES ('a','b','c','d','e','f')"] {
             XCTAssertThrowsError(try manifest.query(sql), sql) {
                 XCTAssertTrue("\($0)".contains("not authorized") || "\($0)".contains("readonly"), "\(sql): \($0)")
             }
@@ -80,6 +80,7 @@ final class ManifestTests: XCTestCase {
         let db = try SQLiteDatabase(path: path, mode: .readWriteCreate)
         try db.execute(ManifestSchema.migrations[0])
         try db.execute("INSERT INTO units VALUES (0, 3, '[]', 'done', 'documents/00003.jsonl.zst', '{}', '{}')")
+        try db.execute("INSERT INTO languages VALUES ('arz_Arab', 'Egyptian Arabic', 'Afro-Asiatic', 'Arab', 'space')")
         try db.execute("PRAGMA user_version = 1")
         XCTAssertThrowsError(try Manifest(readingFrom: path)) {
             XCTAssertTrue("\($0)".contains("manifest schema version 1 is older than this sieve's (\(ManifestSchema.version))"), "\($0)")
@@ -88,6 +89,12 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(try Manifest(readingFrom: path).query("SELECT unit, output, finished_at FROM units").rows,
                        [[.int(3), .text("documents/00003.jsonl.zst"), .null]])
         XCTAssertEqual(try Manifest(readingFrom: path).query("SELECT count(*) FROM histograms").rows, [[.int(0)]])
+        // Languages recorded before groups existed have none; new rows keep theirs.
+        let upgraded = try Manifest(writingTo: path)
+        try upgraded.recordLanguages([.init(code: "ary_Arab", name: "Moroccan Arabic", family: "Afro-Asiatic", script: "Arab",
+                                            segmentation: "space", group: "arabic")])
+        XCTAssertEqual(try Manifest(readingFrom: path).registryLanguages().map { [$0.code, $0.group] },
+                       [["ary_Arab", "arabic"], ["arz_Arab", ""]])
     }
 
     func testRefusesNewerSchemasAndFilesThatAreNotManifests() throws {

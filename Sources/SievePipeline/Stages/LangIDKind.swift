@@ -12,7 +12,8 @@ public enum LangIDKind: StageKind {
         let detector = LanguageDetector(model: try LanguageModel(contentsOfFile: path), priors: settings.priors)
         context.files.append(path)
         context.languages = detector.model.registry.languages.map {
-            Manifest.Language(code: $0.code, name: $0.name, family: $0.family, script: $0.script, segmentation: $0.segmentation)
+            Manifest.Language(code: $0.code, name: $0.name, family: $0.family, script: $0.script, segmentation: $0.segmentation,
+                              group: $0.group)
         }
         return LangIDStage(detector: detector, filter: try settings.filter(registry: detector.model.registry))
     }

@@ -129,9 +129,12 @@ extension Manifest {
     /// A row of the `languages` table: a language of the registry the run used.
     public struct Language: Sendable {
         public var code, name, family, script, segmentation: String
+        /// The group of close varieties, empty for a language in none.
+        public var group: String
 
-        public init(code: String, name: String, family: String, script: String, segmentation: String) {
+        public init(code: String, name: String, family: String, script: String, segmentation: String, group: String = "") {
             (self.code, self.name, self.family, self.script, self.segmentation) = (code, name, family, script, segmentation)
+            self.group = group
         }
     }
 
@@ -139,8 +142,8 @@ extension Manifest {
     public func recordLanguages(_ languages: [Language]) throws {
         try db.transaction {
             for l in languages {
-                try db.query("INSERT OR IGNORE INTO languages (code, name, family, script, segmentation) VALUES (?, ?, ?, ?, ?)",
-                             [.text(l.code), .text(l.name), .text(l.family), .text(l.script), .text(l.segmentation)])
+                try db.query("INSERT OR IGNORE INTO languages (code, name, family, script, segmentation, language_group) VALUES (?, ?, ?, ?, ?, ?)",
+                             [.text(l.code), .text(l.name), .text(l.family), .text(l.script), .text(l.segmentation), .text(l.group)])
             }
         }
     }

@@ -188,8 +188,8 @@ extension Manifest {
         try copy("stages", columns: ["task_index", "position", "stage", "documents_in", "bytes_in", "documents_out", "bytes_out", "seconds"])
         try copy("rejections", columns: ["task_index", "stage", "rule", "language", "documents"])
         try copy("histograms", columns: ["task_index", "stage", "name", "language", "bin", "count"])
-        for row in try source.db.query("SELECT code, name, family, script, segmentation FROM languages") {
-            try db.query("INSERT OR IGNORE INTO languages (code, name, family, script, segmentation) VALUES (?, ?, ?, ?, ?)", row)
+        for row in try source.db.query("SELECT code, name, family, script, segmentation, language_group FROM languages") {
+            try db.query("INSERT OR IGNORE INTO languages (code, name, family, script, segmentation, language_group) VALUES (?, ?, ?, ?, ?, ?)", row)
         }
         // Shards get new ids; their files and stats follow them.
         let shards = try source.db.query("SELECT shard_id, path, kind, language, domain, task_index, documents, tokens, sequences, seq_len, bytes FROM shards ORDER BY shard_id")

@@ -116,9 +116,9 @@ extension Manifest {
 
     /// The language registry recorded by the run's language-ID stage, by code.
     public func registryLanguages() throws -> [Language] {
-        try db.query("SELECT code, name, family, script, segmentation FROM languages ORDER BY code").map {
+        try db.query("SELECT code, name, family, script, segmentation, language_group FROM languages ORDER BY code").map {
             Language(code: $0[0].string ?? "", name: $0[1].string ?? "", family: $0[2].string ?? "", script: $0[3].string ?? "",
-                     segmentation: $0[4].string ?? "")
+                     segmentation: $0[4].string ?? "", group: $0[5].string ?? "")
         }
     }
 

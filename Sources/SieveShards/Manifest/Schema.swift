@@ -152,6 +152,11 @@ enum ManifestSchema {
             PRIMARY KEY (stage, language, domain)
         );
         """,
+        """
+        -- Schema version 5: each language's group of close varieties (`arabic`; empty for
+        -- a language in none), as the registry names it, for queries and plans per group.
+        ALTER TABLE languages ADD COLUMN language_group TEXT NOT NULL DEFAULT '';
+        """,
     ]
 
     /// The full current schema, as `manifests/schema.sql` holds it.
