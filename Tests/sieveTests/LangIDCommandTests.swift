@@ -71,6 +71,8 @@ final class LangIDCommandTests: XCTestCase {
         XCTAssertEqual(metadata["script"] as? String, "Latn")
         XCTAssertEqual(metadata["mixed_script"] as? Bool, false)
         XCTAssertEqual((metadata["language_top"] as? [[String: Any]])?.count, 2)
+        XCTAssertEqual(metadata["language_group"] as? String, "fra_Latn")
+        XCTAssertEqual(metadata["language_group_score"] as? Double, metadata["language_score"] as? Double)
         // The two others are counted with their reasons.
         XCTAssertTrue(r.stdout.contains("langid:not_allowed"), r.stdout)
         XCTAssertTrue(r.stdout.contains("langid:no_letters"), r.stdout)
