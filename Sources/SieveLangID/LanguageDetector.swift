@@ -49,8 +49,10 @@ public final class LanguageDetector: @unchecked Sendable {
     /// Per script group, the log prior of each class (nil when every prior is equal, which
     /// leaves the model's probabilities as they are).
     private let logPriors: [[Float]?]
-    /// Group name (`Language.groupName`) of every registry language.
+    /// Group name (`Language.groupName`) of every registry language, and a number per
+    /// group name (compared per class on every text, so not as strings).
     private let groupNames: [String]
+    private let groupIDs: [Int]
 
     /// Share of letters a second script group needs for `mixedScript`.
     public static let mixedScriptShare = 0.2
@@ -82,6 +84,12 @@ public final class LanguageDetector: @unchecked Sendable {
             return weights.map { Float(Foundation.log($0)) }
         }
         groupNames = languages.map(\.groupName)
+        var ids: [String: Int] = [:]
+        groupIDs = groupNames.map { name in
+            if let id = ids[name] { return id }
+            ids[name] = ids.count
+            return ids.count - 1
+        }
     }
 
     /// Identifies the language of `text` (scored whole up to `Features.scoredBytes`,
@@ -157,11 +165,15 @@ public final class LanguageDetector: @unchecked Sendable {
         let mixed = Double(max(second, ungrouped)) >= Self.mixedScriptShare * Double(max(counted, 1))
 
         var ranked: [Detection.Candidate]
+        // The winner's registry index, and its group's summed score when other languages ran.
+        var winner: Int
         var groupScore: Double? = nil
         if group.classes.count == 1 {
-            ranked = [.init(language: model.registry.languages[group.classes[0]].code, score: share)]
+            winner = group.classes[0]
+            ranked = [.init(language: model.registry.languages[winner].code, score: share)]
         } else if group.script == "Hani", Double(kana) >= Self.kanaShare * Double(groupLetters[best]),
                   let japanese = model.registry.languages.firstIndex(where: { $0.script == "Jpan" }) {
+            winner = japanese
             ranked = [.init(language: model.registry.languages[japanese].code, score: share)]
         } else {
             features.removeAll(keepingCapacity: true)
@@ -175,15 +187,14 @@ public final class LanguageDetector: @unchecked Sendable {
                         && model.registry.languages[group.classes[$0]].code < model.registry.languages[group.classes[$1]].code)
             }
             ranked = order.map { .init(language: model.registry.languages[group.classes[$0]].code, score: Double(probabilities[$0]) * share) }
-            let winner = groupNames[group.classes[order[0]]]
+            winner = group.classes[order[0]]
             var sum: Float = 0
-            for (c, p) in zip(group.classes, probabilities) where groupNames[c] == winner { sum += p }
+            for (c, p) in zip(group.classes, probabilities) where groupIDs[c] == groupIDs[winner] { sum += p }
             groupScore = Double(sum) * share
         }
-        let language = ranked[0].language
-        return Detection(language: language, score: ranked[0].score, script: scriptName, mixedScript: mixed,
+        return Detection(language: ranked[0].language, score: ranked[0].score, script: scriptName, mixedScript: mixed,
                          top: Array(ranked.prefix(max(top, 1))), reason: nil,
-                         group: model.registry.language(language)?.groupName ?? language, groupScore: groupScore ?? ranked[0].score)
+                         group: groupNames[winner], groupScore: groupScore ?? ranked[0].score)
     }
 
     /// Calibrated class probabilities of `group` for a text with `features`, times the
