@@ -119,9 +119,20 @@ def mapped(rows, labels, table):
     return predictions
 
 
+def fasttext_labeller(model):
+    """The best label of a text. fasttext-wheel's `predict` fails under numpy 2 (it asks
+    numpy not to copy); its low-level call, which `predict` wraps, is the same prediction."""
+    try:
+        model.predict("hello", k=1)
+        return lambda text: model.predict(text, k=1)[0][0]
+    except ValueError:
+        return lambda text: model.f.predict(text + "\n", 1, 0.0, "strict")[0][1]
+
+
 def fasttext_predict(model, rows):
+    label = fasttext_labeller(model)
     start = time.perf_counter()
-    labels = [model.predict(text.replace("\n", " "), k=1)[0][0].replace("__label__", "") for _, text in rows]
+    labels = [label(text.replace("\n", " ")).replace("__label__", "") for _, text in rows]
     return mapped(rows, labels, FASTTEXT), time.perf_counter() - start
 
 
