@@ -60,6 +60,9 @@ public struct StageRequest: Sendable {
     public var rehydration: Rehydration?
     public var languages: [String: LanguageOverride] = [:]
     public var domains: [String: DomainOverride] = [:]
+    /// Plan over groups of close varieties (`MixturePlanner.planByGroup`): `languages`
+    /// then names groups.
+    public var byGroup = false
 
     public init(name: String, budget: Int64) {
         self.name = name

@@ -37,6 +37,7 @@ public struct MixturePlan: Sendable {
 
                 """
             if let rehydration = r.rehydration { out += "rehydrate = \(TOML.quoted("\(rehydration)"))\n" }
+            if r.byGroup { out += "language_groups = true\n" }
             for t in stage.targets {
                 out += """
 
@@ -74,6 +75,7 @@ public struct MixturePlan: Sendable {
             request.maxEpochs = cap > 0 ? cap : nil
             if case .integer(let n)? = s["min_document_tokens"] { request.minDocumentTokens = n }
             request.rehydration = try StageRequests.rehydration(s["rehydrate"], stage: name) ?? nil
+            if case .bool(let byGroup)? = s["language_groups"] { request.byGroup = byGroup }
             var targets: [PlanTarget] = []
             if case .array(let rows)? = s["target"] {
                 for row in rows {
@@ -103,7 +105,9 @@ public struct MixturePlan: Sendable {
 /// Stage requests from an overrides file (`languages/mixture.toml`): `[[stage]]` tables
 /// with name, and optionally budget, strategy, temperature, max_epochs,
 /// min_document_tokens, rehydrate (true for FineWeb-2's weights, false, or weights as
-/// "SIZE:WEIGHT,…"), `[stage.languages.CODE]` (share, min_share, max_share) and
+/// "SIZE:WEIGHT,…"), language_groups (plan over groups of close varieties),
+/// `[stage.languages.CODE]` (share, min_share, max_share; CODE a group with
+/// language_groups) and
 /// `[stage.domains.NAME]` (multiplier, share, min_share, max_share). Missing values come
 /// from `defaults`.
 public enum StageRequests {
@@ -129,6 +133,11 @@ public enum StageRequests {
             if let e = MixturePlan.number(s["max_epochs"]) { request.maxEpochs = e > 0 ? e : nil }
             if case .integer(let n)? = s["min_document_tokens"] { request.minDocumentTokens = n }
             if let rehydration = try rehydration(s["rehydrate"], stage: request.name) { request.rehydration = rehydration }
+            switch s["language_groups"] {
+            case nil: break
+            case .bool(let byGroup)?: request.byGroup = byGroup
+            default: throw MixtureError.invalid("stage \(request.name): language_groups must be true or false")
+            }
             if case .table(let languages)? = s["languages"] {
                 for code in languages.keys {
                     guard case .table(let o)? = languages[code] else { continue }

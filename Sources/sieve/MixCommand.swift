@@ -57,6 +57,9 @@ struct MixCommand: ParsableCommand {
         @Option(help: "Seed recorded in the plan, passed to the trainer by exports.")
         var seed = 1
 
+        @Flag(name: .customLong("by-group"), help: "Plan over the registry's groups of close varieties, each split among its languages by their tokens (a stage's language_groups overrides it).")
+        var byGroup = false
+
         @Option(help: "The language registry (default: languages/registry.tsv of this checkout).")
         var registry: String?
 
@@ -75,6 +78,7 @@ struct MixCommand: ParsableCommand {
                 defaults.budget = tokens
             }
             defaults.strategy = strategy
+            defaults.byGroup = byGroup
             defaults.temperature = temperature
             defaults.maxEpochs = maxEpochs > 0 ? maxEpochs : nil
             defaults.rehydration = try MixCommand.failing {
@@ -86,8 +90,9 @@ struct MixCommand: ParsableCommand {
             for request in requests where request.budget <= 0 {
                 throw CommandError(description: "stage \(request.name) has no budget: pass --budget or set budget in the overrides", isUsage: true)
             }
-            let known = Set(try LanguageRegistry(contentsOfFile: try registry ?? LangIDCommand.ModelOptions.shipped("registry.tsv"))
-                .languages.map(\.code))
+            let languages = try LanguageRegistry(contentsOfFile: try registry ?? LangIDCommand.ModelOptions.shipped("registry.tsv")).languages
+            let known = Set(languages.map(\.code))
+            let groupOf = Dictionary(uniqueKeysWithValues: languages.filter { !$0.group.isEmpty }.map { ($0.code, $0.group) })
             let path = URL(fileURLWithPath: manifest).standardizedFileURL.path
             let stages = try MixCommand.failing {
                 try requests.map { request in
@@ -95,7 +100,9 @@ struct MixCommand: ParsableCommand {
                     if request.rehydration != nil && availability.clusteredDocuments == 0 {
                         FileHandle.standardError.write(Data("stage \(request.name): no document in the shards carries a dedup cluster size of 2 or more (no dedup stage, no duplicates, or shards written before .docs version 2); rehydration changes nothing\n".utf8))
                     }
-                    return try MixturePlanner.plan(request, availability: availability, knownLanguages: known)
+                    return request.byGroup
+                        ? try MixturePlanner.planByGroup(request, availability: availability, groupOf: groupOf, knownLanguages: known)
+                        : try MixturePlanner.plan(request, availability: availability, knownLanguages: known)
                 }
             }
             let plan = MixturePlan(manifest: path, seed: seed, stages: stages)
@@ -131,7 +138,8 @@ struct MixCommand: ParsableCommand {
                     + (r.strategy == .temperature ? " τ=\(r.temperature)" : "")
                     + (r.maxEpochs.map { ", at most \($0) epochs" } ?? "")
                     + (r.minDocumentTokens > 0 ? ", documents of \(r.minDocumentTokens)+ tokens" : "")
-                    + (r.rehydration.map { ", rehydrated by cluster size (\($0)), available counting the copies" } ?? "") + "\n"
+                    + (r.rehydration.map { ", rehydrated by cluster size (\($0)), available counting the copies" } ?? "")
+                    + (r.byGroup ? ", planned by group of close varieties" : "") + "\n"
                 let rows = stage.targets.map { t in
                     [t.language, t.domain, "\(t.available)", "\(t.target)", String(format: "%.4f", t.share), String(format: "%.3f", t.epochs)]
                 }

@@ -55,6 +55,35 @@ final class MixturePlanTests: XCTestCase {
                        ["eng_Latn/web": 204, "eng_Latn/math": 51, "swh_Latn/web": 255, "yor_Latn/web": 40])
     }
 
+    /// By group, with swh and yor one group `xy` (110 tokens): UniMax gives eng and xy
+    /// 275 each; xy's 275 goes to swh and yor by their tokens, 250 and 25, both 2.5 epochs.
+    /// An override names the group: xy pinned at 0.2 is 110 tokens, one epoch of each.
+    func testPlansByGroupSplitEachGroupByTokens() throws {
+        var request = StageRequest(name: "general", budget: 550)
+        request.maxEpochs = 4
+        request.byGroup = true
+        let groupOf = ["swh_Latn": "xy", "yor_Latn": "xy"]
+        func targets(_ request: StageRequest) throws -> [String: Int64] {
+            let stage = try MixturePlanner.planByGroup(request, availability: Self.availability(), groupOf: groupOf, knownLanguages: Self.known)
+            XCTAssertEqual(stage.targets.reduce(0) { $0 + $1.target }, request.budget)
+            XCTAssertEqual(stage.targets.map(\.language), stage.targets.map(\.language).sorted())
+            return Dictionary(uniqueKeysWithValues: stage.targets.map { ("\($0.language)/\($0.domain)", $0.target) })
+        }
+        XCTAssertEqual(try targets(request), ["eng_Latn/web": 220, "eng_Latn/math": 55, "swh_Latn/web": 250, "yor_Latn/web": 25])
+        var pinned = request
+        pinned.languages = ["xy": LanguageOverride(share: 0.2)]
+        XCTAssertEqual(try targets(pinned), ["eng_Latn/web": 352, "eng_Latn/math": 88, "swh_Latn/web": 100, "yor_Latn/web": 10])
+        var member = request
+        member.languages = ["yor_Latn": LanguageOverride(share: 0.2)]
+        XCTAssertThrowsError(try targets(member)) { XCTAssertTrue("\($0)".contains("name the group xy, not yor_Latn"), "\($0)") }
+        // The plan file keeps that the stage was planned by group.
+        let plan = MixturePlan(manifest: "m", seed: 1, stages: [try MixturePlanner.planByGroup(
+            request, availability: Self.availability(), groupOf: groupOf, knownLanguages: Self.known)])
+        XCTAssertEqual(try MixturePlan(toml: plan.toml()).stages[0].request.byGroup, true)
+        XCTAssertEqual(try StageRequests.parse("[[stage]]\nlanguage_groups = true\n", defaults: request)[0].byGroup, true)
+        XCTAssertThrowsError(try StageRequests.parse("[[stage]]\nlanguage_groups = 1\n", defaults: request))
+    }
+
     /// math × 3 inside eng: weights 800 : 600 -> 145.71, 109.29 -> 146, 109.
     func testDomainMultiplier() throws {
         XCTAssertEqual(try plan { $0.domains = ["math": DomainOverride(multiplier: 3)] },

@@ -54,6 +54,25 @@ final class MixCommandTests: XCTestCase {
         XCTAssertLessThanOrEqual(abs(targets[0] - targets[1]), 1)
         XCTAssertTrue(try String(contentsOfFile: dir.file("plan.svg"), encoding: .utf8).hasPrefix("<svg"))
 
+        // By group, with French and Swahili made one group: both get the same epochs.
+        let grouped = try String(contentsOfFile: Self.repository + "/languages/registry.tsv", encoding: .utf8)
+            .split(separator: "\n").map { line -> String in
+                var f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                if ["fra_Latn", "swh_Latn"].contains(f[0]) { f[6] = "test_group" }
+                return f.joined(separator: "\t")
+            }.joined(separator: "\n") + "\n"
+        let byGroup = try Command.run(Command.sieve, ["mix", "plan", manifest, "--budget", "20K", "--by-group", "-o", dir.file("group.toml"),
+                                                      "--registry", try dir.write("grouped.tsv", grouped)])
+        XCTAssertEqual(byGroup.status, 0, byGroup.stderr)
+        XCTAssertTrue(byGroup.stderr.contains("planned by group of close varieties"), byGroup.stderr)
+        let groupRows = byGroup.stderr.split(separator: "\n").filter { $0.hasPrefix("fra_Latn") || $0.hasPrefix("swh_Latn") }
+        XCTAssertEqual(groupRows.count, 2)
+        // Whole tokens: the epochs agree within a token of the smaller language.
+        let epochs = groupRows.map { Double($0.split(separator: " ").last!)! }
+        XCTAssertEqual(epochs[0], epochs[1], accuracy: 0.002, "\(groupRows)")
+        let groupTargets = groupRows.map { Int($0.split(separator: " ", omittingEmptySubsequences: true)[3])! }
+        XCTAssertEqual(groupTargets.reduce(0, +), 10000, "UniMax: half the budget for each of eng and the group")
+
         let export = try Command.run(Command.sieve, ["mix", "export", dir.file("plan.toml"), "--format", "megatron", "-o", dir.file("megatron")])
         XCTAssertEqual(export.status, 0, export.stderr)
         let blend = try String(contentsOfFile: dir.file("megatron/general.data-args"), encoding: .utf8)
