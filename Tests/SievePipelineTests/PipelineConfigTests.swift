@@ -114,6 +114,11 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertNotEqual(a, try config("[[stage]]\ntype = \"dedup\"\nbands = 13\n").stages[0].canonicalJSON())
         XCTAssertEqual(try config("[[stage]]\ntype = \"langid\"\nmin_scores = { b = 1, a = 0.5 }\n").stages[0].canonicalJSON(),
                        #"{"settings":{"keep_undetermined":false,"min_scores":{"a":0.5,"b":1}},"type":"langid"}"#)
+        // Priors join the fingerprint only when set, so older configurations keep theirs.
+        XCTAssertEqual(try config("[[stage]]\ntype = \"langid\"\npriors = { arb_Arab = 8 }\n").stages[0].canonicalJSON(),
+                       #"{"settings":{"keep_undetermined":false,"min_scores":{},"priors":{"arb_Arab":8}},"type":"langid"}"#)
+        XCTAssertEqual(message("[[stage]]\ntype = \"langid\"\npriors = { arb_Arab = 0 }\n"),
+                       "stage 1 (langid): key \"priors.arb_Arab\" must be a number in 0.0001...10000")
         XCTAssertEqual(try config("[[stage]]\ntype = \"normalize\"\nnfc = false\n").stages[0].canonicalJSON(),
                        #"{"settings":{"controls":true,"line_endings":true,"nfc":false,"whitespace":true},"type":"normalize"}"#)
     }
