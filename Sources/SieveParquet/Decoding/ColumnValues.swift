@@ -149,6 +149,11 @@ struct ValueDecoder {
     /// PLAIN byte arrays of a decompressed page, left where they are: the page becomes one
     /// of the values' buffers.
     static func plainByteArrays(_ page: [UInt8], from start: Int, count: Int, into v: inout ByteArrays) throws {
+        // Each value takes at least its 4-byte length: a header claiming more values than
+        // that must not size an allocation.
+        guard count <= (page.count - min(start, page.count)) / 4 else {
+            throw ParquetError.page("\(count) PLAIN byte arrays cannot fit in a page of \(page.count) bytes")
+        }
         var ranges: [(Int, Int)] = []
         ranges.reserveCapacity(count)
         try page.withUnsafeBytes { b in
@@ -221,35 +226,37 @@ struct ValueDecoder {
         }
     }
 
-    private func need(_ bytes: Int, _ b: UnsafeRawBufferPointer) throws {
-        guard bytes <= b.count else { throw ParquetError.page("PLAIN values past the end of the page") }
+    /// `count` values of `size` bytes fit in `b` (compared without multiplying, which a
+    /// damaged count could overflow).
+    private func need(_ count: Int, of size: Int, _ b: UnsafeRawBufferPointer) throws {
+        guard count <= b.count / size else { throw ParquetError.page("\(count) PLAIN values past the end of the page") }
     }
 
     private func plain(_ b: UnsafeRawBufferPointer, count: Int, into values: inout ColumnValues) throws {
         switch values {
         case .boolean(var v):
-            try need((count + 7) / 8, b)
+            guard count <= b.count * 8 else { throw ParquetError.page("\(count) PLAIN booleans past the end of the page") }
             values = .int32([])
             v.reserveCapacity(v.count + count)
             for i in 0..<count { v.append(b[i >> 3] >> UInt8(i & 7) & 1 == 1) }
             values = .boolean(v)
         case .int32(var v):
-            try need(count * 4, b)
+            try need(count, of: 4, b)
             values = .boolean([])
             v.append(contentsOf: (0..<count).lazy.map { Int32(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) })
             values = .int32(v)
         case .int64(var v):
-            try need(count * 8, b)
+            try need(count, of: 8, b)
             values = .boolean([])
             v.append(contentsOf: (0..<count).lazy.map { Int64(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) })
             values = .int64(v)
         case .float(var v):
-            try need(count * 4, b)
+            try need(count, of: 4, b)
             values = .boolean([])
             v.append(contentsOf: (0..<count).lazy.map { Float(bitPattern: UInt32(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) })
             values = .float(v)
         case .double(var v):
-            try need(count * 8, b)
+            try need(count, of: 8, b)
             values = .boolean([])
             v.append(contentsOf: (0..<count).lazy.map { Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) })
             values = .double(v)
@@ -261,7 +268,7 @@ struct ValueDecoder {
                 throw ParquetError.unsupported("PLAIN byte arrays outside a page")
             } else {
                 guard width > 0 else { throw ParquetError.metadata("FIXED_LEN_BYTE_ARRAY without a length") }
-                try need(count * width, b)
+                try need(count, of: width, b)
                 for i in 0..<count { v.append(UnsafeRawBufferPointer(rebasing: b[i * width..<(i + 1) * width])) }
             }
             values = .bytes(v)
@@ -276,7 +283,7 @@ struct ValueDecoder {
         case .bytes where type == .fixedLenByteArray: size = width
         default: throw ParquetError.unsupported("BYTE_STREAM_SPLIT for \(type)")
         }
-        guard size > 0, count * size <= b.count else { throw ParquetError.page("BYTE_STREAM_SPLIT values past the end") }
+        guard size > 0, count <= b.count / size else { throw ParquetError.page("BYTE_STREAM_SPLIT values past the end") }
         var joined = [UInt8](repeating: 0, count: count * size)
         for i in 0..<count { for k in 0..<size { joined[i * size + k] = b[k * count + i] } }
         try joined.withUnsafeBytes { try plain($0, count: count, into: &values) }
@@ -308,7 +315,9 @@ enum DeltaDecoder {
         }
         guard total >= count else { throw ParquetError.page("DELTA holds \(total) values, \(count) expected") }
         var out: [Int64] = []
-        out.reserveCapacity(count)
+        // Zero-width miniblocks hold many values in a few bytes: reserve a bounded amount
+        // and let the blocks actually read grow it.
+        out.reserveCapacity(min(count, 1 << 20))
         if total > 0 && count > 0 { out.append(last) }
         let perMiniblock = blockSize / miniblocks
         var deltas: [UInt64] = []
