@@ -66,8 +66,9 @@ struct LangIDCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The langid stage on documents: `sieve langid INPUT... -o OUT` (the default subcommand).",
             discussion: """
-                Adds language, language_score, script, mixed_script and language_top to each \
-                document's metadata and keeps those that pass the filter (see docs/langid.md).
+                Adds language, language_score, script, mixed_script, language_top, language_group and \
+                language_group_score to each document's metadata and keeps those that pass the filter \
+                (see docs/langid.md).
                 """)
 
         @Argument(help: "Input files or directories, or - for standard input.")
@@ -78,7 +79,7 @@ struct LangIDCommand: ParsableCommand {
 
         @OptionGroup var model: ModelOptions
 
-        @Option(help: "Comma-separated codes of the languages to keep (default: all).")
+        @Option(help: "Comma-separated codes of the languages or groups to keep (default: all).")
         var languages: String?
 
         @Option(name: .customLong("min-score"), help: "Minimum language score (default: each language's min_score in the registry).")
