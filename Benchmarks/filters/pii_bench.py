@@ -68,8 +68,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sample", type=int, default=50)
     args = ap.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
     os.makedirs(WORK, exist_ok=True)
     from datatrove.pipeline.formatters import PIIFormatter
 

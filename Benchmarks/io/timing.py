@@ -14,3 +14,10 @@ def measured(cmd, env=None):
         sys.exit(f"failed: {' '.join(cmd)}\n{err[-3000:]}")
     lines = err.strip().splitlines()
     return elapsed, int(lines[-1]) / 1024, r.stdout.decode(errors="replace"), "\n".join(lines[:-1])
+
+
+def release_sieve(root):
+    """Builds `sieve` in release in the checkout at `root` and returns its path."""
+    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=root, check=True,
+                   stdout=subprocess.DEVNULL)
+    return f"{root}/.build/release/sieve"
