@@ -19,6 +19,8 @@ larger corpora repeat documents and the number of distinct words stops growing.
 import argparse, datetime, json, os, random, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 WORK = os.path.join(ROOT, ".build-bench", "bpe")
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "tokenizer"))
 from bench import build_corpus  # noqa: E402
@@ -97,9 +99,7 @@ def main():
     os.makedirs(os.path.dirname(base), exist_ok=True)
     build_corpus(base)
     corpus = sized_corpus(base, args.mb)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
     sample = os.path.join(WORK, "sample.jsonl")
     with open(base, encoding="utf-8") as f, open(sample, "w", encoding="utf-8") as out:
         for i, line in enumerate(f):

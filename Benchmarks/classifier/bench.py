@@ -23,6 +23,8 @@ works): e.g. a virtual environment with `pip install fasttext-wheel "numpy<2"`.
 import argparse, datetime, json, multiprocessing, os, random, re, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 DATA = os.path.join(ROOT, "..", "shared", "data")
 WORK = os.path.join(ROOT, ".build-bench", "classifier")
 
@@ -78,8 +80,7 @@ def main():
     args = parser.parse_args()
     import fasttext
     os.makedirs(WORK, exist_ok=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, capture_output=True)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
     swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     print(f"{datetime.date.today()}; {swift}; fasttext-wheel from {fasttext.__file__}")
     print(f"{'set':8} {'threads':>7} {'':10} {'accuracy':>9} {'train s':>8} {'predict s':>10}")

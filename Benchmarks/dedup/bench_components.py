@@ -21,6 +21,8 @@ import argparse, os, shutil, statistics, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 WORK = os.path.join(ROOT, ".build-bench", "components")
 
 
@@ -41,9 +43,7 @@ def main():
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve-bench-components"], cwd=ROOT, check=True)
-    bin_dir = os.path.join(ROOT, ".build", "release")
+    bin_dir = timing.release_build(ROOT, "sieve", "sieve-bench-components")
     sieve, bench = os.path.join(bin_dir, "sieve"), os.path.join(bin_dir, "sieve-bench-components")
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)

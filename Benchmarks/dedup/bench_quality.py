@@ -27,6 +27,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_speed  # noqa: E402
+from bench_speed import timing  # noqa: E402
 import reference  # noqa: E402
 
 BOILERPLATE = ("We use cookies to improve your experience on our site and to show you relevant advertising. "
@@ -74,8 +75,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], check=True, stdout=subprocess.DEVNULL)
-    sieve = os.path.abspath(".build/release/sieve")
+    sieve = timing.release_sieve(bench_speed.ROOT)
     rng = random.Random(args.seed)
     bases = [d for d in bench_speed.corpus(args.data, args.docs) if len(d.split()) >= 40]
     vocabulary = sorted({w for d in bases[:200] for w in d.split()})

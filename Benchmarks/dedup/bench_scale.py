@@ -26,6 +26,7 @@ import tempfile
 import time
 
 import bench_speed
+from bench_speed import timing
 
 
 def build(path, count, base, rng, near):
@@ -56,8 +57,7 @@ def main():
     parser.add_argument("--near", type=float, default=0.05, help="fraction of documents made near copies")
     parser.add_argument("--data", default="../shared/data")
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], check=True, stdout=subprocess.DEVNULL)
-    sieve = os.path.abspath(".build/release/sieve")
+    sieve = timing.release_sieve(bench_speed.ROOT)
     base = bench_speed.corpus(args.data, 4000)
     work = tempfile.mkdtemp()
     rng = random.Random(1)

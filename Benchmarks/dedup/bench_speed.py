@@ -30,8 +30,13 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 
 LANGUAGES = ["eng_Latn", "fra_Latn", "deu_Latn", "spa_Latn", "por_Latn", "ita_Latn", "nld_Latn", "pol_Latn",
              "rus_Cyrl", "ukr_Cyrl", "tur_Latn", "vie_Latn", "ind_Latn", "arb_Arab", "pes_Arab", "hin_Deva",
@@ -80,9 +85,7 @@ def main():
     parser.add_argument("--data", default="../shared/data")
     args = parser.parse_args()
 
-    for product in ("sieve", "sieve-bench-minhash"):
-        subprocess.run(["swift", "build", "-c", "release", "--product", product], check=True, stdout=subprocess.DEVNULL)
-    sieve = os.path.abspath(".build/release/sieve")
+    sieve = os.path.join(timing.release_build(ROOT, "sieve", "sieve-bench-minhash"), "sieve")
     docs = corpus(args.data, args.docs) * args.copies
     words = sum(len(d.split()) for d in docs)
     print(f"{len(docs)} documents, {words / len(docs):.0f} words on average, "

@@ -20,6 +20,8 @@ in one run, with the metrics of that folder's README:
 import argparse, collections, json, os, re, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 DATA = os.path.join(ROOT, "..", "shared", "data", "html")
 SIEVE = os.path.join(ROOT, ".build-bench", "release", "sieve")
 BENCH = os.path.join(ROOT, ".build-bench", "release", "sieve-bench-html")
@@ -123,9 +125,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    for product in ["sieve", "sieve-bench-html"]:
-        subprocess.run(["swift", "build", "-c", "release", "--product", product, "--scratch-path",
-                        os.path.join(ROOT, ".build-bench")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    timing.release_build(ROOT, "sieve", "sieve-bench-html", scratch=os.path.join(ROOT, ".build-bench"))
     work = os.path.join(ROOT, ".build-bench", "extract")
     os.makedirs(work, exist_ok=True)
     extractors = peers()

@@ -18,6 +18,8 @@ import argparse, csv, os, statistics, subprocess, sys, time
 from rapidfuzz.distance import Levenshtein
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 DATA = os.path.join(ROOT, "..", "shared", "data", "pdf")
 SIEVE = os.path.join(ROOT, ".build-bench", "release", "sieve")
 
@@ -56,8 +58,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve", "--scratch-path",
-                    os.path.join(ROOT, ".build-bench")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    timing.release_sieve(ROOT, scratch=os.path.join(ROOT, ".build-bench"))
     rows = list(csv.DictReader(open(os.path.join(DATA, "manifest.tsv"), encoding="utf-8"), delimiter="\t"))
     extractors = {"sieve": sieve, "pdftotext": pdftotext, "pypdfium2": pdfium}
     scored = [r for r in rows if r["ground_truth_file"] != "-" and r["kind"] not in

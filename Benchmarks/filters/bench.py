@@ -27,6 +27,9 @@ import time
 os.environ.setdefault("NLTK_DATA", os.path.abspath("../shared/data/nltk_data"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_fixture  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 import tomllib  # noqa: E402
 from datatrove.data import Document  # noqa: E402
 from datatrove.pipeline.filters import (  # noqa: E402
@@ -44,9 +47,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], check=True,
-                   stdout=subprocess.DEVNULL)
-    sieve = os.path.abspath(".build/release/sieve")
+    sieve = timing.release_sieve(ROOT)
 
     fixture = [json.loads(line) for line in open("Tests/SieveFiltersTests/Fixtures/datatrove-decisions.jsonl")]
     docs = []

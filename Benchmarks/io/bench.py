@@ -11,6 +11,8 @@ Prints medians and ratios; absolute times on shared machines are noise, ratios a
 import argparse, json, os, random, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import timing  # noqa: E402
 DATA = os.path.join(ROOT, "..", "shared", "data")
 WORK = os.path.join(ROOT, ".build-bench", "io")
 
@@ -86,9 +88,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     os.makedirs(WORK, exist_ok=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
 
     small_dir = os.path.join(WORK, f"in-{args.mb}")
     os.makedirs(small_dir, exist_ok=True)

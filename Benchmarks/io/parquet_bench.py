@@ -24,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WORK = os.path.join(ROOT, ".build-bench", "parquet")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the text pool)
+import timing  # noqa: E402
 
 DATATROVE = r"""
 import sys
@@ -101,8 +102,7 @@ def main():
     ap.add_argument("--mb", type=int, default=150)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
     source = os.path.join(WORK, f"in-{args.mb}")
     meta = make_input(source, args.mb)
     versions = {p: importlib.metadata.version(p) for p in ("datatrove", "pyarrow")}

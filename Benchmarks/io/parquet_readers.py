@@ -22,6 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WORK = os.path.join(ROOT, ".build-bench", "parquet-readers")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the text pool)
+import timing  # noqa: E402
 
 
 def make_input(path, megabytes, seed=0):
@@ -90,8 +91,7 @@ def main():
     ap.add_argument("--mb", type=int, default=20)
     args = ap.parse_args()
     import pyarrow.parquet as pq, duckdb, datasets
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     docs = make_input(os.path.join(WORK, "in.jsonl"), args.mb)

@@ -1,5 +1,5 @@
 """A whole process timed the same way in every benchmark that imports it."""
-import subprocess, sys, time
+import os, subprocess, sys, time
 
 
 def measured(cmd, env=None):
@@ -16,8 +16,16 @@ def measured(cmd, env=None):
     return elapsed, int(lines[-1]) / 1024, r.stdout.decode(errors="replace"), "\n".join(lines[:-1])
 
 
-def release_sieve(root):
+def release_build(root, *products, scratch=None):
+    """Builds `products` in release in the checkout at `root` (in its `.build`, or in
+    `scratch`) and returns the folder that holds them. The build's errors go to stderr."""
+    for product in products:
+        scratch_path = ["--scratch-path", scratch] if scratch else []
+        subprocess.run(["swift", "build", "-c", "release", "--product", product] + scratch_path, cwd=root, check=True,
+                       stdout=subprocess.DEVNULL)
+    return os.path.join(scratch or os.path.join(root, ".build"), "release")
+
+
+def release_sieve(root, scratch=None):
     """Builds `sieve` in release in the checkout at `root` and returns its path."""
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=root, check=True,
-                   stdout=subprocess.DEVNULL)
-    return f"{root}/.build/release/sieve"
+    return os.path.join(release_build(root, "sieve", scratch=scratch), "sieve")

@@ -12,6 +12,8 @@ OpenBLAS fixes its thread count when it loads.
 import argparse, json, os, statistics, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 SHAPES = ["256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048",
           "64x1024x1024", "512x1024x1024", "4096x256x1024", "1024x4096x64"]
 
@@ -40,9 +42,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per shape in a round (median kept)")
     parser.add_argument("--threads", default="1,2")
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve-bench-kernels"], cwd=ROOT, check=True,
-                   capture_output=True)
-    bench = os.path.join(ROOT, ".build", "release", "sieve-bench-kernels")
+    bench = os.path.join(timing.release_build(ROOT, "sieve-bench-kernels"), "sieve-bench-kernels")
     import numpy
     config = numpy.show_config(mode="dicts") if hasattr(numpy, "show_config") else {}
     blas = config.get("Build Dependencies", {}).get("blas", {}) if isinstance(config, dict) else {}

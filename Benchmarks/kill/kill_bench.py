@@ -26,6 +26,8 @@ reference's bytes, with no stale temporary files.
 import argparse, hashlib, json, os, shutil, signal, sqlite3, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 WORK = os.path.join(ROOT, ".build-bench", "kill")
 
 
@@ -113,8 +115,7 @@ def main():
     ap.add_argument("--copies", type=int, default=20)
     ap.add_argument("--disk-mb", type=int, default=3)
     args = ap.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    SIEVE = os.path.join(ROOT, ".build", "release", "sieve")
+    SIEVE = timing.release_sieve(ROOT)
     os.makedirs(WORK, exist_ok=True)
     pipeline = config(corpus(args.copies))
     failures = 0

@@ -26,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared/data/langid"
+sys.path.insert(0, str(ROOT / "Benchmarks" / "io"))
+import timing  # noqa: E402
 
 # fastText lid.176 label -> our codes it names.
 FASTTEXT = {
@@ -68,9 +70,7 @@ GROUPS = {
 
 
 def sieve_binary():
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    return str(ROOT / ".build/release/sieve")
+    return timing.release_sieve(str(ROOT))
 
 
 def dev_set(sieve, paragraph, registry):

@@ -15,6 +15,8 @@ seconds by kind of work (matrix multiplies, attention, the rest, the optimizer).
 import argparse, json, os, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 
 TORCH = r"""
 import json, statistics, sys, time
@@ -91,8 +93,7 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--steps", type=int, default=5)
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve-bench-lm"], cwd=ROOT, check=True, capture_output=True)
-    exe = os.path.join(ROOT, ".build", "release", "sieve-bench-lm")
+    exe = os.path.join(timing.release_build(ROOT, "sieve-bench-lm"), "sieve-bench-lm")
     print(f"{'threads':>7} {'':8} {'params':>9} {'train tok/s':>12} {'infer tok/s':>12}   Sieve's step: matmul / attention / other / AdamW")
     for threads in [int(t) for t in args.threads.split(",")]:
         s = json.loads(subprocess.run([exe, "--threads", str(threads), "--steps", str(args.steps)], check=True,

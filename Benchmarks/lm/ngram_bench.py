@@ -34,6 +34,7 @@ WORK = os.path.join(ROOT, ".build-bench", "kenlm")
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
 import bench  # noqa: E402  (the text pool)
 import pypi_source  # noqa: E402
+import timing  # noqa: E402
 
 KENLM_SCORE = r"""
 import sys, time, kenlm
@@ -153,8 +154,7 @@ def main():
     ap.add_argument("--memory", default="20%", help="lmplz -S and sieve --memory")
     ap.add_argument("--transformer-mb", type=float, default=0.3)
     args = ap.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
     binary = lmplz()
     text = os.path.join(WORK, "corpus.txt")
     size = corpus(text, args.mb)

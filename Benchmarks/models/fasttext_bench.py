@@ -28,6 +28,7 @@ WORK = os.path.join(ROOT, ".build-bench", "fasttext")
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
 import bench  # noqa: E402  (the text pool)
 import pypi_source  # noqa: E402
+import timing  # noqa: E402
 
 
 def fasttext_cli():
@@ -80,8 +81,7 @@ def main():
     ap.add_argument("--documents", type=int, default=20000)
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
     cli = fasttext_cli()
     texts = documents(args.documents)
     plain, jsonl = os.path.join(WORK, "texts.txt"), os.path.join(WORK, "texts.jsonl")

@@ -19,6 +19,8 @@ Builds `sieve` in release mode into .build-bench/ first.
 import argparse, hashlib, json, os, random, sqlite3, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "tokenizer"))
 from bench import build_corpus, QWEN  # noqa: E402  (the tokenizer benchmark's corpus)
 
@@ -189,8 +191,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve", "--scratch-path",
-                    os.path.join(ROOT, ".build-bench")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    timing.release_sieve(ROOT, scratch=os.path.join(ROOT, ".build-bench"))
     if not args.skip_throughput:
         throughput(args.repeats)
     query_latency(args.repeats)

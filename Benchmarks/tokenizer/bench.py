@@ -18,6 +18,8 @@ Qwen's tokenizer, on one multilingual corpus assembled from ../shared/data, in o
 import argparse, json, os, random, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 DATA = os.path.join(ROOT, "..", "shared", "data")
 QWEN = os.path.join(DATA, "tokenizers", "qwen2", "tokenizer.json")
 WORK = os.path.join(ROOT, ".build-bench", "tokenizer")
@@ -111,11 +113,8 @@ def main():
     texts = [json.loads(l)["text"] for l in open(corpus, encoding="utf-8")]
     mb = sum(len(t.encode()) for t in texts) / 1e6
     print(f"corpus: {len(texts)} documents, {mb:.1f} MB of UTF-8 text")
-    for product in ("sieve", "sieve-bench-encode"):
-        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
-    in_process = os.path.join(ROOT, ".build", "release", "sieve-bench-encode")
+    bin_dir = timing.release_build(ROOT, "sieve", "sieve-bench-encode")
+    sieve, in_process = os.path.join(bin_dir, "sieve"), os.path.join(bin_dir, "sieve-bench-encode")
 
     # Exactness against Hugging Face on every document.
     hf_ids = os.path.join(WORK, "hf.ids.jsonl")
