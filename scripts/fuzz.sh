@@ -76,8 +76,28 @@ import fasttext, sys
 open(sys.argv[1] + '/t.txt', 'w').write(''.join(f'__label__{i % 2} word{i} other{i % 3}\n' for i in range(50)))
 fasttext.train_supervised(sys.argv[1] + '/t.txt', dim=4, epoch=1, minCount=1, bucket=100, wordNgrams=2, verbose=0).save_model(sys.argv[1] + '/m.bin')" "$work" 2>/dev/null || true
               seed "$work/m.bin" ;;
-    classifier) seed models/domain.cls ;;
-    langid-model) seed languages/langid.model ;;
+    classifier|langid-model)
+          # Small models that load completely: the shipped ones are megabytes, which
+          # -max_len cuts short, so that every mutation would fail the first length check.
+          # The language-ID seed is the model's body; the target puts it in a zstd frame.
+          sieve=.build/release/sieve; [ -x "$sieve" ] || { swift build --product sieve >&2; sieve=.build/debug/sieve; }
+          zstd -dcq examples/corpus/multilingual/paragraphs.jsonl.zst | python3 -c "
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line)
+    code = d['id'].rsplit('-', 1)[0]
+    if code in ('eng_Latn', 'fra_Latn', 'deu_Latn', 'rus_Cyrl', 'ukr_Cyrl', 'arb_Arab', 'ell_Grek'):
+        open(f'{sys.argv[1]}/{code}.txt', 'a').write(d['text'] + '\n')
+        print(json.dumps({'text': d['text'][:400], 'label': code.split('_')[1]}), file=open(sys.argv[1] + '/labelled.jsonl', 'a'))" "$work"
+          if [ "$target" = classifier ]; then
+              "$sieve" classifier train --data "$work/labelled.jsonl" --output "$work/m.cls" --dim 4 --buckets 64 \
+                  --word-ngrams 2 --minn 2 --maxn 3 --epochs 1 > /dev/null
+              seed "$work/m.cls"
+          else
+              "$sieve" langid train --data "$work" --out "$work/m.model" --epochs 1 --latin-bucket-bits 5 --bucket-bits 4 \
+                  --min-samples 10 --max-samples 10 > /dev/null
+              zstd -dcq "$work/m.model" > "$work/m.body"; seed "$work/m.body" "$work/m.model"
+          fi ;;
     manifest) python3 -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1] + '/m.sqlite'); db.executescript(open('manifests/schema.sql').read()); db.commit()" "$work"

@@ -1,3 +1,4 @@
+import CZstd
 import Foundation
 import SieveCore
 import SieveExtract
@@ -43,7 +44,7 @@ enum FuzzTarget: String, CaseIterable {
         case .classifier:
             _ = try? LabelModels.read(from: FuzzFiles.write(bytes, "m.classifier"))
         case .langidModel:
-            _ = try? LanguageModel(contentsOfFile: FuzzFiles.write(bytes, "langid.model"))
+            _ = try? LanguageModel(contentsOfFile: FuzzFiles.write(Self.zstdFrame(bytes), "langid.model"))
         case .pdfLayout:
             // The layout on poppler's output: characters and their boxes, in any order and size.
             _ = PDFLayout.documentText(fuzzed: bytes)
@@ -57,6 +58,16 @@ enum FuzzTarget: String, CaseIterable {
                 _ = try? manifest.unitStats()
             }
         }
+    }
+
+    /// `bytes` in a zstd frame, so that mutations of a model's body reach its parser
+    /// instead of failing zstd's checksum; bytes that already start a zstd frame go as they
+    /// are, which keeps the frame checks covered.
+    static func zstdFrame(_ bytes: [UInt8]) -> [UInt8] {
+        if bytes.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return bytes }
+        var frame = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
+        let size = ZSTD_compress(&frame, frame.count, bytes, bytes.count, 1)
+        return ZSTD_isError(size) == 0 ? Array(frame.prefix(size)) : bytes
     }
 
     /// Reads a file through the pipeline's reader, as `sieve cat` does: every document
