@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMemory
 import Foundation
 import SieveCore
 import SieveExecutor
@@ -45,16 +46,11 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let config = try pipeline.load()
-        // Built before anything runs, tasks or not, so that a bad setting or a missing model
-        // stops the run before it reads any input.
-        var job: PipelineRun
-        do {
-            job = try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads), pass: pass)
-        } catch let error as SettingsError {
-            throw CommandError(description: "\(pipeline.pipeline): \(error)", isUsage: true)
-        }
-        for warning in job.warnings { FileHandle.standardError.write(Data("sieve run: \(warning)\n".utf8)) }
         if let tasks {
+            // Built and dropped, and the memory handed back: the tasks build their own, and
+            // this process only waits for them, so it should not hold every model meanwhile.
+            _ = try built(config)
+            malloc_trim(0)
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let parallel = min(self.parallel ?? cores, tasks)
             var executor = LocalExecutor(executable: try currentExecutable(), parallel: parallel,
@@ -68,6 +64,7 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("sieve run: \(tasks) tasks done; manifest \(config.outputDirectory)/manifest.sqlite\n".utf8))
             return
         }
+        var job = try built(config)
         job.pages = pageDecoder
         job.taskIndex = task.taskIndex
         job.taskCount = task.taskCount
@@ -75,6 +72,19 @@ struct RunCommand: ParsableCommand {
         job.command = CommandLine.arguments.joined(separator: " ")
         let report = try job.run()
         try processing.printSummary(report)
+    }
+
+    /// The run's stages, built before anything runs, tasks or not, so that a bad setting
+    /// or a missing model stops the run before it reads any input.
+    private func built(_ config: PipelineConfig) throws -> PipelineRun {
+        let job: PipelineRun
+        do {
+            job = try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads), pass: pass)
+        } catch let error as SettingsError {
+            throw CommandError(description: "\(pipeline.pipeline): \(error)", isUsage: true)
+        }
+        for warning in job.warnings { FileHandle.standardError.write(Data("sieve run: \(warning)\n".utf8)) }
+        return job
     }
 }
 
