@@ -19,7 +19,10 @@ all of them alike):
    T = cores): every pass, the dedup passes between them, the merged manifest.
 
 All three must give the same tokens, documents and drops, and 1 and 2 the same shard
-files byte for byte. Then: MB/s per core and the ratios (medians and ranges), MB/s per
+files byte for byte. Each run writes to a folder of its own, and the folders are removed
+only when the benchmark ends: ext4 without a journal (this machine's disk) skips inodes
+freed in the last minute or more when it makes a file, so a folder deleted just before a
+run would slow that run's file creation, a cost of the benchmark and not of a run. Then: MB/s per core and the ratios (medians and ranges), MB/s per
 core of each stage (report.json of run 2), the disk the spill between the passes takes
 per input byte (one more run with keep_spill), and what 36T tokens (129 TB of output
 text at Qwen's 3.58 bytes per token; the input is larger by what the stages drop,
@@ -28,6 +31,8 @@ docs/scale.md) would cost at run 2's rate.
 import argparse, struct, hashlib, importlib.util, json, os, shutil, sqlite3, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "io"))
+import timing  # noqa: E402
 DATA = os.path.join(ROOT, "..", "shared", "data")
 WORK = os.path.join(ROOT, ".build-bench", "scale")
 QWEN = os.path.join(DATA, "tokenizers", "qwen2", "tokenizer.json")
@@ -126,7 +131,7 @@ def baseline_build(ref):
         if not os.path.exists(tree):
             subprocess.run(["git", "worktree", "add", "--detach", tree, commit], cwd=ROOT, check=True, capture_output=True)
         print(f"building the baseline {commit} in release (a few minutes, once)", flush=True)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=tree, check=True, capture_output=True)
+        timing.release_sieve(tree)
     return binary, commit
 
 
@@ -148,8 +153,7 @@ def main():
     config = os.path.join(WORK, "pipeline.toml")
     with open(config, "w") as f:
         f.write(PIPELINE.format(root=ROOT, data=os.path.abspath(DATA), qwen=os.path.abspath(QWEN)))
-    subprocess.run(["swift", "build", "-c", "release", "--product", "sieve"], cwd=ROOT, check=True, capture_output=True)
-    sieve = os.path.join(ROOT, ".build", "release", "sieve")
+    sieve = timing.release_sieve(ROOT)
     baseline, label = None, None
     if args.baseline_ref:
         baseline, label = baseline_build(args.baseline_ref)
@@ -161,14 +165,14 @@ def main():
 
     before, one, many, rss, stage_rates = [], [], [], [], {}
     reference = None
-    for _ in range(args.repeats):
+    runs = os.path.join(WORK, "runs")
+    shutil.rmtree(runs, ignore_errors=True)
+    for repeat in range(args.repeats):
         if baseline:
-            out = os.path.join(WORK, "baseline")
-            shutil.rmtree(out, ignore_errors=True)
+            out = os.path.join(runs, f"baseline-{repeat}")
             before.append(run([baseline, "run", config, "--output", out, "--threads", "1", "--no-progress"])[0])
             old = totals(os.path.join(out, "manifest.sqlite")), shard_digest(out)
-        out = os.path.join(WORK, "one")
-        shutil.rmtree(out, ignore_errors=True)
+        out = os.path.join(runs, f"one-{repeat}")
         seconds, peak = run([sieve, "run", config, "--output", out, "--threads", "1", "--no-progress"])
         one.append(seconds)
         rss.append(peak)
@@ -182,22 +186,21 @@ def main():
                 sys.exit(f"the baseline differs: {old[0][:2]} vs {reference[:2]}")
             if old[1] != shard_digest(out):
                 sys.exit("the baseline's shard files differ from this build's")
-        out = os.path.join(WORK, "tasks")
-        shutil.rmtree(out, ignore_errors=True)
+        out = os.path.join(runs, f"tasks-{repeat}")
         many.append(run([sieve, "run", config, "--output", out, "--tasks", str(cores), "--parallel", str(cores), "--threads", "1"])[0])
         got = totals(os.path.join(out, "manifest.sqlite"))
         if got != reference:
             sys.exit(f"{cores} tasks differ from one task: {got[:2]} vs {reference[:2]}")
 
     # The spill: what the first pass leaves on disk for the second, kept this once.
-    out = os.path.join(WORK, "spill")
-    shutil.rmtree(out, ignore_errors=True)
+    out = os.path.join(runs, "spill")
     kept = os.path.join(WORK, "pipeline-keep-spill.toml")
     with open(kept, "w") as f:
         f.write(open(config).read().replace("[[stage]]", "[run]\nkeep_spill = true\n[[stage]]", 1))
     run([sieve, "run", kept, "--output", out, "--threads", "1", "--no-progress"])
     spill_dir = os.path.join(out, ".sieve", "spill")
     spill = sum(os.path.getsize(os.path.join(spill_dir, n)) for n in os.listdir(spill_dir))
+    shutil.rmtree(runs)
 
     def span(values, fmt="{:.2f}"):
         return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
@@ -216,8 +219,8 @@ def main():
           + ("; the same shard files as the baseline" if baseline else ""))
     print(f"the spill: {spill / 1e6:.1f} MB for {size / 1e6:.1f} MB of input ({spill / size:.2f} bytes per input byte)")
     print("\nstage       MB in   MB/s per core")
-    for name, runs in stage_rates.items():
-        print(f"{name:10} {runs[0][0] / 1e6:6.1f}   {span([b / 1e6 / s for b, s in runs], '{:.1f}')}")
+    for name, rates in stage_rates.items():
+        print(f"{name:10} {rates[0][0] / 1e6:6.1f}   {span([b / 1e6 / s for b, s in rates], '{:.1f}')}")
     core_hours = [s / size * CORPUS_BYTES_36T / 3600 for s in one]
     print(f"\n129 TB of input at this build's rate: {span(core_hours, '{:,.0f}')} core-hours")
 
