@@ -91,6 +91,16 @@ final class LangIDTrainerTests: XCTestCase {
         trailing.append(0)
         XCTAssertTrue(refusal(Array(Self.zstd(Array("SIEVELIX".utf8) + [1, 0, 0, 0]))).contains("not a Sieve language-ID model"))
         XCTAssertTrue(refusal(Self.zstd(trailing)).contains("trailing bytes"))
+        // Counts that claim more entries than the file holds are refused before anything is
+        // reserved by them (fuzzing found a class count that asked for 32 GB).
+        let good1 = model.serialized()
+        let groupAt = good1.count - (4 + 4 + 4 + 4 + 4 + 4 + 4 + 4)  // "Grek", 1 class, its index, bits, a, b, bias
+        var classes = good1
+        classes.replaceSubrange(groupAt + 8..<groupAt + 12, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        XCTAssertTrue(refusal(Self.zstd(classes)).contains("claims 4294967295 classes"), refusal(Self.zstd(classes)))
+        var languages = good1
+        languages.replaceSubrange(12..<16, with: [0xFF, 0xFF, 0xFF, 0x7F])
+        XCTAssertTrue(refusal(Self.zstd(languages)).contains("languages, more than the file holds"), refusal(Self.zstd(languages)))
     }
 
     func testMalformedRegistriesAreRefused() {

@@ -48,7 +48,7 @@ public struct LanguageModel: Sendable {
         let version = try reader.u32()
         guard version == 1 || version == Self.version else { throw LangIDError.malformed(path, "unsupported model version") }
         var languages: [Language] = []
-        for _ in 0..<Int(try reader.u32()) {
+        for _ in 0..<(try reader.count(atLeast: 24, each: "languages")) {
             var language = Language(code: try reader.string(), name: try reader.string(), family: try reader.string(),
                                     script: try reader.string(), segmentation: try reader.string(),
                                     minScore: Self.rounded(try reader.f32()))
@@ -61,9 +61,9 @@ public struct LanguageModel: Sendable {
         }
         registry = LanguageRegistry(languages: languages)
         groups = []
-        for _ in 0..<Int(try reader.u32()) {
+        for _ in 0..<(try reader.count(atLeast: 20, each: "script groups")) {
             let script = try reader.string()
-            let classes = try (0..<Int(try reader.u32())).map { _ in Int(try reader.u32()) }
+            let classes = try (0..<(try reader.count(atLeast: 4, each: "classes"))).map { _ in Int(try reader.u32()) }
             guard classes.allSatisfy({ $0 < languages.count }), !classes.isEmpty else {
                 throw LangIDError.malformed(path, "group \(script) names unknown languages")
             }
@@ -182,6 +182,17 @@ struct BinaryReader {
     }
 
     mutating func f32() throws -> Float { Float(bitPattern: try u32()) }
+
+    /// A count of entries of at least `bytes` bytes each, checked against what is left of
+    /// the file before anything is reserved by it: a damaged count would otherwise ask
+    /// for gigabytes.
+    mutating func count(atLeast bytes: Int, each what: String) throws -> Int {
+        let n = Int(try u32())
+        guard n <= (self.bytes.count - offset) / bytes else {
+            throw LangIDError.malformed(path, "claims \(n) \(what), more than the file holds")
+        }
+        return n
+    }
 
     /// `n` int8 values, copied straight into their array (the weight tables are megabytes).
     mutating func int8s(_ n: Int) throws -> [Int8] {

@@ -251,6 +251,9 @@ public struct FastTextPredictor {
     /// fastText's Loss::sigmoid: the table entry below x.
     @inline(__always)
     private func sigmoid(_ x: Float) -> Float {
+        // A damaged model's weights can make a score NaN: no table index comes from it, and
+        // `top` never reports it (NaN is below every threshold).
+        if x.isNaN { return x }
         if x < -8 { return 0 }
         if x > 8 { return 1 }
         return model.sigmoidTable[Int((x + 8) * 512 / 8 / 2)]
@@ -258,7 +261,7 @@ public struct FastTextPredictor {
 
     /// fastText's HierarchicalSoftmaxLoss::dfs.
     private mutating func search(k: Int, threshold: Float, node: Int, score: Float, hidden: UnsafePointer<Float>) {
-        if score < Self.stdLog(threshold) { return }
+        if !(score >= Self.stdLog(threshold)) { return }  // a NaN score (damaged weights) too
         if heap.count == k && score < heap[0].score { return }
         let n = model.labels.count
         if node < n {
