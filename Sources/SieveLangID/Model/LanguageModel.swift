@@ -140,10 +140,13 @@ public struct LanguageModel: Sendable {
             let size = ZSTD_getFrameContentSize(src.baseAddress, src.count)
             // Unknown or error sizes are the top values of the type; a model is far below 1 GB.
             guard size < 1 << 30 else { throw damaged }
-            var out = [UInt8](repeating: 0, count: Int(size))
-            let n = out.withUnsafeMutableBytes { dst in ZSTD_decompress(dst.baseAddress, dst.count, src.baseAddress, src.count) }
-            guard ZSTD_isError(n) == 0, n == Int(size) else { throw damaged }
-            return out
+            // Not zeroed first: a damaged header that claims a large size then costs no
+            // memory beyond what zstd writes before it fails.
+            return try [UInt8](unsafeUninitializedCapacity: Int(size)) { out, count in
+                let n = ZSTD_decompress(out.baseAddress, out.count, src.baseAddress, src.count)
+                guard ZSTD_isError(n) == 0, n == Int(size) else { throw damaged }
+                count = n
+            }
         }
     }
 
