@@ -91,6 +91,21 @@ final class FastTextTests: XCTestCase {
         try compare("ns-words", model: "ns-words.bin", k: 5)
     }
 
+    func testHuffmanTreesFromDamagedCountsAreRefused() throws {
+        // fastText's order: counts descending. Every internal node's children are built
+        // before it, so prediction's walk down the tree ends.
+        let (left, right) = try FastTextModel.huffmanTree(counts: [9, 5, 3, 1], path: "m.bin")
+        XCTAssertEqual(left.count, 7)
+        for i in 4..<7 { XCTAssertTrue(left[i] < i && right[i] < i && left[i] >= 0 && right[i] >= 0, "node \(i)") }
+        // A count of 10^15 or more would merge a node not built yet (a cycle: fuzzing found
+        // a model whose prediction recursed until the stack ran out).
+        for counts: [Int64] in [[2_000_000_000_000_000, 1], [Int64.max, Int64.max - 1, 5]] {
+            XCTAssertThrowsError(try FastTextModel.huffmanTree(counts: counts, path: "m.bin")) {
+                XCTAssertTrue("\($0)".contains("no Huffman tree"), "\($0)")
+            }
+        }
+    }
+
     func testHierarchicalSoftmax() throws {
         let model = try FastTextModel.read(from: try Self.reference().file("hs-languages.bin"))
         XCTAssertEqual(model.loss, .hierarchicalSoftmax)

@@ -61,7 +61,7 @@ public final class FastTextModel: @unchecked Sendable {
         input = file.input!
         output = file.output!
         if loss == .hierarchicalSoftmax {
-            (left, right) = Self.huffmanTree(counts: file.entries[file.wordCount...].map(\.count))
+            (left, right) = try Self.huffmanTree(counts: file.entries[file.wordCount...].map(\.count), path: path)
         } else {
             (left, right) = ([], [])
         }
@@ -72,8 +72,11 @@ public final class FastTextModel: @unchecked Sendable {
     }
 
     /// fastText's HierarchicalSoftmaxLoss::buildTree: leaves sorted by descending count
-    /// (the dictionary's order), merged two smallest first.
-    static func huffmanTree(counts: [Int64]) -> (left: [Int32], right: [Int32]) {
+    /// (the dictionary's order), merged two smallest first. Counts that fastText never
+    /// writes (one of 10^15 or more, sums past Int64) would merge a node not built yet, a
+    /// cycle that prediction would walk forever: they are refused.
+    static func huffmanTree(counts: [Int64], path: String) throws -> (left: [Int32], right: [Int32]) {
+        let damaged = ModelError("\(path): label counts that make no Huffman tree (damaged?)")
         let n = counts.count
         var count = counts + [Int64](repeating: 1_000_000_000_000_000, count: max(0, n - 1))
         var left = [Int32](repeating: -1, count: 2 * n - 1), right = left
@@ -86,6 +89,7 @@ public final class FastTextModel: @unchecked Sendable {
                     pick = leaf
                     leaf -= 1
                 } else {
+                    guard node < i else { throw damaged }
                     pick = node
                     node += 1
                 }
@@ -93,7 +97,9 @@ public final class FastTextModel: @unchecked Sendable {
             }
             left[i] = Int32(mini.0)
             right[i] = Int32(mini.1)
-            count[i] = count[mini.0] + count[mini.1]
+            let (sum, overflow) = count[mini.0].addingReportingOverflow(count[mini.1])
+            guard !overflow else { throw damaged }
+            count[i] = sum
         }
         return (left, right)
     }
