@@ -186,12 +186,12 @@ struct BinaryReader {
 
     mutating func f32() throws -> Float { Float(bitPattern: try u32()) }
 
-    /// A count of entries of at least `bytes` bytes each, checked against what is left of
-    /// the file before anything is reserved by it: a damaged count would otherwise ask
+    /// A count of entries of at least `entryBytes` bytes each, checked against what is left
+    /// of the file before anything is reserved by it: a damaged count would otherwise ask
     /// for gigabytes.
-    mutating func count(atLeast bytes: Int, each what: String) throws -> Int {
+    mutating func count(atLeast entryBytes: Int, each what: String) throws -> Int {
         let n = Int(try u32())
-        guard n <= (self.bytes.count - offset) / bytes else {
+        guard n <= (bytes.count - offset) / entryBytes else {
             throw LangIDError.malformed(path, "claims \(n) \(what), more than the file holds")
         }
         return n
