@@ -112,7 +112,6 @@ let package = Package(
         // inputs in a plain build (docs/fuzzing.md).
         .executableTarget(name: "sieve-fuzz", dependencies: [
             "SieveCore", "SieveFiles", "SieveIO", "SieveExtract", "SieveTokenizer", "SieveLangID", "SieveShards", "SievePipeline", "SieveModels",
-            "CZstd",
         ]),
 
         // Benchmarks that need our code in-process (the rest are scripts under Benchmarks/).

@@ -1,4 +1,3 @@
-import CZstd
 import Foundation
 import SieveCore
 import SieveExtract
@@ -65,9 +64,7 @@ enum FuzzTarget: String, CaseIterable {
     /// are, which keeps the frame checks covered.
     static func zstdFrame(_ bytes: [UInt8]) -> [UInt8] {
         if bytes.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return bytes }
-        var frame = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
-        let size = ZSTD_compress(&frame, frame.count, bytes, bytes.count, 1)
-        return ZSTD_isError(size) == 0 ? Array(frame.prefix(size)) : bytes
+        return bytes.withUnsafeBytes { Zstd.compressFrame($0, level: 1) }
     }
 
     /// Reads a file through the pipeline's reader, as `sieve cat` does: every document

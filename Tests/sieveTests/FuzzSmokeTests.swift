@@ -4,8 +4,9 @@ import XCTest
 
 /// The fuzz targets in a plain build (`sieve-fuzz TARGET FILE...`, docs/fuzzing.md), for
 /// seconds rather than the half hours scripts/fuzz.sh runs them: every target gets its
-/// seeds from the repository (parquet's are its crash inputs) and 40 deterministic mutations of each (bit flips, cuts,
-/// repeated and inserted bytes), and must return normally on all of them. Crash inputs
+/// seeds from the repository (parquet's are its crash inputs) and 40 deterministic
+/// mutations of each (bit flips, cuts, repeated and inserted bytes), and must return
+/// normally on all of them. Crash inputs
 /// that coverage-guided runs found are replayed from Tests/FuzzCrashes/TARGET/.
 final class FuzzSmokeTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
