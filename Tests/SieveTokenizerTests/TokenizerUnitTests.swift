@@ -94,6 +94,18 @@ final class TokenizerUnitTests: XCTestCase {
         XCTAssertTrue(direct.piecesInVocabularyAreTokens)
     }
 
+    /// A pair listed twice merges at its last rank, as in Hugging Face `tokenizers` 0.23.3
+    /// (its merge map keeps the later entry): there, "abc" with merges `b c`, `a b`, `b c`
+    /// is `ab c`, and with `b c`, `a b` it is `a bc`.
+    func testAPairListedTwiceTakesItsLastRank() throws {
+        for reverse in [false, true] {
+            let twice = try Tokenizer(json: json(merges: ["b c", "a b", "b c"], reverseMergedIDs: reverse))
+            XCTAssertEqual(twice.encode("abc").map { twice.decode([$0]) }, ["ab", "c"])
+            let once = try Tokenizer(json: json(merges: ["b c", "a b"], reverseMergedIDs: reverse))
+            XCTAssertEqual(once.encode("abc").map { once.decode([$0]) }, ["a", "bc"])
+        }
+    }
+
     /// Without a pre-tokenizer (ByteLevel without its regex) a segment is one piece, short
     /// (cached) or long (the heap), and encodes as BPE of all its bytes.
     func testWithoutPreTokenizerTheSegmentIsOnePiece() throws {

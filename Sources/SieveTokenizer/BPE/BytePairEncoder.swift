@@ -30,21 +30,27 @@ struct MergeTable: Sendable {
         slots = [UInt64](repeating: Self.empty, count: size)
         mask = size - 1
         filter = [UInt64](repeating: 0, count: 1 << (Self.filterBits - 6))
-        // A pair listed twice keeps its first (lowest) rank, as Hugging Face does: later
-        // listings are left out, and do not count against the ids growing with rank.
-        var effective: [(key: UInt64, rank: Int, merged: UInt32)] = []
-        var seen = Set<UInt64>()
-        for (rank, m) in merges.enumerated() where seen.insert(Self.key(m.left, m.right)).inserted {
-            effective.append((Self.key(m.left, m.right), rank, m.merged))
-        }
-        let idsGrowWithRank = zip(effective, effective.dropFirst()).allSatisfy { $0.merged < $1.merged }
-        mergedByRank = idsGrowWithRank ? [] : merges.map(\.merged)
-        for e in effective {
-            var slot = Self.slot(e.key) & mask
-            while slots[slot] != Self.empty { slot = (slot + 1) & mask }
-            slots[slot] = e.key << 22 | UInt64(idsGrowWithRank ? Int(e.merged) : e.rank)
-            let bit = Self.filterBit(e.key)
+        // A pair listed twice takes its last rank, as Hugging Face does (its merge map is
+        // collected from the list in order, later entries replacing earlier ones); the
+        // earlier listings do not count against the ids growing with rank. Slots hold
+        // ranks until it is known whether the merged ids can replace them.
+        var superseded = [Bool](repeating: false, count: merges.count)
+        for (rank, m) in merges.enumerated() {
+            let key = Self.key(m.left, m.right)
+            var slot = Self.slot(key) & mask
+            while slots[slot] != Self.empty && slots[slot] >> 22 != key { slot = (slot + 1) & mask }
+            if slots[slot] != Self.empty { superseded[Int(slots[slot] & 0x3F_FFFF)] = true }
+            slots[slot] = key << 22 | UInt64(rank)
+            let bit = Self.filterBit(key)
             filter[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        let kept = merges.indices.filter { !superseded[$0] }
+        let idsGrowWithRank = zip(kept, kept.dropFirst()).allSatisfy { merges[$0].merged < merges[$1].merged }
+        mergedByRank = idsGrowWithRank ? [] : merges.map(\.merged)
+        if idsGrowWithRank {
+            for i in slots.indices where slots[i] != Self.empty {
+                slots[i] = (slots[i] >> 22) << 22 | UInt64(merges[Int(slots[i] & 0x3F_FFFF)].merged)
+            }
         }
     }
 
