@@ -10,6 +10,17 @@ static inline void sieve_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/// Bytes that threads read and write without a lock, each write idempotent (every thread
+/// would write the same value): relaxed atomics make that well defined, at the cost of a
+/// plain load or store.
+static inline unsigned char sieve_load_relaxed_u8(const unsigned char *address) {
+    return __atomic_load_n(address, __ATOMIC_RELAXED);
+}
+
+static inline void sieve_store_relaxed_u8(unsigned char *address, unsigned char value) {
+    __atomic_store_n(address, value, __ATOMIC_RELAXED);
+}
+
 /// Has the kernel SIGKILL this process when its parent dies (Linux's PR_SET_PDEATHSIG):
 /// a task that `sieve run --tasks N` started must not outlive a killed run and write into
 /// the output beside the next one. Returns 0 when set and the parent is still `parent`,

@@ -29,9 +29,9 @@ public final class Tokenizer: Sendable {
     /// Added-token matchers for each `AddedTokenMatching`.
     let matchers: [AddedTokenMatching: AddedTokenMatcher]
     let addedByID: [UInt32: AddedToken]
-    /// True when every regular token BPE-encodes to itself (as in Qwen's and GPT-2's
-    /// vocabularies), so a piece found in the vocabulary is emitted without merging.
-    let piecesInVocabularyAreTokens: Bool
+    /// Which regular tokens BPE-encodes to themselves, found out as encoding meets them;
+    /// all of them with `ignore_merges`.
+    let selfEncoding: SelfEncodingMarks
 
     /// Loads a `tokenizer.json`.
     public convenience init(contentsOfFile path: String) throws {
@@ -39,20 +39,25 @@ public final class Tokenizer: Sendable {
             throw TokenizerError("cannot read \(path)")
         }
         do {
-            try self.init(json: Array(data))
+            try self.init(try data.withUnsafeBytes { try Self.config(json: $0.bindMemory(to: UInt8.self)) })
         } catch let error as TokenizerError {
             throw TokenizerError("\(path): \(error.message)")
         }
     }
 
     public convenience init(json: [UInt8]) throws {
+        try self.init(try json.withUnsafeBufferPointer { try Self.config(json: $0) })
+    }
+
+    private static func config(json: UnsafeBufferPointer<UInt8>) throws -> TokenizerConfig {
         let root: JSONValue
         do {
-            root = try JSONValue.parse(json)
+            var parser = JSONParser(json)
+            root = try parser.parseDocument()
         } catch {
             throw TokenizerError("not valid JSON: \(error)")
         }
-        try self.init(TokenizerConfig(root))
+        return try TokenizerConfig(root)
     }
 
     init(_ config: TokenizerConfig) throws {
@@ -99,41 +104,44 @@ public final class Tokenizer: Sendable {
             }
             byteIDs[b] = id
         }
-        var merges: [(UInt32, UInt32, UInt32)] = []
+        var merges: [(left: UInt32, right: UInt32, merged: UInt32)] = []
         merges.reserveCapacity(config.merges.count)
+        // Both halves decoded into one buffer, which is also the merged token's bytes.
+        var pair: [UInt8] = []
         for (n, (left, right)) in config.merges.enumerated() {
             func missing(_ token: String) -> TokenizerError {
                 TokenizerError("merge \(n + 1) (\(left) \(right)) names \(token.debugDescription), which is not in the vocabulary")
             }
-            guard let l = ByteLevel.bytes(of: left), let lid = table.id(l) else { throw missing(left) }
-            guard let r = ByteLevel.bytes(of: right), let rid = table.id(r) else { throw missing(right) }
-            guard let mid = table.id(l + r) else { throw missing(left + right) }
+            pair.removeAll(keepingCapacity: true)
+            guard ByteLevel.append(left, to: &pair) else { throw missing(left) }
+            let split = pair.count
+            guard ByteLevel.append(right, to: &pair) else { throw missing(right) }
+            let ids = pair.withUnsafeBufferPointer { bytes in
+                (table.id(UnsafeBufferPointer(rebasing: bytes[..<split])), table.id(UnsafeBufferPointer(rebasing: bytes[split...])),
+                 table.id(bytes))
+            }
+            guard let lid = ids.0 else { throw missing(left) }
+            guard let rid = ids.1 else { throw missing(right) }
+            guard let mid = ids.2 else { throw missing(left + right) }
             merges.append((lid, rid, mid))
         }
-        let bpe = BytePairEncoder(byteIDs: byteIDs, merges: MergeTable(merges.map { (left: $0.0, right: $0.1, merged: $0.2) }))
-        self.bpe = bpe
+        bpe = BytePairEncoder(byteIDs: byteIDs, merges: MergeTable(merges))
+        selfEncoding = SelfEncodingMarks(count: byID.count, initial: config.ignoreMerges ? SelfEncodingMarks.yes : SelfEncodingMarks.unknown)
+    }
 
-        if config.ignoreMerges {
-            piecesInVocabularyAreTokens = true
-        } else {
-            // Check the shortcut once: every token must encode to itself. Chunks of the
-            // vocabulary in parallel: this is a third of the load time.
-            let chunks = 8
-            let failures = Failures()
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                var out: [UInt32] = []
-                for id in stride(from: chunk, to: byID.count, by: chunks) {
-                    guard let bytes = byID[id] else { continue }
-                    out.removeAll(keepingCapacity: true)
-                    bytes.withUnsafeBufferPointer { bpe.encode($0, into: &out) }
-                    if out.count != 1 || out[0] != UInt32(id) {
-                        failures.add()
-                        return
-                    }
-                }
-            }
-            piecesInVocabularyAreTokens = failures.count == 0
+    /// The regular tokens that BPE does not encode to themselves, checked one by one: the
+    /// plain reference for `selfEncoding`'s marks.
+    func tokensNotEncodingToThemselves() -> [UInt32] {
+        var out: [UInt32] = []
+        var failed: [UInt32] = []
+        for id in 0..<regularCount {
+            let bytes = vocab.token(id)
+            if bytes.isEmpty { continue }
+            out.removeAll(keepingCapacity: true)
+            Array(bytes).withUnsafeBufferPointer { bpe.encode($0, into: &out) }
+            if out != [UInt32(id)] { failed.append(UInt32(id)) }
         }
+        return failed
     }
 
     /// The token ids of `text`.
@@ -194,7 +202,7 @@ public final class Tokenizer: Sendable {
         @inline(__always) func piece(_ k: Int) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(start: base + Int(batch.starts[k]), count: Int(batch.lengths[k]))
         }
-        let vocabFirst = piecesInVocabularyAreTokens
+        let marks = selfEncoding.reader
         session.withCache { cache in
             vocab.withReader { vocab in cache.withReader { cacheReader in
                 for k in 0..<n {
@@ -203,9 +211,8 @@ public final class Tokenizer: Sendable {
                     let (hash, head) = ByteStringTable.hashAndHead(piece(k))
                     batch.hashes[k] = hash
                     batch.heads[k] = head
-                    if vocabFirst { vocab.prefetch(hash: hash) } else { cacheReader.prefetch(hash: hash) }
+                    vocab.prefetch(hash: hash)
                 }
-                guard vocabFirst else { return }
                 for k in 0..<n {
                     let length = batch.lengths[k]
                     guard length > 1 && length <= PieceCache.maxPieceBytes else { continue }
@@ -223,8 +230,15 @@ public final class Tokenizer: Sendable {
                     out.append(bpe.byteIDs[Int(piece[0])])
                 } else if piece.count > PieceCache.maxPieceBytes {
                     bpe.encode(piece, into: &out)
-                } else if vocabFirst && batch.ids[k] != PieceBatch.notFound {
-                    out.append(batch.ids[k])
+                } else if case let id = batch.ids[k], id != PieceBatch.notFound, case let mark = marks[id],
+                          mark != SelfEncodingMarks.no {
+                    if mark == SelfEncodingMarks.yes {
+                        out.append(id)
+                    } else {
+                        let start = out.count
+                        bpe.encode(piece, into: &out)
+                        marks[id] = out.count == start + 1 && out[start] == id ? SelfEncodingMarks.yes : SelfEncodingMarks.no
+                    }
                 } else if !cache.lookup(piece, hash: batch.hashes[k], head: batch.heads[k], into: &out) {
                     let start = out.count
                     bpe.encode(piece, into: &out)
@@ -261,14 +275,6 @@ public final class Tokenizer: Sendable {
         if let added = addedTokens.first(where: { $0.content == token }) { return added.id }
         return ByteLevel.bytes(of: token).flatMap { vocab.id($0) }
     }
-}
-
-/// A counter shared by the threads of a parallel check.
-private final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var n = 0
-    func add() { lock.withLock { n += 1 } }
-    var count: Int { lock.withLock { n } }
 }
 
 /// Which added tokens are recognised in text.

@@ -84,14 +84,27 @@ final class TokenizerUnitTests: XCTestCase {
     }
 
     /// A vocabulary token that no merge produces is not a shortcut: BPE decides, as in
-    /// Hugging Face with `ignore_merges: false`.
+    /// Hugging Face with `ignore_merges: false`, the first time and every time after,
+    /// while the tokens that do encode to themselves are marked as they are met.
     func testUnreachableVocabularyTokenIsNotUsedDirectly() throws {
         let t = try Tokenizer(json: json(merges: ["a b"], extraVocab: ["cd"]))
-        XCTAssertFalse(t.piecesInVocabularyAreTokens)
-        XCTAssertEqual(t.encode("cd"), [t.id(of: "c")!, t.id(of: "d")!])
-        XCTAssertEqual(t.encode("ab"), [t.id(of: "ab")!])
+        let cd = t.id(of: "cd")!, ab = t.id(of: "ab")!
+        XCTAssertEqual(t.tokensNotEncodingToThemselves(), [cd])
+        XCTAssertEqual(t.selfEncoding.reader[cd], SelfEncodingMarks.unknown)
+        for _ in 0..<2 {
+            XCTAssertEqual(t.encode("cd"), [t.id(of: "c")!, t.id(of: "d")!])
+            XCTAssertEqual(t.encode("ab"), [ab])
+        }
+        XCTAssertEqual(t.selfEncoding.reader[cd], SelfEncodingMarks.no)
+        XCTAssertEqual(t.selfEncoding.reader[ab], SelfEncodingMarks.yes)
         let direct = try Tokenizer(json: json(merges: ["a b"]))
-        XCTAssertTrue(direct.piecesInVocabularyAreTokens)
+        XCTAssertEqual(direct.tokensNotEncodingToThemselves(), [])
+
+        // With `ignore_merges` (Llama 3's tokenizer), a piece in the vocabulary is its token.
+        let ignoring = String(decoding: json(merges: ["a b"], extraVocab: ["cd"]), as: UTF8.self)
+            .replacingOccurrences(of: #""type":"BPE""#, with: #""ignore_merges":true,"type":"BPE""#)
+        let i = try Tokenizer(json: Array(ignoring.utf8))
+        XCTAssertEqual(i.encode("cd ab"), [i.id(of: "cd")!, i.id(of: "Ġ")!, i.id(of: "ab")!])
     }
 
     /// A pair listed twice merges at its last rank, as in Hugging Face `tokenizers` 0.23.3

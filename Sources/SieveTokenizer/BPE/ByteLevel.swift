@@ -27,11 +27,19 @@ enum ByteLevel {
     static func bytes(of token: String) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(token.utf8.count)
-        for s in token.unicodeScalars {
-            guard s.value < 0x144, case let b = byteOfCharacter[Int(s.value)], b >= 0 else { return nil }
-            out.append(UInt8(b))
+        return append(token, to: &out) ? out : nil
+    }
+
+    /// Appends the bytes `token` stands for to `out`; false (with `out` partly written) if
+    /// it uses characters outside the alphabet.
+    static func append(_ token: String, to out: inout [UInt8]) -> Bool {
+        byteOfCharacter.withUnsafeBufferPointer { map in
+            for s in token.unicodeScalars {
+                guard s.value < 0x144, case let b = map[Int(s.value)], b >= 0 else { return false }
+                out.append(UInt8(b))
+            }
+            return true
         }
-        return out
     }
 
     /// The vocabulary string of some bytes.

@@ -60,10 +60,12 @@ struct TokenTable: Sendable {
 
     /// The id of a token's bytes.
     func id(_ token: [UInt8]) -> UInt32? {
-        token.withUnsafeBufferPointer { key in
-            let (hash, head) = ByteStringTable.hashAndHead(key)
-            return withReader { $0.find(key, hash: hash, head: head) }
-        }
+        token.withUnsafeBufferPointer { id($0) }
+    }
+
+    func id(_ key: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        let (hash, head) = ByteStringTable.hashAndHead(key)
+        return withReader { $0.find(key, hash: hash, head: head) }
     }
 
     /// The bytes of a regular token.
