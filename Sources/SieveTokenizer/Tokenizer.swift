@@ -50,14 +50,7 @@ public final class Tokenizer: Sendable {
     }
 
     private static func config(json: UnsafeBufferPointer<UInt8>) throws -> TokenizerConfig {
-        let root: JSONValue
-        do {
-            var parser = JSONParser(json)
-            root = try parser.parseDocument()
-        } catch {
-            throw TokenizerError("not valid JSON: \(error)")
-        }
-        return try TokenizerConfig(root)
+        try TokenizerConfig(json: json)
     }
 
     init(_ config: TokenizerConfig) throws {
@@ -81,15 +74,12 @@ public final class Tokenizer: Sendable {
         // Added tokens that also appear in the vocabulary (as trainers write them) are
         // matched, decoded and skipped as added tokens only, never produced by BPE.
         let addedIDs = Set(config.addedTokens.map(\.id))
-        for (token, id) in config.vocab where !addedIDs.contains(id) {
-            guard let bytes = ByteLevel.bytes(of: token) else {
-                throw TokenizerError("vocabulary token \(token.debugDescription) is not in the byte-level alphabet")
-            }
+        for (start, end, id) in config.vocab where !addedIDs.contains(id) {
             if byID[Int(id)] != nil { throw TokenizerError("id \(id) is given to two vocabulary tokens") }
-            guard bytes.count <= TokenTable.maxTokenBytes else {
-                throw TokenizerError("vocabulary token \(id) is \(bytes.count) bytes long, more than the supported \(TokenTable.maxTokenBytes)")
+            guard end - start <= TokenTable.maxTokenBytes else {
+                throw TokenizerError("vocabulary token \(id) is \(end - start) bytes long, more than the supported \(TokenTable.maxTokenBytes)")
             }
-            byID[Int(id)] = bytes
+            byID[Int(id)] = Array(config.tokenBytes[start..<end])
         }
         let table = TokenTable(byID)
         vocab = table
@@ -106,24 +96,21 @@ public final class Tokenizer: Sendable {
         }
         var merges: [(left: UInt32, right: UInt32, merged: UInt32)] = []
         merges.reserveCapacity(config.merges.count)
-        // Both halves decoded into one buffer, which is also the merged token's bytes.
-        var pair: [UInt8] = []
-        for (n, (left, right)) in config.merges.enumerated() {
-            func missing(_ token: String) -> TokenizerError {
-                TokenizerError("merge \(n + 1) (\(left) \(right)) names \(token.debugDescription), which is not in the vocabulary")
+        try config.mergeBytes.withUnsafeBufferPointer { bytes in
+            for (n, (start, split, end)) in config.merges.enumerated() {
+                let left = UnsafeBufferPointer(rebasing: bytes[start..<split])
+                let right = UnsafeBufferPointer(rebasing: bytes[split..<end])
+                func missing(_ token: UnsafeBufferPointer<UInt8>) -> TokenizerError {
+                    TokenizerError("merge \(n + 1) (\(ByteLevel.string(of: left)) \(ByteLevel.string(of: right))) names "
+                                   + "\(ByteLevel.string(of: token).debugDescription), which is not in the vocabulary")
+                }
+                guard let lid = table.id(left) else { throw missing(left) }
+                guard let rid = table.id(right) else { throw missing(right) }
+                guard let mid = table.id(UnsafeBufferPointer(rebasing: bytes[start..<end])) else {
+                    throw missing(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                }
+                merges.append((lid, rid, mid))
             }
-            pair.removeAll(keepingCapacity: true)
-            guard ByteLevel.append(left, to: &pair) else { throw missing(left) }
-            let split = pair.count
-            guard ByteLevel.append(right, to: &pair) else { throw missing(right) }
-            let ids = pair.withUnsafeBufferPointer { bytes in
-                (table.id(UnsafeBufferPointer(rebasing: bytes[..<split])), table.id(UnsafeBufferPointer(rebasing: bytes[split...])),
-                 table.id(bytes))
-            }
-            guard let lid = ids.0 else { throw missing(left) }
-            guard let rid = ids.1 else { throw missing(right) }
-            guard let mid = ids.2 else { throw missing(left + right) }
-            merges.append((lid, rid, mid))
         }
         bpe = BytePairEncoder(byteIDs: byteIDs, merges: MergeTable(merges))
         selfEncoding = SelfEncodingMarks(count: byID.count, initial: config.ignoreMerges ? SelfEncodingMarks.yes : SelfEncodingMarks.unknown)

@@ -2,69 +2,100 @@ import SieveCore
 
 /// What a `tokenizer.json` says, checked: only byte-level BPE with the pieces Sieve
 /// implements exactly. Anything else is refused with the reason, never approximated.
+///
+/// The vocabulary and the merges (300k strings in Qwen's file) are read straight into
+/// bytes, decoded from the byte-level alphabet, without a JSON tree or a `String` each;
+/// the rest of the file is small and is read as a tree.
 struct TokenizerConfig {
-    var vocab: [(token: String, id: UInt32)] = []
-    var merges: [(String, String)] = []
+    /// The vocabulary, in file order: token `vocab[k]` is `tokenBytes[start..<end]`.
+    var tokenBytes: [UInt8] = []
+    var vocab: [(start: Int, end: Int, id: UInt32)] = []
+    /// The merges, in rank order: merge `merges[k]` joins `mergeBytes[start..<split]`
+    /// and `mergeBytes[split..<end]`.
+    var mergeBytes: [UInt8] = []
+    var merges: [(start: Int, split: Int, end: Int)] = []
     var addedTokens: [AddedToken] = []
     var nfc = false
     var preTokenizer: PreTokenizer?
     var ignoreMerges = false
 
-    init(vocab: [(String, UInt32)], merges: [(String, String)], addedTokens: [AddedToken],
-         nfc: Bool, preTokenizer: PreTokenizer?) {
-        self.vocab = vocab
-        self.merges = merges
-        self.addedTokens = addedTokens
-        self.nfc = nfc
-        self.preTokenizer = preTokenizer
-    }
+    /// Reads a `tokenizer.json`. Errors are `TokenizerError`s, saying what is wrong.
+    init(json: UnsafeBufferPointer<UInt8>) throws {
+        var parser = JSONParser(json)
+        parser.skipWhitespace()
+        guard parser.nextByte == UInt8(ascii: "{") else {
+            do {
+                _ = try parser.parseDocument()
+            } catch {
+                throw TokenizerError("not valid JSON: \(error)")
+            }
+            throw TokenizerError("the top level is not a JSON object")
+        }
+        var root: [JSONMember] = []
+        var model: [JSONMember]?
+        // Read as streams, or as trees when they are not what a BPE model has (the checks
+        // below then say why); the first error in either waits for the checks before it.
+        var vocabSeen = false, mergesSeen = false
+        var vocabTree: JSONValue?, mergesTree: JSONValue?
+        var vocabError: TokenizerError?, mergesError: TokenizerError?
+        do {
+            try parser.parseObject { parser, key in
+                guard key == "model", model == nil, parser.nextByte == UInt8(ascii: "{") else {
+                    root.append(JSONMember(key, try parser.parseValue()))
+                    return
+                }
+                var members: [JSONMember] = []
+                try parser.parseObject { parser, key in
+                    if key == "vocab" && !vocabSeen {
+                        vocabSeen = true
+                        if parser.nextByte == UInt8(ascii: "{") {
+                            vocabError = try readVocab(&parser)
+                        } else {
+                            vocabTree = try parser.parseValue()
+                        }
+                    } else if key == "merges" && !mergesSeen {
+                        mergesSeen = true
+                        if parser.nextByte == UInt8(ascii: "[") {
+                            mergesError = try readMerges(&parser)
+                        } else {
+                            mergesTree = try parser.parseValue()
+                        }
+                    } else {
+                        members.append(JSONMember(key, try parser.parseValue()))
+                    }
+                }
+                model = members
+            }
+            parser.skipWhitespace()
+            guard parser.atEnd else { throw JSONSyntaxError(message: "unexpected data after the JSON value", column: parser.position) }
+        } catch let error as JSONSyntaxError {
+            throw TokenizerError("not valid JSON: \(error)")
+        }
 
-    init(_ root: JSONValue) throws {
-        guard case .object = root else { throw TokenizerError("the top level is not a JSON object") }
-        guard let model = root["model"], case .object = model else { throw TokenizerError("no \"model\" object") }
-        let type = model["type"]?.stringValue ?? "BPE"
+        let top = JSONValue.object(root)
+        guard let model else { throw TokenizerError("no \"model\" object") }
+        let modelObject = JSONValue.object(model)
+        let type = modelObject["type"]?.stringValue ?? "BPE"
         guard type == "BPE" else {
             throw TokenizerError("model type \(type) is not supported: Sieve implements byte-level BPE only")
         }
-        if case .number(let d)? = model["dropout"], Double(d) != 0 {
+        if case .number(let d)? = modelObject["dropout"], Double(d) != 0 {
             throw TokenizerError("BPE dropout is not supported (encoding must be deterministic)")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let s = model[key]?.stringValue, !s.isEmpty {
+            if let s = modelObject[key]?.stringValue, !s.isEmpty {
                 throw TokenizerError("model.\(key) \(s.debugDescription) is not supported by byte-level BPE")
             }
         }
-        if case .bool(true)? = model["byte_fallback"] { throw TokenizerError("byte_fallback BPE is not supported") }
-        if case .bool(true)? = model["ignore_merges"] { ignoreMerges = true }
+        if case .bool(true)? = modelObject["byte_fallback"] { throw TokenizerError("byte_fallback BPE is not supported") }
+        if case .bool(true)? = modelObject["ignore_merges"] { ignoreMerges = true }
 
-        guard case .object(let vocabMembers)? = model["vocab"] else { throw TokenizerError("model.vocab is missing or not an object") }
-        vocab.reserveCapacity(vocabMembers.count)
-        for member in vocabMembers {
-            guard case .number(let n) = member.value, let id = UInt32(n) else {
-                throw TokenizerError("model.vocab[\(member.key.debugDescription)] is not a non-negative integer id")
-            }
-            vocab.append((member.key, id))
-        }
-        guard case .array(let mergeList)? = model["merges"] else { throw TokenizerError("model.merges is missing or not a list") }
-        merges.reserveCapacity(mergeList.count)
-        for (i, merge) in mergeList.enumerated() {
-            switch merge {
-            case .string(let s):
-                // "left right": tokens never contain a plain space in the byte-level alphabet.
-                let parts = s.split(separator: " ", omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw TokenizerError("merge \(i + 1) \(s.debugDescription) is not two tokens") }
-                merges.append((String(parts[0]), String(parts[1])))
-            case .array(let pair):
-                guard pair.count == 2, let l = pair[0].stringValue, let r = pair[1].stringValue else {
-                    throw TokenizerError("merge \(i + 1) is not a pair of strings")
-                }
-                merges.append((l, r))
-            default:
-                throw TokenizerError("merge \(i + 1) is neither \"a b\" nor [\"a\", \"b\"]")
-            }
-        }
+        guard vocabSeen, vocabTree == nil else { throw TokenizerError("model.vocab is missing or not an object") }
+        if let vocabError { throw vocabError }
+        guard mergesSeen, mergesTree == nil else { throw TokenizerError("model.merges is missing or not a list") }
+        if let mergesError { throw mergesError }
 
-        if case .array(let added)? = root["added_tokens"] {
+        if case .array(let added)? = top["added_tokens"] {
             for (i, token) in added.enumerated() {
                 guard case .number(let n)? = token["id"], let id = UInt32(n), let content = token["content"]?.stringValue else {
                     throw TokenizerError("added_tokens[\(i)] needs an integer id and a content string")
@@ -80,8 +111,109 @@ struct TokenizerConfig {
             }
         }
 
-        try readNormalizer(root["normalizer"])
-        try readPreTokenizer(root["pre_tokenizer"])
+        try readNormalizer(top["normalizer"])
+        try readPreTokenizer(top["pre_tokenizer"])
+    }
+
+    /// `model.vocab`, the parser at its `{`: each token decoded into `tokenBytes`. The
+    /// first entry that is not a token with an id is returned; the rest are read past.
+    private mutating func readVocab(_ parser: inout JSONParser) throws -> TokenizerError? {
+        var failure: TokenizerError?
+        try parser.parseObject(key: { parser in
+            try parser.withStringBytes { utf8 -> Range<Int>? in
+                let start = tokenBytes.count
+                guard failure == nil else { return nil }
+                guard ByteLevel.append(utf8: utf8, to: &tokenBytes) else {
+                    failure = TokenizerError("vocabulary token \(String(decoding: utf8, as: UTF8.self).debugDescription) is not in the byte-level alphabet")
+                    return nil
+                }
+                return start..<tokenBytes.count
+            }
+        }) { parser, token in
+            let value = try parser.parseValue()
+            guard let token else { return }
+            guard case .number(let n) = value, let id = UInt32(n) else {
+                failure = TokenizerError("model.vocab[\(ByteLevel.string(of: tokenBytes[token]).debugDescription)] is not a non-negative integer id")
+                return
+            }
+            vocab.append((token.lowerBound, token.upperBound, id))
+        }
+        return failure
+    }
+
+    /// `model.merges`, the parser at its `[`: each merge, `"left right"` or
+    /// `["left", "right"]` (as `tokenizers` 0.20 and later write them), decoded into
+    /// `mergeBytes`. The first that is neither, or names a string outside the alphabet,
+    /// is returned; the rest are read past.
+    private mutating func readMerges(_ parser: inout JSONParser) throws -> TokenizerError? {
+        var failure: TokenizerError?
+        try parser.parseArray { parser in
+            let n = merges.count + 1
+            guard failure == nil else {
+                _ = try parser.parseValue()
+                return
+            }
+            let start = mergeBytes.count
+            var split = start
+            // The halves as written, kept only once one is outside the alphabet.
+            var texts: [String] = []
+            var outside: String?
+            func half(_ utf8: UnsafeBufferPointer<UInt8>, second: Bool) {
+                if second { split = mergeBytes.count }
+                if outside == nil && ByteLevel.append(utf8: utf8, to: &mergeBytes) { return }
+                if outside == nil {
+                    outside = String(decoding: utf8, as: UTF8.self)
+                    if second { texts.append(ByteLevel.string(of: mergeBytes[start..<split])) }
+                }
+                texts.append(String(decoding: utf8, as: UTF8.self))
+            }
+            switch parser.nextByte {
+            case UInt8(ascii: "\""):
+                try parser.withStringBytes { utf8 in
+                    // "left right": tokens never contain a plain space in the byte-level alphabet.
+                    var space = -1
+                    for i in utf8.indices where utf8[i] == 0x20 {
+                        guard space < 0 else {
+                            failure = TokenizerError("merge \(n) \(String(decoding: utf8, as: UTF8.self).debugDescription) is not two tokens")
+                            return
+                        }
+                        space = i
+                    }
+                    guard space >= 0 else {
+                        failure = TokenizerError("merge \(n) \(String(decoding: utf8, as: UTF8.self).debugDescription) is not two tokens")
+                        return
+                    }
+                    half(UnsafeBufferPointer(rebasing: utf8[..<space]), second: false)
+                    half(UnsafeBufferPointer(rebasing: utf8[(space + 1)...]), second: true)
+                }
+            case UInt8(ascii: "["):
+                var count = 0
+                var strings = true
+                try parser.parseArray { parser in
+                    count += 1
+                    guard count <= 2, strings, parser.nextByte == UInt8(ascii: "\"") else {
+                        strings = false
+                        _ = try parser.parseValue()
+                        return
+                    }
+                    try parser.withStringBytes { half($0, second: count == 2) }
+                }
+                guard count == 2, strings else {
+                    failure = TokenizerError("merge \(n) is not a pair of strings")
+                    return
+                }
+            default:
+                _ = try parser.parseValue()
+                failure = TokenizerError("merge \(n) is neither \"a b\" nor [\"a\", \"b\"]")
+            }
+            if failure != nil { return }
+            if let outside {
+                failure = TokenizerError("merge \(n) (\(texts[0]) \(texts[1])) names \(outside.debugDescription), which is not in the vocabulary")
+                return
+            }
+            merges.append((start, split, mergeBytes.count))
+        }
+        return failure
     }
 
     private mutating func readNormalizer(_ value: JSONValue?) throws {

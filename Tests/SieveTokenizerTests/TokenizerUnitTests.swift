@@ -59,6 +59,78 @@ final class TokenizerUnitTests: XCTestCase {
         XCTAssertEqual(message(json(merges: ["a b"])), "accepted")
     }
 
+    /// The vocabulary and merges are read as streams of bytes; they equal what a plain
+    /// reading gives (the whole file as a JSON tree, each string decoded from the
+    /// byte-level alphabet), on the fixture tokenizers and on Qwen's when it is there.
+    func testStreamedVocabularyAndMergesEqualAPlainReading() throws {
+        var files = ["gpt2-style", "cl100k-style"].map { HFStylesParityTests.fixtures + "/\($0).tokenizer.json" }
+        if let qwen = try? SharedData.path("tokenizers/qwen2/tokenizer.json") { files.append(qwen) }
+        // Escaped and unescaped spellings of the same strings, and merges as pairs.
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        files.append(try dir.write("escaped.json", String(decoding: json(merges: ["Ġ t", "Ġt he"]), as: UTF8.self)
+            .replacingOccurrences(of: #""Ġt he""#, with: #"["Ġt","he"]"#).replacingOccurrences(of: "Ġ", with: #"\u0120"#)))
+        for file in files {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            let config = try bytes.withUnsafeBufferPointer { try TokenizerConfig(json: $0) }
+            let model = try XCTUnwrap(try JSONValue.parse(bytes)["model"])
+            guard case .object(let vocab)? = model["vocab"], case .array(let merges)? = model["merges"] else {
+                return XCTFail(file)
+            }
+            XCTAssertEqual(config.vocab.count, vocab.count, file)
+            for (entry, member) in zip(config.vocab, vocab) where Array(config.tokenBytes[entry.start..<entry.end]) != ByteLevel.bytes(of: member.key)
+                || entry.id != UInt32(member.value.doubleValue!) {
+                return XCTFail("\(file): \(member.key)")
+            }
+            XCTAssertEqual(config.merges.count, merges.count, file)
+            for (entry, merge) in zip(config.merges, merges) {
+                let pair: [String]
+                switch merge {
+                case .string(let s): pair = s.split(separator: " ").map(String.init)
+                case .array(let items): pair = items.map { $0.stringValue! }
+                default: return XCTFail(file)
+                }
+                if Array(config.mergeBytes[entry.start..<entry.split]) != ByteLevel.bytes(of: pair[0])
+                    || Array(config.mergeBytes[entry.split..<entry.end]) != ByteLevel.bytes(of: pair[1]) {
+                    return XCTFail("\(file): \(pair)")
+                }
+            }
+        }
+    }
+
+    /// What the streamed reading refuses, and that a model that is not BPE is refused as
+    /// such even when its vocabulary is not an object (Unigram's is a list).
+    func testStreamedReadingRefusesWithTheReason() {
+        func message(_ text: String) -> String {
+            do {
+                _ = try Tokenizer(json: Array(text.utf8))
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let good = String(decoding: json(merges: ["a b"]), as: UTF8.self)
+        XCTAssertEqual(message(good), "accepted")
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""vocab":{"#, with: #""vocab":{"€":300,"#))
+            .contains(#"vocabulary token "€" is not in the byte-level alphabet"#))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""vocab":{"#, with: #""vocab":{"zz":-1,"#))
+            .contains(#"model.vocab["zz"] is not a non-negative integer id"#))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""a b""#, with: #""a b c""#)).contains(#"merge 1 "a b c" is not two tokens"#))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""a b""#, with: #"["a"]"#)).contains("merge 1 is not a pair of strings"))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""a b""#, with: "7")).contains(#"merge 1 is neither "a b" nor ["a", "b"]"#))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""a b""#, with: #""a €""#))
+            .contains(#"merge 1 (a €) names "€", which is not in the vocabulary"#))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""a b""#, with: #"["€","a"]"#))
+            .contains(#"merge 1 (€ a) names "€", which is not in the vocabulary"#))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""a b""#, with: #"["a","b","c"]"#)).contains("merge 1 is not a pair of strings"))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""merges":["a b"]"#, with: #""merges":{}"#)).contains("model.merges is missing or not a list"))
+        XCTAssertTrue(message(good.replacingOccurrences(of: #""type":"BPE""#, with: #""type":"Unigram""#)
+            .replacingOccurrences(of: #""vocab":{"#, with: #""vocab":[["a",-1.0]],"unused":{"#)).contains("Unigram is not supported"))
+        XCTAssertTrue(message(String(good.dropLast(9))).contains("not valid JSON"))
+        XCTAssertTrue(message(good + " x").contains("not valid JSON"))
+        XCTAssertTrue(message("[1]").contains("the top level is not a JSON object"))
+    }
+
     /// Vocabulary lookups compare whole keys: tokens that share their first eight bytes,
     /// or differ only past them, are told apart, and a piece longer than any token is not
     /// found.

@@ -56,6 +56,14 @@ public struct JSONParser {
     /// `member` must consume the value (with `parseValue`). Lets callers pick fields out
     /// without building the whole object.
     public mutating func parseObject(_ member: (inout JSONParser, String) throws -> Void) throws {
+        try parseObject(key: { try $0.parseString() }, member)
+    }
+
+    /// `parseObject(_:)` with each key read by `key`, which gets the parser at the key's
+    /// opening quote and must consume the string (`withStringBytes`): for objects with
+    /// many keys that the caller decodes itself (a tokenizer's vocabulary).
+    public mutating func parseObject<Key>(key: (inout JSONParser) throws -> Key,
+                                          _ member: (inout JSONParser, Key) throws -> Void) throws {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
             throw fail("expected a JSON object")
@@ -71,12 +79,12 @@ public struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                 throw fail("expected a string key")
             }
-            let key = try parseString()
+            let name = try key(&self)
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             position += 1
             skipWhitespace()
-            try member(&self, key)
+            try member(&self, name)
             skipWhitespace()
             guard position < bytes.count else { throw fail("unterminated object") }
             if bytes[position] == UInt8(ascii: ",") {
@@ -88,6 +96,34 @@ public struct JSONParser {
             return
         }
     }
+
+    /// Parses `[`, then calls `element` for every item with the parser placed at it;
+    /// `element` must consume the item.
+    public mutating func parseArray(_ element: (inout JSONParser) throws -> Void) throws {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else { throw fail("expected a JSON array") }
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try element(&self)
+            skipWhitespace()
+            guard position < bytes.count else { throw fail("unterminated array") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
+            guard bytes[position] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+            position += 1
+            return
+        }
+    }
+
+    /// The byte at the parser's position, nil at the end.
+    public var nextByte: UInt8? { position < bytes.count ? bytes[position] : nil }
 
     public mutating func parseValue(depth: Int = 1) throws -> JSONValue {
         guard depth < Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth)") }
@@ -102,26 +138,9 @@ public struct JSONParser {
             }
             return .object(members)
         case UInt8(ascii: "["):
-            position += 1
             var items: [JSONValue] = []
-            skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return .array(items)
-            }
-            while true {
-                skipWhitespace()
-                items.append(try parseValue(depth: depth + 1))
-                skipWhitespace()
-                guard position < bytes.count else { throw fail("unterminated array") }
-                if bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                    continue
-                }
-                guard bytes[position] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
-                position += 1
-                return .array(items)
-            }
+            try parseArray { parser in items.append(try parser.parseValue(depth: depth + 1)) }
+            return .array(items)
         case UInt8(ascii: "t"):
             try literal("true")
             return .bool(true)
@@ -176,6 +195,22 @@ public struct JSONParser {
 
     /// A string starting at the opening quote.
     public mutating func parseString() throws -> String {
+        if let range = try scanString() { return makeString(UnsafeBufferPointer(rebasing: bytes[range])) }
+        let unescaped = scratch
+        return unescaped.withUnsafeBufferPointer { makeString($0) }
+    }
+
+    /// Calls `body` with the bytes of the string starting at the opening quote, escapes
+    /// decoded but not checked as UTF-8 (lone surrogate escapes are U+FFFD), valid only
+    /// during the call: for callers that decode the bytes themselves, without a `String`.
+    public mutating func withStringBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        if let range = try scanString() { return try body(UnsafeBufferPointer(rebasing: bytes[range])) }
+        return try scratch.withUnsafeBufferPointer(body)
+    }
+
+    /// Reads the string starting at the opening quote: its bytes are `bytes[range]` when it
+    /// has no escapes (nil is returned otherwise, and they are in `scratch`, unescaped).
+    private mutating func scanString() throws -> Range<Int>? {
         position += 1
         let start = position
         // Fast path: find the closing quote; no escapes means the bytes are the string.
@@ -183,7 +218,7 @@ public struct JSONParser {
         guard end < bytes.count else { throw fail("unterminated string") }
         if bytes[end] == UInt8(ascii: "\"") {
             position = end + 1
-            return makeString(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+            return start..<end
         }
         scratch.removeAll(keepingCapacity: true)
         var i = start
@@ -196,7 +231,7 @@ public struct JSONParser {
             scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<j]))
             if bytes[j] == UInt8(ascii: "\"") {
                 position = j + 1
-                return scratch.withUnsafeBufferPointer { makeString($0) }
+                return nil
             }
             position = j
             i = try unescape(at: j)

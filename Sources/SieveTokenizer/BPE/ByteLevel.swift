@@ -42,6 +42,31 @@ enum ByteLevel {
         }
     }
 
+    /// `append(_:to:)` for a vocabulary string given as UTF-8 (invalid UTF-8 is outside
+    /// the alphabet). The alphabet is U+0021 … U+0143: one or two UTF-8 bytes each.
+    static func append(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        byteOfCharacter.withUnsafeBufferPointer { map in
+            var i = 0
+            let n = utf8.count
+            while i < n {
+                let lead = Int(utf8[i])
+                let scalar: Int
+                if lead < 0x80 {
+                    scalar = lead
+                    i += 1
+                } else if lead >= 0xC2 && lead <= 0xC5, i + 1 < n, utf8[i + 1] & 0xC0 == 0x80 {
+                    scalar = (lead & 0x1F) << 6 | Int(utf8[i + 1] & 0x3F)
+                    i += 2
+                } else {
+                    return false
+                }
+                guard scalar < 0x144, case let b = map[scalar], b >= 0 else { return false }
+                out.append(UInt8(b))
+            }
+            return true
+        }
+    }
+
     /// The vocabulary string of some bytes.
     static func string(of bytes: some Sequence<UInt8>) -> String {
         var s = String.UnicodeScalarView()
