@@ -92,6 +92,30 @@ final class DamagedInputTests: XCTestCase {
         XCTAssertEqual(stats.incidents.first?.location, path)
     }
 
+    /// A zstd frame whose header claims more than its blocks hold (a spill file's frame,
+    /// damaged) is refused without reserving what it claims, which crashed the process
+    /// when the claim was past what the machine could map; the true size decodes.
+    func testZstdFrameClaimingMoreThanItHoldsIsRefused() {
+        let data = Array("documents spilled between the passes".utf8)
+        func frame(claiming size: UInt64) -> [UInt8] {
+            // The magic number; a header with an 8-byte content size and one segment; one
+            // raw block, the last.
+            var frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0]
+            frame += withUnsafeBytes(of: size.littleEndian) { Array($0) }
+            let block = UInt32(data.count) << 3 | 1
+            frame += [UInt8(block & 0xFF), UInt8(block >> 8 & 0xFF), UInt8(block >> 16 & 0xFF)]
+            return frame + data
+        }
+        XCTAssertEqual(frame(claiming: UInt64(data.count)).withUnsafeBytes { Zstd.decompressFrame($0) }, data)
+        for claim: UInt64 in [1 << 40, 1 << 62, UInt64(data.count) + 1, UInt64(data.count) - 1] {
+            XCTAssertNil(frame(claiming: claim).withUnsafeBytes { Zstd.decompressFrame($0) }, "claiming \(claim) bytes")
+        }
+        // Cut short, and followed by a second frame.
+        let whole = frame(claiming: UInt64(data.count))
+        XCTAssertNil(Array(whole.dropLast(3)).withUnsafeBytes { Zstd.decompressFrame($0) })
+        XCTAssertNil((whole + whole).withUnsafeBytes { Zstd.decompressFrame($0) })
+    }
+
     func testTruncatedAndCorruptGzip() throws {
         func gzip(_ prefix: String) -> [UInt8] {
             Fixtures.jsonl(Fixtures.records(2000, prefix: prefix)).withUnsafeBytes { Gzip.compressMember($0) }
