@@ -39,18 +39,14 @@ public final class Tokenizer: Sendable {
             throw TokenizerError("cannot read \(path)")
         }
         do {
-            try self.init(try data.withUnsafeBytes { try Self.config(json: $0.bindMemory(to: UInt8.self)) })
+            try self.init(try data.withUnsafeBytes { try TokenizerConfig(json: $0.bindMemory(to: UInt8.self)) })
         } catch let error as TokenizerError {
             throw TokenizerError("\(path): \(error.message)")
         }
     }
 
     public convenience init(json: [UInt8]) throws {
-        try self.init(try json.withUnsafeBufferPointer { try Self.config(json: $0) })
-    }
-
-    private static func config(json: UnsafeBufferPointer<UInt8>) throws -> TokenizerConfig {
-        try TokenizerConfig(json: json)
+        try self.init(try json.withUnsafeBufferPointer { try TokenizerConfig(json: $0) })
     }
 
     init(_ config: TokenizerConfig) throws {

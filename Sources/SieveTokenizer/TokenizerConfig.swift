@@ -33,14 +33,18 @@ struct TokenizerConfig {
         }
         var root: [JSONMember] = []
         var model: [JSONMember]?
-        // Read as streams, or as trees when they are not what a BPE model has (the checks
-        // below then say why); the first error in either waits for the checks before it.
-        var vocabSeen = false, mergesSeen = false
-        var vocabTree: JSONValue?, mergesTree: JSONValue?
+        // The first of each key counts, as in a JSON tree's lookup. The vocabulary and the
+        // merges are read as streams when they have a BPE model's shape, and read past
+        // otherwise (the checks below then say why); the first error in either waits for
+        // the checks before it.
+        var modelSeen = false, vocabSeen = false, mergesSeen = false
+        var vocabIsObject = false, mergesIsList = false
         var vocabError: TokenizerError?, mergesError: TokenizerError?
         do {
             try parser.parseObject { parser, key in
-                guard key == "model", model == nil, parser.nextByte == UInt8(ascii: "{") else {
+                let first = key == "model" && !modelSeen
+                if key == "model" { modelSeen = true }
+                guard first, parser.nextByte == UInt8(ascii: "{") else {
                     root.append(JSONMember(key, try parser.parseValue()))
                     return
                 }
@@ -48,17 +52,19 @@ struct TokenizerConfig {
                 try parser.parseObject { parser, key in
                     if key == "vocab" && !vocabSeen {
                         vocabSeen = true
-                        if parser.nextByte == UInt8(ascii: "{") {
+                        vocabIsObject = parser.nextByte == UInt8(ascii: "{")
+                        if vocabIsObject {
                             vocabError = try readVocab(&parser)
                         } else {
-                            vocabTree = try parser.parseValue()
+                            _ = try parser.parseValue()
                         }
                     } else if key == "merges" && !mergesSeen {
                         mergesSeen = true
-                        if parser.nextByte == UInt8(ascii: "[") {
+                        mergesIsList = parser.nextByte == UInt8(ascii: "[")
+                        if mergesIsList {
                             mergesError = try readMerges(&parser)
                         } else {
-                            mergesTree = try parser.parseValue()
+                            _ = try parser.parseValue()
                         }
                     } else {
                         members.append(JSONMember(key, try parser.parseValue()))
@@ -90,9 +96,9 @@ struct TokenizerConfig {
         if case .bool(true)? = modelObject["byte_fallback"] { throw TokenizerError("byte_fallback BPE is not supported") }
         if case .bool(true)? = modelObject["ignore_merges"] { ignoreMerges = true }
 
-        guard vocabSeen, vocabTree == nil else { throw TokenizerError("model.vocab is missing or not an object") }
+        guard vocabIsObject else { throw TokenizerError("model.vocab is missing or not an object") }
         if let vocabError { throw vocabError }
-        guard mergesSeen, mergesTree == nil else { throw TokenizerError("model.merges is missing or not a list") }
+        guard mergesIsList else { throw TokenizerError("model.merges is missing or not a list") }
         if let mergesError { throw mergesError }
 
         if case .array(let added)? = top["added_tokens"] {

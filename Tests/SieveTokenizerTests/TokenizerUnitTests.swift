@@ -129,6 +129,8 @@ final class TokenizerUnitTests: XCTestCase {
         XCTAssertTrue(message(String(good.dropLast(9))).contains("not valid JSON"))
         XCTAssertTrue(message(good + " x").contains("not valid JSON"))
         XCTAssertTrue(message("[1]").contains("the top level is not a JSON object"))
+        // The first of a key counts, as in a tree's lookup.
+        XCTAssertTrue(message(#"{"model":5,"# + good.dropFirst()).contains(#"no "model" object"#))
     }
 
     /// Vocabulary lookups compare whole keys: tokens that share their first eight bytes,
