@@ -100,6 +100,7 @@ public struct JSONParser {
     /// Parses `[`, then calls `element` for every item with the parser placed at it;
     /// `element` must consume the item.
     public mutating func parseArray(_ element: (inout JSONParser) throws -> Void) throws {
+        skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else { throw fail("expected a JSON array") }
         position += 1
         skipWhitespace()
