@@ -5,8 +5,8 @@ import CMemory
 /// by BPE trainers (Qwen's, GPT-2's) nearly every token does, but not every one, and
 /// Hugging Face emits a vocabulary hit directly only with `ignore_merges`.
 ///
-/// Checking every token when a tokenizer loads took longer than the rest of the load, and
-/// a run meets a fraction of a large vocabulary. So a mark starts unknown and is set the
+/// Checking every token when a tokenizer loaded took about a third of the load, and a run
+/// meets a fraction of a large vocabulary. So a mark starts unknown and is set the
 /// first time encoding meets the token, by BPE of that piece, which is also its answer.
 /// Threads share the marks without a lock: a mark only goes from unknown to its one
 /// true value, whichever thread writes it (`sieve_store_relaxed_u8`).
