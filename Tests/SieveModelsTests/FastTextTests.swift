@@ -106,6 +106,38 @@ final class FastTextTests: XCTestCase {
         }
     }
 
+    /// A damaged model whose weights make scores NaN (fuzzing found one that crashed
+    /// prediction) predicts without crashing and never reports a NaN. A `.bin` ends with
+    /// the output matrix. A NaN in its last row is in the last label's score in one-vs-all,
+    /// which then drops out while the others keep their probabilities, and in the softmax's
+    /// normaliser, which leaves nothing to report. In hierarchical softmax the row before
+    /// it is the root of the label tree, on every label's path: nothing to report either.
+    func testNaNScoresAreNeverReported() throws {
+        let dir = try Self.reference()
+        let texts = ["Stocks fell sharply on Monday as investors weighed the central bank's decision.",
+                     "Der schnelle braune Fuchs springt über den faulen Hund.", "le chat est assis sur le tapis", ""]
+        for name in ["ova-ngrams.bin", "hs-languages.bin", "softmax-languages.bin"] {
+            let good = try FastTextModel.read(from: dir.file(name))
+            var bytes = try Fixtures.contents(dir.file(name))
+            let at = bytes.count - 4 - (good.loss == .hierarchicalSoftmax ? 4 * good.dim : 0)
+            bytes.replaceSubrange(at..<(at + 4), with: withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Array($0) })
+            let damaged = try FastTextModel.read(from: try dir.write("nan-" + name, bytes))
+            var before = FastTextPredictor(good), after = FastTextPredictor(damaged)
+            for text in texts {
+                let all = good.labels.count
+                let got = after.top(text, k: all)
+                XCTAssertFalse(got.contains { !$0.probability.isFinite }, "\(name): \(got)")
+                if good.loss == .oneVsAll {
+                    let expected = before.top(text, k: all).filter { $0.label != all - 1 }
+                    XCTAssertEqual(got.map(\.label), expected.map(\.label), name)
+                    XCTAssertEqual(got.map(\.probability), expected.map(\.probability), name)
+                } else {
+                    XCTAssertEqual(got.count, 0, "\(name): \(got)")
+                }
+            }
+        }
+    }
+
     func testHierarchicalSoftmax() throws {
         let model = try FastTextModel.read(from: try Self.reference().file("hs-languages.bin"))
         XCTAssertEqual(model.loss, .hierarchicalSoftmax)
