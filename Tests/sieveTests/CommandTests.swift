@@ -173,7 +173,7 @@ final class CommandTests: XCTestCase {
     func testHugeSingleLineIsSkippedInBoundedMemory() throws {
         // A 400 MB record between two good ones, read with the default 64 MiB limit.
         let path = dir.file("huge.jsonl")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         handle.write(Data("{\"id\":\"before\",\"text\":\"a\"}\n{\"id\":\"huge\",\"text\":\"".utf8))
         let block = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
