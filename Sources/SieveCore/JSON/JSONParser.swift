@@ -64,60 +64,45 @@ public struct JSONParser {
     /// many keys that the caller decodes itself (a tokenizer's vocabulary).
     public mutating func parseObject<Key>(key: (inout JSONParser) throws -> Key,
                                           _ member: (inout JSONParser, Key) throws -> Void) throws {
-        skipWhitespace()
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
-            throw fail("expected a JSON object")
-        }
-        position += 1
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                throw fail("expected a string key")
-            }
-            let name = try key(&self)
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            position += 1
-            skipWhitespace()
-            try member(&self, name)
-            skipWhitespace()
-            guard position < bytes.count else { throw fail("unterminated object") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-                continue
-            }
-            guard bytes[position] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
-            position += 1
-            return
+        try items(open: UInt8(ascii: "{"), close: UInt8(ascii: "}"), what: "object") { parser in
+            guard parser.nextByte == UInt8(ascii: "\"") else { throw parser.fail("expected a string key") }
+            let name = try key(&parser)
+            parser.skipWhitespace()
+            guard parser.nextByte == UInt8(ascii: ":") else { throw parser.fail("expected ':'") }
+            parser.position += 1
+            parser.skipWhitespace()
+            try member(&parser, name)
         }
     }
 
     /// Parses `[`, then calls `element` for every item with the parser placed at it;
     /// `element` must consume the item.
     public mutating func parseArray(_ element: (inout JSONParser) throws -> Void) throws {
+        try items(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), what: "array", element)
+    }
+
+    /// The frame of an object or an array: `open`, then `item` (which consumes one) for
+    /// each of the comma-separated items, with the parser past the white space before it,
+    /// then `close`.
+    private mutating func items(open: UInt8, close: UInt8, what: String, _ item: (inout JSONParser) throws -> Void) throws {
         skipWhitespace()
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else { throw fail("expected a JSON array") }
+        guard position < bytes.count, bytes[position] == open else { throw fail("expected a JSON \(what)") }
         position += 1
         skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+        if position < bytes.count, bytes[position] == close {
             position += 1
             return
         }
         while true {
             skipWhitespace()
-            try element(&self)
+            try item(&self)
             skipWhitespace()
-            guard position < bytes.count else { throw fail("unterminated array") }
+            guard position < bytes.count else { throw fail("unterminated \(what)") }
             if bytes[position] == UInt8(ascii: ",") {
                 position += 1
                 continue
             }
-            guard bytes[position] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+            guard bytes[position] == close else { throw fail("expected ',' or '\(Character(Unicode.Scalar(close)))'") }
             position += 1
             return
         }
