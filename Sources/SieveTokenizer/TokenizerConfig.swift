@@ -37,9 +37,18 @@ struct TokenizerConfig {
         // merges are read as streams when they have a BPE model's shape, and read past
         // otherwise (the checks below then say why); the first error in either waits for
         // the checks before it.
-        var modelSeen = false, vocabSeen = false, mergesSeen = false
-        var vocabIsObject = false, mergesIsList = false
-        var vocabError: TokenizerError?, mergesError: TokenizerError?
+        var modelSeen = false
+        var vocabStream = Streamed(), mergesStream = Streamed()
+        func stream(_ state: inout Streamed, opening: UInt8, _ parser: inout JSONParser,
+                    _ read: (inout JSONParser) throws -> TokenizerError?) throws {
+            state.seen = true
+            state.shaped = parser.nextByte == opening
+            if state.shaped {
+                state.error = try read(&parser)
+            } else {
+                _ = try parser.parseValue()
+            }
+        }
         do {
             try parser.parseObject { parser, key in
                 let first = key == "model" && !modelSeen
@@ -50,22 +59,10 @@ struct TokenizerConfig {
                 }
                 var members: [JSONMember] = []
                 try parser.parseObject { parser, key in
-                    if key == "vocab" && !vocabSeen {
-                        vocabSeen = true
-                        vocabIsObject = parser.nextByte == UInt8(ascii: "{")
-                        if vocabIsObject {
-                            vocabError = try readVocab(&parser)
-                        } else {
-                            _ = try parser.parseValue()
-                        }
-                    } else if key == "merges" && !mergesSeen {
-                        mergesSeen = true
-                        mergesIsList = parser.nextByte == UInt8(ascii: "[")
-                        if mergesIsList {
-                            mergesError = try readMerges(&parser)
-                        } else {
-                            _ = try parser.parseValue()
-                        }
+                    if key == "vocab" && !vocabStream.seen {
+                        try stream(&vocabStream, opening: UInt8(ascii: "{"), &parser) { try readVocab(&$0) }
+                    } else if key == "merges" && !mergesStream.seen {
+                        try stream(&mergesStream, opening: UInt8(ascii: "["), &parser) { try readMerges(&$0) }
                     } else {
                         members.append(JSONMember(key, try parser.parseValue()))
                     }
@@ -96,10 +93,10 @@ struct TokenizerConfig {
         if case .bool(true)? = modelObject["byte_fallback"] { throw TokenizerError("byte_fallback BPE is not supported") }
         if case .bool(true)? = modelObject["ignore_merges"] { ignoreMerges = true }
 
-        guard vocabIsObject else { throw TokenizerError("model.vocab is missing or not an object") }
-        if let vocabError { throw vocabError }
-        guard mergesIsList else { throw TokenizerError("model.merges is missing or not a list") }
-        if let mergesError { throw mergesError }
+        guard vocabStream.shaped else { throw TokenizerError("model.vocab is missing or not an object") }
+        if let error = vocabStream.error { throw error }
+        guard mergesStream.shaped else { throw TokenizerError("model.merges is missing or not a list") }
+        if let error = mergesStream.error { throw error }
 
         if case .array(let added)? = top["added_tokens"] {
             for (i, token) in added.enumerated() {
@@ -119,6 +116,14 @@ struct TokenizerConfig {
 
         try readNormalizer(top["normalizer"])
         try readPreTokenizer(top["pre_tokenizer"])
+    }
+
+    /// A member read as a stream when it has the shape its opening byte says, read past
+    /// otherwise; its first error.
+    private struct Streamed {
+        var seen = false
+        var shaped = false
+        var error: TokenizerError?
     }
 
     /// `model.vocab`, the parser at its `{`: each token decoded into `tokenBytes`. The
