@@ -25,25 +25,15 @@ enum ByteLevel {
 
     /// The bytes a vocabulary string stands for, or nil if it uses characters outside the alphabet.
     static func bytes(of token: String) -> [UInt8]? {
+        var token = token
         var out: [UInt8] = []
         out.reserveCapacity(token.utf8.count)
-        return append(token, to: &out) ? out : nil
+        return token.withUTF8 { append(utf8: $0, to: &out) } ? out : nil
     }
 
-    /// Appends the bytes `token` stands for to `out`; false (with `out` partly written) if
-    /// it uses characters outside the alphabet.
-    static func append(_ token: String, to out: inout [UInt8]) -> Bool {
-        byteOfCharacter.withUnsafeBufferPointer { map in
-            for s in token.unicodeScalars {
-                guard s.value < 0x144, case let b = map[Int(s.value)], b >= 0 else { return false }
-                out.append(UInt8(b))
-            }
-            return true
-        }
-    }
-
-    /// `append(_:to:)` for a vocabulary string given as UTF-8 (invalid UTF-8 is outside
-    /// the alphabet). The alphabet is U+0021 … U+0143: one or two UTF-8 bytes each.
+    /// Appends the bytes that a vocabulary string, given as UTF-8, stands for to `out`;
+    /// false (with `out` partly written) if it uses characters outside the alphabet, or is
+    /// not UTF-8. The alphabet is U+0021 … U+0143: one or two UTF-8 bytes each.
     static func append(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
         byteOfCharacter.withUnsafeBufferPointer { map in
             var i = 0
