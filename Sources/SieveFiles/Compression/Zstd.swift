@@ -13,12 +13,25 @@ public enum Zstd {
     }
 
     /// Decompresses one frame written by `compressFrame` (its header records the size);
-    /// nil when the bytes are not such a frame. The header's size is believed only as far
-    /// as the data bears it out: the output grows as zstd writes it, so a damaged header
-    /// that claims terabytes costs no more memory than the frame really holds.
+    /// nil when the bytes are not such a frame, all of them. A header that claims more
+    /// than the data holds costs no memory beyond what zstd writes: up to `oneShotLimit`
+    /// the output is reserved whole but not zeroed, so untouched pages are never mapped;
+    /// past it, the output grows as zstd writes it, so a claim of terabytes is refused
+    /// instead of failing the allocation.
     public static func decompressFrame(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
         let size = ZSTD_getFrameContentSize(input.baseAddress, input.count)
-        guard size < UInt64.max - 1, size <= UInt64(Int.max), let stream = ZSTD_createDStream() else { return nil }
+        guard size < UInt64.max - 1, size <= UInt64(Int.max),
+              ZSTD_findFrameCompressedSize(input.baseAddress, input.count) == input.count else { return nil }
+        guard size > oneShotLimit else {
+            var ok = false
+            let out = [UInt8](unsafeUninitializedCapacity: Int(size)) { dst, count in
+                let n = ZSTD_decompress(dst.baseAddress, Int(size), input.baseAddress, input.count)
+                ok = ZSTD_isError(n) == 0 && n == Int(size)
+                count = ok ? n : 0
+            }
+            return ok ? out : nil
+        }
+        guard let stream = ZSTD_createDStream() else { return nil }
         defer { ZSTD_freeDStream(stream) }
         var out: [UInt8] = []
         var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
@@ -29,15 +42,16 @@ public enum Zstd {
                 let left = ZSTD_decompressStream(stream, &target, &source)
                 guard ZSTD_isError(left) == 0, UInt64(out.count + target.pos) <= size else { return nil }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<target.pos]))
-                if left == 0 {
-                    // The frame is complete: it must be all of the input, and as long as it said.
-                    return source.pos == input.count && UInt64(out.count) == size ? out : nil
-                }
+                if left == 0 { return UInt64(out.count) == size ? out : nil }
                 // No progress and nothing left to read: the frame is cut short.
                 if target.pos == 0 && source.pos == input.count { return nil }
             }
         }
     }
+
+    /// Frames that claim at most this much are decompressed in one call (spill batches
+    /// and models are far smaller).
+    static let oneShotLimit: UInt64 = 1 << 30
 
     /// A frame of a zstd file.
     public struct Frame {
