@@ -72,7 +72,7 @@ let package = Package(
         // tasks, take seconds, not minutes.
         .target(name: "SieveText", dependencies: ["SieveCore", "CICUShim"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        .target(name: "SieveLangID", dependencies: ["SieveCore", "SieveText", "CICUShim", "CMemory", "CZstd", "CKernels"],
+        .target(name: "SieveLangID", dependencies: ["SieveCore", "SieveFiles", "SieveText", "CICUShim", "CMemory", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "SieveFilters", dependencies: ["SieveCore", "SieveText"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),

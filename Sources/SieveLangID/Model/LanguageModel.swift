@@ -1,5 +1,5 @@
-import CZstd
 import Foundation
+import SieveFiles
 
 /// The trained language-ID model: the registry it was trained for and one linear scorer
 /// per script group over hashed features (`Features`). Format: docs/langid.md.
@@ -122,32 +122,15 @@ public struct LanguageModel: Sendable {
 
     /// The file's bytes: `serialized()` as one zstd frame.
     func compressed() -> Data {
-        let plain = serialized()
-        var out = [UInt8](repeating: 0, count: ZSTD_compressBound(plain.count))
-        let n = out.withUnsafeMutableBytes { dst in
-            plain.withUnsafeBytes { src in
-                ZSTD_compress(dst.baseAddress, dst.count, src.baseAddress, src.count, Self.compressionLevel)
-            }
-        }
-        precondition(ZSTD_isError(n) == 0, "zstd cannot fail on a buffer of compressBound bytes")
-        return Data(out[0..<n])
+        Data(serialized().withUnsafeBytes { Zstd.compressFrame($0, level: Self.compressionLevel) })
     }
 
     /// The model bytes inside a model file (one zstd frame with its content size).
     static func decompressed(_ file: Data, path: String) throws -> [UInt8] {
-        let damaged = LangIDError.malformed(path, "not a Sieve language-ID model (not one complete zstd frame)")
-        return try file.withUnsafeBytes { (src: UnsafeRawBufferPointer) -> [UInt8] in
-            let size = ZSTD_getFrameContentSize(src.baseAddress, src.count)
-            // Unknown or error sizes are the top values of the type; a model is far below 1 GB.
-            guard size < 1 << 30 else { throw damaged }
-            // Not zeroed first: a damaged header that claims a large size then costs no
-            // memory beyond what zstd writes before it fails.
-            return try [UInt8](unsafeUninitializedCapacity: Int(size)) { out, count in
-                let n = ZSTD_decompress(out.baseAddress, out.count, src.baseAddress, src.count)
-                guard ZSTD_isError(n) == 0, n == Int(size) else { throw damaged }
-                count = n
-            }
+        guard let bytes = file.withUnsafeBytes({ Zstd.decompressFrame($0) }) else {
+            throw LangIDError.malformed(path, "not a Sieve language-ID model (not one complete zstd frame)")
         }
+        return bytes
     }
 
     /// Writes the model atomically (temporary file, then rename).
