@@ -66,21 +66,21 @@ public final class Tokenizer: Sendable {
         guard config.merges.count <= MergeTable.maxRank + 1 else {
             throw TokenizerError("\(config.merges.count) merges are more than the supported \(MergeTable.maxRank + 1)")
         }
-        var byID = [[UInt8]?](repeating: nil, count: Int(maxID) + 1)
+        var rangeByID = [Range<Int>?](repeating: nil, count: Int(maxID) + 1)
         // Added tokens that also appear in the vocabulary (as trainers write them) are
         // matched, decoded and skipped as added tokens only, never produced by BPE.
         let addedIDs = Set(config.addedTokens.map(\.id))
         for (start, end, id) in config.vocab where !addedIDs.contains(id) {
-            if byID[Int(id)] != nil { throw TokenizerError("id \(id) is given to two vocabulary tokens") }
+            if rangeByID[Int(id)] != nil { throw TokenizerError("id \(id) is given to two vocabulary tokens") }
             guard end - start <= TokenTable.maxTokenBytes else {
                 throw TokenizerError("vocabulary token \(id) is \(end - start) bytes long, more than the supported \(TokenTable.maxTokenBytes)")
             }
-            byID[Int(id)] = Array(config.tokenBytes[start..<end])
+            rangeByID[Int(id)] = start..<end
         }
-        let table = TokenTable(byID)
+        let table = TokenTable(config.tokenBytes, ranges: rangeByID)
         vocab = table
-        regularCount = byID.count
-        vocabularySize = max(byID.count, Int(config.addedTokens.map(\.id).max().map { $0 + 1 } ?? 0))
+        regularCount = rangeByID.count
+        vocabularySize = max(rangeByID.count, Int(config.addedTokens.map(\.id).max().map { $0 + 1 } ?? 0))
 
         var byteIDs = [UInt32](repeating: 0, count: 256)
         for b in 0..<256 {
@@ -109,7 +109,7 @@ public final class Tokenizer: Sendable {
             }
         }
         bpe = BytePairEncoder(byteIDs: byteIDs, merges: MergeTable(merges))
-        selfEncoding = SelfEncodingMarks(count: byID.count, initial: config.ignoreMerges ? SelfEncodingMarks.yes : SelfEncodingMarks.unknown)
+        selfEncoding = SelfEncodingMarks(count: rangeByID.count, initial: config.ignoreMerges ? SelfEncodingMarks.yes : SelfEncodingMarks.unknown)
     }
 
     /// The regular tokens that BPE does not encode to themselves, checked one by one: the

@@ -25,26 +25,28 @@ struct TokenTable: Sendable {
     let bytes: [UInt8]
     let offsets: [UInt32]
 
-    /// `tokens[id]`: the bytes of each id, nil for ids that are not regular tokens. Ids at
-    /// most `MergeTable.maxID`, tokens at most `maxTokenBytes` long, no two alike (the
-    /// caller checks).
-    init(_ tokens: [[UInt8]?]) {
+    /// `source[ranges[id]]`: the bytes of each id, nil for ids that are not regular
+    /// tokens. Ids at most `MergeTable.maxID`, tokens at most `maxTokenBytes` long, no two
+    /// alike (the caller checks).
+    init(_ source: [UInt8], ranges: [Range<Int>?]) {
         var arena: [UInt8] = []
+        arena.reserveCapacity(ranges.reduce(0) { $0 + ($1?.count ?? 0) })
         var offsets: [UInt32] = [0]
-        for token in tokens {
-            arena += token ?? []
+        offsets.reserveCapacity(ranges.count + 1)
+        for range in ranges {
+            if let range { arena.append(contentsOf: source[range]) }
             offsets.append(UInt32(arena.count))
         }
         bytes = arena
         self.offsets = offsets
-        let count = tokens.count { $0 != nil }
+        let count = ranges.count { $0 != nil }
         var size = 16
         while size * 5 < count * 8 { size <<= 1 }   // load factor at most 5/8
         slots = [Slot](repeating: Slot(), count: size)
         mask = size - 1
-        for (id, token) in tokens.enumerated() {
-            guard let token else { continue }
-            token.withUnsafeBufferPointer { key in
+        arena.withUnsafeBufferPointer { arena in
+            for (id, range) in ranges.enumerated() where range != nil {
+                let key = UnsafeBufferPointer(rebasing: arena[Int(offsets[id])..<Int(offsets[id + 1])])
                 let (h, head) = ByteStringTable.hashAndHead(key)
                 var i = Int(truncatingIfNeeded: h) & mask
                 while slots[i].tag != Self.empty { i = (i + 1) & mask }
