@@ -24,10 +24,11 @@ only when the benchmark ends: ext4 without a journal (this machine's disk) skips
 freed in the last minute or more when it makes a file, so a folder deleted just before a
 run would slow that run's file creation, a cost of the benchmark and not of a run.
 
-Then: MB/s per core and the ratios (medians and ranges), MB/s per core of each stage (report.json of run 2), the disk the spill between the passes takes
-per input byte (one more run with keep_spill), and what 36T tokens (129 TB of output
-text at Qwen's 3.58 bytes per token; the input is larger by what the stages drop,
-docs/scale.md) would cost at run 2's rate.
+Then: MB/s per core and the ratios (medians and ranges), MB/s per core of each stage
+(report.json of run 2), the disk the spill between the passes takes per input byte (one
+more run with keep_spill), and what 36T tokens (129 TB of output text at Qwen's 3.58
+bytes per token; the input is larger by what the stages drop, docs/scale.md) would cost
+at run 2's rate.
 """
 import argparse, struct, hashlib, importlib.util, json, os, shutil, sqlite3, statistics, subprocess, sys, time
 
