@@ -39,9 +39,8 @@ let package = Package(
                        providers: [.apt(["libxml2-dev"])]),
         // libxml2's headers include ICU's: only this C target sees them (see CICUShim).
         .target(name: "CHTMLShim", dependencies: ["CLibXML2"]),
-        .systemLibrary(name: "CPoppler", path: "Sources/CPoppler", pkgConfig: "poppler-glib",
-                       providers: [.apt(["libpoppler-glib-dev"])]),
-        .target(name: "CPDFShim", dependencies: ["CPoppler"]),
+        // poppler-glib is opened with dlopen when a PDF is first read (pdf.c), not linked.
+        .target(name: "CPDFShim", linkerSettings: [.linkedLibrary("dl")]),
         // ICU behind a C shim whose header exposes only plain C types (Foundation on
         // Linux carries its own ICU headers, which clash with the system's).
         .target(name: "CICUShim", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),

@@ -1,5 +1,5 @@
 // Sieve's window on poppler-glib: plain C types only, so that Swift never sees the
-// glib/cairo headers.
+// glib/cairo headers. poppler-glib itself is loaded on first use (pdf.c).
 #ifndef SIEVE_PDF_H
 #define SIEVE_PDF_H
 
@@ -7,10 +7,14 @@
 
 typedef struct sieve_pdf sieve_pdf;
 
-enum { SIEVE_PDF_OK = 0, SIEVE_PDF_ENCRYPTED = 1, SIEVE_PDF_ERROR = 2 };
+enum { SIEVE_PDF_OK = 0, SIEVE_PDF_ENCRYPTED = 1, SIEVE_PDF_ERROR = 2, SIEVE_PDF_UNAVAILABLE = 3 };
+
+/// NULL when poppler-glib is loaded (on the first call), else why it could not be.
+const char *sieve_pdf_unavailable(void);
 
 /// Opens a PDF held in memory (the bytes must outlive the document). NULL on failure,
-/// with `*status` ENCRYPTED or ERROR and poppler's message in `message`.
+/// with `*status` ENCRYPTED, ERROR or UNAVAILABLE (poppler-glib could not be loaded) and
+/// the reason in `message`.
 sieve_pdf *sieve_pdf_open(const uint8_t *data, int64_t length, int32_t *status, char *message, int32_t capacity);
 
 int32_t sieve_pdf_page_count(const sieve_pdf *pdf);
