@@ -34,7 +34,7 @@ struct ClassifierCommand: ParsableCommand {
     }
 
     struct Train: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Train a classifier from labelled JSONL.")
+        static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a classifier from labelled JSONL.")
 
         @OptionGroup var data: DataOptions
 
@@ -82,7 +82,7 @@ struct ClassifierCommand: ParsableCommand {
     }
 
     struct Eval: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Accuracy, per-label precision, recall and F1, and confusions on labelled JSONL.")
+        static let configuration = CommandConfiguration(commandName: "eval", abstract: "Accuracy, per-label precision, recall and F1, and confusions on labelled JSONL.")
 
         @Option(help: "The model file.") var model: String
         @OptionGroup var data: DataOptions
@@ -115,7 +115,7 @@ struct ClassifierCommand: ParsableCommand {
     }
 
     struct Predict: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "JSONL in, each line with `labels` and `probabilities` added, in order.")
+        static let configuration = CommandConfiguration(commandName: "predict", abstract: "JSONL in, each line with `labels` and `probabilities` added, in order.")
 
         @Option(help: "The model file: Sieve's, or fastText's .bin or .ftz.") var model: String
         @Argument(help: "JSONL input (- for stdin).") var input: String

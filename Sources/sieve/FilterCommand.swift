@@ -76,6 +76,7 @@ struct FilterCommand: ParsableCommand {
 
     struct Languages: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "languages",
             abstract: "Write the per-language settings (filters/languages.toml) from DIR/CODE.txt text.")
 
         @Option(help: "Folder of CODE.txt files (the language-ID text).")
@@ -103,6 +104,7 @@ struct FilterCommand: ParsableCommand {
 
     struct Words: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "words",
             abstract: "Text on stdin; its words, one per line, as the filters count them for a language.")
 
         @Option(help: "Language code (default: the set's default language).")

@@ -64,6 +64,7 @@ struct LangIDCommand: ParsableCommand {
 
     struct Tag: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tag",
             abstract: "The langid stage on documents: `sieve langid INPUT... -o OUT` (the default subcommand).",
             discussion: """
                 Adds language, language_score, script, mixed_script, language_top, language_group and \
@@ -126,6 +127,7 @@ struct LangIDCommand: ParsableCommand {
 
     struct Detect: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "detect",
             abstract: "Text lines on stdin; `code<TAB>score` per line on stdout, in order.",
             discussion: "With --top K, K `code<TAB>score` pairs per line, tab-separated. `und` (score 0) for a line with no language.")
 
@@ -159,6 +161,7 @@ struct LangIDCommand: ParsableCommand {
 
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "eval",
             abstract: "Accuracy on a labelled TSV (columns code, text): per language, macro, confusions.")
 
         @Option(help: "TSV with a header naming the columns code and text.")
@@ -216,6 +219,7 @@ struct LangIDCommand: ParsableCommand {
 
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "train",
             abstract: "Train the model from DIR/CODE.txt files (held-out blocks excluded; see docs/langid.md).")
 
         @OptionGroup var corpus: CorpusOptions

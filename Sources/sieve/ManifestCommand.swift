@@ -24,6 +24,7 @@ struct ManifestCommand: ParsableCommand {
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Tokens, documents, shards and bytes, grouped.",
             discussion: """
                 Example: sieve manifest stats out/manifest.sqlite --by language,domain \
@@ -49,6 +50,7 @@ struct ManifestCommand: ParsableCommand {
 
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "query",
             abstract: "Run read-only SQL on a manifest.",
             discussion: "Writes, PRAGMA and ATTACH are refused.")
 
@@ -67,6 +69,7 @@ struct ManifestCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check every shard file's size and checksum; exits 1 listing every problem.")
 
         @Argument(help: "The manifest.")
@@ -88,6 +91,7 @@ struct ManifestCommand: ParsableCommand {
 
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Merge task manifests into a new one; paths are rewritten relative to it.")
 
         @Argument(help: "The merged manifest to create.")
@@ -105,7 +109,7 @@ struct ManifestCommand: ParsableCommand {
     }
 
     struct Schema: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the manifest schema (manifests/schema.sql).")
+        static let configuration = CommandConfiguration(commandName: "schema", abstract: "Print the manifest schema (manifests/schema.sql).")
 
         func run() {
             FileHandle.standardOutput.write(Data(Manifest.schemaSQL.utf8))
@@ -121,6 +125,7 @@ struct ShardsCommand: ParsableCommand {
 
     struct Pack: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pack",
             abstract: "Pack document shards into training sequences with document boundaries.",
             discussion: """
                 Reads the document shards MANIFEST lists (optionally only those matching \

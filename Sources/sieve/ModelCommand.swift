@@ -15,6 +15,7 @@ struct ModelCommand: ParsableCommand {
 
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "train",
             abstract: "Train from the shards a manifest lists; resumes from OUT/checkpoint when there is one.")
 
         @Option(help: "The manifest whose document shards to train on.") var manifest: String
@@ -89,6 +90,7 @@ struct ModelCommand: ParsableCommand {
 
     struct Score: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "score",
             abstract: "Per-document perplexity with a trained model: documents in, the same documents with mean_logprob, perplexity and scored_tokens out.")
 
         @Option(help: "A checkpoint folder (sieve model train --out) or its model.safetensors.") var model: String

@@ -11,6 +11,7 @@ struct NGramCommand: ParsableCommand {
 
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "train",
             abstract: "Estimate an interpolated modified Kneser-Ney model as lmplz does; write ARPA.")
 
         @Option(help: "The model's order (lmplz -o).") var order: Int
@@ -81,6 +82,7 @@ struct NGramCommand: ParsableCommand {
 
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "query",
             abstract: "Lines on stdin -> each line's log10 probability (with <s> and </s>) and perplexity, tab-separated.")
 
         @Option(help: "The ARPA file.") var model: String

@@ -12,6 +12,7 @@ struct SlurmCommand: ParsableCommand {
 
     struct Submit: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "Write a batch script per pass under OUTPUT/.sieve/slurm and submit them as dependent job arrays.",
             discussion: """
                 The output directory, the inputs and this program must be on a filesystem every \
@@ -77,6 +78,7 @@ struct SlurmCommand: ParsableCommand {
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Tasks done, queued and missing for each pass of the last submission.",
             discussion: """
                 Exit code 0 when every task of every pass is done, 3 while tasks are queued, 1 when some are missing, \
@@ -146,6 +148,7 @@ struct SlurmCommand: ParsableCommand {
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resume",
             abstract: "Submit again only the tasks that did not finish, and the passes after them.")
 
         @Argument(help: "The pipeline's output directory.")
