@@ -5,6 +5,9 @@ import SieveCore
 import SieveExtract
 import SieveIO
 
+/// Every command names itself (`commandName`): without it, ArgumentParser derives the name
+/// with `String(describing:)`, whose casts scan every protocol conformance in the binary,
+/// at every start of every command (docs/scale.md, process starts).
 @main
 struct SieveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
