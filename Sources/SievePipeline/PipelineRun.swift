@@ -61,19 +61,41 @@ public struct PipelineRun {
 
     /// A run of `config`'s stages, built now: a stage that cannot be built (a missing
     /// model, a bad setting) stops the run before it reads any input. The `signatures`
-    /// pass builds only the stages up to dedup, which is all it runs.
-    public init(config: PipelineConfig, threads: Int, pass: Pass = .documents) throws {
+    /// pass builds only the stages up to dedup, which is all it runs. The `documents` pass
+    /// of one of several tasks (`taskCount`) only describes the stages before dedup
+    /// (`Pipeline.Need.describe`): its units come from the spill, past them; `run()` builds
+    /// them for a unit that has to be read from its inputs.
+    public init(config: PipelineConfig, threads: Int, pass: Pass = .documents, taskCount: Int = 1) throws {
         let dedup = config.stages.firstIndex { $0.type == DedupKind.type }
-        let pipeline = try Pipeline(config.stages, baseDirectory: config.baseDirectory,
-                                    count: pass == .signatures ? dedup.map { $0 + 1 } : nil)
+        let need: (Int) -> Pipeline.Need
+        switch (pass, dedup) {
+        case (.signatures, let dedup?): need = { $0 <= dedup ? .run : .none }
+        case (.documents, let dedup?) where taskCount > 1 && config.spill:
+            need = { $0 < dedup ? .describe : .run }
+            describedBefore = dedup
+        default: need = { _ in .run }
+        }
+        let pipeline = try Pipeline(config.stages, baseDirectory: config.baseDirectory, need: need)
         self.config = config
         self.stages = pipeline.stages
         self.threads = threads
         self.pass = pass
+        self.taskCount = taskCount
         stageFiles = pipeline.files
         stageFilesByStage = pipeline.filesByStage
         languages = pipeline.languages
         warnings = pipeline.warnings
+    }
+
+    /// The stages before this index were described and not built (`init`).
+    private var describedBefore: Int?
+
+    /// `stages` with those that `init` only described built, for units read from their
+    /// inputs.
+    private func builtStages() throws -> [any Stage] {
+        guard let end = describedBefore else { return stages }
+        let built = try Pipeline(config.stages, baseDirectory: config.baseDirectory, need: { $0 < end ? .run : .none })
+        return Array(built.stages[0..<end]) + stages[end...]
     }
 
     /// `stageFiles` stage by stage.
@@ -143,7 +165,8 @@ public struct PipelineRun {
                 AtomicFile.removeStale(in: [layout.spill])
                 spill = try spillPlan(mine, stage: index, settings: settings, inputHashes: inputHashes(mine))
             }
-            stats.merge(try firstPass(mine, before: index, into: sink, spill: spill, spilling: Set(mine.map(\.index))))
+            stats.merge(try firstPass(mine, through: stages, before: index, into: sink, spill: spill,
+                                      spilling: Set(mine.map(\.index))))
             try signatures.finish()
         }
         return RunReport(command: command, startedAt: started, seconds: Date().timeIntervalSince(started), threads: threads,
@@ -246,18 +269,22 @@ public struct PipelineRun {
         // A stage that needs every document first (dedup) gets a first pass over all of
         // the task's units, resumed ones included, through the stages before it; the
         // units to do are spilled on the way, so that the stages before dedup run once.
-        let twoPass = stages.firstIndex { ($0 as? any TwoPassStage)?.needsFirstPass == true }
+        let twoPass = self.stages.firstIndex { ($0 as? any TwoPassStage)?.needsFirstPass == true }
+        // Stages that `init` only described are built for units read from their inputs.
+        var stages = self.stages
         if !todo.isEmpty, let twoPass, let stage = stages[twoPass] as? any TwoPassStage {
-            _ = try firstPass(mine, before: twoPass, into: stage.firstPass(), spill: spill, spilling: redo)
+            stages = try builtStages()
+            _ = try firstPass(mine, through: stages, before: twoPass, into: stage.firstPass(), spill: spill, spilling: redo)
             try stage.finishFirstPass()
         }
         var source: any BatchSource = CorpusSource(units: todo, options: readOptions)
+        var fromInputs = todo
         var unitsFromSpill: Int?
         if let spill {
-            let (spilled, fromInputs) = spill.source(todo, options: readOptions)
-            source = spilled
+            (source, fromInputs) = spill.source(todo, options: readOptions)
             unitsFromSpill = todo.count - fromInputs.count
         }
+        if !fromInputs.isEmpty && twoPass == nil { stages = try builtStages() }
         let runner = Runner(stages: stages, threads: threads,
                             progress: showProgress ? Progress(totalBytes: todoBytes, label: twoPass != nil || spill != nil ? "pass 2" : nil) : nil)
         _ = try runner.run(source: source, sink: sink)
@@ -311,11 +338,11 @@ public struct PipelineRun {
         return Dictionary(try Self.hash(sizes.keys.sorted(), sizes: sizes).map { ($0.path, $0.xxh64) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// The first pass: `units` in order through the stages before `index` into `sink`
+    /// The first pass: `units` in order through `stages` before `index` into `sink`
     /// (the dedup stage's). Units with a spill file are read from it; the others from
     /// their inputs, and those of them in `spilling` are spilled on the way.
-    private func firstPass(_ units: [WorkUnit], before index: Int, into sink: any BatchSink, spill: SpillPlan?,
-                           spilling: Set<Int>) throws -> RunStats {
+    private func firstPass(_ units: [WorkUnit], through stages: [any Stage], before index: Int, into sink: any BatchSink,
+                           spill: SpillPlan?, spilling: Set<Int>) throws -> RunStats {
         var source: any BatchSource = CorpusSource(units: units, options: readOptions)
         var sink = sink
         if let spill {

@@ -79,7 +79,8 @@ struct RunCommand: ParsableCommand {
     private func built(_ config: PipelineConfig) throws -> PipelineRun {
         let job: PipelineRun
         do {
-            job = try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads), pass: pass)
+            job = try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads), pass: pass,
+                                  taskCount: task.taskCount)
         } catch let error as SettingsError {
             throw CommandError(description: "\(pipeline.pipeline): \(error)", isUsage: true)
         }

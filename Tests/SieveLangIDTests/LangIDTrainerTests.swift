@@ -120,6 +120,46 @@ final class LangIDTrainerTests: XCTestCase {
         XCTAssertEqual(try LanguageRegistry(tsv: crlf, path: "r.tsv").language("eng_Latn")?.minScore, 0.5)
     }
 
+    /// The registry read from the start of a model file alone is the whole model's, for
+    /// the shipped model and for one whose languages take more than the first read; a
+    /// damaged start is refused as the whole model is.
+    func testTheRegistryIsReadWithoutTheWeights() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let shipped = LanguageDetectorTests.repository + "/languages/langid.model"
+        XCTAssertEqual(try LanguageModel.registry(contentsOfFile: shipped), try LanguageModel(contentsOfFile: shipped).registry)
+        XCTAssertGreaterThan(try LanguageModel.registry(contentsOfFile: shipped).languages.count, 100)
+
+        // 3,000 languages with long names: about 300 KB of registry, more than the first read.
+        let languages = (0..<3000).map {
+            Language(code: "l\($0)_Latn", name: String(repeating: "name \($0) ", count: 8), family: "family", script: "Latn",
+                     segmentation: "space", minScore: 0.25, group: $0 % 2 == 0 ? "even" : "", prior: 1.5)
+        }
+        let registry = LanguageRegistry(languages: languages)
+        let model = LanguageModel(registry: registry, groups: [.init(script: "Latn", classes: [0, 1], bucketBits: 2, calibrationA: 1,
+                                                                     calibrationB: 0, bias: [0, 0], scales: [1, 1, 1, 1],
+                                                                     weights: [Int8](repeating: 1, count: 4 * 8))])
+        try model.write(to: dir.file("large.model"))
+        XCTAssertGreaterThan(model.serialized().count, 1 << 18)
+        XCTAssertEqual(try LanguageModel.registry(contentsOfFile: dir.file("large.model")), registry)
+
+        let good = try Fixtures.contents(dir.file("large.model"))
+        func refusal(_ bytes: [UInt8]) -> String {
+            do {
+                _ = try LanguageModel.registry(contentsOfFile: try dir.write("bad.model", bytes))
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertNotEqual(refusal(Array(good.prefix(200))), "accepted")
+        XCTAssertTrue(refusal(model.serialized()).contains("zstd frame"))
+        XCTAssertTrue(refusal(Array("code\ttext\n".utf8)).contains("zstd frame"))
+        XCTAssertTrue(refusal([]).contains("zstd frame"))
+        XCTAssertTrue(refusal(Self.zstd(Array("SIEVELIX".utf8) + [1, 0, 0, 0])).contains("not a Sieve language-ID model"))
+        XCTAssertThrowsError(try LanguageModel.registry(contentsOfFile: dir.file("missing"))) { XCTAssertTrue("\($0)".contains("cannot read")) }
+    }
+
     static func zstd(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
         let n = out.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { ZSTD_compress(dst.baseAddress, dst.count, $0.baseAddress, $0.count, 3) } }

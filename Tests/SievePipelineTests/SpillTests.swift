@@ -128,6 +128,56 @@ final class SpillTests: XCTestCase {
         XCTAssertTrue(signatures.stages[1] is UnbuiltStage)
     }
 
+    /// The documents pass of one of several tasks reads its units from the spill, past the
+    /// stages before dedup: it only describes them (their files and the language
+    /// registry, which the fingerprint, the spill keys and the manifest need), the same as
+    /// building them would, and builds them only for a unit read from its inputs.
+    func testADocumentsTaskOfSeveralOnlyDescribesTheStagesBeforeDedup() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let config = try PipelineConfig(toml: """
+            [input]
+            paths = ["corpus"]
+            [output]
+            dir = "out"
+            [[stage]]
+            type = "langid"
+            model = "\(repository)/languages/langid.model"
+            [[stage]]
+            type = "normalize"
+            [[stage]]
+            type = "dedup"
+            """, baseDirectory: dir.path)
+        var built = try PipelineRun(config: config, threads: 1)  // one task builds every stage
+        built.taskCount = 2
+        let task = try PipelineRun(config: config, threads: 1, taskCount: 2)
+        XCTAssertTrue(task.stages[0] is UnbuiltStage && task.stages[1] is UnbuiltStage)
+        XCTAssertFalse(built.stages[0] is UnbuiltStage || built.stages[1] is UnbuiltStage)
+        XCTAssertEqual(task.stageFilesByStage, built.stageFilesByStage)
+        XCTAssertEqual(task.stageFilesByStage[0], ["\(repository)/languages/langid.model"])
+        XCTAssertEqual(task.languages.map { "\($0)" }, built.languages.map { "\($0)" })
+        XCTAssertGreaterThan(task.languages.count, 100)
+        XCTAssertEqual(task.fingerprintText(), built.fingerprintText())
+        XCTAssertEqual(task.spillSettings(before: 2), built.spillSettings(before: 2))
+        // One task, and the signatures pass, build what they run.
+        XCTAssertFalse(try PipelineRun(config: config, threads: 1).stages[0] is UnbuiltStage)
+        XCTAssertFalse(try PipelineRun(config: config, threads: 1, pass: .signatures, taskCount: 2).stages[0] is UnbuiltStage)
+        // A setting that does not fit the model is refused as it is when the stage is built.
+        let unknown = try PipelineConfig(toml: """
+            [input]
+            paths = ["corpus"]
+            [output]
+            dir = "out"
+            [[stage]]
+            type = "langid"
+            model = "\(repository)/languages/langid.model"
+            languages = ["xxx_Latn"]
+            [[stage]]
+            type = "dedup"
+            """, baseDirectory: dir.path)
+        XCTAssertThrowsError(try PipelineRun(config: unknown, threads: 1, taskCount: 2)) { XCTAssertTrue("\($0)".contains("xxx_Latn"), "\($0)") }
+    }
+
     func testARunAfterTheFirstPassReadsTheSpillAndADamagedSpillIsNotUsed() throws {
         let documents = 1500 + 1500 + 700
         let kept = try run("kept", keep: true)

@@ -104,6 +104,44 @@ final class ScaleTests: XCTestCase {
         XCTAssertEqual(try clusterSection(three), try clusterSection(dir.file("one")))
     }
 
+    /// A `documents` task only describes the stages before dedup, whose work its units'
+    /// spill files hold; for a unit whose spill file is gone it builds them and reads the
+    /// unit from its inputs, and the outputs are still one task's.
+    func testADocumentsTaskBuildsTheStagesBeforeDedupForAUnitWithoutItsSpill() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let dedup = String(decoding: try Fixtures.contents(try DedupStageRunTests.pipeline(dir)), as: UTF8.self)
+        XCTAssertTrue(dedup.contains("[[stage]]\ntype = \"dedup\""))
+        let config = try dir.write("langid.toml", dedup.replacingOccurrences(
+            of: "[[stage]]\ntype = \"dedup\"",
+            with: "[[stage]]\ntype = \"langid\"\nmodel = \"\(MixCommandTests.repository)/languages/langid.model\"\n[[stage]]\ntype = \"dedup\""))
+        let one = try Self.sieve(["run", config, "--output", dir.file("one"), "--no-progress"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+
+        let out = dir.file("two")
+        let plan = PassPlan(runArguments: ["run", config, "--output", out], output: out, tasks: 2, dedup: true, clusterRounds: 8)
+        for pass in plan.steps where !pass.skippable {
+            if pass.name == "documents" {
+                // Task 1's last unit loses its spill file.
+                let spill = out + "/.sieve/spill"
+                let files = try FileManager.default.contentsOfDirectory(atPath: spill).filter { $0.hasSuffix(".spill") }.sorted()
+                XCTAssertGreaterThan(files.count, 3)
+                try FileManager.default.removeItem(atPath: spill + "/" + files.last!)
+            }
+            for task in 0..<pass.tasks {
+                let result = try Self.sieve(pass.arguments(task: task, threads: 1))
+                XCTAssertEqual(result.status, 0, "\(pass.name) \(task): \(result.stderr)")
+            }
+        }
+        let zero = try Self.report(out, task: 0, of: 2), first = try Self.report(out, task: 1, of: 2)
+        XCTAssertEqual(zero["units_from_spill"] as? Int, zero["units"] as? Int)
+        XCTAssertEqual(first["units_from_spill"] as? Int, (first["units"] as! Int) - 1)
+        try Self.assertSameOutput(out, as: dir.file("one"))
+        let languages = "SELECT count(*) FROM languages"
+        XCTAssertEqual(try Self.sieve(["manifest", "query", out + "/manifest.sqlite", languages]).stdout,
+                       try Self.sieve(["manifest", "query", dir.file("one/manifest.sqlite"), languages]).stdout)
+    }
+
     /// The batch scripts `sieve slurm submit` writes, run one task at a time by bash as
     /// Slurm would run them (no Slurm needed), do the whole job.
     func testSlurmScriptsDoTheJobRunByHand() throws {

@@ -44,21 +44,7 @@ public struct LanguageModel: Sendable {
     public init(contentsOfFile path: String) throws {
         guard let file = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
         var reader = BinaryReader(bytes: try Self.decompressed(file, path: path), path: path)
-        guard try reader.bytes(8) == Self.magic else { throw LangIDError.malformed(path, "not a Sieve language-ID model") }
-        let version = try reader.u32()
-        guard version == 1 || version == Self.version else { throw LangIDError.malformed(path, "unsupported model version") }
-        var languages: [Language] = []
-        for _ in 0..<(try reader.count(atLeast: 24, each: "languages")) {
-            var language = Language(code: try reader.string(), name: try reader.string(), family: try reader.string(),
-                                    script: try reader.string(), segmentation: try reader.string(),
-                                    minScore: Self.rounded(try reader.f32()))
-            if version >= 2 {
-                language.group = try reader.string()
-                language.prior = Self.rounded(try reader.f32())
-                guard language.prior > 0 else { throw LangIDError.malformed(path, "\(language.code): prior must be positive") }
-            }
-            languages.append(language)
-        }
+        let languages = try Self.readLanguages(&reader)
         registry = LanguageRegistry(languages: languages)
         groups = []
         for _ in 0..<(try reader.count(atLeast: 20, each: "script groups")) {
@@ -78,6 +64,54 @@ public struct LanguageModel: Sendable {
                                       bias: bias, scales: scales, weights: weights))
         }
         guard reader.atEnd else { throw LangIDError.malformed(path, "trailing bytes") }
+    }
+
+    /// The registry of a model file, without its weights: only the start of the file is
+    /// decompressed, as far as the languages go (a pass that does not detect languages
+    /// still records them in its manifest).
+    public static func registry(contentsOfFile path: String) throws -> LanguageRegistry {
+        guard let file = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
+        return try file.withUnsafeBytes { input -> LanguageRegistry in
+            // The languages take a few kilobytes; a longer start is read only if they do not fit.
+            var capacity = 1 << 16
+            while true {
+                let decoder = ZstdDecoder()
+                var position = 0
+                let start = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                    count = decoder.decode(input, position: &position, into: UnsafeMutableRawBufferPointer(buffer))
+                }
+                guard decoder.failure == nil, !start.isEmpty else {
+                    throw LangIDError.malformed(path, "not a Sieve language-ID model (not one complete zstd frame)")
+                }
+                var reader = BinaryReader(bytes: start, path: path)
+                do {
+                    return LanguageRegistry(languages: try readLanguages(&reader))
+                } catch where start.count == capacity {
+                    capacity *= 16  // cut by the window, not by the file: read more of it
+                }
+            }
+        }
+    }
+
+    /// The header and the languages, from the start of the model bytes.
+    private static func readLanguages(_ reader: inout BinaryReader) throws -> [Language] {
+        let path = reader.path
+        guard try reader.bytes(8) == Self.magic else { throw LangIDError.malformed(path, "not a Sieve language-ID model") }
+        let version = try reader.u32()
+        guard version == 1 || version == Self.version else { throw LangIDError.malformed(path, "unsupported model version") }
+        var languages: [Language] = []
+        for _ in 0..<(try reader.count(atLeast: 24, each: "languages")) {
+            var language = Language(code: try reader.string(), name: try reader.string(), family: try reader.string(),
+                                    script: try reader.string(), segmentation: try reader.string(),
+                                    minScore: Self.rounded(try reader.f32()))
+            if version >= 2 {
+                language.group = try reader.string()
+                language.prior = Self.rounded(try reader.f32())
+                guard language.prior > 0 else { throw LangIDError.malformed(path, "\(language.code): prior must be positive") }
+            }
+            languages.append(language)
+        }
+        return languages
     }
 
     /// Scores and priors are stored as f32 and read back with 4 decimals, as written in

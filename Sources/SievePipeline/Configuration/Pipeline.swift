@@ -8,26 +8,41 @@ public struct Pipeline {
     public var stages: [any Stage]
     /// The files the stages were built from, for the resume fingerprint.
     public var files: [String] { filesByStage.flatMap { $0 } }
-    /// The same, stage by stage (none for a stage that was not built).
+    /// The same, stage by stage (none for a stage neither built nor described).
     public var filesByStage: [[String]]
     /// The language registry of the language-ID stage, for the manifest.
     public var languages: [Manifest.Language]
     /// What the user should be told (a filter set without some sentence models).
     public var warnings: [String]
 
-    /// Builds each stage, all at once on the machine's cores (loading a tokenizer, a
-    /// language-ID model and sentence models takes most of a task's start); an error
-    /// names the stage (`stage 3 (label): …`), the first in pipeline order. With `count`,
-    /// only the first `count` stages are built and the rest stand in as stages that must
-    /// not run (a pass that stops before them).
-    public init(_ configurations: [StageConfiguration], baseDirectory: String, count: Int? = nil) throws {
-        let built = min(count ?? configurations.count, configurations.count)
-        var results = [Result<(stage: any Stage, context: StageBuildContext), Error>?](repeating: nil, count: built)
+    /// How a pass needs a stage.
+    public enum Need: Sendable {
+        /// Built, to run.
+        case run
+        /// Not run, but its files and language registry count (`StageKind.describe`): the
+        /// stages before dedup in a `documents` task whose units come from the spill.
+        case describe
+        /// Neither: the stages after dedup in a `signatures` task.
+        case none
+    }
+
+    /// Builds each stage that `need` says runs, all at once on the machine's cores (loading
+    /// a tokenizer, a language-ID model and sentence models takes most of a task's start),
+    /// and describes those it says to describe; an error names the stage (`stage 3
+    /// (label): …`), the first in pipeline order. A stage that is not built stands in as a
+    /// stage that must not run.
+    public init(_ configurations: [StageConfiguration], baseDirectory: String, need: (Int) -> Need = { _ in .run }) throws {
+        let needs = configurations.indices.map(need)
+        var results = [Result<(stage: (any Stage)?, context: StageBuildContext), Error>?](repeating: nil, count: configurations.count)
         results.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress
-            DispatchQueue.concurrentPerform(iterations: built) { i in
+            DispatchQueue.concurrentPerform(iterations: configurations.count) { i in
                 var context = StageBuildContext(baseDirectory: baseDirectory)
-                base![i] = Result { (try configurations[i].make(context: &context), context) }
+                switch needs[i] {
+                case .run: base![i] = Result { (try configurations[i].make(context: &context), context) }
+                case .describe: base![i] = Result { try configurations[i].describe(context: &context); return (nil, context) }
+                case .none: base![i] = .success((nil, context))
+                }
             }
         }
         stages = []
@@ -35,14 +50,9 @@ public struct Pipeline {
         languages = []
         warnings = []
         for (i, configuration) in configurations.enumerated() {
-            guard i < built else {
-                stages.append(UnbuiltStage(name: configuration.type))
-                filesByStage.append([])
-                continue
-            }
             switch results[i]! {
             case .success(let (stage, context)):
-                stages.append(stage)
+                stages.append(stage ?? UnbuiltStage(name: configuration.type))
                 filesByStage.append(context.files)
                 if !context.languages.isEmpty { languages = context.languages }
                 warnings += context.warnings
@@ -56,7 +66,7 @@ public struct Pipeline {
     }
 }
 
-/// A stage a pass does not run, left unbuilt (`Pipeline.init(_:baseDirectory:count:)`).
+/// A stage a pass does not run, left unbuilt (`Pipeline.Need`).
 struct UnbuiltStage: Stage {
     let name: String
 

@@ -11,9 +11,18 @@ public protocol StageKind: Sendable {
     /// Builds the stage: reads its models and files (paths relative to
     /// `context.baseDirectory`), noting each in `context.files`.
     static func make(_ settings: Settings, context: inout StageBuildContext) throws -> any Stage
+    /// What `make` notes in `context` (files, the language registry), for a stage that a
+    /// pass names but does not run: its files still join the resume fingerprint and the
+    /// spill keys. The default builds the stage and drops it; a kind whose models are slow
+    /// to load tells it without loading them.
+    static func describe(_ settings: Settings, context: inout StageBuildContext) throws
 }
 
 extension StageKind {
+    public static func describe(_ settings: Settings, context: inout StageBuildContext) throws {
+        _ = try make(settings, context: &context)
+    }
+
     /// A stage of this kind with its settings decoded from `table` (without `type`);
     /// `context` names the stage in errors.
     public static func configuration(_ table: TOMLTable, context: String) throws -> StageConfiguration {
@@ -50,12 +59,14 @@ public struct StageConfiguration: Sendable {
     /// The decoded settings, a `Kind.Settings`.
     public private(set) var settings: any Codable & Sendable
     private let build: @Sendable (any Codable & Sendable, inout StageBuildContext) throws -> any Stage
+    private let note: @Sendable (any Codable & Sendable, inout StageBuildContext) throws -> Void
     private let encode: @Sendable (any Codable & Sendable, JSONEncoder) throws -> Data
 
     public init<Kind: StageKind>(_ kind: Kind.Type, _ settings: Kind.Settings) {
         type = Kind.type
         self.settings = settings
         build = { settings, context in try Kind.make(settings as! Kind.Settings, context: &context) }
+        note = { settings, context in try Kind.describe(settings as! Kind.Settings, context: &context) }
         encode = { settings, encoder in try encoder.encode(settings as! Kind.Settings) }
     }
 
@@ -75,6 +86,11 @@ public struct StageConfiguration: Sendable {
 
     public func make(context: inout StageBuildContext) throws -> any Stage {
         try build(settings, &context)
+    }
+
+    /// `StageKind.describe`: what building would note in `context`, without the stage.
+    public func describe(context: inout StageBuildContext) throws {
+        try note(settings, &context)
     }
 
     /// `{"settings":{…},"type":"…"}` with the settings as decoded (defaults filled in,
