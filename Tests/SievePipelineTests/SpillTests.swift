@@ -135,19 +135,23 @@ final class SpillTests: XCTestCase {
     func testADocumentsTaskOfSeveralOnlyDescribesTheStagesBeforeDedup() throws {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        let config = try PipelineConfig(toml: """
-            [input]
-            paths = ["corpus"]
-            [output]
-            dir = "out"
-            [[stage]]
-            type = "langid"
-            model = "\(repository)/languages/langid.model"
-            [[stage]]
-            type = "normalize"
-            [[stage]]
-            type = "dedup"
-            """, baseDirectory: dir.path)
+        func pipeline(_ langid: String = "") throws -> PipelineConfig {
+            try PipelineConfig(toml: """
+                [input]
+                paths = ["corpus"]
+                [output]
+                dir = "out"
+                [[stage]]
+                type = "langid"
+                model = "\(repository)/languages/langid.model"
+                \(langid)
+                [[stage]]
+                type = "normalize"
+                [[stage]]
+                type = "dedup"
+                """, baseDirectory: dir.path)
+        }
+        let config = try pipeline()
         var built = try PipelineRun(config: config, threads: 1)  // one task builds every stage
         built.taskCount = 2
         let task = try PipelineRun(config: config, threads: 1, taskCount: 2)
@@ -163,18 +167,7 @@ final class SpillTests: XCTestCase {
         XCTAssertFalse(try PipelineRun(config: config, threads: 1).stages[0] is UnbuiltStage)
         XCTAssertFalse(try PipelineRun(config: config, threads: 1, pass: .signatures, taskCount: 2).stages[0] is UnbuiltStage)
         // A setting that does not fit the model is refused as it is when the stage is built.
-        let unknown = try PipelineConfig(toml: """
-            [input]
-            paths = ["corpus"]
-            [output]
-            dir = "out"
-            [[stage]]
-            type = "langid"
-            model = "\(repository)/languages/langid.model"
-            languages = ["xxx_Latn"]
-            [[stage]]
-            type = "dedup"
-            """, baseDirectory: dir.path)
+        let unknown = try pipeline("languages = [\"xxx_Latn\"]")
         XCTAssertThrowsError(try PipelineRun(config: unknown, threads: 1, taskCount: 2)) { XCTAssertTrue("\($0)".contains("xxx_Latn"), "\($0)") }
     }
 
