@@ -95,7 +95,8 @@ static void load(void) {
     }
 }
 
-const char *sieve_pdf_unavailable(void) {
+/// NULL when poppler-glib is loaded (on the first call), else why it could not be.
+static const char *unavailable_reason(void) {
     pthread_once(&loaded, load);
     return load_error[0] ? load_error : NULL;
 }
@@ -106,7 +107,7 @@ struct sieve_pdf {
 };
 
 sieve_pdf *sieve_pdf_open(const uint8_t *data, int64_t length, int32_t *status, char *message, int32_t capacity) {
-    const char *unavailable = sieve_pdf_unavailable();
+    const char *unavailable = unavailable_reason();
     if (unavailable) {
         *status = SIEVE_PDF_UNAVAILABLE;
         if (capacity > 0) snprintf(message, (size_t)capacity, "%s", unavailable);

@@ -137,6 +137,31 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(slow.stdout.contains("extract:pdf_timeout"), slow.stdout)
     }
 
+    /// poppler-glib is opened when the first PDF is read. Hidden from `dlopen` (a mount
+    /// namespace binds an empty file over it), every command still starts, and a PDF is
+    /// dropped as `extract:pdf_error` with the loader's message and what to install.
+    func testWithoutPopplerCommandsStartAndPDFsAreDroppedWithTheReason() throws {
+        let library = "/usr/lib/x86_64-linux-gnu/libpoppler-glib.so.8"
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"),
+              let target = try? FileManager.default.destinationOfSymbolicLink(atPath: library) else {
+            throw XCTSkip("needs root, unshare and Debian's \(library) to hide the library in a mount namespace")
+        }
+        let pdf = try SharedData.path("pdf") + "/gen_udhr_fr_lo.pdf"
+        let hidden = try Command.run("/usr/bin/unshare", ["--mount", "/bin/bash", "-c", """
+            mount --bind /dev/null /usr/lib/x86_64-linux-gnu/\(target) || exit 99
+            '\(Command.sieve)' --version && '\(Command.sieve)' extract '\(pdf)'
+            """])
+        XCTAssertNotEqual(hidden.status, 99, "the mount namespace could not be made: \(hidden.stderr)")
+        XCTAssertEqual(hidden.status, 1, hidden.stderr)
+        XCTAssertTrue(hidden.stdout.hasPrefix("0."), hidden.stdout)
+        XCTAssertTrue(hidden.stderr.contains("extract:pdf_error: poppler-glib could not be loaded"), hidden.stderr)
+        XCTAssertTrue(hidden.stderr.contains("install libpoppler-glib8"), hidden.stderr)
+        // Outside the namespace the same PDF is read.
+        let seen = try Command.run(Command.sieve, ["extract", pdf])
+        XCTAssertEqual(seen.status, 0, seen.stderr)
+        XCTAssertGreaterThan(seen.stdout.count, 1000)
+    }
+
     func testTasksTogetherProcessEveryDocumentOnce() throws {
         let config = try makeCorpus(records: 4000, splitBytes: 100_000)
         let single = try Command.run(Command.sieve, ["run", config, "--output", dir.file("one"), "--no-progress"])

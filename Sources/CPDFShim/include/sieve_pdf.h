@@ -9,9 +9,6 @@ typedef struct sieve_pdf sieve_pdf;
 
 enum { SIEVE_PDF_OK = 0, SIEVE_PDF_ENCRYPTED = 1, SIEVE_PDF_ERROR = 2, SIEVE_PDF_UNAVAILABLE = 3 };
 
-/// NULL when poppler-glib is loaded (on the first call), else why it could not be.
-const char *sieve_pdf_unavailable(void);
-
 /// Opens a PDF held in memory (the bytes must outlive the document). NULL on failure,
 /// with `*status` ENCRYPTED, ERROR or UNAVAILABLE (poppler-glib could not be loaded) and
 /// the reason in `message`.
