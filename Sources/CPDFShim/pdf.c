@@ -36,6 +36,9 @@ static struct {
     void (*free)(void *memory);
     void (*object_unref)(void *object);
     int (*unichar_isspace)(uint32_t c);
+    uint32_t (*utf8_get_char)(const char *s);
+    // g_utf8_skip: a pointer to the table of UTF-8 sequence lengths by lead byte.
+    const char *const *utf8_skip;
     char *(*date_time_format_iso8601)(GDateTime *time);
     void (*date_time_unref)(GDateTime *time);
     uint32_t (*error_quark)(void);
@@ -71,6 +74,8 @@ static void load(void) {
         {(void **)&api.free, "g_free"},
         {(void **)&api.object_unref, "g_object_unref"},
         {(void **)&api.unichar_isspace, "g_unichar_isspace"},
+        {(void **)&api.utf8_get_char, "g_utf8_get_char"},
+        {(void **)&api.utf8_skip, "g_utf8_skip"},
         {(void **)&api.date_time_format_iso8601, "g_date_time_format_iso8601"},
         {(void **)&api.date_time_unref, "g_date_time_unref"},
         {(void **)&api.error_quark, "poppler_error_quark"},
@@ -135,32 +140,15 @@ sieve_pdf *sieve_pdf_open(const uint8_t *data, int64_t length, int32_t *status, 
 
 int32_t sieve_pdf_page_count(const sieve_pdf *pdf) { return api.document_get_n_pages(pdf->document); }
 
-/// The code point at `*s` (UTF-8, which poppler's text is), moving `*s` past it.
-static uint32_t next_code_point(const char **s) {
-    const unsigned char *p = (const unsigned char *)*s;
-    uint32_t c = p[0];
-    if (c >= 0x80 && c < 0xC0) {  // a continuation byte where a character should start
-        *s += 1;
-        return 0xFFFD;
-    }
-    int length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (length > 1) c &= 0x3F >> (length - 1);
-    for (int i = 1; i < length; i++) {
-        if ((p[i] & 0xC0) != 0x80) {  // cut short: stop at the byte that breaks it
-            *s += i;
-            return 0xFFFD;
-        }
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    *s += length;
-    return c;
-}
+/// Past the UTF-8 character at `s` (poppler's text is UTF-8), as glib's
+/// `g_utf8_next_char` steps: by the length its lead byte announces.
+static const char *next_character(const char *s) { return s + (*api.utf8_skip)[(unsigned char)*s]; }
 
 /// Whether `text` holds a right-to-left letter (Hebrew, Arabic, Syriac, Thaana, N'Ko and
 /// their presentation forms).
 static int has_right_to_left(const char *text) {
-    for (const char *s = text; *s;) {
-        uint32_t c = next_code_point(&s);
+    for (const char *s = text; *s; s = next_character(s)) {
+        uint32_t c = api.utf8_get_char(s);
         if ((c >= 0x0590 && c <= 0x08FF) || (c >= 0xFB1D && c <= 0xFDFF) || (c >= 0xFE70 && c <= 0xFEFF)) return 1;
     }
     return 0;
@@ -168,8 +156,8 @@ static int has_right_to_left(const char *text) {
 
 static int32_t visible_characters(const char *text) {
     int32_t n = 0;
-    for (const char *s = text; *s;) {
-        uint32_t c = next_code_point(&s);
+    for (const char *s = text; *s; s = next_character(s)) {
+        uint32_t c = api.utf8_get_char(s);
         if (!api.unichar_isspace(c) && !(c >= 0x202A && c <= 0x202E)) n++;
     }
     return n;
