@@ -66,29 +66,37 @@ public struct LanguageModel: Sendable {
         guard reader.atEnd else { throw LangIDError.malformed(path, "trailing bytes") }
     }
 
-    /// The registry of a model file, without its weights: only the start of the file is
-    /// decompressed, as far as the languages go (a pass that does not detect languages
-    /// still records them in its manifest).
+    /// The registry of a model file, without its weights: the file is read and
+    /// decompressed only as far as the languages go, a few kilobytes (a pass that does not
+    /// detect languages still records them in its manifest).
     public static func registry(contentsOfFile path: String) throws -> LanguageRegistry {
-        guard let file = FileManager.default.contents(atPath: path) else { throw LangIDError.unreadable(path) }
-        return try file.withUnsafeBytes { input -> LanguageRegistry in
-            // The languages take a few kilobytes; a longer start is read only if they do not fit.
-            var capacity = 1 << 16
-            while true {
-                let decoder = ZstdDecoder()
-                var position = 0
-                let start = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-                    count = decoder.decode(input, position: &position, into: UnsafeMutableRawBufferPointer(buffer))
+        guard let file = FileHandle(forReadingAtPath: path) else { throw LangIDError.unreadable(path) }
+        defer { try? file.close() }
+        let decoder = ZstdDecoder()
+        var start: [UInt8] = []
+        var output = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let input = (try? file.read(upToCount: 1 << 16)) ?? nil
+            let atEnd = input?.isEmpty ?? true
+            if let input, !input.isEmpty {
+                input.withUnsafeBytes { input in
+                    var position = 0
+                    // Drain the decoder: the last call writes less than the buffer holds.
+                    while true {
+                        let n = output.withUnsafeMutableBytes { decoder.decode(input, position: &position, into: $0) }
+                        start += output[..<n]
+                        if n < output.count { break }
+                    }
                 }
-                guard decoder.failure == nil, !start.isEmpty else {
-                    throw LangIDError.malformed(path, "not a Sieve language-ID model (not one complete zstd frame)")
-                }
+            }
+            guard decoder.failure == nil, !(atEnd && start.isEmpty) else {
+                throw LangIDError.malformed(path, "not a Sieve language-ID model (not one complete zstd frame)")
+            }
+            do {
                 var reader = BinaryReader(bytes: start, path: path)
-                do {
-                    return LanguageRegistry(languages: try readLanguages(&reader))
-                } catch where start.count == capacity {
-                    capacity *= 16  // cut by the window, not by the file: read more of it
-                }
+                return LanguageRegistry(languages: try readLanguages(&reader))
+            } catch where !atEnd {
+                continue  // cut by what is read so far, not by the file: read more of it
             }
         }
     }
