@@ -31,20 +31,17 @@ public enum Zstd {
             }
             return ok ? out : nil
         }
-        guard let stream = ZSTD_createDStream() else { return nil }
-        defer { ZSTD_freeDStream(stream) }
+        let decoder = ZstdDecoder()
         var out: [UInt8] = []
-        var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        var position = 0
         let chunk = 1 << 17
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk) { buffer -> [UInt8]? in
             while true {
-                var target = ZSTD_outBuffer(dst: buffer.baseAddress, size: chunk, pos: 0)
-                let left = ZSTD_decompressStream(stream, &target, &source)
-                guard ZSTD_isError(left) == 0, UInt64(out.count + target.pos) <= size else { return nil }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<target.pos]))
-                if left == 0 { return UInt64(out.count) == size ? out : nil }
-                // No progress and nothing left to read: the frame is cut short.
-                if target.pos == 0 && source.pos == input.count { return nil }
+                let n = decoder.decode(input, position: &position, into: UnsafeMutableRawBufferPointer(buffer))
+                guard decoder.failure == nil, UInt64(out.count + n) <= size else { return nil }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<n]))
+                // Less than a buffer: the input is used up; the frame must have ended there.
+                if n < chunk { return decoder.atCleanEnd && UInt64(out.count) == size ? out : nil }
             }
         }
     }
