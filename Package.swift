@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "SieveCore", dependencies: ["CKernels"]),
         // Files and compression: atomic writes, zstd and gzip streams, the output folder's
         // layout. What every module that writes files needs, without the record readers.
-        .target(name: "SieveFiles", dependencies: ["CZstd", "CZlib"]),
+        .target(name: "SieveFiles", dependencies: ["CZstd", "CZlib", "CMemory"]),
         // Frames records (JSONL, text, WARC, HTML and PDF files); HTML and PDF text comes from a
         // PageDecoder handed in (SieveExtract's), so SieveIO does not link the extractors.
         // Parquet: the footer's Thrift, page codecs (snappy, zstd, gzip), encodings and

@@ -38,4 +38,35 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try Fixtures.contents(dir.file("out.txt")), Array("half and whole".utf8))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["out.txt"])
     }
+
+    /// Files committed together each appear whole under their own name, none before the
+    /// commit, and a pipe among them is still written in place.
+    func testFilesCommittedTogetherAppearWholeUnderTheirNames() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fifo = dir.file("pipe")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        XCTAssertGreaterThanOrEqual(reader, 0)
+        defer { close(reader) }
+        var files: [AtomicFile] = []
+        for n in 0..<5 {
+            let file = try AtomicFile(path: dir.file("f\(n).bin"))
+            try file.write([UInt8](repeating: UInt8(n), count: 70_000 * (n + 1)))
+            files.append(file)
+        }
+        let pipe = try AtomicFile(path: fifo)
+        try pipe.write(Array("piped".utf8))
+        files.insert(pipe, at: 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasPrefix(".") }, ["pipe"])
+        try AtomicFile.commit(files)
+        for n in 0..<5 {
+            XCTAssertEqual(try Fixtures.contents(dir.file("f\(n).bin")), [UInt8](repeating: UInt8(n), count: 70_000 * (n + 1)))
+        }
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let n = read(reader, &buffer, buffer.count)
+        XCTAssertEqual(n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : "", "piped")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(),
+                       ["f0.bin", "f1.bin", "f2.bin", "f3.bin", "f4.bin", "pipe"], "no temporary file left")
+    }
 }

@@ -161,4 +161,38 @@ final class ShardFormatTests: XCTestCase {
         XCTAssertEqual(reader.sequence(0), (0..<30).map(Int32.init))
         XCTAssertEqual(try DocumentTable.read(path: shards[0].prefix + ".docs").map(\.id), ["a", "c"])
     }
+
+    /// More shards than the assembler commits at once (their files are committed in
+    /// batches): every shard's three files are whole, match its record, and no temporary
+    /// file is left.
+    func testAssemblerCommitsManyShardsWhole() throws {
+        var documents: [Document] = []
+        for n in 0..<70 {
+            var d = Document(id: "d\(n)", text: String(repeating: "x", count: n + 1), source: "s")
+            d.setMetadata("language", .string("l\(n % 45)_Latn"))
+            d.tokens = (0..<(n + 1)).map { UInt32($0 * 7 + n) }
+            documents.append(d)
+        }
+        try dir.write("p/00000.part", TokenPart.encode(documents))
+        let shards = try ShardAssembler(directory: dir.file("shards"), task: 0, maxShardBytes: 1 << 20)
+            .assemble(parts: [dir.file("p/00000.part")])
+        XCTAssertEqual(shards.count, 45)
+        XCTAssertEqual(shards.map(\.documents).reduce(0, +), 70)
+        for shard in shards {
+            for file in shard.files {
+                let bytes = try Fixtures.contents(shard.prefix + file.suffix)
+                XCTAssertEqual(bytes.count, file.bytes, shard.prefix + file.suffix)
+                XCTAssertEqual(XXHash64.hex(bytes.withUnsafeBytes { XXHash64.hash($0) }), file.xxh64, shard.prefix + file.suffix)
+            }
+            let reader = try IndexedDatasetReader(prefix: shard.prefix)
+            let ids = try DocumentTable.read(path: shard.prefix + ".docs").map(\.id)
+            for (k, id) in ids.enumerated() {
+                let n = Int(id.dropFirst())!
+                XCTAssertEqual(reader.sequence(k), (0..<(n + 1)).map { Int32($0 * 7 + n) })
+            }
+        }
+        let left = FileManager.default.enumerator(atPath: dir.file("shards"))!.compactMap { $0 as? String }
+            .filter { ($0 as NSString).lastPathComponent.hasPrefix(".") }
+        XCTAssertEqual(left, [], "no temporary file left")
+    }
 }

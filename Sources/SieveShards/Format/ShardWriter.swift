@@ -135,17 +135,27 @@ final class IndexedDatasetWriter {
     }
 
     func finish() throws -> [ShardFile] {
+        let (records, files) = try write()
+        try AtomicFile.commit(files)
+        return records
+    }
+
+    /// Writes the rest of `.bin` and the whole `.idx`; returns their records and the two
+    /// files, not yet committed (`AtomicFile.commit(_:)`), so that a caller writing many
+    /// shards can commit them together.
+    func write() throws -> (records: [ShardFile], files: [AtomicFile]) {
         try flush()
-        try bin.commit()
         let idx = IndexedDataset.index(sequenceLengths: lengths, documentIndices: (0...lengths.count).map(Int64.init))
-        try writeFileAtomically(idx, to: prefix + ".idx")
-        return [ShardFile(suffix: ".bin", bytes: binBytes, xxh64: XXHash64.hex(binHash.digest())),
-                ShardFile(suffix: ".idx", bytes: idx.count, xxh64: XXHash64.hex(idx.withUnsafeBytes { XXHash64.hash($0) }))]
+        let idxFile = try AtomicFile(path: prefix + ".idx")
+        try idxFile.write(idx)
+        return ([ShardFile(suffix: ".bin", bytes: binBytes, xxh64: XXHash64.hex(binHash.digest())),
+                 ShardFile(suffix: ".idx", bytes: idx.count, xxh64: XXHash64.hex(idx.withUnsafeBytes { XXHash64.hash($0) }))],
+                [bin, idxFile])
     }
 }
 
 /// Writes one shard: the `IndexedDataset` pair, one sequence per document, and the
-/// `.docs` sidecar, each renamed into place by `finish`.
+/// `.docs` sidecar, each renamed into place when its caller commits them.
 final class ShardWriter {
     private let tokens: IndexedDatasetWriter
     private(set) var documents: [ShardDocument] = []
@@ -166,10 +176,14 @@ final class ShardWriter {
         self.textBytes += textBytes
     }
 
-    func finish() throws -> [ShardFile] {
+    /// Writes the rest; returns the three files' records and the files, not yet committed
+    /// (`AtomicFile.commit(_:)`).
+    func write() throws -> (records: [ShardFile], files: [AtomicFile]) {
         let docs = DocumentTable.encode(documents)
-        let files = try tokens.finish()
-        try writeFileAtomically(docs, to: prefix + ".docs")
-        return files + [ShardFile(suffix: ".docs", bytes: docs.count, xxh64: XXHash64.hex(docs.withUnsafeBytes { XXHash64.hash($0) }))]
+        let (records, files) = try tokens.write()
+        let docsFile = try AtomicFile(path: prefix + ".docs")
+        try docsFile.write(docs)
+        return (records + [ShardFile(suffix: ".docs", bytes: docs.count, xxh64: XXHash64.hex(docs.withUnsafeBytes { XXHash64.hash($0) }))],
+                files + [docsFile])
     }
 }

@@ -48,9 +48,18 @@ public struct ShardAssembler {
         var open: [Group: ShardWriter] = [:]
         var next: [Group: Int] = [:]
         var done: [ShardRecord] = []
+        // Finished shards' files, committed together (`AtomicFile.commit(_:)`), a batch
+        // at a time so that the open files stay few.
+        var written: [AtomicFile] = []
         func finish(_ group: Group) throws {
             guard let writer = open.removeValue(forKey: group) else { return }
-            done.append(try record(writer, group))
+            let (record, files) = try self.record(writer, group)
+            done.append(record)
+            written += files
+            if written.count >= 96 {
+                try AtomicFile.commit(written)
+                written.removeAll()
+            }
         }
         for path in parts {
             let part = try MappedFile(path: path)
@@ -74,22 +83,23 @@ public struct ShardAssembler {
             }
         }
         for group in open.keys.sorted(by: { ($0.language, $0.domain) < ($1.language, $1.domain) }) { try finish(group) }
+        try AtomicFile.commit(written)
         return done
     }
 
-    private func record(_ writer: ShardWriter, _ group: Group) throws -> ShardRecord {
-        let files = try writer.finish()
+    private func record(_ writer: ShardWriter, _ group: Group) throws -> (ShardRecord, [AtomicFile]) {
+        let (files, written) = try writer.write()
         let documents = writer.documents
         func mean(_ values: [Float]) -> Double? {
             let present = values.filter { !$0.isNaN }
             return present.isEmpty ? nil : present.reduce(0.0) { $0 + Double($1) } / Double(present.count)
         }
-        return ShardRecord(
+        return (ShardRecord(
             prefix: writer.prefix, language: group.language, domain: group.domain, documents: documents.count,
             tokens: writer.binBytes / 4, textBytes: writer.textBytes,
             minDocumentTokens: documents.map(\.tokens).min() ?? 0, maxDocumentTokens: documents.map(\.tokens).max() ?? 0,
             meanLanguageScore: mean(documents.map(\.languageScore)), meanQuality: mean(documents.map(\.quality)),
-            files: files)
+            files: files), written)
     }
 }
 
