@@ -87,6 +87,16 @@ public struct PipelineRun {
         warnings = pipeline.warnings
     }
 
+    /// The stages that no task of the first pass builds when `config` runs as `taskCount`
+    /// tasks: with a dedup stage and several tasks, those after dedup (`signatures` builds
+    /// the others, `init`); none otherwise (`documents` builds every stage).
+    public static func stagesAfterFirstPass(_ config: PipelineConfig, taskCount: Int) -> Range<Int> {
+        guard taskCount > 1, let dedup = config.stages.firstIndex(where: { $0.type == DedupKind.type }) else {
+            return config.stages.endIndex..<config.stages.endIndex
+        }
+        return dedup + 1..<config.stages.endIndex
+    }
+
     /// The stages before this index were described and not built (`init`).
     private var describedBefore: Int?
 

@@ -47,10 +47,28 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let config = try pipeline.load()
         if let tasks {
-            // Built and dropped, and the memory handed back: the tasks build their own, and
-            // this process only waits for them, so it should not hold every model meanwhile.
-            _ = try built(config)
-            malloc_trim(0)
+            // Every stage's settings and files, checked before any pass starts.
+            for warning in try Self.stages(config, path: pipeline.pipeline, need: { _ in .describe }).warnings {
+                FileHandle.standardError.write(Data("sieve run: \(warning)\n".utf8))
+            }
+            // Building a stage loads its models (Qwen's tokenizer.json takes a fifth of a
+            // second). The first pass's tasks build theirs as they start; the stages they do
+            // not build are built here, beside them, so that a broken model stops the run
+            // within the time it takes to load and the first pass does not wait for it. A
+            // failure ends this process, and the tasks with it (they die with their parent).
+            // Dropped once built, and the memory handed back: this process only waits.
+            let later = PipelineRun.stagesAfterFirstPass(config, taskCount: tasks)
+            if !later.isEmpty {
+                let path = pipeline.pipeline
+                Thread.detachNewThread {
+                    do {
+                        _ = try Self.stages(config, path: path, need: { later.contains($0) ? .run : .none })
+                        malloc_trim(0)
+                    } catch {
+                        SieveCommand.end(with: error)
+                    }
+                }
+            }
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let parallel = min(self.parallel ?? cores, tasks)
             var executor = LocalExecutor(executable: try currentExecutable(), parallel: parallel,
@@ -74,8 +92,18 @@ struct RunCommand: ParsableCommand {
         try processing.printSummary(report)
     }
 
-    /// The run's stages, built before anything runs, tasks or not, so that a bad setting
-    /// or a missing model stops the run before it reads any input.
+    /// `config`'s stages, built or described as `need` says; a stage that cannot be is a
+    /// usage error naming the configuration (`path`).
+    private static func stages(_ config: PipelineConfig, path: String, need: (Int) -> Pipeline.Need) throws -> Pipeline {
+        do {
+            return try Pipeline(config.stages, baseDirectory: config.baseDirectory, need: need)
+        } catch let error as SettingsError {
+            throw CommandError(description: "\(path): \(error)", isUsage: true)
+        }
+    }
+
+    /// The run's stages, built before anything runs, so that a bad setting or a missing
+    /// model stops the run before it reads any input.
     private func built(_ config: PipelineConfig) throws -> PipelineRun {
         let job: PipelineRun
         do {

@@ -40,25 +40,30 @@ struct SieveCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                // --help and --version
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            if code == .validationFailure || error is CommandError && (error as! CommandError).isUsage {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            // A configuration that does not decode, or a stage that cannot be built from it.
-            if error is SettingsError {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
-            FileHandle.standardError.write(Data("sieve: error: \(error)\n".utf8))
-            Foundation.exit(1)
+            end(with: error)
         }
+    }
+
+    /// Says what `error` is and exits with its code; also for a command's own threads.
+    static func end(with error: Error) -> Never {
+        let code = exitCode(for: error)
+        if code == .success {
+            // --help and --version
+            print(fullMessage(for: error))
+            Foundation.exit(0)
+        }
+        if code == .validationFailure || error is CommandError && (error as! CommandError).isUsage {
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+        // A configuration that does not decode, or a stage that cannot be built from it.
+        if error is SettingsError {
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+        if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+        FileHandle.standardError.write(Data("sieve: error: \(error)\n".utf8))
+        Foundation.exit(1)
     }
 }
 

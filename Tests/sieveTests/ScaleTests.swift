@@ -64,6 +64,17 @@ final class ScaleTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("missing-tokenizer.json"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("broken/.sieve/logs/signatures-00000.log")), refused.stderr)
 
+        // A tokenizer.json that is there but broken is found while the first pass runs
+        // (this process builds the stages after dedup beside it): the run stops with its
+        // error, and the documents pass never starts.
+        let damaged = try dir.write("damaged-tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [")
+        let damagedConfig = try dir.write("damaged.toml", String(decoding: try Fixtures.contents(config), as: UTF8.self)
+                                          + "\n[[stage]]\ntype = \"tokenize\"\ntokenizer = \"\(damaged)\"\n")
+        let stopped = try Self.sieve(["run", damagedConfig, "--output", dir.file("damaged"), "--tasks", "2", "--threads", "1"])
+        XCTAssertEqual(stopped.status, 2, stopped.stderr)
+        XCTAssertTrue(stopped.stderr.contains("damaged-tokenizer.json"), stopped.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("damaged/.sieve/logs/documents-00000.log")), stopped.stderr)
+
         // Task 1's manifest path is taken by a folder: its documents pass fails, the other
         // tasks finish, and the merge pass does not start.
         let three = dir.file("three")

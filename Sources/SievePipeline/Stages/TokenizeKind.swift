@@ -1,3 +1,4 @@
+import Foundation
 import SieveCore
 import SieveTokenizer
 
@@ -10,5 +11,12 @@ public enum TokenizeKind: StageKind {
         context.files.append(path)
         return try TokenizeStage(tokenizer: try Tokenizer(contentsOfFile: path), addedTokens: settings.addedTokens,
                                  endOfText: settings.endOfText)
+    }
+
+    /// The file noted and found readable, the vocabulary not loaded.
+    public static func describe(_ settings: TokenizeStage.Settings, context: inout StageBuildContext) throws {
+        let path = context.resolve(settings.tokenizer)
+        guard FileManager.default.isReadableFile(atPath: path) else { throw TokenizerError("cannot read \(path)") }
+        context.files.append(path)
     }
 }
