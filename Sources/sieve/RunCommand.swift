@@ -51,9 +51,8 @@ struct RunCommand: ParsableCommand {
             for warning in try Self.stages(config, path: pipeline.pipeline, need: { _ in .describe }).warnings {
                 FileHandle.standardError.write(Data("sieve run: \(warning)\n".utf8))
             }
-            // Building a stage loads its models (Qwen's tokenizer.json takes a fifth of a
-            // second). The first pass's tasks build theirs as they start; the stages they do
-            // not build are built here, beside them, so that a broken model stops the run
+            // Building a stage loads its models. The first pass's tasks build theirs as they
+            // start; the stages they do not build are built here, beside them, so that a broken model stops the run
             // within the time it takes to load and the first pass does not wait for it. A
             // failure ends this process, and the tasks with it (they die with their parent).
             // Dropped once built, and the memory handed back: this process only waits.
@@ -95,8 +94,14 @@ struct RunCommand: ParsableCommand {
     /// `config`'s stages, built or described as `need` says; a stage that cannot be is a
     /// usage error naming the configuration (`path`).
     private static func stages(_ config: PipelineConfig, path: String, need: (Int) -> Pipeline.Need) throws -> Pipeline {
+        try naming(path) { try Pipeline(config.stages, baseDirectory: config.baseDirectory, need: need) }
+    }
+
+    /// `body`, with a stage that cannot be built made a usage error naming the
+    /// configuration (`path`).
+    private static func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
         do {
-            return try Pipeline(config.stages, baseDirectory: config.baseDirectory, need: need)
+            return try body()
         } catch let error as SettingsError {
             throw CommandError(description: "\(path): \(error)", isUsage: true)
         }
@@ -105,12 +110,9 @@ struct RunCommand: ParsableCommand {
     /// The run's stages, built before anything runs, so that a bad setting or a missing
     /// model stops the run before it reads any input.
     private func built(_ config: PipelineConfig) throws -> PipelineRun {
-        let job: PipelineRun
-        do {
-            job = try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads), pass: pass,
-                                  taskCount: task.taskCount)
-        } catch let error as SettingsError {
-            throw CommandError(description: "\(pipeline.pipeline): \(error)", isUsage: true)
+        let job = try Self.naming(pipeline.pipeline) {
+            try PipelineRun(config: config, threads: processing.resolvedThreads(configured: config.threads), pass: pass,
+                            taskCount: task.taskCount)
         }
         for warning in job.warnings { FileHandle.standardError.write(Data("sieve run: \(warning)\n".utf8)) }
         return job
