@@ -9,11 +9,7 @@ final class AtomicFileTests: XCTestCase {
     func testAPipeIsWrittenInPlaceNotReplaced() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let fifo = dir.file("pipe")
-        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-        // A reader that does not block, so that opening the pipe for writing succeeds.
-        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
-        XCTAssertGreaterThanOrEqual(reader, 0)
+        let (fifo, reader) = try Self.pipe(in: dir)
         defer { close(reader) }
         let file = try AtomicFile(path: fifo)
         try file.write(Array("through the pipe".utf8))
@@ -25,6 +21,16 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(stat(fifo, &status), 0)
         XCTAssertEqual(status.st_mode & S_IFMT, S_IFIFO, "still a pipe")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["pipe"], "no temporary file left")
+    }
+
+    /// A pipe `DIR/pipe` and a reader of it that does not block, so that opening the pipe
+    /// for writing succeeds.
+    static func pipe(in dir: TemporaryDirectory) throws -> (path: String, reader: Int32) {
+        let fifo = dir.file("pipe")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        XCTAssertGreaterThanOrEqual(reader, 0)
+        return (fifo, reader)
     }
 
     func testARegularFileAppearsWholeOnCommit() throws {
@@ -44,10 +50,7 @@ final class AtomicFileTests: XCTestCase {
     func testFilesCommittedTogetherAppearWholeUnderTheirNames() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let fifo = dir.file("pipe")
-        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
-        XCTAssertGreaterThanOrEqual(reader, 0)
+        let (fifo, reader) = try Self.pipe(in: dir)
         defer { close(reader) }
         var files: [AtomicFile] = []
         for n in 0..<5 {

@@ -55,11 +55,16 @@ final class ScaleTests: XCTestCase {
         let one = try Self.sieve(["run", config, "--output", dir.file("one"), "--no-progress"])
         XCTAssertEqual(one.status, 0, one.stderr)
 
-        // A bad setting of a stage after dedup, which the first pass does not build: the run
-        // stops with the setting's error before any pass starts.
-        let broken = try dir.write("broken.toml", String(decoding: try Fixtures.contents(config), as: UTF8.self)
-                                    + "\n[[stage]]\ntype = \"tokenize\"\ntokenizer = \"missing-tokenizer.json\"\n")
-        let refused = try Self.sieve(["run", broken, "--output", dir.file("broken"), "--tasks", "2", "--threads", "1"])
+        // The pipeline with a tokenize stage after dedup, which the first pass does not
+        // build, run as 2 tasks into OUT.
+        func withTokenizer(_ tokenizer: String, into out: String) throws -> Command.Result {
+            let toml = try dir.write("\(out).toml", String(decoding: try Fixtures.contents(config), as: UTF8.self)
+                                     + "\n[[stage]]\ntype = \"tokenize\"\ntokenizer = \"\(tokenizer)\"\n")
+            return try Self.sieve(["run", toml, "--output", dir.file(out), "--tasks", "2", "--threads", "1"])
+        }
+        // A missing tokenizer.json: the run stops with the setting's error before any pass
+        // starts.
+        let refused = try withTokenizer("missing-tokenizer.json", into: "broken")
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("missing-tokenizer.json"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("broken/.sieve/logs/signatures-00000.log")), refused.stderr)
@@ -68,9 +73,7 @@ final class ScaleTests: XCTestCase {
         // (this process builds the stages after dedup beside it): the run stops with its
         // error, and the documents pass never starts.
         let damaged = try dir.write("damaged-tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [")
-        let damagedConfig = try dir.write("damaged.toml", String(decoding: try Fixtures.contents(config), as: UTF8.self)
-                                          + "\n[[stage]]\ntype = \"tokenize\"\ntokenizer = \"\(damaged)\"\n")
-        let stopped = try Self.sieve(["run", damagedConfig, "--output", dir.file("damaged"), "--tasks", "2", "--threads", "1"])
+        let stopped = try withTokenizer(damaged, into: "damaged")
         XCTAssertEqual(stopped.status, 2, stopped.stderr)
         XCTAssertTrue(stopped.stderr.contains("damaged-tokenizer.json"), stopped.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("damaged/.sieve/logs/documents-00000.log")), stopped.stderr)
