@@ -47,27 +47,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let config = try pipeline.load()
         if let tasks {
-            // Every stage's settings and files, checked before any pass starts.
-            for warning in try Self.stages(config, path: pipeline.pipeline, need: { _ in .describe }).warnings {
-                FileHandle.standardError.write(Data("sieve run: \(warning)\n".utf8))
-            }
-            // Building a stage loads its models. The first pass's tasks build theirs as they
-            // start; the stages they do not build are built here, beside them, so that a broken model stops the run
-            // within the time it takes to load and the first pass does not wait for it. A
-            // failure ends this process, and the tasks with it (they die with their parent).
-            // Dropped once built, and the memory handed back: this process only waits.
-            let later = PipelineRun.stagesAfterFirstPass(config, taskCount: tasks)
-            if !later.isEmpty {
-                let path = pipeline.pipeline
-                Thread.detachNewThread {
-                    do {
-                        _ = try Self.stages(config, path: path, need: { later.contains($0) ? .run : .none })
-                        malloc_trim(0)
-                    } catch {
-                        SieveCommand.end(with: error)
-                    }
-                }
-            }
+            try checkStages(config, tasks: tasks)
             let cores = ProcessInfo.processInfo.activeProcessorCount
             let parallel = min(self.parallel ?? cores, tasks)
             var executor = LocalExecutor(executable: try currentExecutable(), parallel: parallel,
@@ -84,11 +64,33 @@ struct RunCommand: ParsableCommand {
         var job = try built(config)
         job.pages = pageDecoder
         job.taskIndex = task.taskIndex
-        job.taskCount = task.taskCount
         job.showProgress = !processing.noProgress
         job.command = CommandLine.arguments.joined(separator: " ")
         let report = try job.run()
         try processing.printSummary(report)
+    }
+
+    /// With `--tasks`: every stage's settings and files, checked before any pass starts.
+    /// Building a stage loads its models. The first pass's tasks build theirs as they
+    /// start; the stages they do not build are built here, beside them, so that a broken
+    /// model stops the run within the time it takes to load and the first pass does not
+    /// wait for it. A failure ends this process, and the tasks with it (they die with their
+    /// parent). Dropped once built, and the memory handed back: this process only waits.
+    private func checkStages(_ config: PipelineConfig, tasks: Int) throws {
+        for warning in try Self.stages(config, path: pipeline.pipeline, need: { _ in .describe }).warnings {
+            FileHandle.standardError.write(Data("sieve run: \(warning)\n".utf8))
+        }
+        let later = PipelineRun.stagesAfterFirstPass(config, taskCount: tasks)
+        guard !later.isEmpty else { return }
+        let path = pipeline.pipeline
+        Thread.detachNewThread {
+            do {
+                _ = try Self.stages(config, path: path, need: { later.contains($0) ? .run : .none })
+                malloc_trim(0)
+            } catch {
+                SieveCommand.end(with: error)
+            }
+        }
     }
 
     /// `config`'s stages, built or described as `need` says; a stage that cannot be is a

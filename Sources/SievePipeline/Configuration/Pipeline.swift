@@ -20,7 +20,8 @@ public struct Pipeline {
         /// Built, to run.
         case run
         /// Not run, but its files and language registry count (`StageKind.describe`): the
-        /// stages before dedup in a `documents` task whose units come from the spill.
+        /// stages before dedup in a `documents` task whose units come from the spill, and
+        /// every stage in the check of `sieve run --tasks` before its first pass.
         case describe
         /// Neither: the stages after dedup in a `signatures` task.
         case none
