@@ -77,7 +77,11 @@ public final class AtomicFile {
         guard fsync(fd) == 0 else { throw FileError.errno(temporaryPath) }
         close(fd)
         fd = -1
-        guard rename(temporaryPath, path) == 0 else { throw FileError.errno(path) }
+        guard rename(temporaryPath, path) == 0 else {
+            let error = FileError.errno(path)
+            unlink(temporaryPath)  // closed already, so `deinit` would leave it
+            throw error
+        }
     }
 
     /// Flushes every file of `files` to disk and renames each into place, in order. The

@@ -33,6 +33,26 @@ final class AtomicFileTests: XCTestCase {
         return (fifo, reader)
     }
 
+    /// A file that cannot be renamed into place (its path is a folder) stops the commit
+    /// with an error naming it: the files before it are whole, and neither it nor the
+    /// files after it leave a temporary file.
+    func testACommitThatCannotRenameAFileLeavesNoTemporaryFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try dir.write("b.bin/inside", "a folder where b.bin should go")
+        var files: [AtomicFile] = []
+        for name in ["a.bin", "b.bin", "c.bin"] {
+            let file = try AtomicFile(path: dir.file(name))
+            try file.write(Array(name.utf8))
+            files.append(file)
+        }
+        XCTAssertThrowsError(try AtomicFile.commit(files)) { XCTAssertTrue("\($0)".contains("b.bin"), "\($0)") }
+        files.removeAll()
+        XCTAssertEqual(try Fixtures.contents(dir.file("a.bin")), Array("a.bin".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["a.bin", "b.bin"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.file("b.bin")), ["inside"])
+    }
+
     func testARegularFileAppearsWholeOnCommit() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
